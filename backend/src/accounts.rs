@@ -1,0 +1,865 @@
+//! Users, workspaces, memberships, invitations, password resets and two-factor sign-in.
+//!
+//! Every function validates its input first and writes in one transaction, so a refused request
+//! changes nothing.
+
+use crate::db::{flag, new_id};
+use crate::error::{on_unique, AppError, AppResult};
+use crate::mail::{self, Template};
+use crate::password::{self, PasswordHashString};
+use crate::secret::{new_token, token_digest, Secret};
+use crate::{totp, Backend};
+use baa_core::account::{
+    check_display_name, check_new_password, Email, InvitationView, MemberView, Permission, Role, Viewer,
+    WorkspaceChoice,
+};
+use sqlx::Row;
+
+/// Invitation links live this long.
+pub const INVITATION_TTL_SECS: i64 = 7 * 24 * 3600;
+/// Reset links live this long.
+pub const RESET_TTL_SECS: i64 = 3600;
+/// Failed sign-ins counted over this window.
+pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// Failures allowed per account in the window.
+pub const THROTTLE_PER_ACCOUNT: i64 = 5;
+/// Failures allowed per client address in the window.
+pub const THROTTLE_PER_ADDRESS: i64 = 20;
+
+/// The one message for every failed sign-in, whatever the cause.
+pub const BAD_LOGIN: &str = "That e-mail and password do not match an account.";
+
+/// Refuses unless the viewer's role allows `p`: the single access check used by pages, server
+/// functions and API routes.
+pub fn authorize(viewer: &Viewer, p: Permission) -> AppResult<()> {
+    if viewer.can(p) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Your role ({}) cannot do this. Ask an owner of {} if you need it.",
+            viewer.role.label(),
+            viewer.workspace_name
+        )))
+    }
+}
+
+/// Whether any user exists (first-run setup is offered only when none does).
+pub async fn has_users(b: &Backend) -> AppResult<bool> {
+    let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users").fetch_one(&b.db.pool).await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+/// Input of the first-run setup.
+pub struct SetupInput {
+    /// Owner's address.
+    pub email: String,
+    /// Owner's name.
+    pub name: String,
+    /// Password.
+    pub password: Secret,
+    /// Confirmation.
+    pub password_confirm: Secret,
+    /// Workspace (company) name.
+    pub workspace: String,
+}
+
+/// Creates the first owner and workspace; refused once any user exists.
+pub async fn setup_first_owner(b: &Backend, input: SetupInput) -> AppResult<String> {
+    let email = Email::parse(&input.email)?;
+    let name = check_display_name("name", &input.name)?;
+    let workspace = check_display_name("workspace", &input.workspace)?;
+    check_new_password(input.password.expose(), input.password_confirm.expose())?;
+    let hash = password::hash(input.password).await?;
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if n > 0 {
+        return Err(AppError::Forbidden("Setup is already done: sign in instead.".into()));
+    }
+    let user_id = insert_user(&mut tx, &email, &name, &hash, now).await?;
+    let ws = new_id();
+    sqlx::query("INSERT INTO workspaces (id, name, require_2fa, created_at) VALUES ($1, $2, 0, $3)")
+        .bind(&ws)
+        .bind(&workspace)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    add_member(&mut tx, &ws, &user_id, Role::Owner, now).await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+async fn insert_user(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    email: &Email,
+    name: &str,
+    hash: &PasswordHashString,
+    now: i64,
+) -> AppResult<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, session_version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
+    )
+    .bind(&id)
+    .bind(email.as_str())
+    .bind(name)
+    .bind(hash.as_db())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(on_unique("email", "an account with this e-mail already exists"))?;
+    Ok(id)
+}
+
+async fn add_member(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ws: &str,
+    user: &str,
+    role: Role,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(ws)
+        .bind(user)
+        .bind(role.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(on_unique("email", "this person is already a member of the workspace"))?;
+    Ok(())
+}
+
+/// What a correct password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Done {
+        /// The user.
+        user_id: String,
+        /// Their session version (sessions from an older version are dead).
+        session_version: i64,
+    },
+    /// A second factor is still needed.
+    NeedsSecondFactor {
+        /// The user.
+        user_id: String,
+    },
+}
+
+async fn failures(b: &Backend, key: &str, since: i64) -> AppResult<i64> {
+    let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_failures WHERE throttle_key = $1 AND at > $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(&b.db.pool)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+async fn record_failure(b: &Backend, keys: &[String], now: i64) -> AppResult<()> {
+    let mut tx = b.db.begin_write().await?;
+    for k in keys {
+        sqlx::query("INSERT INTO login_failures (id, throttle_key, at) VALUES ($1, $2, $3)")
+            .bind(new_id())
+            .bind(k)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(now - 24 * 3600)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks e-mail and password with throttling per account and per client address. Unknown user
+/// and wrong password give the same error after the same argon2 work.
+pub async fn authenticate(b: &Backend, email: &str, password: Secret, client: &str) -> AppResult<LoginOutcome> {
+    let now = b.clock.now();
+    let since = now - THROTTLE_WINDOW_SECS;
+    let normal = email.trim().to_lowercase();
+    let acct_key = format!("account:{normal}");
+    let addr_key = format!("address:{client}");
+    if failures(b, &acct_key, since).await? >= THROTTLE_PER_ACCOUNT
+        || failures(b, &addr_key, since).await? >= THROTTLE_PER_ADDRESS
+    {
+        return Err(AppError::TooManyRequests(
+            "Too many failed sign-ins. Wait 15 minutes, or reset your password.".into(),
+        ));
+    }
+    let row = sqlx::query("SELECT id, password_hash, session_version, totp_secret FROM users WHERE email = $1")
+        .bind(&normal)
+        .fetch_optional(&b.db.pool)
+        .await?;
+    let stored = match &row {
+        Some(r) => Some(PasswordHashString::from_db(r.try_get("password_hash")?)),
+        None => None,
+    };
+    let ok = password::verify(password, stored).await?;
+    let Some(row) = row.filter(|_| ok) else {
+        record_failure(b, &[acct_key, addr_key], now).await?;
+        return Err(AppError::invalid("email", BAD_LOGIN));
+    };
+    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+        .bind(&acct_key)
+        .execute(&b.db.pool)
+        .await?;
+    let user_id: String = row.try_get("id")?;
+    let totp_secret: Option<String> = row.try_get("totp_secret")?;
+    if totp_secret.is_some() {
+        Ok(LoginOutcome::NeedsSecondFactor { user_id })
+    } else {
+        Ok(LoginOutcome::Done {
+            user_id,
+            session_version: row.try_get("session_version")?,
+        })
+    }
+}
+
+/// Checks a TOTP code or an unused recovery code for `user_id`; returns the session version.
+/// Failures count towards the same per-account throttle as passwords.
+pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client: &str) -> AppResult<i64> {
+    let now = b.clock.now();
+    let row = sqlx::query("SELECT email, totp_secret, totp_last_step, session_version FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&b.db.pool)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let email: String = row.try_get("email")?;
+    let acct_key = format!("account:{email}");
+    let addr_key = format!("address:{client}");
+    if failures(b, &acct_key, now - THROTTLE_WINDOW_SECS).await? >= THROTTLE_PER_ACCOUNT {
+        return Err(AppError::TooManyRequests(
+            "Too many failed codes. Wait 15 minutes and sign in again.".into(),
+        ));
+    }
+    let secret: Option<String> = row.try_get("totp_secret")?;
+    let last: Option<i64> = row.try_get("totp_last_step")?;
+    let version: i64 = row.try_get("session_version")?;
+    let Some(secret) = secret else {
+        return Ok(version);
+    };
+    if let Some(step) = totp::verify(&secret, code, now, last)? {
+        let mut tx = b.db.begin_write().await?;
+        // Compare-and-set on the last step so a code cannot be replayed concurrently.
+        let r = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if r.rows_affected() == 1 {
+            return Ok(version);
+        }
+    } else {
+        let digest = token_digest(&totp::normalise_recovery_code(code));
+        let mut tx = b.db.begin_write().await?;
+        let r = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .bind(&digest)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if r.rows_affected() == 1 {
+            return Ok(version);
+        }
+    }
+    record_failure(b, &[acct_key, addr_key], now).await?;
+    Err(AppError::invalid(
+        "code",
+        "That code is not valid. Enter the current 6-digit code from your authenticator app, or an unused recovery code.",
+    ))
+}
+
+/// Loads the viewer for a session, or `None` when the user is gone, the session version is old,
+/// or the user has no workspace left. Falls back to the first workspace when `workspace_id` is
+/// not (or no longer) one of theirs.
+pub async fn load_viewer(
+    b: &Backend,
+    user_id: &str,
+    session_version: i64,
+    workspace_id: Option<&str>,
+) -> AppResult<Option<Viewer>> {
+    let Some(u) = sqlx::query("SELECT id, email, name, session_version, totp_secret FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&b.db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if u.try_get::<i64, _>("session_version")? != session_version {
+        return Ok(None);
+    }
+    let rows = sqlx::query(
+        "SELECT w.id, w.name, w.require_2fa, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE m.user_id = $1 ORDER BY w.name, w.id",
+    )
+    .bind(user_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    let mut workspaces = Vec::new();
+    let mut current = None;
+    for r in &rows {
+        let choice = WorkspaceChoice {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            role: Role::parse(&r.try_get::<String, _>("role")?)?,
+        };
+        let req = flag(r, "require_2fa")?;
+        if current.is_none() || Some(choice.id.as_str()) == workspace_id {
+            current = Some((choice.clone(), req));
+        }
+        workspaces.push(choice);
+    }
+    let Some((ws, require_2fa)) = current else {
+        return Ok(None);
+    };
+    Ok(Some(Viewer {
+        user_id: u.try_get("id")?,
+        name: u.try_get("name")?,
+        email: u.try_get("email")?,
+        workspace_id: ws.id,
+        workspace_name: ws.name,
+        role: ws.role,
+        totp_enabled: u.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        workspace_requires_2fa: require_2fa,
+        workspaces,
+    }))
+}
+
+/// Members of the viewer's workspace.
+pub async fn list_members(b: &Backend, v: &Viewer) -> AppResult<Vec<MemberView>> {
+    authorize(v, Permission::Read)?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.totp_secret, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.workspace_id = $1 ORDER BY u.name, u.email",
+    )
+    .bind(&v.workspace_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MemberView {
+                user_id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?)?,
+                totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+                joined: crate::clock::fmt_ts(r.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+/// Invitations of the viewer's workspace, newest first.
+pub async fn list_invitations(b: &Backend, v: &Viewer) -> AppResult<Vec<InvitationView>> {
+    authorize(v, Permission::Read)?;
+    let now = b.clock.now();
+    let rows = sqlx::query(
+        "SELECT i.id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, u.name AS inviter FROM invitations i \
+         JOIN users u ON u.id = i.invited_by WHERE i.workspace_id = $1 ORDER BY i.created_at DESC, i.id LIMIT 100",
+    )
+    .bind(&v.workspace_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let expires: i64 = r.try_get("expires_at")?;
+            let state = if r.try_get::<Option<i64>, _>("accepted_at")?.is_some() {
+                "accepted"
+            } else if r.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+                "revoked"
+            } else if expires <= now {
+                "expired"
+            } else {
+                "pending"
+            };
+            Ok(InvitationView {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?)?,
+                invited_by: r.try_get("inviter")?,
+                expires: crate::clock::fmt_ts(expires),
+                state: state.into(),
+            })
+        })
+        .collect()
+}
+
+/// Invites `email` with `role` by mail (a single-use link valid 7 days).
+pub async fn invite(b: &Backend, v: &Viewer, email: &str, role: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageMembers)?;
+    let email = Email::parse(email)?;
+    let role = Role::parse(role)?;
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    let already = sqlx::query(
+        "SELECT 1 AS x FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2",
+    )
+    .bind(&v.workspace_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if already.is_some() {
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: format!("{email} is already a member of this workspace."),
+        });
+    }
+    // A new invitation replaces any pending one for the same address.
+    sqlx::query(
+        "UPDATE invitations SET revoked_at = $1 WHERE workspace_id = $2 AND email = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&v.workspace_id)
+    .bind(email.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let token = new_token();
+    let expires = now + INVITATION_TTL_SECS;
+    sqlx::query(
+        "INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(&v.workspace_id)
+    .bind(email.as_str())
+    .bind(role.as_str())
+    .bind(token_digest(token.expose()))
+    .bind(&v.user_id)
+    .bind(now)
+    .bind(expires)
+    .execute(&mut *tx)
+    .await?;
+    let link = b.config.link(&format!("/invite/{}", token.expose()));
+    let m = mail::render(
+        Template::Invitation,
+        &format!("{} invited you to {} on BAA Tracker", v.name, v.workspace_name),
+        &[
+            ("inviter", &v.name),
+            ("workspace", &v.workspace_name),
+            ("role", role.label()),
+            ("link", &link),
+            ("expires", &crate::clock::fmt_ts(expires)),
+        ],
+    );
+    mail::enqueue(&mut tx, Some(&v.workspace_id), email.as_str(), &m, now).await?;
+    tx.commit().await?;
+    b.mailer.wake.notify_one();
+    Ok(())
+}
+
+/// Revokes a pending invitation of the viewer's workspace.
+pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageMembers)?;
+    let mut tx = b.db.begin_write().await?;
+    let r = sqlx::query(
+        "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(b.clock.now())
+    .bind(id)
+    .bind(&v.workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// What the invitation page shows.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct InvitationInfo {
+    /// Invited address.
+    pub email: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// Role granted.
+    pub role: Role,
+    /// Whether an account with this address exists (then the person signs in to accept).
+    pub existing_user: bool,
+}
+
+const BAD_INVITE: &str = "This invitation link is not valid: it was already used, revoked, or it expired. Ask an owner to invite you again.";
+
+async fn open_invitation(b: &Backend, token: &str) -> AppResult<sqlx::any::AnyRow> {
+    sqlx::query(
+        "SELECT i.id, i.workspace_id, i.email, i.role, w.name AS workspace FROM invitations i JOIN workspaces w ON w.id = i.workspace_id \
+         WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
+    )
+    .bind(token_digest(token))
+    .bind(b.clock.now())
+    .fetch_optional(&b.db.pool)
+    .await?
+    .ok_or_else(|| AppError::invalid("token", BAD_INVITE))
+}
+
+/// Looks up a pending invitation by its link token.
+pub async fn invitation_info(b: &Backend, token: &str) -> AppResult<InvitationInfo> {
+    let r = open_invitation(b, token).await?;
+    let email: String = r.try_get("email")?;
+    let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&b.db.pool)
+        .await?
+        .is_some();
+    Ok(InvitationInfo {
+        email,
+        workspace: r.try_get("workspace")?,
+        role: Role::parse(&r.try_get::<String, _>("role")?)?,
+        existing_user: existing,
+    })
+}
+
+/// Accepts an invitation. A new person gives a name and password; an existing user must be
+/// signed in as the invited address (`signed_in_user`). Returns the user id and workspace id.
+pub async fn accept_invitation(
+    b: &Backend,
+    token: &str,
+    signed_in_user: Option<&str>,
+    name: &str,
+    password: Secret,
+    password_confirm: Secret,
+) -> AppResult<(String, String)> {
+    let r = open_invitation(b, token).await?;
+    let inv_id: String = r.try_get("id")?;
+    let ws: String = r.try_get("workspace_id")?;
+    let email = Email::parse(&r.try_get::<String, _>("email")?)?;
+    let role = Role::parse(&r.try_get::<String, _>("role")?)?;
+    let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&b.db.pool)
+        .await?;
+    let now = b.clock.now();
+    let hash = match &existing {
+        Some(_) => None,
+        None => {
+            let name = check_display_name("name", name)?;
+            check_new_password(password.expose(), password_confirm.expose())?;
+            Some((name, password::hash(password).await?))
+        }
+    };
+    let mut tx = b.db.begin_write().await?;
+    let user_id = match (&existing, hash) {
+        (Some(row), _) => {
+            let id: String = row.try_get("id")?;
+            if signed_in_user != Some(id.as_str()) {
+                return Err(AppError::Forbidden(format!(
+                    "Sign in as {email} to accept this invitation."
+                )));
+            }
+            id
+        }
+        (None, Some((name, hash))) => insert_user(&mut tx, &email, &name, &hash, now).await?,
+        (None, None) => return Err(AppError::Internal(anyhow::anyhow!("invitation without password"))),
+    };
+    let used = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
+        .bind(now)
+        .bind(&inv_id)
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::invalid("token", BAD_INVITE));
+    }
+    add_member(&mut tx, &ws, &user_id, role, now).await?;
+    tx.commit().await?;
+    Ok((user_id, ws))
+}
+
+async fn owner_count(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ws: &str) -> AppResult<i64> {
+    Ok(sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM memberships WHERE workspace_id = $1 AND role = 'owner'")
+        .bind(ws)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?)
+}
+
+async fn member_role(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ws: &str, user: &str) -> AppResult<Role> {
+    let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws)
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Role::parse(&row.try_get::<String, _>("role")?)?)
+}
+
+const LAST_OWNER: &str = "A workspace needs at least one owner: make someone else owner first.";
+
+/// Changes a member's role; the last owner cannot be demoted.
+pub async fn change_role(b: &Backend, v: &Viewer, user_id: &str, role: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageMembers)?;
+    let role = Role::parse(role)?;
+    let mut tx = b.db.begin_write().await?;
+    let current = member_role(&mut tx, &v.workspace_id, user_id).await?;
+    if current == Role::Owner && role != Role::Owner && owner_count(&mut tx, &v.workspace_id).await? <= 1 {
+        return Err(AppError::invalid("role", LAST_OWNER));
+    }
+    sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(role.as_str())
+        .bind(&v.workspace_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a member from the workspace; the last owner cannot be removed.
+pub async fn remove_member(b: &Backend, v: &Viewer, user_id: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageMembers)?;
+    let mut tx = b.db.begin_write().await?;
+    let current = member_role(&mut tx, &v.workspace_id, user_id).await?;
+    if current == Role::Owner && owner_count(&mut tx, &v.workspace_id).await? <= 1 {
+        return Err(AppError::invalid("user", LAST_OWNER));
+    }
+    sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(&v.workspace_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a reset link if the address has an account; says nothing either way.
+pub async fn request_password_reset(b: &Backend, email: &str) -> AppResult<()> {
+    let email = Email::parse(email)?;
+    let Some(row) = sqlx::query("SELECT id, name FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&b.db.pool)
+        .await?
+    else {
+        return Ok(());
+    };
+    let user_id: String = row.try_get("id")?;
+    let name: String = row.try_get("name")?;
+    let now = b.clock.now();
+    let token = new_token();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_digest(token.expose()))
+        .bind(&user_id)
+        .bind(now)
+        .bind(now + RESET_TTL_SECS)
+        .execute(&mut *tx)
+        .await?;
+    let link = b.config.link(&format!("/reset/{}", token.expose()));
+    let m = mail::render(
+        Template::PasswordReset,
+        "Reset your BAA Tracker password",
+        &[("name", &name), ("link", &link)],
+    );
+    mail::enqueue(&mut tx, None, email.as_str(), &m, now).await?;
+    tx.commit().await?;
+    b.mailer.wake.notify_one();
+    Ok(())
+}
+
+const BAD_RESET: &str = "This reset link is not valid: it was already used or it expired. Ask for a new one.";
+
+/// Whether a reset token is currently usable.
+pub async fn reset_token_valid(b: &Backend, token: &str) -> AppResult<bool> {
+    Ok(sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_digest(token))
+        .bind(b.clock.now())
+        .fetch_optional(&b.db.pool)
+        .await?
+        .is_some())
+}
+
+/// Sets a new password from a reset link; ends every session of the user.
+pub async fn reset_password(b: &Backend, token: &str, password: Secret, confirm: Secret) -> AppResult<()> {
+    check_new_password(password.expose(), confirm.expose())?;
+    let now = b.clock.now();
+    let row = sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_digest(token))
+        .bind(now)
+        .fetch_optional(&b.db.pool)
+        .await?
+        .ok_or_else(|| AppError::invalid("token", BAD_RESET))?;
+    let user_id: String = row.try_get("user_id")?;
+    let hash = password::hash(password).await?;
+    let mut tx = b.db.begin_write().await?;
+    let used = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(token_digest(token))
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::invalid("token", BAD_RESET));
+    }
+    set_password_tx(b, &mut tx, &user_id, &hash, now).await?;
+    tx.commit().await?;
+    b.mailer.wake.notify_one();
+    Ok(())
+}
+
+async fn set_password_tx(
+    b: &Backend,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    hash: &PasswordHashString,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, session_version = session_version + 1, updated_at = $2 WHERE id = $3")
+        .bind(hash.as_db())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    // Other unused reset links die with the old password.
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    let row = sqlx::query("SELECT email, name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let email: String = row.try_get("email")?;
+    let name: String = row.try_get("name")?;
+    let m = mail::render(
+        Template::PasswordChanged,
+        "Your BAA Tracker password was changed",
+        &[("name", &name), ("when", &crate::clock::fmt_ts(now)), ("link", &b.config.link("/forgot"))],
+    );
+    mail::enqueue(tx, None, &email, &m, now).await?;
+    Ok(())
+}
+
+/// Changes the signed-in user's password after checking the current one. Every session of the
+/// user ends (the caller starts a fresh one). Returns the new session version.
+pub async fn change_password(b: &Backend, v: &Viewer, current: Secret, new: Secret, confirm: Secret) -> AppResult<i64> {
+    check_new_password(new.expose(), confirm.expose())?;
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&v.user_id)
+        .fetch_one(&b.db.pool)
+        .await?;
+    let stored = PasswordHashString::from_db(row.try_get("password_hash")?);
+    if !password::verify(current, Some(stored)).await? {
+        return Err(AppError::invalid("current_password", "The current password is not right."));
+    }
+    let hash = password::hash(new).await?;
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    set_password_tx(b, &mut tx, &v.user_id, &hash, now).await?;
+    let version: i64 = sqlx::query("SELECT session_version FROM users WHERE id = $1")
+        .bind(&v.user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("session_version")?;
+    tx.commit().await?;
+    b.mailer.wake.notify_one();
+    Ok(version)
+}
+
+/// Ends every session of the user (e.g. "sign out everywhere"); returns the new version.
+pub async fn bump_session_version(b: &Backend, user_id: &str) -> AppResult<i64> {
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let v: i64 = sqlx::query("SELECT session_version FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("session_version")?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Turns on TOTP for the viewer after checking a code made from `secret`; returns the
+/// recovery codes, shown once.
+pub async fn enable_totp(b: &Backend, v: &Viewer, secret: &Secret, code: &str) -> AppResult<Vec<Secret>> {
+    let now = b.clock.now();
+    let Some(step) = totp::verify(secret.expose(), code, now, None)? else {
+        return Err(AppError::invalid(
+            "code",
+            "That code does not match. Check the time on your phone and enter the current 6-digit code.",
+        ));
+    };
+    let codes = totp::new_recovery_codes();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4")
+        .bind(secret.expose())
+        .bind(step)
+        .bind(now)
+        .bind(&v.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(&v.user_id)
+        .execute(&mut *tx)
+        .await?;
+    for c in &codes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(&v.user_id)
+            .bind(token_digest(c.expose()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Turns TOTP off after checking the password; refused when the workspace requires it.
+pub async fn disable_totp(b: &Backend, v: &Viewer, password: Secret) -> AppResult<()> {
+    if v.workspace_requires_2fa {
+        return Err(AppError::invalid(
+            "password",
+            "This workspace requires two-factor sign-in, so it cannot be turned off.",
+        ));
+    }
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&v.user_id)
+        .fetch_one(&b.db.pool)
+        .await?;
+    if !password::verify(password, Some(PasswordHashString::from_db(row.try_get("password_hash")?))).await? {
+        return Err(AppError::invalid("password", "The password is not right."));
+    }
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1")
+        .bind(&v.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(&v.user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many unused recovery codes the viewer has.
+pub async fn recovery_codes_left(b: &Backend, user_id: &str) -> AppResult<i64> {
+    Ok(sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(&b.db.pool)
+        .await?
+        .try_get("n")?)
+}
+
+/// Updates the workspace name and its 2FA requirement.
+pub async fn update_workspace(b: &Backend, v: &Viewer, name: &str, require_2fa: bool) -> AppResult<()> {
+    authorize(v, Permission::ManageSettings)?;
+    let name = check_display_name("name", name)?;
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("UPDATE workspaces SET name = $1, require_2fa = $2 WHERE id = $3")
+        .bind(&name)
+        .bind(i64::from(require_2fa))
+        .bind(&v.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! Configuration from environment variables, validated at start.
+//!
+//! Every variable has a default that gives a working local app; a bad value stops the start with
+//! a message that names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Folder for the SQLite file, mail files and (later) documents.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: crate::secret::Secret,
+    /// Address the HTTP server listens on.
+    pub bind_addr: SocketAddr,
+    /// The URL people use to reach the app; links in mail start with it.
+    pub public_url: url::Url,
+    /// SMTP server; none means mail is written as `.eml` files under `DATA_DIR/mail`.
+    pub smtp_url: Option<crate::secret::Secret>,
+    /// Sender of every mail.
+    pub mail_from: String,
+    /// Sign out after this many minutes without a request (HIPAA automatic logoff).
+    pub session_idle_minutes: i64,
+    /// Sign out this many hours after sign-in whatever the activity.
+    pub session_max_hours: i64,
+    /// `json` for JSON log lines, `text` otherwise.
+    pub log_json: bool,
+    /// A header set by a trusted proxy holding the client address (e.g. `Fly-Client-IP`).
+    pub client_ip_header: Option<String>,
+    /// Folder holding `pkg/` (the WASM, JS and CSS built for the browser).
+    pub site_root: PathBuf,
+}
+
+/// A configuration error that names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {var}: {message}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `get` (so tests can pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err("DATA_DIR", "must be a folder path"));
+        }
+        let database_url = match get("DATABASE_URL") {
+            Some(u) => {
+                if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                    return Err(err(
+                        "DATABASE_URL",
+                        "must start with sqlite: or postgres:// (for example sqlite://data/baa-tracker.db or postgres://user@host/db)",
+                    ));
+                }
+                u
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("baa-tracker.db").display()),
+        };
+        let bind_addr: SocketAddr = get("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| err("BIND_ADDR", "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:8080"))?;
+        let public_url = get("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}"));
+        let public_url = url::Url::parse(&public_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| err("PUBLIC_URL", "must be an http:// or https:// URL such as https://baa.example.com"))?;
+        let smtp_url = match get("SMTP_URL") {
+            Some(u) => {
+                if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                    return Err(err(
+                        "SMTP_URL",
+                        "must start with smtp:// (STARTTLS with ?tls=required) or smtps:// (TLS), e.g. smtp://user:pass@mail.example.com:587?tls=required",
+                    ));
+                }
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&u)
+                    .map_err(|_| err("SMTP_URL", "is not a valid SMTP URL"))?;
+                Some(crate::secret::Secret::new(u))
+            }
+            None => None,
+        };
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| "BAA Tracker <no-reply@localhost>".into());
+        mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|_| err("MAIL_FROM", "must be an address such as \"BAA Tracker <baa@example.com>\""))?;
+        let session_idle_minutes = int(&get, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?;
+        let session_max_hours = int(&get, "SESSION_MAX_HOURS", 12, 1, 24 * 30)?;
+        let log_json = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(_) => return Err(err("LOG_FORMAT", "must be text or json")),
+        };
+        let client_ip_header = get("CLIENT_IP_HEADER");
+        if let Some(h) = &client_ip_header {
+            axum_header_name_ok(h).map_err(|m| err("CLIENT_IP_HEADER", m))?;
+        }
+        let site_root = PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        Ok(Config {
+            data_dir,
+            database_url: crate::secret::Secret::new(database_url),
+            bind_addr,
+            public_url,
+            smtp_url,
+            mail_from,
+            session_idle_minutes,
+            session_max_hours,
+            log_json,
+            client_ip_header,
+            site_root,
+        })
+    }
+
+    /// Whether cookies must be `Secure` and HSTS sent.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// An absolute link into the app for mail.
+    pub fn link(&self, path: &str) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}
+
+fn axum_header_name_ok(h: &str) -> Result<(), String> {
+    if h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(())
+    } else {
+        Err("must be a header name such as Fly-Client-IP".into())
+    }
+}
+
+fn int(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| err(var, format!("must be a whole number from {min} to {max}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_local_sqlite_app() {
+        let c = cfg(&[]).expect("defaults");
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(c.database_url.expose().starts_with("sqlite://data/baa-tracker.db"));
+        assert_eq!(c.session_idle_minutes, 30);
+        assert!(c.smtp_url.is_none());
+        assert!(!c.is_https());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("BIND_ADDR", "localhost"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("SMTP_URL", "mail.example.com"),
+            ("MAIL_FROM", "not an address"),
+            ("SESSION_IDLE_MINUTES", "0"),
+            ("SESSION_IDLE_MINUTES", "ten"),
+            ("SESSION_MAX_HOURS", "100000"),
+            ("LOG_FORMAT", "xml"),
+            ("CLIENT_IP_HEADER", "Bad Header"),
+        ] {
+            let e = cfg(&[(var, value)]).expect_err(var);
+            assert_eq!(e.var, var);
+            assert!(e.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn links_join_public_url() {
+        let c = cfg(&[("PUBLIC_URL", "https://baa.example.com/")]).expect("cfg");
+        assert_eq!(c.link("/invite/abc"), "https://baa.example.com/invite/abc");
+        assert!(c.is_https());
+    }
+}

@@ -1,0 +1,45 @@
+//! Server-side core of BAA Tracker: storage, accounts, sessions and mail. No UI, no HTTP.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod mail;
+pub mod password;
+pub mod secret;
+pub mod session_store;
+pub mod totp;
+
+use std::sync::Arc;
+
+/// Everything a request handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    /// The database.
+    pub db: db::Db,
+    /// The application clock.
+    pub clock: clock::Clock,
+    /// Validated configuration.
+    pub config: Arc<config::Config>,
+    /// Outbound mail.
+    pub mailer: mail::Mailer,
+}
+
+impl Backend {
+    /// Connects the database (running migrations) and builds the mailer.
+    pub async fn start(config: config::Config, clock: clock::Clock) -> anyhow::Result<Backend> {
+        let db = db::Db::connect(config.database_url.expose()).await?;
+        let mailer = mail::Mailer::new(
+            config.smtp_url.as_ref().map(|s| s.expose()),
+            &config.mail_from,
+            &config.data_dir,
+        )?;
+        Ok(Backend {
+            db,
+            clock,
+            config: Arc::new(config),
+            mailer,
+        })
+    }
+}
