@@ -1,1 +1,64 @@
+//! BAA Tracker pages (Leptos, rendered on the server and hydrated in the browser).
+//!
+//! Pages read through server functions in [`api`]; every change is a plain HTML form posted to
+//! an `/actions/...` route of the server binary (post/redirect/get), so each form works without
+//! JavaScript and the hydrated page only adds conveniences on top.
 
+pub mod api;
+pub mod components;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes to pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/baa-tracker.css" />
+        <Title formatter=|t: String| if t.is_empty() { "BAA Tracker".to_string() } else { format!("{t} · BAA Tracker") } />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::overview::Overview />
+                <Route path=path!("/setup") view=pages::auth::Setup />
+                <Route path=path!("/login") view=pages::auth::Login />
+                <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor />
+                <Route path=path!("/forgot") view=pages::auth::Forgot />
+                <Route path=path!("/reset/:token") view=pages::auth::Reset />
+                <Route path=path!("/invite/:token") view=pages::auth::AcceptInvite />
+                <Route path=path!("/members") view=pages::members::Members />
+                <Route path=path!("/settings") view=pages::settings::Settings />
+                <Route path=path!("/account") view=pages::account::Account />
+            </Routes>
+        </Router>
+    }
+}

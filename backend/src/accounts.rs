@@ -10,7 +10,7 @@ use crate::password::{self, PasswordHashString};
 use crate::secret::{new_token, token_digest, Secret};
 use crate::{totp, Backend};
 use baa_core::account::{
-    check_display_name, check_new_password, Email, InvitationView, MemberView, Permission, Role, Viewer,
+    check_display_name, check_new_password, Email, InvitationInfo, InvitationView, MemberView, Permission, Role, Viewer,
     WorkspaceChoice,
 };
 use sqlx::Row;
@@ -472,19 +472,6 @@ pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<(
         return Err(AppError::NotFound);
     }
     Ok(())
-}
-
-/// What the invitation page shows.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct InvitationInfo {
-    /// Invited address.
-    pub email: String,
-    /// Workspace name.
-    pub workspace: String,
-    /// Role granted.
-    pub role: Role,
-    /// Whether an account with this address exists (then the person signs in to accept).
-    pub existing_user: bool,
 }
 
 const BAD_INVITE: &str = "This invitation link is not valid: it was already used, revoked, or it expired. Ask an owner to invite you again.";

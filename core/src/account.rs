@@ -320,3 +320,16 @@ pub struct InvitationView {
     /// pending, accepted, expired or revoked.
     pub state: String,
 }
+
+/// What an invitation link shows before it is accepted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InvitationInfo {
+    /// Invited address.
+    pub email: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// Role granted.
+    pub role: Role,
+    /// Whether an account with this address exists (then the person signs in to accept).
+    pub existing_user: bool,
+}

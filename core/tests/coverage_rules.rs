@@ -420,6 +420,21 @@ fn cases() -> Vec<Case> {
             &[("agreement-expired", "fly-sentry")],
         ),
         case(
+            "expired_platform_agreement_is_reported_even_when_another_link_is_missing",
+            WorldBuilder::new(catalog())
+                .vendor("fly", &[])
+                .vendor("sentry", &[])
+                .org(org("acme-prod", Environment::Production, "scale"))
+                .app(app("acme-api", "acme-prod", &["iad"]))
+                .service(sentry_ext("team"))
+                .agreement(
+                    platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01"))
+                        .with(|a| a.expiry = Some(minus(10))),
+                )
+                .build(),
+            &[("agreement-expired", "fly-sentry"), ("uncovered-service", "errors")],
+        ),
+        case(
             "expired_agreement_renewed_by_a_new_one_is_silent",
             base()
                 .agreement(baa("fly-baa-2025", "fly", d("2025-01-01")).with(|a| {

@@ -3,6 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
@@ -15,6 +16,33 @@ use super::report::{
 };
 use crate::catalog::{Eligibility, Vendor, FLY};
 
+/// FxHash (as in rustc): the keys are ids from the workspace's own data, so a fast
+/// non-cryptographic hash is fine and keeps big worlds quick without another dependency.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
 /// How many names a message lists before it says "and N more".
 const LIST_LIMIT: usize = 5;
 
@@ -24,8 +52,8 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
     let mut out = Collector::default();
     let mut services = Vec::new();
     let mut summary = Summary::default();
-    let mut phi_orgs: HashSet<&str> = HashSet::new();
-    let mut in_use: BTreeSet<&str> = BTreeSet::new();
+    let mut phi_orgs: FastSet<&str> = FastSet::default();
+    let mut in_use: FastSet<&str> = FastSet::default();
 
     for service in world.services.iter().filter(|s| s.exists_on(as_of)) {
         summary.services += 1;
@@ -39,9 +67,8 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
             phi => {
                 out.phi_unknown(&ix, service, phi);
                 summary.phi_services += 1;
-                for org in ix.orgs_of(service) {
-                    phi_orgs.insert(org);
-                }
+                let orgs = ix.orgs_of(service);
+                phi_orgs.extend(orgs.iter().copied());
                 if let Some(p) = ix.vendor_party.get(service.vendor.as_str()) {
                     in_use.insert(p.id.as_str());
                 }
@@ -50,7 +77,7 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
                         in_use.insert(p.id.as_str());
                     }
                 }
-                out.environment(&ix, service);
+                out.environment(&ix, service, &orgs);
                 out.regions(&ix, service, policy);
                 let verdict = ix.coverage(service, &mut out);
                 if verdict.is_covered() {
@@ -108,16 +135,16 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
 struct Index<'w> {
     world: &'w World,
     as_of: NaiveDate,
-    parties: HashMap<&'w str, &'w Party>,
-    vendor_party: HashMap<&'w str, &'w Party>,
-    catalog: HashMap<&'w str, &'w Vendor>,
-    orgs: HashMap<&'w str, &'w FlyOrg>,
-    apps: HashMap<&'w str, &'w App>,
+    parties: FastMap<&'w str, &'w Party>,
+    vendor_party: FastMap<&'w str, &'w Party>,
+    catalog: FastMap<&'w str, &'w Vendor>,
+    orgs: FastMap<&'w str, &'w FlyOrg>,
+    apps: FastMap<&'w str, &'w App>,
     standing: Vec<Standing>,
     /// Party ids (from parties and agreements) interned to numbers for pair lookups.
-    ids: HashMap<&'w str, u32>,
-    by_pair: HashMap<(u32, u32), Vec<usize>>,
-    extends: HashMap<&'w str, Vec<usize>>,
+    ids: FastMap<&'w str, u32>,
+    by_pair: FastMap<(u32, u32), Vec<usize>>,
+    extends: FastMap<&'w str, Vec<usize>>,
 }
 
 fn pair(a: u32, b: u32) -> (u32, u32) {
@@ -132,8 +159,21 @@ fn pair(a: u32, b: u32) -> (u32, u32) {
 enum Link {
     Active(usize),
     Expired(usize),
-    /// No usable agreement; the text says what there is instead.
-    Absent(String),
+    /// No usable agreement; these fitting ones exist but are pending, not yet effective or ended.
+    Absent(Vec<usize>),
+}
+
+/// A missing link, described only when a message needs it (most services never do).
+enum Missing<'w> {
+    /// A plain reason.
+    Text(String),
+    /// No usable agreement of this description; the indexes are fitting agreements that do not
+    /// count yet or any more.
+    Link(String, Vec<usize>),
+    /// Lazily described: our BAA with this vendor covering the service's product and plan.
+    Direct(&'w str, Vec<usize>),
+    /// Lazily described: a Fly.io agreement extending to this vendor's extensions.
+    Extension(&'w str, Vec<usize>),
 }
 
 /// Why a chain that exists does not hold.
@@ -147,20 +187,21 @@ enum Cause<'w> {
 enum Path<'w> {
     Covered(Vec<usize>),
     Broken(Vec<Cause<'w>>),
-    NoChain(String),
+    /// A link is missing; expired links of the same chain are still reported.
+    NoChain(Vec<Missing<'w>>, Vec<usize>),
 }
 
 impl<'w> Index<'w> {
     fn new(world: &'w World, as_of: NaiveDate) -> Self {
-        let mut vendor_party = HashMap::new();
-        let mut parties = HashMap::new();
+        let mut vendor_party = FastMap::default();
+        let mut parties = FastMap::default();
         for p in &world.parties {
             parties.entry(p.id.as_str()).or_insert(p);
             if let Role::Vendor { vendor, .. } = &p.role {
                 vendor_party.entry(vendor.as_str()).or_insert(p);
             }
         }
-        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut ids: FastMap<&str, u32> = FastMap::default();
         let mut intern = |id: &'w str| {
             let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
             *ids.entry(id).or_insert(next)
@@ -168,8 +209,8 @@ impl<'w> Index<'w> {
         for p in &world.parties {
             intern(&p.id);
         }
-        let mut by_pair: HashMap<_, Vec<usize>> = HashMap::new();
-        let mut extends: HashMap<_, Vec<usize>> = HashMap::new();
+        let mut by_pair: FastMap<_, Vec<usize>> = FastMap::default();
+        let mut extends: FastMap<_, Vec<usize>> = FastMap::default();
         for (i, a) in world.agreements.iter().enumerate() {
             let key = pair(intern(&a.parties[0]), intern(&a.parties[1]));
             by_pair.entry(key).or_default().push(i);
@@ -205,6 +246,13 @@ impl<'w> Index<'w> {
 
     fn agreement(&self, i: usize) -> &'w Agreement {
         &self.world.agreements[i]
+    }
+
+    /// Ordering key "lasts longer": no expiry beats any expiry, later beats earlier, then the
+    /// smaller id wins, so choices never depend on input order.
+    fn lasts(&self, i: usize) -> (bool, Option<NaiveDate>, Reverse<&'w str>) {
+        let a = self.agreement(i);
+        (a.expiry.is_none(), a.expiry, Reverse(a.id.as_str()))
     }
 
     fn agreement_name(&self, i: usize) -> &'w str {
@@ -263,15 +311,11 @@ impl<'w> Index<'w> {
         &self,
         candidates: &[usize],
         fits: impl Fn(&Agreement) -> bool,
-        what: &str,
     ) -> Link {
         let mut active: Option<usize> = None;
         let mut expired: Option<usize> = None;
-        let mut other: Vec<String> = Vec::new();
-        let lasts = |i: usize| {
-            let a = self.agreement(i);
-            (a.expiry.is_none(), a.expiry, Reverse(a.id.as_str()))
-        };
+        let mut other: Vec<usize> = Vec::new();
+        let lasts = |i: usize| self.lasts(i);
         for &i in candidates {
             let a = self.agreement(i);
             if !fits(a) {
@@ -288,14 +332,8 @@ impl<'w> Index<'w> {
                         expired = Some(i);
                     }
                 }
-                Standing::NotYetEffective(d) => {
-                    other.push(format!("{} takes effect on {d}", self.agreement_name(i)));
-                }
-                Standing::Pending(st) => {
-                    other.push(format!("{} is {}", self.agreement_name(i), status_text(st)));
-                }
-                Standing::Ended(st) => {
-                    other.push(format!("{} was {}", self.agreement_name(i), status_text(st)));
+                Standing::NotYetEffective(_) | Standing::Pending(_) | Standing::Ended(_) => {
+                    other.push(i);
                 }
                 Standing::NotYetRecorded => {}
             }
@@ -303,8 +341,50 @@ impl<'w> Index<'w> {
         match (active, expired) {
             (Some(i), _) => Link::Active(i),
             (None, Some(i)) => Link::Expired(i),
-            (None, None) if other.is_empty() => Link::Absent(format!("no {what}")),
-            (None, None) => Link::Absent(format!("no active {what} ({})", other.join("; "))),
+            (None, None) => Link::Absent(other),
+        }
+    }
+
+    /// "no BAA with X" or "no active BAA with X (x-2026 is in negotiation)".
+    fn absent_text(&self, what: &str, others: &[usize]) -> String {
+        if others.is_empty() {
+            return format!("no {what}");
+        }
+        let mut others = others.to_vec();
+        others.sort_by_key(|&i| &self.agreement(i).id);
+        let texts: Vec<String> = others
+            .into_iter()
+            .map(|i| {
+                let name = self.agreement_name(i);
+                match self.standing[i] {
+                    Standing::NotYetEffective(d) => format!("{name} takes effect on {d}"),
+                    Standing::Pending(st) => format!("{name} is {}", status_text(st)),
+                    Standing::Ended(st) => format!("{name} was {}", status_text(st)),
+                    _ => name.to_owned(),
+                }
+            })
+            .collect();
+        format!("no active {what} ({})", texts.join("; "))
+    }
+
+    fn missing_text(&self, missing: &Missing<'w>) -> String {
+        match missing {
+            Missing::Text(text) => text.clone(),
+            Missing::Link(what, others) => self.absent_text(what, others),
+            Missing::Direct(vendor, others) => self.absent_text(
+                &format!(
+                    "BAA with {} covering this product and plan",
+                    self.vendor_name(vendor)
+                ),
+                others,
+            ),
+            Missing::Extension(vendor, others) => self.absent_text(
+                &format!(
+                    "Fly.io agreement extending its BAA to {} extensions",
+                    self.vendor_name(vendor)
+                ),
+                others,
+            ),
         }
     }
 
@@ -316,9 +396,14 @@ impl<'w> Index<'w> {
     }
 
     /// Verdict for a PHI service, recording the findings that explain a missing chain.
-    fn coverage(&self, s: &'w Service, out: &mut Collector) -> Verdict {
+    fn coverage(&self, s: &'w Service, out: &mut Collector<'w>) -> Verdict {
         let direct = self.direct_path(s);
-        let platform = self.platform_path(s);
+        // The platform chain is only tried when the direct one does not cover.
+        let platform = if matches!(direct, Some(Path::Covered(_))) {
+            None
+        } else {
+            self.platform_path(s)
+        };
         let mut causes = Vec::new();
         let mut why = Vec::new();
         for path in [direct, platform].into_iter().flatten() {
@@ -332,7 +417,12 @@ impl<'w> Index<'w> {
                     };
                 }
                 Path::Broken(c) => causes.extend(c),
-                Path::NoChain(text) => why.push(text),
+                Path::NoChain(missing, expired) => {
+                    for i in expired {
+                        out.expired_users.entry(i).or_default().push(&s.name);
+                    }
+                    why.extend(missing.iter().map(|m| self.missing_text(m)));
+                }
             }
         }
         let vendor = self.catalog.get(s.vendor.as_str()).copied();
@@ -348,11 +438,11 @@ impl<'w> Index<'w> {
                     out.push(
                         RuleId::PlanIneligible,
                         service_subject(s),
-                        format!(
+                                format!(
                             "A BAA with {vendor_name} exists, but {} ({}) uses {}, which is not \
                              BAA-eligible.",
                             s.name,
-                            self.product_name(s, vendor),
+                            self.product_label(s),
                             self.plan_phrase(s, vendor)
                         ),
                         self.plan_step(s, vendor),
@@ -369,7 +459,7 @@ impl<'w> Index<'w> {
                         self.agreement_name(*i),
                         self.agreement(*i).expiry.map_or_else(String::new, |d| d.to_string())
                     ));
-                    out.expired_users.entry(*i).or_default().insert(s.name.clone());
+                    out.expired_users.entry(*i).or_default().push(&s.name);
                 }
             }
         }
@@ -379,10 +469,9 @@ impl<'w> Index<'w> {
                 RuleId::UncoveredService,
                 service_subject(s),
                 format!(
-                    "{} ({} {}) may handle PHI and has no active BAA chain: {text}.",
+                    "{} ({}) may handle PHI and has no active BAA chain: {text}.",
                     s.name,
-                    vendor_name,
-                    self.product_name(s, vendor)
+                    self.product_label(s)
                 ),
                 self.uncovered_step(s, vendor),
             );
@@ -400,9 +489,12 @@ impl<'w> Index<'w> {
     fn direct_path(&self, s: &'w Service) -> Option<Path<'w>> {
         let vendor_name = self.vendor_name(&s.vendor);
         let Some(party) = self.vendor_party.get(s.vendor.as_str()) else {
-            return Some(Path::NoChain(format!(
-                "no BAA with {vendor_name} (no party recorded for it)"
-            )));
+            return Some(Path::NoChain(
+                vec![Missing::Text(format!(
+                    "no BAA with {vendor_name} (no party recorded for it)"
+                ))],
+                Vec::new(),
+            ));
         };
         // Fly's own products run on the org's plan, so the org decides eligibility.
         let fly_org = match &s.provisioning {
@@ -410,7 +502,10 @@ impl<'w> Index<'w> {
                 match self.orgs.get(org.as_str()) {
                     Some(o) => Some(*o),
                     None => {
-                        return Some(Path::NoChain(format!("Fly org {org} is not recorded")));
+                        return Some(Path::NoChain(
+                            vec![Missing::Text(format!("Fly org {org} is not recorded"))],
+                            Vec::new(),
+                        ));
                     }
                 }
             }
@@ -432,14 +527,19 @@ impl<'w> Index<'w> {
             Eligibility::Unknown => a.scope.names_plan(plan),
             Eligibility::NotEligible => false,
         };
-        // An active BAA that makes the plan eligible wins over any other.
-        if let Some(&i) = candidates.iter().find(|&&i| {
-            let a = self.agreement(i);
-            self.standing[i] == Standing::Active && fits(a) && eligible_under(a)
-        }) {
+        // An active BAA that makes the plan eligible wins over any other; among several, the
+        // longest-lasting, so the chain does not depend on input order.
+        let covering = candidates
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let a = self.agreement(i);
+                self.standing[i] == Standing::Active && fits(a) && eligible_under(a)
+            })
+            .max_by_key(|&i| self.lasts(i));
+        if let Some(i) = covering {
             return Some(Path::Covered(vec![i]));
         }
-        let what = format!("BAA with {vendor_name} covering this product and plan");
         let plan_cause = |i: usize| {
             if eligible_under(self.agreement(i)) {
                 None
@@ -449,12 +549,14 @@ impl<'w> Index<'w> {
                 Some(Cause::PlanIneligible)
             }
         };
-        Some(match self.link(candidates, fits, &what) {
+        Some(match self.link(candidates, fits) {
             Link::Active(i) => Path::Broken(plan_cause(i).into_iter().collect()),
             Link::Expired(i) => {
                 Path::Broken(std::iter::once(Cause::Expired(i)).chain(plan_cause(i)).collect())
             }
-            Link::Absent(text) => Path::NoChain(text),
+            Link::Absent(others) => {
+                Path::NoChain(vec![Missing::Direct(&s.vendor, others)], Vec::new())
+            }
         })
     }
 
@@ -467,17 +569,21 @@ impl<'w> Index<'w> {
         if s.vendor == FLY {
             return None;
         }
-        let vendor_name = self.vendor_name(&s.vendor);
         let Some(org) = self.orgs.get(org.as_str()).copied() else {
-            return Some(Path::NoChain(format!("Fly org {org} is not recorded")));
+            return Some(Path::NoChain(
+                vec![Missing::Text(format!("Fly org {org} is not recorded"))],
+                Vec::new(),
+            ));
         };
         let Some(fly) = self.vendor_party.get(FLY) else {
-            return Some(Path::NoChain("no BAA with Fly.io (no party recorded)".into()));
+            return Some(Path::NoChain(
+                vec![Missing::Text("no BAA with Fly.io (no party recorded)".into())],
+                Vec::new(),
+            ));
         };
         let ours = self.link(
             self.pair_agreements(&self.world.us, &fly.id),
             |a| a.kind == AgreementKind::Baa && a.scope.covers(None, Some(&org.plan), &s.regions),
-            "BAA with Fly.io",
         );
         let ext_candidates = self.extends.get(s.vendor.as_str()).map_or(&[][..], |v| v);
         let theirs = self.link(
@@ -487,23 +593,32 @@ impl<'w> Index<'w> {
                     && a.scope
                         .covers(Some(&s.product), Some(&s.plan), &s.regions)
             },
-            &format!("Fly.io agreement extending its BAA to {vendor_name} extensions"),
         );
         let mut causes = Vec::new();
         let mut chain = Vec::new();
         let mut absent = Vec::new();
-        for link in [ours, theirs] {
+        for (n, link) in [ours, theirs].into_iter().enumerate() {
             match link {
                 Link::Active(i) => chain.push(i),
                 Link::Expired(i) => {
                     chain.push(i);
                     causes.push(Cause::Expired(i));
                 }
-                Link::Absent(text) => absent.push(text),
+                Link::Absent(others) if n == 0 => {
+                    absent.push(Missing::Link("BAA with Fly.io".into(), others));
+                }
+                Link::Absent(others) => absent.push(Missing::Extension(&s.vendor, others)),
             }
         }
         if !absent.is_empty() {
-            return Some(Path::NoChain(absent.join("; ")));
+            let expired = causes
+                .into_iter()
+                .filter_map(|c| match c {
+                    Cause::Expired(i) => Some(i),
+                    _ => None,
+                })
+                .collect();
+            return Some(Path::NoChain(absent, expired));
         }
         if !self.org_eligible(org) {
             causes.push(Cause::PlatformPlan(org));
@@ -519,6 +634,18 @@ impl<'w> Index<'w> {
         vendor
             .and_then(|v| v.product(&s.product))
             .map_or(s.product.as_str(), |p| p.name.as_str())
+    }
+
+    /// "Sentry error monitoring", or "Acme Mail mail" when the product name lacks the vendor's.
+    fn product_label(&self, s: &'w Service) -> String {
+        let vendor = self.catalog.get(s.vendor.as_str()).copied();
+        let product = self.product_name(s, vendor);
+        let vendor_name = self.vendor_name(&s.vendor);
+        if product.contains(vendor_name) {
+            product.to_owned()
+        } else {
+            format!("{vendor_name} {product}")
+        }
     }
 
     fn fly_plan_name(&self, org: &'w FlyOrg) -> &'w str {
@@ -676,13 +803,13 @@ fn service_subject(s: &Service) -> Subject {
 
 /// Findings gathered during one evaluation.
 #[derive(Default)]
-struct Collector {
+struct Collector<'w> {
     findings: Vec<Finding>,
     /// Expired agreements that chains still rely on, with the services relying on them.
-    expired_users: BTreeMap<usize, BTreeSet<String>>,
+    expired_users: BTreeMap<usize, Vec<&'w str>>,
 }
 
-impl Collector {
+impl<'w> Collector<'w> {
     fn push(&mut self, rule: RuleId, subject: Subject, explanation: String, next_step: String) {
         self.findings.push(Finding {
             rule,
@@ -693,7 +820,7 @@ impl Collector {
         });
     }
 
-    fn phi_unknown(&mut self, ix: &Index<'_>, s: &Service, phi: &Phi) {
+    fn phi_unknown(&mut self, ix: &Index<'w>, s: &Service, phi: &Phi) {
         let said = match phi {
             Phi::Unknown => "nobody has recorded whether it handles PHI",
             Phi::No { .. } => "it is marked as handling no PHI but no reason is recorded",
@@ -703,27 +830,28 @@ impl Collector {
             RuleId::PhiUnknown,
             service_subject(s),
             format!(
-                "{} ({} {}): {said}, so it is treated as handling PHI.",
+                "{} ({}): {said}, so it is treated as handling PHI.",
                 s.name,
-                ix.vendor_name(&s.vendor),
-                s.product
+                ix.product_label(s)
             ),
-            format!(
-                "Record whether {} (used by {}) handles PHI, with the reason if it does not.",
-                s.name,
-                if s.apps.is_empty() {
-                    "no app".to_owned()
-                } else {
+            if s.apps.is_empty() {
+                format!(
+                    "Record whether {} handles PHI, with the reason if it does not.",
+                    s.name
+                )
+            } else {
+                format!(
+                    "Record whether {} (used by {}) handles PHI, with the reason if it does not.",
+                    s.name,
                     listing(&s.apps)
-                }
-            ),
+                )
+            },
         );
     }
 
-    fn environment(&mut self, ix: &Index<'_>, s: &Service) {
-        let outside: Vec<String> = ix
-            .orgs_of(s)
-            .into_iter()
+    fn environment(&mut self, ix: &Index<'w>, s: &Service, orgs: &[&str]) {
+        let outside: Vec<String> = orgs
+            .iter()
             .filter_map(|o| ix.orgs.get(o))
             .filter(|o| o.environment != Environment::Production)
             .map(|o| format!("{} ({})", o.slug, env_text(o.environment)))
@@ -747,7 +875,7 @@ impl Collector {
         );
     }
 
-    fn regions(&mut self, ix: &Index<'_>, s: &Service, policy: &Policy) {
+    fn regions(&mut self, ix: &Index<'w>, s: &Service, policy: &Policy) {
         let allowed = |region: &str, org: Option<&str>| {
             let policy_ok =
                 policy.allowed_regions.is_empty() || policy.allowed_regions.iter().any(|r| r == region);
@@ -804,16 +932,17 @@ impl Collector {
         );
     }
 
-    fn expired(&mut self, ix: &Index<'_>) {
+    fn expired(&mut self, ix: &Index<'w>) {
         let users = std::mem::take(&mut self.expired_users);
-        for (i, services) in users {
+        for (i, mut names) in users {
+            names.sort_unstable();
+            names.dedup();
             let a = ix.agreement(i);
             let other = if ix.is_ours(a) {
                 ix.party_name(a.other(&ix.world.us))
             } else {
                 ix.party_name(&a.parties[1])
             };
-            let names: Vec<String> = services.into_iter().collect();
             let expiry = a.expiry.map_or_else(String::new, |d| d.to_string());
             self.push(
                 RuleId::AgreementExpired,
@@ -832,7 +961,7 @@ impl Collector {
         }
     }
 
-    fn orgs(&mut self, ix: &Index<'_>, phi_orgs: &HashSet<&str>) {
+    fn orgs(&mut self, ix: &Index<'w>, phi_orgs: &FastSet<&str>) {
         for org in &ix.world.orgs {
             if !phi_orgs.contains(org.slug.as_str()) || ix.org_eligible(org) {
                 continue;
@@ -864,7 +993,7 @@ impl Collector {
         }
     }
 
-    fn apps(&mut self, ix: &Index<'_>) {
+    fn apps(&mut self, ix: &Index<'w>) {
         for app in &ix.world.apps {
             let env = app.environment();
             let Some(org) = ix.orgs.get(app.org.as_str()) else {
@@ -895,7 +1024,7 @@ impl Collector {
         }
     }
 
-    fn customers(&mut self, ix: &Index<'_>) {
+    fn customers(&mut self, ix: &Index<'w>) {
         let us = ix.world.us.as_str();
         for p in &ix.world.parties {
             if !matches!(p.role, Role::Customer { active: true, handles_phi: true }) {
@@ -904,7 +1033,6 @@ impl Collector {
             let link = ix.link(
                 ix.pair_agreements(us, &p.id),
                 |a| a.kind == AgreementKind::Baa,
-                "BAA",
             );
             let why = match link {
                 Link::Active(_) => continue,
@@ -913,7 +1041,7 @@ impl Collector {
                     ix.agreement_name(i),
                     ix.agreement(i).expiry.map_or_else(String::new, |d| d.to_string())
                 ),
-                Link::Absent(text) => text,
+                Link::Absent(others) => ix.absent_text("BAA", &others),
             };
             self.push(
                 RuleId::CustomerUncovered,
@@ -936,16 +1064,16 @@ impl Collector {
     }
 
     /// Walks from the vendors that see PHI down their listed subcontractors.
-    fn downstream(&mut self, ix: &Index<'_>, in_use: BTreeSet<&str>) {
+    fn downstream(&mut self, ix: &Index<'w>, in_use: FastSet<&str>) {
         let mut queue: Vec<&str> = in_use.into_iter().collect();
-        let mut seen: HashSet<&str> = queue.iter().copied().collect();
+        let mut seen: FastSet<&str> = queue.iter().copied().collect();
         while let Some(id) = queue.pop() {
             let Some(party) = ix.parties.get(id) else {
                 continue;
             };
             let mut missing = Vec::new();
             for sub in party.role.subcontractors() {
-                let link = ix.link(ix.pair_agreements(id, sub), |_| true, "BAA");
+                let link = ix.link(ix.pair_agreements(id, sub), |_| true);
                 match link {
                     Link::Active(_) => {}
                     Link::Expired(i) => missing.push(format!(
@@ -984,7 +1112,7 @@ impl Collector {
     }
 
     /// Per-agreement rules; returns the expiring list.
-    fn agreements(&mut self, ix: &Index<'_>, policy: &Policy) -> Vec<Expiring> {
+    fn agreements(&mut self, ix: &Index<'w>, policy: &Policy) -> Vec<Expiring> {
         let mut expiring = Vec::new();
         let max_window = policy.reminder_windows.iter().copied().max();
         for (i, a) in ix.world.agreements.iter().enumerate() {

@@ -1,0 +1,238 @@
+//! Server functions that load page data, and the types they return.
+//!
+//! Each is a short adapter: take the backend and the viewer, call the backend, map the error.
+//! Public ones (usable before sign-in) live under `/api/public/`; the access layer of the server
+//! lets nothing else through without a session.
+
+use baa_core::account::{InvitationView, MemberView, Role, Viewer};
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An error as the browser sees it: status, stable code, message fit for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable code (`not_found`, `forbidden`, ...).
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+    fn from_server_fn_error(_value: ServerFnErrorErr) -> Self {
+        UiError {
+            status: 500,
+            code: "request_failed".into(),
+            message: "The page could not load its data. Reload the page; if you were away for a while, sign in again."
+                .into(),
+        }
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<baa_backend::error::AppError> for UiError {
+    fn from(e: baa_backend::error::AppError) -> Self {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        UiError {
+            status: e.status(),
+            code: e.code().into(),
+            message: e.public_message(),
+        }
+    }
+}
+
+/// A one-time message carried across a redirect (post/redirect/get).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// True for errors, false for confirmations.
+    pub error: bool,
+    /// The message.
+    pub message: String,
+    /// The field the message is about, if any.
+    pub field: Option<String>,
+    /// Which form it concerns.
+    pub form: Option<String>,
+    /// Values to put back into the form (never passwords).
+    pub values: BTreeMap<String, String>,
+}
+
+impl Flash {
+    /// The value to refill `name` with.
+    pub fn value(&self, name: &str) -> String {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// What every page needs: who is signed in and any message from the last action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageContext {
+    /// The signed-in person, if any.
+    pub viewer: Option<Viewer>,
+    /// The message carried over from the last form.
+    pub flash: Option<Flash>,
+    /// True when no account exists yet (first run).
+    pub setup_needed: bool,
+    /// Idle minutes before automatic sign-out.
+    pub idle_minutes: i64,
+}
+
+/// Who is signed in, plus the pending flash message.
+#[server(endpoint = "public/page_ctx")]
+pub async fn page_ctx() -> Result<PageContext, UiError> {
+    let b = crate::ssr::backend();
+    let viewer = crate::ssr::viewer_opt().await;
+    let flash = crate::ssr::take_flash().await;
+    let setup_needed = !baa_backend::accounts::has_users(&b).await?;
+    Ok(PageContext {
+        viewer,
+        flash,
+        setup_needed,
+        idle_minutes: b.config.session_idle_minutes,
+    })
+}
+
+/// An invitation as its link shows it.
+#[server(endpoint = "public/invitation")]
+pub async fn invitation(token: String) -> Result<baa_core::account::InvitationInfo, UiError> {
+    let b = crate::ssr::backend();
+    Ok(baa_backend::accounts::invitation_info(&b, &token).await?)
+}
+
+/// Whether a reset link is still usable.
+#[server(endpoint = "public/reset_valid")]
+pub async fn reset_valid(token: String) -> Result<bool, UiError> {
+    let b = crate::ssr::backend();
+    Ok(baa_backend::accounts::reset_token_valid(&b, &token).await?)
+}
+
+/// The members page: members, invitations and whether the viewer may manage them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersData {
+    /// Members.
+    pub members: Vec<MemberView>,
+    /// Invitations, newest first.
+    pub invitations: Vec<InvitationView>,
+    /// Whether the viewer may invite, change roles and remove.
+    pub can_manage: bool,
+}
+
+/// Loads the members page.
+#[server(endpoint = "members_page")]
+pub async fn members_page() -> Result<MembersData, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    Ok(MembersData {
+        members: baa_backend::accounts::list_members(&b, &v).await?,
+        invitations: baa_backend::accounts::list_invitations(&b, &v).await?,
+        can_manage: v.can(baa_core::account::Permission::ManageMembers),
+    })
+}
+
+/// The overview page: the workspace's people and security posture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewData {
+    /// Members per role.
+    pub by_role: Vec<(Role, usize)>,
+    /// Members without two-factor sign-in.
+    pub without_2fa: Vec<String>,
+    /// Pending invitations.
+    pub pending_invitations: usize,
+    /// Whether the workspace requires 2FA.
+    pub require_2fa: bool,
+    /// Idle sign-out minutes.
+    pub idle_minutes: i64,
+    /// Absolute session lifetime in hours.
+    pub max_hours: i64,
+}
+
+/// Loads the overview page.
+#[server(endpoint = "overview_page")]
+pub async fn overview_page() -> Result<OverviewData, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let members = baa_backend::accounts::list_members(&b, &v).await?;
+    let invitations = baa_backend::accounts::list_invitations(&b, &v).await?;
+    let by_role = Role::ALL
+        .into_iter()
+        .map(|r| (r, members.iter().filter(|m| m.role == r).count()))
+        .collect();
+    Ok(OverviewData {
+        by_role,
+        without_2fa: members.iter().filter(|m| !m.totp_enabled).map(|m| m.name.clone()).collect(),
+        pending_invitations: invitations.iter().filter(|i| i.state == "pending").count(),
+        require_2fa: v.workspace_requires_2fa,
+        idle_minutes: b.config.session_idle_minutes,
+        max_hours: b.config.session_max_hours,
+    })
+}
+
+/// The settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsData {
+    /// Workspace name.
+    pub name: String,
+    /// 2FA requirement.
+    pub require_2fa: bool,
+    /// Whether the viewer may change settings.
+    pub can_manage: bool,
+}
+
+/// Loads the settings page.
+#[server(endpoint = "settings_page")]
+pub async fn settings_page() -> Result<SettingsData, UiError> {
+    let (_b, v) = crate::ssr::context().await?;
+    Ok(SettingsData {
+        name: v.workspace_name.clone(),
+        require_2fa: v.workspace_requires_2fa,
+        can_manage: v.can(baa_core::account::Permission::ManageSettings),
+    })
+}
+
+/// A two-factor enrolment in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The base32 secret, for typing in by hand.
+    pub secret: String,
+    /// The QR code as an SVG data URL.
+    pub qr_data_url: String,
+}
+
+/// The account page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountData {
+    /// 2FA on.
+    pub totp_enabled: bool,
+    /// Unused recovery codes left.
+    pub recovery_left: i64,
+    /// Enrolment started but not confirmed.
+    pub enrolment: Option<TotpEnrolment>,
+    /// Recovery codes just made: shown once.
+    pub new_recovery_codes: Vec<String>,
+    /// Whether the workspace forces 2FA and this user still lacks it.
+    pub must_enrol: bool,
+}
+
+/// Loads the account page.
+#[server(endpoint = "account_page")]
+pub async fn account_page() -> Result<AccountData, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let (enrolment, new_recovery_codes) = crate::ssr::account_session_state(&v).await?;
+    Ok(AccountData {
+        totp_enabled: v.totp_enabled,
+        recovery_left: baa_backend::accounts::recovery_codes_left(&b, &v.user_id).await?,
+        enrolment,
+        new_recovery_codes,
+        must_enrol: v.must_enrol_2fa(),
+    })
+}

@@ -1,0 +1,331 @@
+//! Building blocks shared by the pages: page frames, messages, form fields.
+
+use crate::api::{page_ctx, Flash, PageContext, UiError};
+use baa_core::account::{Permission, Viewer};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// The message for a field, if the flash is about it.
+pub fn field_error(flash: &Option<Flash>, field: &str) -> Option<String> {
+    flash
+        .as_ref()
+        .filter(|f| f.error && f.field.as_deref() == Some(field))
+        .map(|f| f.message.clone())
+}
+
+/// A value to refill a form field with after an error.
+pub fn refill(flash: &Option<Flash>, field: &str) -> String {
+    flash.as_ref().map(|f| f.value(field)).unwrap_or_default()
+}
+
+/// A signed-in page: loads who is signed in and `data`, then renders the frame and `body`.
+pub fn app_page<T, F>(title: &'static str, data: Resource<Result<T, UiError>>, body: F) -> impl IntoView
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn(Viewer, Option<Flash>, T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let ctx = Resource::new(|| (), |_| page_ctx());
+    view! {
+        <Title text=title />
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let body = body.clone();
+                Suspend::new(async move {
+                    let c = match ctx.await {
+                        Ok(c) => c,
+                        Err(e) => return view! { <ErrorBox error=e /> }.into_any(),
+                    };
+                    let Some(viewer) = c.viewer.clone() else {
+                        return view! { <SignedOut /> }.into_any();
+                    };
+                    let idle = c.idle_minutes;
+                    let inner = match data.await {
+                        Ok(d) => {
+                            let flash = c.flash.clone();
+                            view! {
+                                <FlashBanner flash=flash.clone() />
+                                {body(viewer.clone(), flash, d)}
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                    };
+                    view! {
+                        <Frame viewer idle_minutes=idle title>
+                            {inner}
+                        </Frame>
+                    }
+                        .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A page for people who are not signed in (sign-in, setup, links from mail).
+pub fn public_page<F>(title: &'static str, body: F) -> impl IntoView
+where
+    F: Fn(PageContext) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let ctx = Resource::new(|| (), |_| page_ctx());
+    view! {
+        <Title text=title />
+        <main class="public" id="main">
+            <div class="public-card">
+                <p class="brand-line">
+                    <span class="logo" aria-hidden="true">"◆"</span>
+                    " BAA Tracker"
+                </p>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || {
+                        let body = body.clone();
+                        Suspend::new(async move {
+                            match ctx.await {
+                                Ok(c) => {
+                                    let flash = c.flash.clone();
+                                    view! {
+                                        <FlashBanner flash />
+                                        {body(c)}
+                                    }
+                                        .into_any()
+                                }
+                                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
+            </div>
+            <p class="public-foot">"BAA Tracker stores agreements and vendor facts. It never asks for patient data."</p>
+        </main>
+    }
+}
+
+/// The frame of signed-in pages: header, navigation, main content.
+#[component]
+pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: Children) -> impl IntoView {
+    let nav = [
+        ("/", "Overview", Permission::Read),
+        ("/members", "Members", Permission::Read),
+        ("/settings", "Settings", Permission::Read),
+        ("/account", "Account", Permission::Read),
+    ];
+    let current = title;
+    let several = viewer.workspaces.len() > 1;
+    let ws_id = viewer.workspace_id.clone();
+    view! {
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="top">
+            <div class="top-inner">
+                <a class="brand" href="/">
+                    <span class="logo" aria-hidden="true">"◆"</span>
+                    " BAA Tracker"
+                </a>
+                <div class="workspace">
+                    {if several {
+                        view! {
+                            <form method="post" action="/actions/workspace/switch" class="switcher">
+                                <label for="ws-switch" class="visually-hidden">"Workspace"</label>
+                                <select id="ws-switch" name="workspace_id">
+                                    {viewer
+                                        .workspaces
+                                        .iter()
+                                        .map(|w| {
+                                            view! {
+                                                <option value=w.id.clone() selected=w.id == ws_id>
+                                                    {w.name.clone()}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                                <button type="submit" class="small">"Switch"</button>
+                            </form>
+                        }
+                            .into_any()
+                    } else {
+                        view! { <span class="ws-name">{viewer.workspace_name.clone()}</span> }.into_any()
+                    }}
+                </div>
+                <div class="who">
+                    <span class="who-name">{viewer.name.clone()}</span>
+                    <span class="badge role">{viewer.role.label()}</span>
+                    <form method="post" action="/actions/logout">
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </form>
+                </div>
+            </div>
+            <nav aria-label="Main">
+                <ul>
+                    {nav
+                        .into_iter()
+                        .filter(|(_, _, p)| viewer.can(*p))
+                        .map(|(href, label, _)| {
+                            let here = label == current;
+                            view! {
+                                <li>
+                                    <a href=href aria-current=here.then_some("page")>
+                                        {label}
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </header>
+        <main id="main" class="content">
+            <h1>{title}</h1>
+            {children()}
+        </main>
+        <IdleLogout minutes=idle_minutes />
+    }
+}
+
+/// Sends the browser to the sign-in page once the server-side idle timeout has passed, so no
+/// data stays on an unattended screen (HIPAA automatic logoff). The server enforces the same
+/// limit on its own.
+#[component]
+fn IdleLogout(minutes: i64) -> impl IntoView {
+    Effect::new(move |_| {
+        let ms = u64::try_from(minutes.max(1)).unwrap_or(30) * 60_000 + 2_000;
+        set_timeout(
+            move || {
+                let _ = window().location().set_href("/login?idle=1");
+            },
+            std::time::Duration::from_millis(ms),
+        );
+    });
+}
+
+/// A one-time confirmation or error message.
+#[component]
+pub fn FlashBanner(flash: Option<Flash>) -> impl IntoView {
+    flash.filter(|f| f.field.is_none() || !f.error).map(|f| {
+        let class = if f.error { "flash error" } else { "flash ok" };
+        let role = if f.error { "alert" } else { "status" };
+        view! {
+            <div class=class role=role>
+                {f.message}
+            </div>
+        }
+    })
+}
+
+/// An error loading the page.
+#[component]
+pub fn ErrorBox(error: UiError) -> impl IntoView {
+    let hint = match error.code.as_str() {
+        "unauthenticated" => Some(view! { <a href="/login">"Sign in"</a> }),
+        _ => None,
+    };
+    view! {
+        <div class="flash error" role="alert">
+            <p>{error.message}</p>
+            {hint}
+        </div>
+    }
+}
+
+#[component]
+fn SignedOut() -> impl IntoView {
+    view! {
+        <main class="public" id="main">
+            <div class="public-card">
+                <p>"You are signed out."</p>
+                <a class="button" href="/login">"Sign in"</a>
+            </div>
+        </main>
+    }
+}
+
+/// A labelled text input with its error message.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] autocomplete: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = match (&error, hint) {
+        (Some(_), _) => Some(err_id.clone()),
+        (None, Some(_)) => Some(hint_id.clone()),
+        _ => None,
+    };
+    let has_error = error.is_some();
+    view! {
+        <div class="field" class:has-error=has_error>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                required=required
+                autocomplete=autocomplete
+                aria-invalid=has_error.then_some("true")
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+        </div>
+    }
+}
+
+/// A password input with a show/hide toggle once the page is hydrated.
+#[component]
+pub fn PasswordField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let (shown, set_shown) = signal(false);
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = match (&error, hint) {
+        (Some(_), _) => Some(err_id.clone()),
+        (None, Some(_)) => Some(hint_id.clone()),
+        _ => None,
+    };
+    let has_error = error.is_some();
+    view! {
+        <div class="field" class:has-error=has_error>
+            <label for=id.clone()>{label}</label>
+            <div class="password-row">
+                <input
+                    id=id
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    required=true
+                    maxlength="1024"
+                    autocomplete=autocomplete.unwrap_or("current-password")
+                    aria-invalid=has_error.then_some("true")
+                    aria-describedby=described
+                />
+                <button
+                    type="button"
+                    class="small secondary"
+                    hidden=move || !hydrated.get()
+                    aria-pressed=move || if shown.get() { "true" } else { "false" }
+                    on:click=move |_| set_shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+        </div>
+    }
+}

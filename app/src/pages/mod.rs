@@ -1,0 +1,29 @@
+//! One module per area of the app.
+
+pub mod account;
+pub mod auth;
+pub mod members;
+pub mod overview;
+pub mod settings;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Shown for any address the app does not know.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <main class="public" id="main">
+            <div class="public-card">
+                <h1>"Not found"</h1>
+                <p>"This page does not exist, or it is not in your workspace."</p>
+                <a class="button" href="/">"Go to the overview"</a>
+            </div>
+        </main>
+    }
+}
