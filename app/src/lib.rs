@@ -4,6 +4,8 @@
 //! an `/actions/...` route of the server binary (post/redirect/get), so each form works without
 //! JavaScript and the hydrated page only adds conveniences on top.
 
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod components;
 pub mod pages;

@@ -5,13 +5,15 @@
 
 use std::hint::black_box;
 
-use baa_core::catalog::{Catalog, Eligibility, PartialDate, Plan, Product, Provisioning, Source, Vendor};
+use baa_core::catalog::{
+    Catalog, Eligibility, PartialDate, Plan, Product, Provisioning, Source, Vendor,
+};
 use baa_core::coverage::build::{
     agreement, app, baa, org, platform_agreement, service, subcontractor_baa, WorldBuilder,
 };
 use baa_core::coverage::{
-    evaluate, Agreement, AgreementKind, Environment, Phi, Policy, ServiceProvisioning, Status, StatusChange,
-    World,
+    evaluate, Agreement, AgreementKind, Environment, Phi, Policy, ServiceProvisioning, Status,
+    StatusChange, World,
 };
 use chrono::{Days, NaiveDate};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -102,24 +104,42 @@ fn world(services: usize) -> World {
         let sub_refs: Vec<&str> = subs.iter().map(String::as_str).collect();
         b = b.vendor(&format!("vendor-{v}"), &sub_refs);
         for (s, sub) in subs.iter().enumerate() {
-            let subsubs: Vec<String> = (0..SUB_SUBS).map(|x| format!("subsub-{v}-{s}-{x}")).collect();
+            let subsubs: Vec<String> = (0..SUB_SUBS)
+                .map(|x| format!("subsub-{v}-{s}-{x}"))
+                .collect();
             let subsub_refs: Vec<&str> = subsubs.iter().map(String::as_str).collect();
             b = b.subcontractor(sub, &subsub_refs);
-            b = add(&mut agreements, b, subcontractor_baa(&format!("sc-{v}-{s}"), &format!("vendor-{v}"), sub, day(10)));
+            b = add(
+                &mut agreements,
+                b,
+                subcontractor_baa(&format!("sc-{v}-{s}"), &format!("vendor-{v}"), sub, day(10)),
+            );
             for subsub in &subsubs {
                 b = b.subcontractor(subsub, &[]);
                 // One in ten downstream links is missing, so the walk has findings to make.
                 if rng.below(10) != 0 {
-                    b = add(&mut agreements, b, subcontractor_baa(&format!("ssc-{subsub}"), sub, subsub, day(20)));
+                    b = add(
+                        &mut agreements,
+                        b,
+                        subcontractor_baa(&format!("ssc-{subsub}"), sub, subsub, day(20)),
+                    );
                 }
             }
         }
         let vendor = format!("vendor-{v}");
         b = if v % 2 == 0 {
-            add(&mut agreements, b, platform_agreement(&format!("pa-{v}"), "fly", &vendor, &[&vendor], day(5)))
+            add(
+                &mut agreements,
+                b,
+                platform_agreement(&format!("pa-{v}"), "fly", &vendor, &[&vendor], day(5)),
+            )
         } else {
             let expiry = day(1_000 + u64::try_from(rng.below(700)).unwrap());
-            add(&mut agreements, b, baa(&format!("baa-{v}"), &vendor, day(5)).with_expiry(expiry))
+            add(
+                &mut agreements,
+                b,
+                baa(&format!("baa-{v}"), &vendor, day(5)).with_expiry(expiry),
+            )
         };
     }
     for c in 0..CUSTOMERS {
@@ -131,7 +151,13 @@ fn world(services: usize) -> World {
     let mut h = 0;
     while agreements < AGREEMENTS {
         let vendor = format!("vendor-{}", rng.below(VENDORS));
-        let mut a = agreement(&format!("old-{h}"), "us", &vendor, AgreementKind::Baa, day(0));
+        let mut a = agreement(
+            &format!("old-{h}"),
+            "us",
+            &vendor,
+            AgreementKind::Baa,
+            day(0),
+        );
         a.history.push(StatusChange {
             on: day(3),
             status: if h % 2 == 0 {
@@ -154,13 +180,23 @@ fn world(services: usize) -> World {
     }
     let apps = (services / 10).max(1);
     for a in 0..apps {
-        b = b.app(app(&format!("app-{a}"), &format!("org-{}", a % ORGS), &["iad"]));
+        b = b.app(app(
+            &format!("app-{a}"),
+            &format!("org-{}", a % ORGS),
+            &["iad"],
+        ));
     }
     for s in 0..services {
         let v = rng.below(VENDORS);
         let a = rng.below(apps);
         let plan = if rng.below(5) == 0 { "free" } else { "pro" };
-        let mut svc = service(&format!("svc-{s}"), &format!("vendor-{v}"), "db", plan, day(40));
+        let mut svc = service(
+            &format!("svc-{s}"),
+            &format!("vendor-{v}"),
+            "db",
+            plan,
+            day(40),
+        );
         svc.apps = vec![format!("app-{a}")];
         svc.regions = vec!["iad".into()];
         svc.provisioning = ServiceProvisioning::Platform {

@@ -196,7 +196,7 @@ mod tests {
         );
         for bad in [
             "", "priya", "@acme.com", "priya@", "priya@acme", "a b@acme.com", "a@b@c.com",
-            "a@.com", "a@com.", "a@x..com", "<a@b.com>", "a@b.com\n",
+            "a@.com", "a@com.", "a@x..com", "<a@b.com>", "a@b.com\nbcc",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }

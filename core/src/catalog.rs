@@ -123,7 +123,9 @@ impl PartialDate {
         if ok {
             Ok(Self(text.to_owned()))
         } else {
-            Err(format!("`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"))
+            Err(format!(
+                "`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
+            ))
         }
     }
 
@@ -265,13 +267,15 @@ impl Vendor {
 
     /// Eligibility of `plan` given the add-ons in use: an add-on that makes the plan eligible wins.
     pub fn eligibility(&self, plan: &str, add_ons: &[String]) -> Eligibility {
-        let unlocked = self.add_ons.iter().any(|a| {
-            add_ons.iter().any(|used| *used == a.slug) && a.makes_eligible.iter().any(|p| p == plan)
-        });
+        let unlocked = self
+            .add_ons
+            .iter()
+            .any(|a| add_ons.contains(&a.slug) && a.makes_eligible.iter().any(|p| p == plan));
         if unlocked {
             return Eligibility::Eligible;
         }
-        self.plan(plan).map_or(Eligibility::Unknown, |p| p.baa_eligible)
+        self.plan(plan)
+            .map_or(Eligibility::Unknown, |p| p.baa_eligible)
     }
 
     /// The platform slug when this vendor is an extension.

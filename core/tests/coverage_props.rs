@@ -17,9 +17,7 @@
 use std::collections::BTreeSet;
 
 use baa_core::catalog::Catalog;
-use baa_core::coverage::build::{
-    agreement, app, baa, org, service, With, WorldBuilder,
-};
+use baa_core::coverage::build::{agreement, app, baa, org, service, With, WorldBuilder};
 use baa_core::coverage::{
     evaluate, AgreementKind, Clause, Environment, Phi, Policy, Report, RuleId, Scope,
     ServiceProvisioning, Severity, Status, StatusChange, SubjectKind, Verdict, World,
@@ -35,9 +33,13 @@ fn day(offset: u32) -> NaiveDate {
     // Offsets span about two years centred on the epoch.
     let offset = i64::from(offset % 730) - 365;
     if offset >= 0 {
-        epoch().checked_add_days(Days::new(offset.unsigned_abs())).unwrap()
+        epoch()
+            .checked_add_days(Days::new(offset.unsigned_abs()))
+            .unwrap()
     } else {
-        epoch().checked_sub_days(Days::new(offset.unsigned_abs())).unwrap()
+        epoch()
+            .checked_sub_days(Days::new(offset.unsigned_abs()))
+            .unwrap()
     }
 }
 
@@ -57,7 +59,14 @@ impl Seeds<'_> {
     }
 }
 
-const VENDORS: [&str; 6] = ["fly", "sentry", "supabase", "upstash-redis", "tigris", "arcjet"];
+const VENDORS: [&str; 6] = [
+    "fly",
+    "sentry",
+    "supabase",
+    "upstash-redis",
+    "tigris",
+    "arcjet",
+];
 const REGIONS: [&str; 4] = ["iad", "ord", "fra", "syd"];
 const ORGS: [&str; 2] = ["acme-prod", "acme-staging"];
 const APPS: [&str; 3] = ["acme-api", "acme-worker", "acme-api-staging"];
@@ -121,7 +130,9 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
             1 => Phi::No {
                 reason: "scrubbed".into(),
             },
-            2 => Phi::No { reason: String::new() },
+            2 => Phi::No {
+                reason: String::new(),
+            },
             _ => Phi::Yes,
         };
         if s.chance(15) {
@@ -134,7 +145,10 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
         let id = format!("agr-{i}");
         let signed = day(s.n(730));
         let mut a = match s.n(4) {
-            0 | 1 => baa(&id, *s.pick(&VENDORS), signed),
+            0 | 1 => {
+                let other = *s.pick::<&str>(&VENDORS);
+                baa(&id, other, signed)
+            }
             2 => {
                 let vendor = *s.pick(&VENDORS[1..]);
                 agreement(
@@ -147,7 +161,10 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
                     signed,
                 )
             }
-            _ => baa(&id, *s.pick(&["clinic-0", "clinic-1", "sub-a"]), signed),
+            _ => {
+                let other = *s.pick::<&str>(&["clinic-0", "clinic-1", "sub-a"]);
+                baa(&id, other, signed)
+            }
         };
         if s.chance(30) {
             a.expiry = Some(day(s.n(730)));

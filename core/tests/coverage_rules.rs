@@ -153,9 +153,11 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "no_phi_without_a_reason_counts_as_unknown",
-            base()
-                .build()
-                .with(|w| w.services[0].phi = Phi::No { reason: "  ".into() }),
+            base().build().with(|w| {
+                w.services[0].phi = Phi::No {
+                    reason: "  ".into(),
+                }
+            }),
             &[("phi-unknown", "db")],
         ),
         // uncovered-service and direct BAAs
@@ -210,7 +212,13 @@ fn cases() -> Vec<Case> {
             "supabase_team_without_hipaa_add_on_is_plan_ineligible",
             base()
                 .vendor("supabase", &[])
-                .service(service("sb", "supabase", "postgres", "team", d("2024-06-01")))
+                .service(service(
+                    "sb",
+                    "supabase",
+                    "postgres",
+                    "team",
+                    d("2024-06-01"),
+                ))
                 .agreement(baa("sb-baa", "supabase", d("2024-06-01")))
                 .build(),
             &[("plan-ineligible", "sb")],
@@ -231,10 +239,22 @@ fn cases() -> Vec<Case> {
             "upstash_enterprise_needs_the_prod_pack",
             base()
                 .vendor("upstash-redis", &[])
-                .service(service("r1", "upstash-redis", "redis", "enterprise", d("2026-01-01")))
+                .service(service(
+                    "r1",
+                    "upstash-redis",
+                    "redis",
+                    "enterprise",
+                    d("2026-01-01"),
+                ))
                 .service(
-                    service("r2", "upstash-redis", "redis", "enterprise", d("2026-01-01"))
-                        .with(|s| s.add_ons = vec!["prod-pack".into()]),
+                    service(
+                        "r2",
+                        "upstash-redis",
+                        "redis",
+                        "enterprise",
+                        d("2026-01-01"),
+                    )
+                    .with(|s| s.add_ons = vec!["prod-pack".into()]),
                 )
                 .agreement(baa("up-baa", "upstash-redis", d("2026-01-01")))
                 .build(),
@@ -244,7 +264,13 @@ fn cases() -> Vec<Case> {
             "on_request_plan_is_eligible_once_a_baa_is_signed",
             base()
                 .vendor("tigris", &[])
-                .service(service("bucket", "tigris", "object-storage", "standard", d("2026-01-01")))
+                .service(service(
+                    "bucket",
+                    "tigris",
+                    "object-storage",
+                    "standard",
+                    d("2026-01-01"),
+                ))
                 .agreement(baa("tigris-baa", "tigris", d("2026-01-01")))
                 .build(),
             &[],
@@ -253,7 +279,13 @@ fn cases() -> Vec<Case> {
             "unknown_eligibility_fails_closed_under_a_general_baa",
             base()
                 .vendor("arcjet", &[])
-                .service(service("aj", "arcjet", "shield", "default", d("2026-01-01")))
+                .service(service(
+                    "aj",
+                    "arcjet",
+                    "shield",
+                    "default",
+                    d("2026-01-01"),
+                ))
                 .agreement(baa("aj-baa", "arcjet", d("2026-01-01")))
                 .build(),
             &[("plan-ineligible", "aj")],
@@ -262,7 +294,13 @@ fn cases() -> Vec<Case> {
             "unknown_eligibility_is_accepted_when_the_baa_names_the_plan",
             base()
                 .vendor("arcjet", &[])
-                .service(service("aj", "arcjet", "shield", "default", d("2026-01-01")))
+                .service(service(
+                    "aj",
+                    "arcjet",
+                    "shield",
+                    "default",
+                    d("2026-01-01"),
+                ))
                 .agreement(baa("aj-baa", "arcjet", d("2026-01-01")).with(|a| {
                     a.scope = Scope::Limited {
                         products: vec![],
@@ -364,24 +402,20 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "compliance_package_makes_pay_as_you_go_eligible",
-            base()
-                .build()
-                .with(|w| {
-                    w.orgs[0].plan = "pay-as-you-go".into();
-                    w.orgs[0].packages = vec!["compliance-package".into()];
-                }),
+            base().build().with(|w| {
+                w.orgs[0].plan = "pay-as-you-go".into();
+                w.orgs[0].packages = vec!["compliance-package".into()];
+            }),
             &[],
         ),
         case(
             "ineligible_org_without_phi_is_silent",
-            base()
-                .build()
-                .with(|w| {
-                    w.orgs[0].plan = "launch".into();
-                    w.services[0].phi = Phi::No {
-                        reason: "only public catalogue data".into(),
-                    };
-                }),
+            base().build().with(|w| {
+                w.orgs[0].plan = "launch".into();
+                w.services[0].phi = Phi::No {
+                    reason: "only public catalogue data".into(),
+                };
+            }),
             &[],
         ),
         case(
@@ -432,7 +466,10 @@ fn cases() -> Vec<Case> {
                         .with(|a| a.expiry = Some(minus(10))),
                 )
                 .build(),
-            &[("agreement-expired", "fly-sentry"), ("uncovered-service", "errors")],
+            &[
+                ("agreement-expired", "fly-sentry"),
+                ("uncovered-service", "errors"),
+            ],
         ),
         case(
             "expired_agreement_renewed_by_a_new_one_is_silent",
@@ -452,7 +489,10 @@ fn cases() -> Vec<Case> {
                         .with(|a| a.expiry = Some(minus(1))),
                 )
                 .build(),
-            &[("agreement-expired", "sentry-baa"), ("plan-ineligible", "errors")],
+            &[
+                ("agreement-expired", "sentry-baa"),
+                ("plan-ineligible", "errors"),
+            ],
         ),
         // agreement-expiring per window.
         case(
@@ -629,7 +669,12 @@ fn cases() -> Vec<Case> {
             "vendor_with_recorded_subcontractor_baa_is_verified",
             base_with_fly_subcontractors(&["storage-co"])
                 .subcontractor("storage-co", &[])
-                .agreement(subcontractor_baa("fly-storage", "fly", "storage-co", d("2026-01-01")))
+                .agreement(subcontractor_baa(
+                    "fly-storage",
+                    "fly",
+                    "storage-co",
+                    d("2026-01-01"),
+                ))
                 .build(),
             &[],
         ),
@@ -649,7 +694,12 @@ fn cases() -> Vec<Case> {
             base_with_fly_subcontractors(&["storage-co"])
                 .subcontractor("storage-co", &["disk-co"])
                 .subcontractor("disk-co", &[])
-                .agreement(subcontractor_baa("fly-storage", "fly", "storage-co", d("2026-01-01")))
+                .agreement(subcontractor_baa(
+                    "fly-storage",
+                    "fly",
+                    "storage-co",
+                    d("2026-01-01"),
+                ))
                 .build(),
             &[("downstream-unverified", "storage-co")],
         ),
@@ -683,7 +733,9 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "staging_app_in_production_org_is_environment_mixed",
-            base().app(app("acme-api-staging", "acme-prod", &["iad"])).build(),
+            base()
+                .app(app("acme-api-staging", "acme-prod", &["iad"]))
+                .build(),
             &[("environment-mixed", "acme-api-staging")],
         ),
         case(
@@ -711,19 +763,19 @@ fn cases() -> Vec<Case> {
         // region-outside-policy.
         case(
             "phi_in_region_outside_policy",
-            base().build().with(|w| w.apps[0].regions.push("fra".into())),
+            base()
+                .build()
+                .with(|w| w.apps[0].regions.push("fra".into())),
             &[("region-outside-policy", "db")],
         )
         .policy(regions_policy(&["iad", "ord"])),
-        case(
-            "regions_inside_policy_are_silent",
-            base().build(),
-            &[],
-        )
-        .policy(regions_policy(&["iad", "ord"])),
+        case("regions_inside_policy_are_silent", base().build(), &[])
+            .policy(regions_policy(&["iad", "ord"])),
         case(
             "empty_policy_allows_any_region",
-            base().build().with(|w| w.apps[0].regions.push("syd".into())),
+            base()
+                .build()
+                .with(|w| w.apps[0].regions.push("syd".into())),
             &[],
         ),
         case(
@@ -735,13 +787,11 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "non_phi_service_outside_policy_is_silent",
-            base()
-                .build()
-                .with(|w| {
-                    w.services[0].phi = Phi::No {
-                        reason: "public data".into(),
-                    }
-                }),
+            base().build().with(|w| {
+                w.services[0].phi = Phi::No {
+                    reason: "public data".into(),
+                }
+            }),
             &[],
         )
         .policy(regions_policy(&["ord"])),
@@ -793,7 +843,12 @@ fn every_row_produces_exactly_its_findings() {
             failures.push(format!("{}:\n  want {want:?}\n  got  {got:?}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     println!("{} rows passed", cases.len());
 }
 
@@ -801,9 +856,16 @@ fn every_row_produces_exactly_its_findings() {
 fn every_rule_fires_in_some_row_and_is_silent_in_others() {
     let cases = cases();
     for rule in RuleId::ALL {
-        let fires = cases.iter().any(|c| c.expect.iter().any(|(r, _)| *r == rule.as_str()));
-        let silent = cases.iter().any(|c| c.expect.iter().all(|(r, _)| *r != rule.as_str()));
-        assert!(fires && silent, "{rule} needs a row where it fires and one where it does not");
+        let fires = cases
+            .iter()
+            .any(|c| c.expect.iter().any(|(r, _)| *r == rule.as_str()));
+        let silent = cases
+            .iter()
+            .any(|c| c.expect.iter().all(|(r, _)| *r != rule.as_str()));
+        assert!(
+            fires && silent,
+            "{rule} needs a row where it fires and one where it does not"
+        );
     }
 }
 
@@ -812,10 +874,20 @@ fn platform_chain_names_both_agreements() {
     let world = base()
         .vendor("sentry", &[])
         .service(sentry_ext("team"))
-        .agreement(platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")))
+        .agreement(platform_agreement(
+            "fly-sentry",
+            "fly",
+            "sentry",
+            &["sentry"],
+            d("2026-03-01"),
+        ))
         .build();
     let report = evaluate(&world, today(), &Policy::default());
-    let errors = report.services.iter().find(|s| s.service == "errors").unwrap();
+    let errors = report
+        .services
+        .iter()
+        .find(|s| s.service == "errors")
+        .unwrap();
     assert_eq!(
         errors.verdict,
         Verdict::Covered {
@@ -823,7 +895,12 @@ fn platform_chain_names_both_agreements() {
         }
     );
     let db = report.services.iter().find(|s| s.service == "db").unwrap();
-    assert_eq!(db.verdict, Verdict::Covered { chain: vec!["fly-baa".into()] });
+    assert_eq!(
+        db.verdict,
+        Verdict::Covered {
+            chain: vec!["fly-baa".into()]
+        }
+    );
 }
 
 #[test]
@@ -837,25 +914,40 @@ fn plan_ineligible_next_step_names_vendor_terms_app_and_plan() {
     let f = &report.findings[0];
     assert_eq!(f.rule, RuleId::PlanIneligible);
     assert!(
-        f.next_step.starts_with("Sentry signs BAAs on Business plan or higher; acme-api uses Team."),
+        f.next_step
+            .starts_with("Sentry signs BAAs on Business plan or higher; acme-api uses Team."),
         "{}",
         f.next_step
     );
-    assert!(f.next_step.contains("Business or Enterprise"), "{}", f.next_step);
+    assert!(
+        f.next_step.contains("Business or Enterprise"),
+        "{}",
+        f.next_step
+    );
 }
 
 #[test]
 fn uncovered_extension_next_step_offers_both_fixes() {
-    let world = base().vendor("sentry", &[]).service(sentry_ext("team")).build();
+    let world = base()
+        .vendor("sentry", &[])
+        .service(sentry_ext("team"))
+        .build();
     let report = evaluate(&world, today(), &Policy::default());
     let f = &report.findings[0];
     assert_eq!(f.rule, RuleId::UncoveredService);
-    assert!(f.next_step.contains("Sentry signs BAAs on Business plan or higher; acme-api uses Team"));
-    assert!(f.next_step.contains("have Fly.io extend its BAA to Sentry extensions"));
+    assert!(f
+        .next_step
+        .contains("Sentry signs BAAs on Business plan or higher; acme-api uses Team"));
+    assert!(f
+        .next_step
+        .contains("have Fly.io extend its BAA to Sentry extensions"));
     let Verdict::Uncovered { why } = &report.services[1].verdict else {
         panic!("expected uncovered");
     };
-    assert!(why.contains("Fly.io agreement extending its BAA to Sentry"), "{why}");
+    assert!(
+        why.contains("Fly.io agreement extending its BAA to Sentry"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -874,7 +966,10 @@ fn expiring_list_uses_the_smallest_containing_window() {
         .iter()
         .map(|e| (e.agreement.as_str(), e.days_left, e.window))
         .collect();
-    assert_eq!(got, vec![("a0", 0, 7), ("a7", 7, 7), ("a60", 60, 60), ("a90", 61, 90)]);
+    assert_eq!(
+        got,
+        vec![("a0", 0, 7), ("a7", 7, 7), ("a60", 60, 60), ("a90", 61, 90)]
+    );
 }
 
 #[test]
@@ -892,8 +987,20 @@ fn summary_counts_services_and_findings() {
         .build();
     let report = evaluate(&world, today(), &Policy::default());
     let s = &report.summary;
-    assert_eq!((s.services, s.phi_services, s.covered_phi, s.uncovered_phi, s.no_phi), (3, 2, 1, 1, 1));
-    assert_eq!((s.critical, s.high, s.medium, s.warning, s.low), (2, 0, 0, 0, 0));
+    assert_eq!(
+        (
+            s.services,
+            s.phi_services,
+            s.covered_phi,
+            s.uncovered_phi,
+            s.no_phi
+        ),
+        (3, 2, 1, 1, 1)
+    );
+    assert_eq!(
+        (s.critical, s.high, s.medium, s.warning, s.low),
+        (2, 0, 0, 0, 0)
+    );
     assert_eq!(s.count(Severity::Critical), 2);
 }
 
@@ -917,7 +1024,13 @@ fn findings_are_sorted_most_severe_first() {
 fn rule_ids_and_severities_serialize_as_in_the_domain_table() {
     let ids: Vec<String> = RuleId::ALL
         .iter()
-        .map(|r| serde_json::to_value(r).unwrap().as_str().unwrap().to_owned())
+        .map(|r| {
+            serde_json::to_value(r)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(
         ids,
@@ -940,12 +1053,18 @@ fn rule_ids_and_severities_serialize_as_in_the_domain_table() {
     use Severity::{Critical as C, High as H, Low as L, Medium as M, Warning as W};
     assert_eq!(sev, [C, C, C, C, W, H, M, C, M, M, H, L]);
     assert!(C > H && H > M && M > W && W > L);
-    assert_eq!(serde_json::to_string(&Severity::Warning).unwrap(), "\"warning\"");
+    assert_eq!(
+        serde_json::to_string(&Severity::Warning).unwrap(),
+        "\"warning\""
+    );
 }
 
 #[test]
 fn world_and_report_round_trip_through_json() {
-    let world = base().vendor("sentry", &[]).service(sentry_ext("team")).build();
+    let world = base()
+        .vendor("sentry", &[])
+        .service(sentry_ext("team"))
+        .build();
     let text = serde_json::to_string(&world).unwrap();
     let back: World = serde_json::from_str(&text).unwrap();
     assert_eq!(back, world);
@@ -1034,9 +1153,18 @@ fn bundled_catalog_has_every_vendor_of_the_domain_table() {
     assert_eq!(sentry.eligibility("team", &[]), Eligibility::NotEligible);
     assert_eq!(sentry.eligibility("business", &[]), Eligibility::Eligible);
     let supabase = c.vendor("supabase").unwrap();
-    assert_eq!(supabase.eligibility("team", &["hipaa".into()]), Eligibility::Eligible);
-    assert_eq!(supabase.eligibility("pro", &["hipaa".into()]), Eligibility::NotEligible);
-    assert_eq!(c.vendor("tigris").unwrap().eligibility("standard", &[]), Eligibility::OnRequest);
+    assert_eq!(
+        supabase.eligibility("team", &["hipaa".into()]),
+        Eligibility::Eligible
+    );
+    assert_eq!(
+        supabase.eligibility("pro", &["hipaa".into()]),
+        Eligibility::NotEligible
+    );
+    assert_eq!(
+        c.vendor("tigris").unwrap().eligibility("standard", &[]),
+        Eligibility::OnRequest
+    );
     assert_eq!(sentry.eligibility("nope", &[]), Eligibility::Unknown);
     assert!(matches!(
         &c.vendor("upstash-redis").unwrap().provisioning,
@@ -1078,7 +1206,10 @@ fn catalog_validation_rejects_inconsistent_files() {
         check(&|v| v["vendors"][4]["plans"][1]["slug"] = "developer".into()),
         Err(CatalogError::DuplicateItem { .. })
     ));
-    assert!(matches!(check(&|v| v["version"] = 0.into()), Err(CatalogError::Version)));
+    assert!(matches!(
+        check(&|v| v["version"] = 0.into()),
+        Err(CatalogError::Version)
+    ));
     assert!(matches!(
         check(&|v| v["checked"] = "August".into()),
         Err(CatalogError::Json(_))
@@ -1087,7 +1218,10 @@ fn catalog_validation_rejects_inconsistent_files() {
         check(&|v| v["vendors"][2]["slug"] = "Upstash Redis".into()),
         Err(CatalogError::BadSlug(_))
     ));
-    assert!(matches!(Catalog::from_json("{"), Err(CatalogError::Json(_))));
+    assert!(matches!(
+        Catalog::from_json("{"),
+        Err(CatalogError::Json(_))
+    ));
 }
 
 #[test]

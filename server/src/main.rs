@@ -1,1 +1,24 @@
-fn main(){}
+//! The `baa-tracker` binary: parse the command line and configuration, then hand over.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = server::cli::Cli::parse();
+    let config = match baa_backend::config::Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("baa-tracker: {e}");
+            std::process::exit(2);
+        }
+    };
+    server::init_tracing(config.log_json);
+    match server::cli::run(cli, config).await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "baa-tracker stopped");
+            eprintln!("baa-tracker: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -182,7 +182,13 @@ pub fn service(
 }
 
 /// An agreement signed on `signed_on`, scope all, every clause confirmed, document uploaded.
-pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: NaiveDate) -> Agreement {
+pub fn agreement(
+    id: &str,
+    a: &str,
+    b: &str,
+    kind: AgreementKind,
+    signed_on: NaiveDate,
+) -> Agreement {
     Agreement {
         id: id.to_owned(),
         title: String::new(),

@@ -50,10 +50,12 @@ const LIST_LIMIT: usize = 5;
 pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
     let ix = Index::new(world, as_of);
     let mut out = Collector::default();
-    let mut services = Vec::new();
+    let mut services = Vec::with_capacity(world.services.len());
     let mut summary = Summary::default();
     let mut phi_orgs: FastSet<&str> = FastSet::default();
     let mut in_use: FastSet<&str> = FastSet::default();
+    // Reused for every service so the loop does not allocate for it.
+    let mut orgs: Vec<&str> = Vec::new();
 
     for service in world.services.iter().filter(|s| s.exists_on(as_of)) {
         summary.services += 1;
@@ -67,7 +69,7 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
             phi => {
                 out.phi_unknown(&ix, service, phi);
                 summary.phi_services += 1;
-                let orgs = ix.orgs_of(service);
+                ix.orgs_of(service, &mut orgs);
                 phi_orgs.extend(orgs.iter().copied());
                 if let Some(p) = ix.vendor_party.get(service.vendor.as_str()) {
                     in_use.insert(p.id.as_str());
@@ -91,7 +93,6 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
         services.push(ServiceReport {
             service: service.id.clone(),
             name: service.name.clone(),
-            vendor: service.vendor.clone(),
             phi: !matches!(verdict, Verdict::CoveredNoPhi { .. }),
             verdict,
         });
@@ -193,15 +194,18 @@ enum Path<'w> {
 
 impl<'w> Index<'w> {
     fn new(world: &'w World, as_of: NaiveDate) -> Self {
+        let n_parties = world.parties.len();
+        let n_agreements = world.agreements.len();
         let mut vendor_party = FastMap::default();
-        let mut parties = FastMap::default();
+        let mut parties = FastMap::with_capacity_and_hasher(n_parties, Default::default());
         for p in &world.parties {
             parties.entry(p.id.as_str()).or_insert(p);
             if let Role::Vendor { vendor, .. } = &p.role {
                 vendor_party.entry(vendor.as_str()).or_insert(p);
             }
         }
-        let mut ids: FastMap<&str, u32> = FastMap::default();
+        let mut ids: FastMap<&str, u32> =
+            FastMap::with_capacity_and_hasher(n_parties + 16, Default::default());
         let mut intern = |id: &'w str| {
             let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
             *ids.entry(id).or_insert(next)
@@ -209,7 +213,8 @@ impl<'w> Index<'w> {
         for p in &world.parties {
             intern(&p.id);
         }
-        let mut by_pair: FastMap<_, Vec<usize>> = FastMap::default();
+        let mut by_pair: FastMap<_, Vec<usize>> =
+            FastMap::with_capacity_and_hasher(n_agreements, Default::default());
         let mut extends: FastMap<_, Vec<usize>> = FastMap::default();
         for (i, a) in world.agreements.iter().enumerate() {
             let key = pair(intern(&a.parties[0]), intern(&a.parties[1]));
@@ -277,12 +282,12 @@ impl<'w> Index<'w> {
     }
 
     fn is_ours(&self, a: &Agreement) -> bool {
-        a.parties.iter().any(|p| *p == self.world.us)
+        a.parties.contains(&self.world.us)
     }
 
     /// Orgs a service touches: where it was provisioned and where its apps run.
-    fn orgs_of(&self, s: &'w Service) -> Vec<&'w str> {
-        let mut orgs = Vec::new();
+    fn orgs_of(&self, s: &'w Service, orgs: &mut Vec<&'w str>) {
+        orgs.clear();
         if let ServiceProvisioning::Platform { org } = &s.provisioning {
             orgs.push(org.as_str());
         }
@@ -293,7 +298,6 @@ impl<'w> Index<'w> {
                 }
             }
         }
-        orgs
     }
 
     fn org_eligible(&self, org: &FlyOrg) -> bool {
@@ -307,11 +311,7 @@ impl<'w> Index<'w> {
 
     /// Best agreement on the pair `a`–`b` that passes `fits`: an active one (longest-lasting
     /// first), else the latest expired one, else a description of what there is.
-    fn link(
-        &self,
-        candidates: &[usize],
-        fits: impl Fn(&Agreement) -> bool,
-    ) -> Link {
+    fn link(&self, candidates: &[usize], fits: impl Fn(&Agreement) -> bool) -> Link {
         let mut active: Option<usize> = None;
         let mut expired: Option<usize> = None;
         let mut other: Vec<usize> = Vec::new();
@@ -406,16 +406,23 @@ impl<'w> Index<'w> {
         };
         let mut causes = Vec::new();
         let mut why = Vec::new();
-        for path in [direct, platform].into_iter().flatten() {
+        let paths = [direct, platform];
+        // Texts are only built once no path covers the service.
+        if let Some(Path::Covered(chain)) = paths
+            .iter()
+            .flatten()
+            .find(|p| matches!(p, Path::Covered(_)))
+        {
+            return Verdict::Covered {
+                chain: chain
+                    .iter()
+                    .map(|&i| self.agreement(i).id.clone())
+                    .collect(),
+            };
+        }
+        for path in paths.into_iter().flatten() {
             match path {
-                Path::Covered(chain) => {
-                    return Verdict::Covered {
-                        chain: chain
-                            .into_iter()
-                            .map(|i| self.agreement(i).id.clone())
-                            .collect(),
-                    };
-                }
+                Path::Covered(_) => {}
                 Path::Broken(c) => causes.extend(c),
                 Path::NoChain(missing, expired) => {
                     for i in expired {
@@ -438,7 +445,7 @@ impl<'w> Index<'w> {
                     out.push(
                         RuleId::PlanIneligible,
                         service_subject(s),
-                                format!(
+                        format!(
                             "A BAA with {vendor_name} exists, but {} ({}) uses {}, which is not \
                              BAA-eligible.",
                             s.name,
@@ -457,7 +464,9 @@ impl<'w> Index<'w> {
                     broken.push(format!(
                         "{} expired on {}",
                         self.agreement_name(*i),
-                        self.agreement(*i).expiry.map_or_else(String::new, |d| d.to_string())
+                        self.agreement(*i)
+                            .expiry
+                            .map_or_else(String::new, |d| d.to_string())
                     ));
                     out.expired_users.entry(*i).or_default().push(&s.name);
                 }
@@ -551,9 +560,11 @@ impl<'w> Index<'w> {
         };
         Some(match self.link(candidates, fits) {
             Link::Active(i) => Path::Broken(plan_cause(i).into_iter().collect()),
-            Link::Expired(i) => {
-                Path::Broken(std::iter::once(Cause::Expired(i)).chain(plan_cause(i)).collect())
-            }
+            Link::Expired(i) => Path::Broken(
+                std::iter::once(Cause::Expired(i))
+                    .chain(plan_cause(i))
+                    .collect(),
+            ),
             Link::Absent(others) => {
                 Path::NoChain(vec![Missing::Direct(&s.vendor, others)], Vec::new())
             }
@@ -577,23 +588,20 @@ impl<'w> Index<'w> {
         };
         let Some(fly) = self.vendor_party.get(FLY) else {
             return Some(Path::NoChain(
-                vec![Missing::Text("no BAA with Fly.io (no party recorded)".into())],
+                vec![Missing::Text(
+                    "no BAA with Fly.io (no party recorded)".into(),
+                )],
                 Vec::new(),
             ));
         };
-        let ours = self.link(
-            self.pair_agreements(&self.world.us, &fly.id),
-            |a| a.kind == AgreementKind::Baa && a.scope.covers(None, Some(&org.plan), &s.regions),
-        );
+        let ours = self.link(self.pair_agreements(&self.world.us, &fly.id), |a| {
+            a.kind == AgreementKind::Baa && a.scope.covers(None, Some(&org.plan), &s.regions)
+        });
         let ext_candidates = self.extends.get(s.vendor.as_str()).map_or(&[][..], |v| v);
-        let theirs = self.link(
-            ext_candidates,
-            |a| {
-                a.parties.iter().any(|p| *p == fly.id)
-                    && a.scope
-                        .covers(Some(&s.product), Some(&s.plan), &s.regions)
-            },
-        );
+        let theirs = self.link(ext_candidates, |a| {
+            a.parties.contains(&fly.id)
+                && a.scope.covers(Some(&s.product), Some(&s.plan), &s.regions)
+        });
         let mut causes = Vec::new();
         let mut chain = Vec::new();
         let mut absent = Vec::new();
@@ -723,11 +731,19 @@ impl<'w> Index<'w> {
                 let config: Vec<&str> = v
                     .required_configuration
                     .iter()
-                    .chain(v.add_ons.iter().flat_map(|a| a.required_configuration.iter()))
+                    .chain(
+                        v.add_ons
+                            .iter()
+                            .flat_map(|a| a.required_configuration.iter()),
+                    )
                     .map(String::as_str)
                     .collect();
                 if !config.is_empty() {
-                    step.push_str(&format!(" {} also requires: {}.", v.name, config.join(", ")));
+                    step.push_str(&format!(
+                        " {} also requires: {}.",
+                        v.name,
+                        config.join(", ")
+                    ));
                 }
             }
             _ => step.push_str(&format!(
@@ -764,10 +780,7 @@ impl<'w> Index<'w> {
                 ", or have Fly.io extend its BAA to {vendor_name} extensions"
             ));
         }
-        step.push_str(&format!(
-            ", or record why {} handles no PHI.",
-            s.name
-        ));
+        step.push_str(&format!(", or record why {} handles no PHI.", s.name));
         step
     }
 }
@@ -877,8 +890,8 @@ impl<'w> Collector<'w> {
 
     fn regions(&mut self, ix: &Index<'w>, s: &Service, policy: &Policy) {
         let allowed = |region: &str, org: Option<&str>| {
-            let policy_ok =
-                policy.allowed_regions.is_empty() || policy.allowed_regions.iter().any(|r| r == region);
+            let policy_ok = policy.allowed_regions.is_empty()
+                || policy.allowed_regions.iter().any(|r| r == region);
             let org_ok = org
                 .and_then(|o| ix.orgs.get(o))
                 .and_then(|o| o.allowed_regions.as_ref())
@@ -969,7 +982,9 @@ impl<'w> Collector<'w> {
             let terms = ix
                 .catalog
                 .get(FLY)
-                .map_or("publishes no BAA terms in the catalog", |v| v.baa_terms.as_str());
+                .map_or("publishes no BAA terms in the catalog", |v| {
+                    v.baa_terms.as_str()
+                });
             self.push(
                 RuleId::PlatformPlanIneligible,
                 Subject {
@@ -1027,19 +1042,26 @@ impl<'w> Collector<'w> {
     fn customers(&mut self, ix: &Index<'w>) {
         let us = ix.world.us.as_str();
         for p in &ix.world.parties {
-            if !matches!(p.role, Role::Customer { active: true, handles_phi: true }) {
+            if !matches!(
+                p.role,
+                Role::Customer {
+                    active: true,
+                    handles_phi: true
+                }
+            ) {
                 continue;
             }
-            let link = ix.link(
-                ix.pair_agreements(us, &p.id),
-                |a| a.kind == AgreementKind::Baa,
-            );
+            let link = ix.link(ix.pair_agreements(us, &p.id), |a| {
+                a.kind == AgreementKind::Baa
+            });
             let why = match link {
                 Link::Active(_) => continue,
                 Link::Expired(i) => format!(
                     "{} expired on {}",
                     ix.agreement_name(i),
-                    ix.agreement(i).expiry.map_or_else(String::new, |d| d.to_string())
+                    ix.agreement(i)
+                        .expiry
+                        .map_or_else(String::new, |d| d.to_string())
                 ),
                 Link::Absent(others) => ix.absent_text("BAA", &others),
             };
@@ -1079,7 +1101,9 @@ impl<'w> Collector<'w> {
                     Link::Expired(i) => missing.push(format!(
                         "{} (BAA expired {})",
                         ix.party_name(sub),
-                        ix.agreement(i).expiry.map_or_else(String::new, |d| d.to_string())
+                        ix.agreement(i)
+                            .expiry
+                            .map_or_else(String::new, |d| d.to_string())
                     )),
                     Link::Absent(_) => missing.push(ix.party_name(sub).to_owned()),
                 }
@@ -1117,7 +1141,11 @@ impl<'w> Collector<'w> {
         let max_window = policy.reminder_windows.iter().copied().max();
         for (i, a) in ix.world.agreements.iter().enumerate() {
             let ours = ix.is_ours(a);
-            let other = ix.party_name(if ours { a.other(&ix.world.us) } else { &a.parties[1] });
+            let other = ix.party_name(if ours {
+                a.other(&ix.world.us)
+            } else {
+                &a.parties[1]
+            });
             let signed = a.status_on(ix.as_of) == Some(Status::Signed);
             if ours && signed && !a.has_executed_document {
                 self.push(
@@ -1154,7 +1182,8 @@ impl<'w> Collector<'w> {
                     ),
                 );
             }
-            let (Standing::Active, Some(expiry), Some(max)) = (ix.standing[i], a.expiry, max_window)
+            let (Standing::Active, Some(expiry), Some(max)) =
+                (ix.standing[i], a.expiry, max_window)
             else {
                 continue;
             };

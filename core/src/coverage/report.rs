@@ -77,9 +77,9 @@ impl RuleId {
             | RuleId::AgreementExpired
             | RuleId::CustomerUncovered => Severity::Critical,
             RuleId::DocumentMissing | RuleId::RegionOutsidePolicy => Severity::High,
-            RuleId::ClausesIncomplete
-            | RuleId::DownstreamUnverified
-            | RuleId::EnvironmentMixed => Severity::Medium,
+            RuleId::ClausesIncomplete | RuleId::DownstreamUnverified | RuleId::EnvironmentMixed => {
+                Severity::Medium
+            }
             RuleId::AgreementExpiring => Severity::Warning,
             RuleId::PhiUnknown => Severity::Low,
         }
@@ -187,8 +187,6 @@ pub struct ServiceReport {
     pub service: String,
     /// Service display name.
     pub name: String,
-    /// Vendor slug.
-    pub vendor: String,
     /// Whether it is treated as handling PHI (yes or unknown).
     pub phi: bool,
     /// The verdict.

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the browser bundle into target/site/pkg: the hydrate WASM, its JS glue and the CSS.
+# No cargo-leptos: plain cargo + wasm-bindgen (pinned in scripts/versions.env), so nothing is
+# downloaded at build time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/versions.env
+site=target/site/pkg
+mkdir -p "$site"
+cargo build -p frontend --lib --target "$RUST_WASM_TARGET" --profile wasm-release
+wasm-bindgen --target web --no-typescript --out-dir "$site" --out-name baa-tracker \
+  "target/$RUST_WASM_TARGET/wasm-release/frontend.wasm"
+cp style/main.css "$site/baa-tracker.css"
+echo "site built in $site ($(du -h "$site/baa-tracker_bg.wasm" | cut -f1) WASM)"

@@ -1,0 +1,196 @@
+//! The one access mechanism: resolves the signed-in viewer, enforces idle and absolute session
+//! limits, refuses cross-site state changes, and denies every non-public path to anonymous
+//! requests. Role checks happen in the backend through `accounts::authorize`, called by every
+//! page loader and action.
+
+use crate::AppState;
+use app::api::Flash;
+use app::ssr::{keys, CurrentViewer};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use baa_backend::Backend;
+use baa_core::account::Viewer;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Session keys of the signed-in state.
+pub mod skeys {
+    /// User id.
+    pub const UID: &str = "uid";
+    /// Session version of the user at sign-in.
+    pub const VERSION: &str = "sv";
+    /// Current workspace.
+    pub const WORKSPACE: &str = "ws";
+    /// Unix time of sign-in.
+    pub const LOGIN_AT: &str = "login_at";
+    /// Unix time of the last request.
+    pub const SEEN: &str = "seen";
+    /// User awaiting the second factor.
+    pub const PENDING_UID: &str = "pending_uid";
+    /// When the password step succeeded.
+    pub const PENDING_AT: &str = "pending_at";
+}
+
+const PUBLIC_EXACT: &[&str] = &[
+    "/login",
+    "/login/2fa",
+    "/setup",
+    "/forgot",
+    "/healthz",
+    "/favicon.svg",
+    "/actions/login",
+    "/actions/login/2fa",
+    "/actions/setup",
+    "/actions/forgot",
+    "/actions/reset",
+    "/actions/invite/accept",
+    "/actions/logout",
+];
+const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/"];
+
+/// Paths a user who must still enrol in 2FA may use.
+const ENROL_ALLOWED: &[&str] = &[
+    "/account",
+    "/api/account_page",
+    "/actions/account/2fa/start",
+    "/actions/account/2fa/enable",
+];
+
+/// Whether `path` is reachable without signing in.
+pub fn is_public(path: &str) -> bool {
+    PUBLIC_EXACT.contains(&path) || PUBLIC_PREFIX.iter().any(|p| path.starts_with(p))
+}
+
+/// The client address: the configured proxy header, else the TCP peer.
+pub fn client_addr(b: &Backend, req: &Request) -> String {
+    if let Some(h) = &b.config.client_ip_header {
+        if let Some(v) = req.headers().get(h.as_str()).and_then(|v| v.to_str().ok()) {
+            return v.trim().to_string();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The client address, stored for handlers.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+fn same_origin(b: &Backend, req: &Request) -> bool {
+    let expected = b.config.public_url.origin().ascii_serialization();
+    let host_origin = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| format!("{}://{h}", b.config.public_url.scheme()));
+    let ok = |o: &str| o == expected || host_origin.as_deref() == Some(o);
+    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        return ok(origin);
+    }
+    if let Some(referer) = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()) {
+        if let Ok(u) = url::Url::parse(referer) {
+            return ok(&u.origin().ascii_serialization());
+        }
+    }
+    false
+}
+
+/// Resolves the viewer from the session, applying the idle and absolute limits.
+async fn resolve_viewer(b: &Backend, session: &Session) -> Option<Viewer> {
+    let uid: Option<String> = session.get(skeys::UID).await.ok().flatten();
+    let uid = uid?;
+    let now = b.clock.now();
+    let seen: i64 = session.get(skeys::SEEN).await.ok().flatten().unwrap_or(0);
+    let login_at: i64 = session.get(skeys::LOGIN_AT).await.ok().flatten().unwrap_or(0);
+    let idle = b.config.session_idle_minutes * 60;
+    let max = b.config.session_max_hours * 3600;
+    if now - seen > idle || now - login_at > max {
+        let _ = session.flush().await;
+        let message = if now - seen > idle {
+            format!(
+                "You were signed out after {} minutes without activity. Sign in again to continue.",
+                b.config.session_idle_minutes
+            )
+        } else {
+            format!(
+                "Your session reached its {} hour limit. Sign in again to continue.",
+                b.config.session_max_hours
+            )
+        };
+        let _ = session.insert(keys::FLASH, Flash { message, ..Flash::default() }).await;
+        return None;
+    }
+    let version: i64 = session.get(skeys::VERSION).await.ok().flatten().unwrap_or(-1);
+    let ws: Option<String> = session.get(skeys::WORKSPACE).await.ok().flatten();
+    match baa_backend::accounts::load_viewer(b, &uid, version, ws.as_deref()).await {
+        Ok(Some(v)) => {
+            if now - seen >= 5 {
+                let _ = session.insert(skeys::SEEN, now).await;
+            }
+            Some(v)
+        }
+        Ok(None) => {
+            // Password changed elsewhere, account removed, or no workspace left.
+            let _ = session.flush().await;
+            None
+        }
+        Err(e) => {
+            let _ = e.public_message();
+            None
+        }
+    }
+}
+
+/// The access middleware (see the module doc).
+pub async fn access(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    let b = &state.backend;
+    let path = req.uri().path().to_string();
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(b, &req) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Refused: this request did not come from a BAA Tracker page (cross-site request).",
+        )
+            .into_response();
+    }
+    let addr = client_addr(b, &req);
+    req.extensions_mut().insert(ClientAddr(addr));
+    let viewer = resolve_viewer(b, &session).await;
+    req.extensions_mut().insert(CurrentViewer(viewer.clone()));
+    if is_public(&path) {
+        return next.run(req).await;
+    }
+    let Some(v) = viewer else {
+        if path.starts_with("/api/") {
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"code": "unauthenticated", "message": "Sign in to continue."})),
+            )
+                .into_response();
+        }
+        if safe {
+            let target = if path == "/" {
+                "/login".to_string()
+            } else {
+                format!("/login?next={}", url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
+            };
+            return Redirect::to(&target).into_response();
+        }
+        return Redirect::to("/login").into_response();
+    };
+    if v.must_enrol_2fa() && !ENROL_ALLOWED.contains(&path.as_str()) {
+        if safe && !path.starts_with("/api/") {
+            return Redirect::to("/account").into_response();
+        }
+        return (
+            StatusCode::FORBIDDEN,
+            "This workspace requires two-factor sign-in: set it up on your account page first.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,555 @@
+//! Form actions: every change the UI makes is a plain HTML form posted here.
+//!
+//! Each handler is a short adapter: read the form, call the backend, then redirect
+//! (post/redirect/get) with a one-time message. Correctable errors go back to the form with the
+//! field and the values typed (never passwords); access errors answer 403/404 pages.
+
+use crate::access::{skeys, ClientAddr};
+use crate::AppState;
+use app::api::Flash;
+use app::ssr::{keys, CurrentViewer};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Extension, Form, Router};
+use baa_backend::accounts::{self, LoginOutcome, SetupInput};
+use baa_backend::error::AppError;
+use baa_backend::secret::Secret;
+use baa_backend::Backend;
+use baa_core::account::Viewer;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use tower_sessions::Session;
+
+/// The `/actions/...` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/actions/setup", post(setup))
+        .route("/actions/login", post(login))
+        .route("/actions/login/2fa", post(login_2fa))
+        .route("/actions/logout", post(logout))
+        .route("/actions/forgot", post(forgot))
+        .route("/actions/reset", post(reset))
+        .route("/actions/invite/accept", post(accept_invite))
+        .route("/actions/workspace/switch", post(switch_workspace))
+        .route("/actions/members/invite", post(invite))
+        .route("/actions/members/role", post(change_role))
+        .route("/actions/members/remove", post(remove_member))
+        .route("/actions/invitations/revoke", post(revoke_invitation))
+        .route("/actions/settings", post(settings))
+        .route("/actions/account/password", post(change_password))
+        .route("/actions/account/signout-everywhere", post(signout_everywhere))
+        .route("/actions/account/2fa/start", post(totp_start))
+        .route("/actions/account/2fa/enable", post(totp_enable))
+        .route("/actions/account/2fa/disable", post(totp_disable))
+}
+
+async fn flash(session: &Session, f: Flash) {
+    if let Err(e) = session.insert(keys::FLASH, f).await {
+        tracing::warn!(error = %e, "storing a flash message failed");
+    }
+}
+
+async fn done(session: &Session, to: &str, message: impl Into<String>) -> Response {
+    flash(
+        session,
+        Flash {
+            message: message.into(),
+            ..Flash::default()
+        },
+    )
+    .await;
+    Redirect::to(to).into_response()
+}
+
+/// A page for errors that are not about a form field.
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · BAA Tracker</title><link rel=\"stylesheet\" href=\"/pkg/baa-tracker.css\"></head>\
+         <body><main class=\"public\" id=\"main\"><div class=\"public-card\"><h1>{title}</h1><p role=\"alert\">{msg}</p>\
+         <a class=\"button\" href=\"/\">Back to the app</a></div></main></body></html>",
+        title = status.canonical_reason().unwrap_or("Error"),
+        msg = html_escape(message)
+    );
+    (status, Html(body)).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn failed(session: &Session, to: &str, form: &str, e: AppError, values: &[(&str, &str)]) -> Response {
+    match e {
+        AppError::Forbidden(_) | AppError::NotFound => {
+            error_page(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), &e.public_message())
+        }
+        AppError::Unauthenticated => Redirect::to("/login").into_response(),
+        e => {
+            let message = e.public_message();
+            flash(
+                session,
+                Flash {
+                    error: true,
+                    message,
+                    field: e.field().map(str::to_string),
+                    form: Some(form.to_string()),
+                    values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                },
+            )
+            .await;
+            Redirect::to(to).into_response()
+        }
+    }
+}
+
+fn viewer(cv: CurrentViewer) -> Result<Viewer, Response> {
+    cv.0.ok_or_else(|| Redirect::to("/login").into_response())
+}
+
+/// Only local paths are allowed as `next` (no scheme, no `//host`, no backslashes).
+pub fn local_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/actions/") {
+        next
+    } else {
+        "/"
+    }
+}
+
+async fn start_session(b: &Backend, session: &Session, user_id: &str, version: i64, ws: Option<&str>) -> Result<(), Response> {
+    let now = b.clock.now();
+    // A new session id at sign-in defeats session fixation.
+    let res: Result<(), tower_sessions::session::Error> = async {
+        session.cycle_id().await?;
+        session.remove_value(skeys::PENDING_UID).await?;
+        session.remove_value(skeys::PENDING_AT).await?;
+        session.insert(skeys::UID, user_id).await?;
+        session.insert(skeys::VERSION, version).await?;
+        session.insert(skeys::LOGIN_AT, now).await?;
+        session.insert(skeys::SEEN, now).await?;
+        if let Some(ws) = ws {
+            session.insert(skeys::WORKSPACE, ws).await?;
+        }
+        Ok(())
+    }
+    .await;
+    res.map_err(|e| {
+        tracing::error!(error = %e, "starting a session failed");
+        error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again.")
+    })
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    workspace: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn setup(State(b): State<Backend>, session: Session, Form(f): Form<SetupForm>) -> Response {
+    let values = [("email", f.email.as_str()), ("name", f.name.as_str()), ("workspace", f.workspace.as_str())];
+    let input = SetupInput {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        password: Secret::new(f.password.clone()),
+        password_confirm: Secret::new(f.password_confirm.clone()),
+        workspace: f.workspace.clone(),
+    };
+    match accounts::setup_first_owner(&b, input).await {
+        Ok(user_id) => {
+            if let Err(r) = start_session(&b, &session, &user_id, 1, None).await {
+                return r;
+            }
+            done(&session, "/", "Your workspace is ready. Next, invite your colleagues from Members.").await
+        }
+        Err(e) => failed(&session, "/setup", "setup", e, &values).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    session: Session,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = local_next(&f.next).to_string();
+    let back = if next == "/" {
+        "/login".to_string()
+    } else {
+        format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+    };
+    match accounts::authenticate(&b, &f.email, Secret::new(f.password.clone()), &addr).await {
+        Ok(LoginOutcome::Done { user_id, session_version }) => {
+            if let Err(r) = start_session(&b, &session, &user_id, session_version, None).await {
+                return r;
+            }
+            Redirect::to(&next).into_response()
+        }
+        Ok(LoginOutcome::NeedsSecondFactor { user_id }) => {
+            let _ = session.cycle_id().await;
+            let _ = session.insert(skeys::PENDING_UID, user_id).await;
+            let _ = session.insert(skeys::PENDING_AT, b.clock.now()).await;
+            let _ = session.insert("pending_next", next).await;
+            Redirect::to("/login/2fa").into_response()
+        }
+        Err(e) => failed(&session, &back, "login", e, &[("email", f.email.as_str())]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn login_2fa(
+    State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    session: Session,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let uid: Option<String> = session.get(skeys::PENDING_UID).await.ok().flatten();
+    let at: i64 = session.get(skeys::PENDING_AT).await.ok().flatten().unwrap_or(0);
+    let Some(uid) = uid.filter(|_| b.clock.now() - at <= 300) else {
+        return failed(
+            &session,
+            "/login",
+            "login",
+            AppError::invalid("email", "Sign in again: the two-factor step timed out after 5 minutes."),
+            &[],
+        )
+        .await;
+    };
+    match accounts::verify_second_factor(&b, &uid, &f.code, &addr).await {
+        Ok(version) => {
+            let next: String = session.get("pending_next").await.ok().flatten().unwrap_or_else(|| "/".into());
+            let _ = session.remove_value("pending_next").await;
+            if let Err(r) = start_session(&b, &session, &uid, version, None).await {
+                return r;
+            }
+            Redirect::to(local_next(&next)).into_response()
+        }
+        Err(e) => failed(&session, "/login/2fa", "2fa", e, &[]).await,
+    }
+}
+
+async fn logout(session: Session) -> Response {
+    let _ = session.flush().await;
+    done(&session, "/login", "You are signed out.").await
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot(State(b): State<Backend>, session: Session, Form(f): Form<EmailForm>) -> Response {
+    match accounts::request_password_reset(&b, &f.email).await {
+        Ok(()) => {
+            done(
+                &session,
+                "/login",
+                "If an account exists for that address, we sent it a link to choose a new password. It works for one hour.",
+            )
+            .await
+        }
+        Err(e) => failed(&session, "/forgot", "forgot", e, &[("email", f.email.as_str())]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn reset(State(b): State<Backend>, session: Session, Form(f): Form<ResetForm>) -> Response {
+    let back = format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    match accounts::reset_password(&b, &f.token, Secret::new(f.password.clone()), Secret::new(f.password_confirm.clone())).await {
+        Ok(()) => {
+            let _ = session.flush().await;
+            done(&session, "/login", "Your password is changed and every session was signed out. Sign in with the new password.").await
+        }
+        Err(e) => failed(&session, &back, "reset", e, &[]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn accept_invite(
+    State(b): State<Backend>,
+    Extension(cv): Extension<CurrentViewer>,
+    session: Session,
+    Form(f): Form<AcceptForm>,
+) -> Response {
+    let back = format!("/invite/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let signed_in = cv.0.as_ref().map(|v| v.user_id.clone());
+    match accounts::accept_invitation(
+        &b,
+        &f.token,
+        signed_in.as_deref(),
+        &f.name,
+        Secret::new(f.password.clone()),
+        Secret::new(f.password_confirm.clone()),
+    )
+    .await
+    {
+        Ok((user_id, ws)) => {
+            if signed_in.as_deref() == Some(user_id.as_str()) {
+                let _ = session.insert(skeys::WORKSPACE, &ws).await;
+            } else if let Err(r) = start_session(&b, &session, &user_id, 1, Some(&ws)).await {
+                return r;
+            }
+            done(&session, "/", "Welcome! You joined the workspace.").await
+        }
+        Err(e) => failed(&session, &back, "accept", e, &[("name", f.name.as_str())]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SwitchForm {
+    #[serde(default)]
+    workspace_id: String,
+}
+
+async fn switch_workspace(Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<SwitchForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(ws) = v.workspaces.iter().find(|w| w.id == f.workspace_id) else {
+        return error_page(StatusCode::NOT_FOUND, &AppError::NotFound.public_message());
+    };
+    let _ = session.insert(skeys::WORKSPACE, &ws.id).await;
+    done(&session, "/", format!("Switched to {}.", ws.name)).await
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn invite(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<InviteForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::invite(&b, &v, &f.email, &f.role).await {
+        Ok(()) => done(&session, "/members", format!("Invitation sent to {}.", f.email.trim().to_lowercase())).await,
+        Err(e) => failed(&session, "/members", "invite", e, &[("email", f.email.as_str()), ("role", f.role.as_str())]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn change_role(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<MemberForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::change_role(&b, &v, &f.user_id, &f.role).await {
+        Ok(()) => done(&session, "/members", "Role changed.").await,
+        Err(e) => failed(&session, "/members", "role", e, &[]).await,
+    }
+}
+
+async fn remove_member(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<MemberForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::remove_member(&b, &v, &f.user_id).await {
+        Ok(()) if f.user_id == v.user_id => done(&session, "/", "You left the workspace.").await,
+        Ok(()) => done(&session, "/members", "Member removed. Their access ended at once.").await,
+        Err(e) => failed(&session, "/members", "remove", e, &[]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct IdForm {
+    #[serde(default)]
+    id: String,
+}
+
+async fn revoke_invitation(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<IdForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::revoke_invitation(&b, &v, &f.id).await {
+        Ok(()) => done(&session, "/members", "Invitation revoked: its link no longer works.").await,
+        Err(e) => failed(&session, "/members", "revoke", e, &[]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    require_2fa: String,
+}
+
+async fn settings(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<SettingsForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::update_workspace(&b, &v, &f.name, f.require_2fa == "on").await {
+        Ok(()) => done(&session, "/settings", "Settings saved.").await,
+        Err(e) => failed(&session, "/settings", "settings", e, &[("name", f.name.as_str())]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn change_password(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<PasswordForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::change_password(
+        &b,
+        &v,
+        Secret::new(f.current_password.clone()),
+        Secret::new(f.password.clone()),
+        Secret::new(f.password_confirm.clone()),
+    )
+    .await
+    {
+        Ok(version) => {
+            if let Err(r) = start_session(&b, &session, &v.user_id, version, Some(&v.workspace_id)).await {
+                return r;
+            }
+            done(&session, "/account", "Password changed. Every other session of your account was signed out.").await
+        }
+        Err(e) => failed(&session, "/account", "password", e, &[]).await,
+    }
+}
+
+async fn signout_everywhere(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::bump_session_version(&b, &v.user_id).await {
+        Ok(_) => {
+            let _ = session.flush().await;
+            done(&session, "/login", "Every session of your account was signed out.").await
+        }
+        Err(e) => failed(&session, "/account", "sessions", e, &[]).await,
+    }
+}
+
+async fn totp_start(Extension(cv): Extension<CurrentViewer>, session: Session) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if v.totp_enabled {
+        return Redirect::to("/account").into_response();
+    }
+    let secret = baa_backend::totp::new_secret();
+    let _ = session.insert(keys::TOTP_PENDING, secret.expose()).await;
+    Redirect::to("/account").into_response()
+}
+
+async fn totp_enable(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<CodeForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let pending: Option<String> = session.get(keys::TOTP_PENDING).await.ok().flatten();
+    let Some(secret) = pending else {
+        return failed(&session, "/account", "2fa", AppError::invalid("code", "Start the set-up again."), &[]).await;
+    };
+    match accounts::enable_totp(&b, &v, &Secret::new(secret), &f.code).await {
+        Ok(codes) => {
+            let _ = session.remove_value(keys::TOTP_PENDING).await;
+            let shown: Vec<String> = codes.iter().map(|c| c.expose().to_string()).collect();
+            let _ = session.insert(keys::RECOVERY_CODES, shown).await;
+            done(&session, "/account", "Two-factor sign-in is on.").await
+        }
+        Err(e) => failed(&session, "/account", "2fa", e, &[]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DisableForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn totp_disable(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<DisableForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::disable_totp(&b, &v, Secret::new(f.password.clone())).await {
+        Ok(()) => done(&session, "/account", "Two-factor sign-in is off.").await,
+        Err(e) => failed(&session, "/account", "2fa-off", e, &[]).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_is_local_only() {
+        use super::local_next;
+        assert_eq!(local_next("/members"), "/members");
+        assert_eq!(local_next("//evil.example"), "/");
+        assert_eq!(local_next("https://evil.example"), "/");
+        assert_eq!(local_next("/\\evil.example"), "/");
+        assert_eq!(local_next(""), "/");
+    }
+}

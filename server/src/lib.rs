@@ -1,0 +1,217 @@
+//! The BAA Tracker server: one `AppState`, the router, background workers, graceful shutdown.
+//!
+//! `main.rs` only parses the command line; tests build the very same app through
+//! [`Application::spawn`] on port 0.
+
+pub mod access;
+pub mod actions;
+pub mod cli;
+pub mod headers;
+
+use anyhow::Context;
+use app::{shell, App};
+use axum::extract::{FromRef, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use baa_backend::clock::Clock;
+use baa_backend::config::Config;
+use baa_backend::mail::tokio_util_shutdown::{self, Shutdown, Trigger};
+use baa_backend::session_store::DbSessionStore;
+use baa_backend::Backend;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+/// Shared state of every handler.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Leptos rendering options.
+    pub leptos_options: LeptosOptions,
+    /// Storage, mail, clock, configuration.
+    pub backend: Backend,
+}
+
+/// Builds the router with every layer, for `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let b = state.backend.clone();
+    let leptos_options = state.leptos_options.clone();
+    let store = DbSessionStore::new(b.db.clone());
+    let cookie_name = if b.config.is_https() { "__Host-baa_session" } else { "baa_session" };
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(cookie_name)
+        .with_http_only(true)
+        .with_secure(b.config.is_https())
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(b.config.session_idle_minutes)));
+    let site_pkg = leptos_options.site_root.to_string();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/favicon.svg", get(favicon))
+        .merge(actions::routes())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let b = b.clone();
+                move || provide_context(b.clone())
+            },
+            move || shell(leptos_options.clone()),
+        )
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(std::path::Path::new(&site_pkg).join("pkg")),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::access))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state)
+}
+
+async fn healthz(State(b): State<Backend>) -> impl IntoResponse {
+    match b.db.ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "error", "database": "unreachable"})),
+            )
+        }
+    }
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "image/svg+xml")],
+        include_str!("../../style/favicon.svg"),
+    )
+}
+
+/// Leptos options for a site root (the folder holding `pkg/`).
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("baa-tracker")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind_addr)
+        .build()
+}
+
+/// A running server.
+pub struct Application {
+    /// The address it listens on (port 0 resolved).
+    pub addr: SocketAddr,
+    /// Its backend (tests use it to move the clock and read the database).
+    pub backend: Backend,
+    trigger: Trigger,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    /// Connects, migrates, binds `config.bind_addr`, and starts serving and the workers.
+    pub async fn spawn(config: Config, clock: Clock) -> anyhow::Result<Application> {
+        let backend = Backend::start(config.clone(), clock).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding BIND_ADDR {}", config.bind_addr))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            leptos_options: leptos_options(&config),
+            backend: backend.clone(),
+        };
+        let (trigger, shutdown) = tokio_util_shutdown::channel();
+        let workers = start_workers(&backend, &shutdown);
+        let app = router(state);
+        let sd = shutdown.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { sd.wait().await })
+                .await
+                .context("serving HTTP")
+        });
+        tracing::info!(%addr, "BAA Tracker listening");
+        Ok(Application {
+            addr,
+            backend,
+            trigger,
+            server,
+            workers,
+        })
+    }
+
+    /// Stops accepting requests, lets running ones finish, stops the workers.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.trigger.fire();
+        let r = self.server.await.context("joining the server task")?;
+        for w in self.workers {
+            let _ = w.await;
+        }
+        r
+    }
+
+    /// Waits for Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+}
+
+fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandle<()>> {
+    let outbox = {
+        let (m, db, clock, sd) = (b.mailer.clone(), b.db.clone(), b.clock.clone(), shutdown.clone());
+        tokio::spawn(async move { m.run(db, clock, sd).await })
+    };
+    let sweeper = {
+        let store = DbSessionStore::new(b.db.clone());
+        let sd = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "deleting expired sessions failed");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+                    _ = sd.wait() => return,
+                }
+            }
+        })
+    };
+    vec![outbox, sweeper]
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+}
