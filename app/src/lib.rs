@@ -2,7 +2,8 @@
 //!
 //! Pages read through server functions in [`api`]; every change is a plain HTML form posted to
 //! an `/actions/...` route of the server binary (post/redirect/get), so each form works without
-//! JavaScript and the hydrated page only adds conveniences on top.
+//! JavaScript and the hydrated page only adds conveniences on top. Every route renders in
+//! `SsrMode::Async`: the server sends the finished page, so it reads fully without JavaScript.
 
 #![recursion_limit = "512"]
 
@@ -16,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -50,16 +51,16 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "BAA Tracker".to_string() } else { format!("{t} · BAA Tracker") } />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::overview::Overview />
-                <Route path=path!("/setup") view=pages::auth::Setup />
-                <Route path=path!("/login") view=pages::auth::Login />
-                <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor />
-                <Route path=path!("/forgot") view=pages::auth::Forgot />
-                <Route path=path!("/reset/:token") view=pages::auth::Reset />
-                <Route path=path!("/invite/:token") view=pages::auth::AcceptInvite />
-                <Route path=path!("/members") view=pages::members::Members />
-                <Route path=path!("/settings") view=pages::settings::Settings />
-                <Route path=path!("/account") view=pages::account::Account />
+                <Route path=path!("/") view=pages::overview::Overview ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=pages::auth::Setup ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::auth::Login ssr=SsrMode::Async />
+                <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor ssr=SsrMode::Async />
+                <Route path=path!("/forgot") view=pages::auth::Forgot ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view=pages::auth::Reset ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=pages::auth::AcceptInvite ssr=SsrMode::Async />
+                <Route path=path!("/members") view=pages::members::Members ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=pages::settings::Settings ssr=SsrMode::Async />
+                <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -107,7 +107,7 @@ pub fn Members() -> impl IntoView {
         view! {
             {invite_form}
             <section aria-labelledby="members-h">
-                <h2 id="members-h">"Members"</h2>
+                <h2 id="members-h">"Current members"</h2>
                 {(!manage).then(|| view! { <p class="hint">"Only owners can invite people, change roles or remove members."</p> })}
                 <div class="table-wrap">
                     <table>

@@ -1,0 +1,78 @@
+import { expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const OWNER = { email: 'priya@acme-health.example', name: 'Priya Raman', password: 'correct horse battery staple' };
+
+/** Decodes one MIME part body (quoted-printable or base64). */
+function decodePart(headers: string, body: string): string {
+  if (/content-transfer-encoding:\s*base64/i.test(headers)) {
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) {
+    return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  }
+  return body;
+}
+
+/** The text of the newest mail to `to` in a data folder's mail outbox files, waiting for it. */
+export async function readMail(dataDir: string, to: string): Promise<string> {
+  const dir = path.join(dataDir, 'mail');
+  let found = '';
+  await expect(async () => {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+    const mine = files
+      .map((f) => ({ f, t: fs.statSync(f).mtimeMs, s: fs.readFileSync(f, 'utf8') }))
+      .filter((m) => new RegExp(`^To: .*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(m.s))
+      .sort((a, b) => b.t - a.t);
+    expect(mine.length).toBeGreaterThan(0);
+    const raw = mine[0].s;
+    found = raw
+      .split(/\r?\n\r?\n/)
+      .map((chunk, i, all) => (i > 0 ? decodePart(all[i - 1], chunk) : chunk))
+      .join('\n');
+  }).toPass({ timeout: 15_000 });
+  return found;
+}
+
+/** The first link into the app found in a mail. */
+export function linkIn(mail: string, pathPrefix: string): string {
+  const m = mail.match(new RegExp(`https?://[^\\s"<>]+${pathPrefix}[A-Za-z0-9_-]+`));
+  if (!m) throw new Error(`no ${pathPrefix} link in mail:\n${mail}`);
+  return m[0];
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+}
+
+/** Owner invites `email` as `role`; the invitee accepts in a fresh browser context. */
+export async function inviteAndAccept(page: Page, dataDir: string, email: string, roleLabel: string, name: string, password: string) {
+  await page.goto('/members');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: roleLabel });
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByText(`Invitation sent to ${email}.`)).toBeVisible();
+  const mail = await readMail(dataDir, email);
+  const link = linkIn(mail, '/invite/');
+  const browser = page.context().browser();
+  if (!browser) throw new Error('no browser');
+  const ctx = await browser.newContext();
+  const invitee = await ctx.newPage();
+  await invitee.goto(link);
+  await expect(invitee.getByText('You are invited to')).toBeVisible();
+  await invitee.getByLabel('Your name').fill(name);
+  await invitee.getByLabel('Choose a password').fill(password);
+  await invitee.getByLabel('Repeat the password').fill(password);
+  await invitee.getByRole('button', { name: 'Create account and join' }).click();
+  await expect(invitee.getByText('Welcome! You joined the workspace.')).toBeVisible();
+  return { ctx, invitee };
+}
