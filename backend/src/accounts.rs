@@ -850,3 +850,21 @@ pub async fn update_workspace(b: &Backend, v: &Viewer, name: &str, require_2fa: 
     tx.commit().await?;
     Ok(())
 }
+
+/// Creates a new workspace with the viewer as its owner (for people who serve several
+/// companies); returns its id.
+pub async fn create_workspace(b: &Backend, v: &Viewer, name: &str) -> AppResult<String> {
+    let name = check_display_name("workspace", name)?;
+    let now = b.clock.now();
+    let ws = new_id();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("INSERT INTO workspaces (id, name, require_2fa, created_at) VALUES ($1, $2, 0, $3)")
+        .bind(&ws)
+        .bind(&name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    add_member(&mut tx, &ws, &v.user_id, Role::Owner, now).await?;
+    tx.commit().await?;
+    Ok(ws)
+}

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/reset", post(reset))
         .route("/actions/invite/accept", post(accept_invite))
         .route("/actions/workspace/switch", post(switch_workspace))
+        .route("/actions/workspaces/create", post(create_workspace))
         .route("/actions/members/invite", post(invite))
         .route("/actions/members/role", post(change_role))
         .route("/actions/members/remove", post(remove_member))
@@ -355,6 +356,26 @@ async fn switch_workspace(Extension(cv): Extension<CurrentViewer>, session: Sess
     };
     let _ = session.insert(skeys::WORKSPACE, &ws.id).await;
     done(&session, "/", format!("Switched to {}.", ws.name)).await
+}
+
+#[derive(Deserialize)]
+struct NewWorkspaceForm {
+    #[serde(default)]
+    workspace: String,
+}
+
+async fn create_workspace(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<NewWorkspaceForm>) -> Response {
+    let v = match viewer(cv) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match accounts::create_workspace(&b, &v, &f.workspace).await {
+        Ok(ws) => {
+            let _ = session.insert(skeys::WORKSPACE, &ws).await;
+            done(&session, "/", format!("Workspace {} created; you are its owner.", f.workspace.trim())).await
+        }
+        Err(e) => failed(&session, "/settings", "workspace", e, &[("workspace", f.workspace.as_str())]).await,
+    }
 }
 
 #[derive(Deserialize)]

@@ -117,10 +117,16 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, binds `config.bind_addr`, and starts serving and the workers.
     pub async fn spawn(config: Config, clock: Clock) -> anyhow::Result<Application> {
-        let backend = Backend::start(config.clone(), clock).await?;
         let listener = tokio::net::TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding BIND_ADDR {}", config.bind_addr))?;
+        Application::spawn_on(listener, config, clock).await
+    }
+
+    /// Like [`Application::spawn`] on a listener the caller bound (tests bind port 0 first so
+    /// `PUBLIC_URL` can name the real port).
+    pub async fn spawn_on(listener: tokio::net::TcpListener, config: Config, clock: Clock) -> anyhow::Result<Application> {
+        let backend = Backend::start(config.clone(), clock).await?;
         let addr = listener.local_addr()?;
         let state = AppState {
             leptos_options: leptos_options(&config),

@@ -1,7 +1,8 @@
 //! Workspace settings.
 
 use crate::api::settings_page;
-use crate::components::{app_page, field_error, Field};
+use crate::api::Flash;
+use crate::components::{app_page, field_error, refill, Field};
 use leptos::prelude::*;
 
 /// Workspace name and sign-in policy; owners change them, others read them.
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 pub fn Settings() -> impl IntoView {
     let data = Resource::new(|| (), |_| settings_page());
     app_page("Settings", data, |_v, f, d| {
+        let new_ws = new_workspace_form(&f);
         if !d.can_manage {
             return view! {
                 <dl class="facts">
@@ -16,6 +18,7 @@ pub fn Settings() -> impl IntoView {
                     <dt>"Two-factor sign-in"</dt><dd>{if d.require_2fa { "required for every member" } else { "optional" }}</dd>
                 </dl>
                 <p class="hint">"Only owners can change workspace settings."</p>
+                {new_ws}
             }
                 .into_any();
         }
@@ -29,7 +32,22 @@ pub fn Settings() -> impl IntoView {
                 </div>
                 <button type="submit">"Save settings"</button>
             </form>
+            {new_ws}
         }
             .into_any()
     })
+}
+
+/// Anyone may start a separate workspace (for example a consultant serving several companies).
+fn new_workspace_form(f: &Option<Flash>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="new-ws-h">
+            <h2 id="new-ws-h">"Another workspace"</h2>
+            <p class="hint">"Records never cross workspaces. You become the owner of the new one and can switch between them in the header."</p>
+            <form method="post" action="/actions/workspaces/create" class="inline-form">
+                <Field label="New workspace name" name="workspace" value=refill(f, "workspace") error=field_error(f, "workspace") />
+                <button type="submit" class="secondary">"Create workspace"</button>
+            </form>
+        </section>
+    }
 }

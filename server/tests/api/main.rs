@@ -1,0 +1,12 @@
+//! Integration tests: one binary, one harness (see `helpers`), the real app over HTTP.
+//! Run on SQLite by default, on PostgreSQL with `BAA_TEST_POSTGRES=postgres://...`.
+
+mod access;
+mod accounts;
+mod cli;
+mod helpers;
+mod mail;
+mod security;
+mod sessions;
+mod smtp;
+mod twofactor;

@@ -1,0 +1,98 @@
+use crate::helpers::{TestApp, PASSWORD};
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    for origin in [Some("https://evil.example"), None] {
+        let mut req = owner
+            .http
+            .post(format!("{}/actions/members/invite", app.base))
+            .form(&[("email", "x@evil.example"), ("role", "owner")]);
+        req = match origin {
+            Some(o) => req.header("origin", o),
+            // reqwest sends our default Origin; replace it with an empty value to simulate none.
+            None => req.header("origin", ""),
+        };
+        let r = req.send().await.expect("send");
+        assert_eq!(r.status().as_u16(), 403, "origin {origin:?}");
+    }
+    assert_eq!(app.count("invitations").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_csp_nonce_that_matches_the_scripts() {
+    let app = TestApp::spawn().await;
+    let r = app.client().get("/login").await;
+    assert_eq!(r.status, 200);
+    let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let csp = h("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("referrer-policy"), "same-origin");
+    assert_eq!(h("cache-control"), "no-store");
+    assert!(h("strict-transport-security").is_empty(), "no HSTS on plain http");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("nonce");
+    let scripts = r.body.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(r.body.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script carries the nonce");
+    // Nonces differ per response.
+    let r2 = app.client().get("/login").await;
+    assert_ne!(r2.headers.get("content-security-policy"), r.headers.get("content-security-policy"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn https_deployments_send_hsts_and_secure_cookies() {
+    let app = TestApp::spawn().await;
+    // Same app, configured as if behind Fly's TLS edge.
+    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
+        "PUBLIC_URL" => Some("https://baa.acme-health.example".into()),
+        "DATABASE_URL" => Some(app.db_url.clone()),
+        "DATA_DIR" => Some(app.data_dir.path().display().to_string()),
+        _ => None,
+    })
+    .expect("cfg");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("a").port();
+    let https = server::Application::spawn_on(listener, cfg, baa_backend::clock::Clock::system()).await.expect("spawn");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("c");
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/actions/login"))
+        .header("origin", "https://baa.acme-health.example")
+        .form(&[("email", "a@b.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("send");
+    let hsts = r.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(hsts.contains("max-age="), "{hsts}");
+    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cookie.starts_with("__Host-baa_session=") && cookie.contains("Secure"), "{cookie}");
+    https.shutdown().await.expect("shutdown");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn errors_never_reveal_internals() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    // A malformed body on an action gets a plain refusal, not a parser dump.
+    let r = owner
+        .http
+        .post(format!("{}/actions/members/invite", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=%ZZ&role=")
+        .send()
+        .await
+        .expect("send");
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    assert!(status == 400 || status == 422 || status == 303, "{status}");
+    for leak in ["sqlx", "SELECT", "panicked", "argon2", "/work/"] {
+        assert!(!body.contains(leak), "{leak} in {body}");
+    }
+    app.stop().await;
+}
