@@ -44,13 +44,11 @@ impl std::fmt::Display for UiError {
 impl From<baa_backend::error::AppError> for UiError {
     fn from(e: baa_backend::error::AppError) -> Self {
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            opts.set_status(
+                http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
-        UiError {
-            status: e.status(),
-            code: e.code().into(),
-            message: e.public_message(),
-        }
+        UiError { status: e.status(), code: e.code().into(), message: e.public_message() }
     }
 }
 
@@ -96,12 +94,7 @@ pub async fn page_ctx() -> Result<PageContext, UiError> {
     let viewer = crate::ssr::viewer_opt().await;
     let flash = crate::ssr::take_flash().await;
     let setup_needed = !baa_backend::accounts::has_users(&b).await?;
-    Ok(PageContext {
-        viewer,
-        flash,
-        setup_needed,
-        idle_minutes: b.config.session_idle_minutes,
-    })
+    Ok(PageContext { viewer, flash, setup_needed, idle_minutes: b.config.session_idle_minutes })
 }
 
 /// An invitation as its link shows it.
@@ -163,10 +156,8 @@ pub async fn overview_page() -> Result<OverviewData, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let members = baa_backend::accounts::list_members(&b, &v).await?;
     let invitations = baa_backend::accounts::list_invitations(&b, &v).await?;
-    let by_role = Role::ALL
-        .into_iter()
-        .map(|r| (r, members.iter().filter(|m| m.role == r).count()))
-        .collect();
+    let by_role =
+        Role::ALL.into_iter().map(|r| (r, members.iter().filter(|m| m.role == r).count())).collect();
     Ok(OverviewData {
         by_role,
         without_2fa: members.iter().filter(|m| !m.totp_enabled).map(|m| m.name.clone()).collect(),

@@ -8,10 +8,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// The message for a field, if the flash is about it.
 pub fn field_error(flash: &Option<Flash>, field: &str) -> Option<String> {
-    flash
-        .as_ref()
-        .filter(|f| f.error && f.field.as_deref() == Some(field))
-        .map(|f| f.message.clone())
+    flash.as_ref().filter(|f| f.error && f.field.as_deref() == Some(field)).map(|f| f.message.clone())
 }
 
 /// A value to refill a form field with after an error.

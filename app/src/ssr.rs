@@ -42,10 +42,7 @@ pub fn provide_request_nonce() {
 
 /// The signed-in viewer, if any.
 pub async fn viewer_opt() -> Option<Viewer> {
-    leptos_axum::extract::<axum::Extension<CurrentViewer>>()
-        .await
-        .ok()
-        .and_then(|e| e.0 .0)
+    leptos_axum::extract::<axum::Extension<CurrentViewer>>().await.ok().and_then(|e| e.0 .0)
 }
 
 /// Backend and viewer, or `Unauthenticated`.

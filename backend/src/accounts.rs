@@ -10,8 +10,8 @@ use crate::password::{self, PasswordHashString};
 use crate::secret::{new_token, token_digest, Secret};
 use crate::{totp, Backend};
 use baa_core::account::{
-    check_display_name, check_new_password, Email, InvitationInfo, InvitationView, MemberView, Permission, Role, Viewer,
-    WorkspaceChoice,
+    check_display_name, check_new_password, Email, InvitationInfo, InvitationView, MemberView, Permission,
+    Role, Viewer, WorkspaceChoice,
 };
 use sqlx::Row;
 
@@ -150,11 +150,13 @@ pub enum LoginOutcome {
 }
 
 async fn failures(b: &Backend, key: &str, since: i64) -> AppResult<i64> {
-    let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_failures WHERE throttle_key = $1 AND at > $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(&b.db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_failures WHERE throttle_key = $1 AND at > $2",
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_one(&b.db.pool)
+    .await?;
     Ok(row.try_get("n")?)
 }
 
@@ -168,17 +170,19 @@ async fn record_failure(b: &Backend, keys: &[String], now: i64) -> AppResult<()>
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(now - 24 * 3600)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(now - 24 * 3600).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Checks e-mail and password with throttling per account and per client address. Unknown user
 /// and wrong password give the same error after the same argon2 work.
-pub async fn authenticate(b: &Backend, email: &str, password: Secret, client: &str) -> AppResult<LoginOutcome> {
+pub async fn authenticate(
+    b: &Backend,
+    email: &str,
+    password: Secret,
+    client: &str,
+) -> AppResult<LoginOutcome> {
     let now = b.clock.now();
     let since = now - THROTTLE_WINDOW_SECS;
     let normal = email.trim().to_lowercase();
@@ -191,10 +195,11 @@ pub async fn authenticate(b: &Backend, email: &str, password: Secret, client: &s
             "Too many failed sign-ins. Wait 15 minutes, or reset your password.".into(),
         ));
     }
-    let row = sqlx::query("SELECT id, password_hash, session_version, totp_secret FROM users WHERE email = $1")
-        .bind(&normal)
-        .fetch_optional(&b.db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash, session_version, totp_secret FROM users WHERE email = $1")
+            .bind(&normal)
+            .fetch_optional(&b.db.pool)
+            .await?;
     let stored = match &row {
         Some(r) => Some(PasswordHashString::from_db(r.try_get("password_hash")?)),
         None => None,
@@ -213,10 +218,7 @@ pub async fn authenticate(b: &Backend, email: &str, password: Secret, client: &s
     if totp_secret.is_some() {
         Ok(LoginOutcome::NeedsSecondFactor { user_id })
     } else {
-        Ok(LoginOutcome::Done {
-            user_id,
-            session_version: row.try_get("session_version")?,
-        })
+        Ok(LoginOutcome::Done { user_id, session_version: row.try_get("session_version")? })
     }
 }
 
@@ -224,11 +226,12 @@ pub async fn authenticate(b: &Backend, email: &str, password: Secret, client: &s
 /// Failures count towards the same per-account throttle as passwords.
 pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client: &str) -> AppResult<i64> {
     let now = b.clock.now();
-    let row = sqlx::query("SELECT email, totp_secret, totp_last_step, session_version FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&b.db.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let row =
+        sqlx::query("SELECT email, totp_secret, totp_last_step, session_version FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&b.db.pool)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
     let email: String = row.try_get("email")?;
     let acct_key = format!("account:{email}");
     let addr_key = format!("address:{client}");
@@ -287,10 +290,11 @@ pub async fn load_viewer(
     session_version: i64,
     workspace_id: Option<&str>,
 ) -> AppResult<Option<Viewer>> {
-    let Some(u) = sqlx::query("SELECT id, email, name, session_version, totp_secret FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&b.db.pool)
-        .await?
+    let Some(u) =
+        sqlx::query("SELECT id, email, name, session_version, totp_secret FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&b.db.pool)
+            .await?
     else {
         return Ok(None);
     };
@@ -538,9 +542,7 @@ pub async fn accept_invitation(
         (Some(row), _) => {
             let id: String = row.try_get("id")?;
             if signed_in_user != Some(id.as_str()) {
-                return Err(AppError::Forbidden(format!(
-                    "Sign in as {email} to accept this invitation."
-                )));
+                return Err(AppError::Forbidden(format!("Sign in as {email} to accept this invitation.")));
             }
             id
         }
@@ -561,14 +563,20 @@ pub async fn accept_invitation(
 }
 
 async fn owner_count(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ws: &str) -> AppResult<i64> {
-    Ok(sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM memberships WHERE workspace_id = $1 AND role = 'owner'")
-        .bind(ws)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?)
+    Ok(sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
+    )
+    .bind(ws)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("n")?)
 }
 
-async fn member_role(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ws: &str, user: &str) -> AppResult<Role> {
+async fn member_role(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ws: &str,
+    user: &str,
+) -> AppResult<Role> {
     let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
         .bind(ws)
         .bind(user)
@@ -631,13 +639,15 @@ pub async fn request_password_reset(b: &Backend, email: &str) -> AppResult<()> {
     let now = b.clock.now();
     let token = new_token();
     let mut tx = b.db.begin_write().await?;
-    sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(token_digest(token.expose()))
-        .bind(&user_id)
-        .bind(now)
-        .bind(now + RESET_TTL_SECS)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_digest(token.expose()))
+    .bind(&user_id)
+    .bind(now)
+    .bind(now + RESET_TTL_SECS)
+    .execute(&mut *tx)
+    .await?;
     let link = b.config.link(&format!("/reset/{}", token.expose()));
     let m = mail::render(
         Template::PasswordReset,
@@ -654,32 +664,37 @@ const BAD_RESET: &str = "This reset link is not valid: it was already used or it
 
 /// Whether a reset token is currently usable.
 pub async fn reset_token_valid(b: &Backend, token: &str) -> AppResult<bool> {
-    Ok(sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
-        .bind(token_digest(token))
-        .bind(b.clock.now())
-        .fetch_optional(&b.db.pool)
-        .await?
-        .is_some())
+    Ok(sqlx::query(
+        "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_digest(token))
+    .bind(b.clock.now())
+    .fetch_optional(&b.db.pool)
+    .await?
+    .is_some())
 }
 
 /// Sets a new password from a reset link; ends every session of the user.
 pub async fn reset_password(b: &Backend, token: &str, password: Secret, confirm: Secret) -> AppResult<()> {
     check_new_password(password.expose(), confirm.expose())?;
     let now = b.clock.now();
-    let row = sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
-        .bind(token_digest(token))
-        .bind(now)
-        .fetch_optional(&b.db.pool)
-        .await?
-        .ok_or_else(|| AppError::invalid("token", BAD_RESET))?;
+    let row = sqlx::query(
+        "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_digest(token))
+    .bind(now)
+    .fetch_optional(&b.db.pool)
+    .await?
+    .ok_or_else(|| AppError::invalid("token", BAD_RESET))?;
     let user_id: String = row.try_get("user_id")?;
     let hash = password::hash(password).await?;
     let mut tx = b.db.begin_write().await?;
-    let used = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(token_digest(token))
-        .execute(&mut *tx)
-        .await?;
+    let used =
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(token_digest(token))
+            .execute(&mut *tx)
+            .await?;
     if used.rows_affected() != 1 {
         return Err(AppError::invalid("token", BAD_RESET));
     }
@@ -708,10 +723,8 @@ async fn set_password_tx(
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
-    let row = sqlx::query("SELECT email, name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT email, name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut **tx).await?;
     let email: String = row.try_get("email")?;
     let name: String = row.try_get("name")?;
     let m = mail::render(
@@ -725,7 +738,13 @@ async fn set_password_tx(
 
 /// Changes the signed-in user's password after checking the current one. Every session of the
 /// user ends (the caller starts a fresh one). Returns the new session version.
-pub async fn change_password(b: &Backend, v: &Viewer, current: Secret, new: Secret, confirm: Secret) -> AppResult<i64> {
+pub async fn change_password(
+    b: &Backend,
+    v: &Viewer,
+    current: Secret,
+    new: Secret,
+    confirm: Secret,
+) -> AppResult<i64> {
     check_new_password(new.expose(), confirm.expose())?;
     let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(&v.user_id)
@@ -784,10 +803,7 @@ pub async fn enable_totp(b: &Backend, v: &Viewer, secret: &Secret, code: &str) -
         .bind(&v.user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(&v.user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&v.user_id).execute(&mut *tx).await?;
     for c in &codes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
             .bind(&v.user_id)
@@ -819,21 +835,20 @@ pub async fn disable_totp(b: &Backend, v: &Viewer, password: Secret) -> AppResul
         .bind(&v.user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(&v.user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&v.user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// How many unused recovery codes the viewer has.
 pub async fn recovery_codes_left(b: &Backend, user_id: &str) -> AppResult<i64> {
-    Ok(sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user_id)
-        .fetch_one(&b.db.pool)
-        .await?
-        .try_get("n")?)
+    Ok(sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(&b.db.pool)
+    .await?
+    .try_get("n")?)
 }
 
 /// Updates the workspace name and its 2FA requirement.

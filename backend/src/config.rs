@@ -44,10 +44,7 @@ pub struct ConfigError {
 }
 
 fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        message: message.into(),
-    }
+    ConfigError { var, message: message.into() }
 }
 
 impl Config {
@@ -64,7 +61,10 @@ impl Config {
         }
         let database_url = match get("DATABASE_URL") {
             Some(u) => {
-                if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                if !(u.starts_with("sqlite:")
+                    || u.starts_with("postgres://")
+                    || u.starts_with("postgresql://"))
+                {
                     return Err(err(
                         "DATABASE_URL",
                         "must start with sqlite: or postgres:// (for example sqlite://data/baa-tracker.db or postgres://user@host/db)",
@@ -74,15 +74,17 @@ impl Config {
             }
             None => format!("sqlite://{}?mode=rwc", data_dir.join("baa-tracker.db").display()),
         };
-        let bind_addr: SocketAddr = get("BIND_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:3000".into())
-            .parse()
-            .map_err(|_| err("BIND_ADDR", "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:8080"))?;
+        let bind_addr: SocketAddr =
+            get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into()).parse().map_err(|_| {
+                err("BIND_ADDR", "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:8080")
+            })?;
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}"));
         let public_url = url::Url::parse(&public_url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| err("PUBLIC_URL", "must be an http:// or https:// URL such as https://baa.example.com"))?;
+            .ok_or_else(|| {
+                err("PUBLIC_URL", "must be an http:// or https:// URL such as https://baa.example.com")
+            })?;
         let smtp_url = match get("SMTP_URL") {
             Some(u) => {
                 if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {

@@ -33,11 +33,7 @@ impl Db {
     /// Connects, creating the SQLite file (and its folder) if needed, and runs migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let engine = if url.starts_with("sqlite:") {
-            Engine::Sqlite
-        } else {
-            Engine::Postgres
-        };
+        let engine = if url.starts_with("sqlite:") { Engine::Sqlite } else { Engine::Postgres };
         if engine == Engine::Sqlite {
             if let Some(path) = sqlite_file(url) {
                 if let Some(dir) = std::path::Path::new(&path).parent() {
@@ -66,10 +62,7 @@ impl Db {
                 })
             });
         }
-        let pool = options
-            .connect(url)
-            .await
-            .context("connecting to the database named by DATABASE_URL")?;
+        let pool = options.connect(url).await.context("connecting to the database named by DATABASE_URL")?;
         MIGRATOR.run(&pool).await.context("running database migrations")?;
         Ok(Db { pool, engine })
     }

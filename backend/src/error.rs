@@ -116,10 +116,9 @@ impl From<anyhow::Error> for AppError {
 /// Turns a unique-constraint violation into a `Conflict` on `field`; other errors pass through.
 pub fn on_unique<'a>(field: &'a str, message: &'a str) -> impl FnOnce(sqlx::Error) -> AppError + 'a {
     move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict {
-            field: field.to_string(),
-            message: message.to_string(),
-        },
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            AppError::Conflict { field: field.to_string(), message: message.to_string() }
+        }
         _ => AppError::from(e),
     }
 }

@@ -35,11 +35,6 @@ impl Backend {
             &config.mail_from,
             &config.data_dir,
         )?;
-        Ok(Backend {
-            db,
-            clock,
-            config: Arc::new(config),
-            mailer,
-        })
+        Ok(Backend { db, clock, config: Arc::new(config), mailer })
     }
 }

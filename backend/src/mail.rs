@@ -74,13 +74,7 @@ pub fn render(t: Template, subject: &str, vars: &[(&str, &str)]) -> Rendered {
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1b2430\">{html_body}</body></html>"
     );
-    Rendered {
-        kind,
-        subject: subject.to_string(),
-        text,
-        html,
-        sensitive,
-    }
+    Rendered { kind, subject: subject.to_string(), text, html, sensitive }
 }
 
 /// Puts a mail in the outbox inside the caller's transaction.
@@ -141,14 +135,18 @@ impl Mailer {
             ),
             None => Transport::Files(data_dir.join("mail")),
         };
-        Ok(Mailer {
-            transport,
-            from: from.parse().context("MAIL_FROM")?,
-            wake: Arc::new(Notify::new()),
-        })
+        Ok(Mailer { transport, from: from.parse().context("MAIL_FROM")?, wake: Arc::new(Notify::new()) })
     }
 
-    async fn send(&self, id: &str, message_id: &str, to: &str, subject: &str, text: &str, html: &str) -> anyhow::Result<()> {
+    async fn send(
+        &self,
+        id: &str,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> anyhow::Result<()> {
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to.parse().context("recipient address")?)

@@ -46,11 +46,7 @@ fn hash_blocking(password: &str) -> anyhow::Result<PasswordHashString> {
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_blocking("a dummy password nobody has")
-            .map(|h| h.0)
-            .unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| hash_blocking("a dummy password nobody has").map(|h| h.0).unwrap_or_default())
 }
 
 /// Hashes a new password on the blocking pool.

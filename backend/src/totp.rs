@@ -27,11 +27,7 @@ pub fn otpauth_url(secret_b32: &Secret, account: &str) -> anyhow::Result<Secret>
 /// The QR code of the `otpauth://` URL as an SVG document.
 pub fn qr_svg(url: &Secret) -> anyhow::Result<String> {
     let code = qrcode::QrCode::new(url.expose().as_bytes()).map_err(|e| anyhow::anyhow!("QR: {e}"))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build())
+    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
 }
 
 /// The code for unix time `now` (used by tests and by nothing else in production).
@@ -67,11 +63,7 @@ pub fn new_recovery_codes() -> Vec<Secret> {
     (0..10)
         .map(|_| {
             let groups: Vec<String> = (0..3)
-                .map(|_| {
-                    (0..4)
-                        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-                        .collect()
-                })
+                .map(|_| (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect())
                 .collect();
             Secret::new(groups.join("-"))
         })

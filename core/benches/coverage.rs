@@ -5,15 +5,13 @@
 
 use std::hint::black_box;
 
-use baa_core::catalog::{
-    Catalog, Eligibility, PartialDate, Plan, Product, Provisioning, Source, Vendor,
-};
+use baa_core::catalog::{Catalog, Eligibility, PartialDate, Plan, Product, Provisioning, Source, Vendor};
 use baa_core::coverage::build::{
     agreement, app, baa, org, platform_agreement, service, subcontractor_baa, WorldBuilder,
 };
 use baa_core::coverage::{
-    evaluate, Agreement, AgreementKind, Environment, Phi, Policy, ServiceProvisioning, Status,
-    StatusChange, World,
+    evaluate, Agreement, AgreementKind, Environment, Phi, Policy, ServiceProvisioning, Status, StatusChange,
+    World,
 };
 use chrono::{Days, NaiveDate};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -42,19 +40,13 @@ impl Rng {
 }
 
 fn day(offset: u64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2024, 1, 1)
-        .unwrap()
-        .checked_add_days(Days::new(offset))
-        .unwrap()
+    NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().checked_add_days(Days::new(offset)).unwrap()
 }
 
 fn catalog() -> Catalog {
     let mut catalog = Catalog::bundled().unwrap();
-    let source = Source {
-        name: "generated".into(),
-        url: None,
-        checked: PartialDate::parse("2026-11").unwrap(),
-    };
+    let source =
+        Source { name: "generated".into(), url: None, checked: PartialDate::parse("2026-11").unwrap() };
     for v in 0..VENDORS {
         catalog.vendors.push(Vendor {
             slug: format!("vendor-{v}"),
@@ -66,10 +58,7 @@ fn catalog() -> Catalog {
                 command: format!("fly ext vendor-{v} create"),
             },
             baa_terms: "signs BAAs on Pro".into(),
-            products: vec![Product {
-                slug: "db".into(),
-                name: format!("Vendor {v} database"),
-            }],
+            products: vec![Product { slug: "db".into(), name: format!("Vendor {v} database") }],
             plans: vec![
                 Plan {
                     slug: "free".into(),
@@ -104,9 +93,7 @@ fn world(services: usize) -> World {
         let sub_refs: Vec<&str> = subs.iter().map(String::as_str).collect();
         b = b.vendor(&format!("vendor-{v}"), &sub_refs);
         for (s, sub) in subs.iter().enumerate() {
-            let subsubs: Vec<String> = (0..SUB_SUBS)
-                .map(|x| format!("subsub-{v}-{s}-{x}"))
-                .collect();
+            let subsubs: Vec<String> = (0..SUB_SUBS).map(|x| format!("subsub-{v}-{s}-{x}")).collect();
             let subsub_refs: Vec<&str> = subsubs.iter().map(String::as_str).collect();
             b = b.subcontractor(sub, &subsub_refs);
             b = add(
@@ -135,11 +122,7 @@ fn world(services: usize) -> World {
             )
         } else {
             let expiry = day(1_000 + u64::try_from(rng.below(700)).unwrap());
-            add(
-                &mut agreements,
-                b,
-                baa(&format!("baa-{v}"), &vendor, day(5)).with_expiry(expiry),
-            )
+            add(&mut agreements, b, baa(&format!("baa-{v}"), &vendor, day(5)).with_expiry(expiry))
         };
     }
     for c in 0..CUSTOMERS {
@@ -151,62 +134,34 @@ fn world(services: usize) -> World {
     let mut h = 0;
     while agreements < AGREEMENTS {
         let vendor = format!("vendor-{}", rng.below(VENDORS));
-        let mut a = agreement(
-            &format!("old-{h}"),
-            "us",
-            &vendor,
-            AgreementKind::Baa,
-            day(0),
-        );
+        let mut a = agreement(&format!("old-{h}"), "us", &vendor, AgreementKind::Baa, day(0));
         a.history.push(StatusChange {
             on: day(3),
-            status: if h % 2 == 0 {
-                Status::Terminated
-            } else {
-                Status::Superseded
-            },
+            status: if h % 2 == 0 { Status::Terminated } else { Status::Superseded },
         });
         b = add(&mut agreements, b, a);
         h += 1;
     }
     for o in 0..ORGS {
         let plan = if o % 10 == 9 { "launch" } else { "scale" };
-        let env = if o % 5 == 4 {
-            Environment::Staging
-        } else {
-            Environment::Production
-        };
+        let env = if o % 5 == 4 { Environment::Staging } else { Environment::Production };
         b = b.org(org(&format!("org-{o}"), env, plan));
     }
     let apps = (services / 10).max(1);
     for a in 0..apps {
-        b = b.app(app(
-            &format!("app-{a}"),
-            &format!("org-{}", a % ORGS),
-            &["iad"],
-        ));
+        b = b.app(app(&format!("app-{a}"), &format!("org-{}", a % ORGS), &["iad"]));
     }
     for s in 0..services {
         let v = rng.below(VENDORS);
         let a = rng.below(apps);
         let plan = if rng.below(5) == 0 { "free" } else { "pro" };
-        let mut svc = service(
-            &format!("svc-{s}"),
-            &format!("vendor-{v}"),
-            "db",
-            plan,
-            day(40),
-        );
+        let mut svc = service(&format!("svc-{s}"), &format!("vendor-{v}"), "db", plan, day(40));
         svc.apps = vec![format!("app-{a}")];
         svc.regions = vec!["iad".into()];
-        svc.provisioning = ServiceProvisioning::Platform {
-            org: format!("org-{}", a % ORGS),
-        };
+        svc.provisioning = ServiceProvisioning::Platform { org: format!("org-{}", a % ORGS) };
         svc.phi = match rng.below(20) {
             0 => Phi::Unknown,
-            1 => Phi::No {
-                reason: "metrics only".into(),
-            },
+            1 => Phi::No { reason: "metrics only".into() },
             _ => Phi::Yes,
         };
         b = b.service(svc);
@@ -234,10 +189,7 @@ impl WithExpiry for Agreement {
 
 fn bench(c: &mut Criterion) {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let policy = Policy {
-        allowed_regions: vec!["iad".into(), "ord".into()],
-        ..Policy::default()
-    };
+    let policy = Policy { allowed_regions: vec!["iad".into(), "ord".into()], ..Policy::default() };
     let mut group = c.benchmark_group("evaluate");
     group.sample_size(10);
     for n in [1_000, 10_000, 100_000] {

@@ -16,10 +16,7 @@ pub struct Invalid {
 impl Invalid {
     /// A validation error for `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -158,10 +155,7 @@ pub fn check_new_password(password: &str, confirm: &str) -> Result<(), Invalid> 
         ));
     }
     if n > PASSWORD_MAX {
-        return Err(Invalid::new(
-            "password",
-            format!("use at most {PASSWORD_MAX} characters"),
-        ));
+        return Err(Invalid::new("password", format!("use at most {PASSWORD_MAX} characters")));
     }
     if password != confirm {
         return Err(Invalid::new("password_confirm", "the two passwords differ"));
@@ -190,13 +184,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_validated() {
-        assert_eq!(
-            Email::parse("  Priya@Acme-Health.COM ").map(|e| e.0),
-            Ok("priya@acme-health.com".into())
-        );
+        assert_eq!(Email::parse("  Priya@Acme-Health.COM ").map(|e| e.0), Ok("priya@acme-health.com".into()));
         for bad in [
-            "", "priya", "@acme.com", "priya@", "priya@acme", "a b@acme.com", "a@b@c.com",
-            "a@.com", "a@com.", "a@x..com", "<a@b.com>", "a@b.com\nbcc",
+            "",
+            "priya",
+            "@acme.com",
+            "priya@",
+            "priya@acme",
+            "a b@acme.com",
+            "a@b@c.com",
+            "a@.com",
+            "a@com.",
+            "a@x..com",
+            "<a@b.com>",
+            "a@b.com\nbcc",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -211,8 +212,7 @@ mod tests {
         assert!(check_new_password(&long, &long).is_ok());
         let too_long = "x".repeat(PASSWORD_MAX + 1);
         assert!(check_new_password(&too_long, &too_long).is_err());
-        let e = check_new_password("correct horse battery", "correct horse battery!")
-            .expect_err("mismatch");
+        let e = check_new_password("correct horse battery", "correct horse battery!").expect_err("mismatch");
         assert_eq!(e.field, "password_confirm");
     }
 

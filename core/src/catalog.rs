@@ -123,9 +123,7 @@ impl PartialDate {
         if ok {
             Ok(Self(text.to_owned()))
         } else {
-            Err(format!(
-                "`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
-            ))
+            Err(format!("`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"))
         }
     }
 
@@ -274,8 +272,7 @@ impl Vendor {
         if unlocked {
             return Eligibility::Eligible;
         }
-        self.plan(plan)
-            .map_or(Eligibility::Unknown, |p| p.baa_eligible)
+        self.plan(plan).map_or(Eligibility::Unknown, |p| p.baa_eligible)
     }
 
     /// The platform slug when this vendor is an extension.
@@ -299,17 +296,13 @@ pub struct Catalog {
 }
 
 fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl Catalog {
     /// Parses and validates a catalog file.
     pub fn from_json(text: &str) -> Result<Self, CatalogError> {
-        let catalog: Self =
-            serde_json::from_str(text).map_err(|e| CatalogError::Json(e.to_string()))?;
+        let catalog: Self = serde_json::from_str(text).map_err(|e| CatalogError::Json(e.to_string()))?;
         catalog.validate()?;
         Ok(catalog)
     }
@@ -321,11 +314,7 @@ impl Catalog {
 
     /// An empty catalog (every plan then has unknown eligibility).
     pub fn empty() -> Self {
-        Self {
-            version: 1,
-            checked: PartialDate("2026".to_owned()),
-            vendors: Vec::new(),
-        }
+        Self { version: 1, checked: PartialDate("2026".to_owned()), vendors: Vec::new() }
     }
 
     /// Checks slugs are unique and well formed and that references resolve.
@@ -358,10 +347,7 @@ impl Catalog {
                     return Err(CatalogError::BadSlug(slug.clone()));
                 }
                 if !seen.insert((kind, slug.as_str())) {
-                    return Err(CatalogError::DuplicateItem {
-                        vendor: v.slug.clone(),
-                        slug: slug.clone(),
-                    });
+                    return Err(CatalogError::DuplicateItem { vendor: v.slug.clone(), slug: slug.clone() });
                 }
             }
             for a in &v.add_ons {
@@ -374,9 +360,8 @@ impl Catalog {
                 }
             }
             if let Some(platform) = v.platform() {
-                let is_platform = self
-                    .vendor(platform)
-                    .is_some_and(|p| p.provisioning == Provisioning::Platform);
+                let is_platform =
+                    self.vendor(platform).is_some_and(|p| p.provisioning == Provisioning::Platform);
                 if !is_platform {
                     return Err(CatalogError::UnknownPlatform {
                         vendor: v.slug.clone(),

@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 use baa_core::catalog::Catalog;
 use baa_core::coverage::build::{agreement, app, baa, org, service, With, WorldBuilder};
 use baa_core::coverage::{
-    evaluate, AgreementKind, Clause, Environment, Phi, Policy, Report, RuleId, Scope,
-    ServiceProvisioning, Severity, Status, StatusChange, SubjectKind, Verdict, World,
+    evaluate, AgreementKind, Clause, Environment, Phi, Policy, Report, RuleId, Scope, ServiceProvisioning,
+    Severity, Status, StatusChange, SubjectKind, Verdict, World,
 };
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
@@ -33,13 +33,9 @@ fn day(offset: u32) -> NaiveDate {
     // Offsets span about two years centred on the epoch.
     let offset = i64::from(offset % 730) - 365;
     if offset >= 0 {
-        epoch()
-            .checked_add_days(Days::new(offset.unsigned_abs()))
-            .unwrap()
+        epoch().checked_add_days(Days::new(offset.unsigned_abs())).unwrap()
     } else {
-        epoch()
-            .checked_sub_days(Days::new(offset.unsigned_abs()))
-            .unwrap()
+        epoch().checked_sub_days(Days::new(offset.unsigned_abs())).unwrap()
     }
 }
 
@@ -59,14 +55,7 @@ impl Seeds<'_> {
     }
 }
 
-const VENDORS: [&str; 6] = [
-    "fly",
-    "sentry",
-    "supabase",
-    "upstash-redis",
-    "tigris",
-    "arcjet",
-];
+const VENDORS: [&str; 6] = ["fly", "sentry", "supabase", "upstash-redis", "tigris", "arcjet"];
 const REGIONS: [&str; 4] = ["iad", "ord", "fra", "syd"];
 const ORGS: [&str; 2] = ["acme-prod", "acme-staging"];
 const APPS: [&str; 3] = ["acme-api", "acme-worker", "acme-api-staging"];
@@ -88,11 +77,7 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
         }
     }
     for (i, slug) in ORGS.iter().enumerate() {
-        let env = if i == 0 {
-            Environment::Production
-        } else {
-            Environment::Staging
-        };
+        let env = if i == 0 { Environment::Production } else { Environment::Staging };
         let plan = *s.pick(&["pay-as-you-go", "launch", "scale", "enterprise"]);
         let mut o = org(slug, env, plan);
         if s.chance(40) {
@@ -121,18 +106,12 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
         svc.apps = vec![(*s.pick(&APPS)).to_owned()];
         svc.regions = vec![(*s.pick(&REGIONS)).to_owned()];
         if vendor == "fly" || s.chance(50) {
-            svc.provisioning = ServiceProvisioning::Platform {
-                org: (*s.pick(&ORGS)).to_owned(),
-            };
+            svc.provisioning = ServiceProvisioning::Platform { org: (*s.pick(&ORGS)).to_owned() };
         }
         svc.phi = match s.n(5) {
             0 => Phi::Unknown,
-            1 => Phi::No {
-                reason: "scrubbed".into(),
-            },
-            2 => Phi::No {
-                reason: String::new(),
-            },
+            1 => Phi::No { reason: "scrubbed".into() },
+            2 => Phi::No { reason: String::new() },
             _ => Phi::Yes,
         };
         if s.chance(15) {
@@ -155,9 +134,7 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
                     &id,
                     "fly",
                     vendor,
-                    AgreementKind::PlatformAgreement {
-                        extends_to: vec![vendor.to_owned()],
-                    },
+                    AgreementKind::PlatformAgreement { extends_to: vec![vendor.to_owned()] },
                     signed,
                 )
             }
@@ -173,16 +150,8 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
             a.effective = Some(day(s.n(730)));
         }
         if s.chance(25) {
-            let st = *s.pick(&[
-                Status::Draft,
-                Status::InNegotiation,
-                Status::Terminated,
-                Status::Superseded,
-            ]);
-            a.history.push(StatusChange {
-                on: day(s.n(730)),
-                status: st,
-            });
+            let st = *s.pick(&[Status::Draft, Status::InNegotiation, Status::Terminated, Status::Superseded]);
+            a.history.push(StatusChange { on: day(s.n(730)), status: st });
         }
         if s.chance(20) {
             a.has_executed_document = false;
@@ -201,35 +170,18 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
     }
     let as_of = day(s.n(730));
     let policy = Policy {
-        allowed_regions: if s.chance(50) {
-            vec!["iad".into(), "ord".into()]
-        } else {
-            vec![]
-        },
-        reminder_windows: if s.chance(80) {
-            vec![90, 60, 30, 7]
-        } else {
-            vec![14]
-        },
+        allowed_regions: if s.chance(50) { vec!["iad".into(), "ord".into()] } else { vec![] },
+        reminder_windows: if s.chance(80) { vec![90, 60, 30, 7] } else { vec![14] },
     };
     (b.build(), as_of, policy)
 }
 
 fn keys(report: &Report) -> BTreeSet<(RuleId, SubjectKind, String)> {
-    report
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.subject.kind, f.subject.id.clone()))
-        .collect()
+    report.findings.iter().map(|f| (f.rule, f.subject.kind, f.subject.id.clone())).collect()
 }
 
 fn uncovered(report: &Report) -> BTreeSet<String> {
-    report
-        .services
-        .iter()
-        .filter(|s| !s.verdict.is_covered())
-        .map(|s| s.service.clone())
-        .collect()
+    report.services.iter().filter(|s| !s.verdict.is_covered()).map(|s| s.service.clone()).collect()
 }
 
 fn seeds() -> impl Strategy<Value = Vec<u32>> {

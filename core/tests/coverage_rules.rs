@@ -9,8 +9,8 @@ use baa_core::coverage::build::{
     app, baa, org, platform_agreement, service, subcontractor_baa, With, WorldBuilder, US,
 };
 use baa_core::coverage::{
-    evaluate, Agreement, Clause, Environment, Phi, Policy, RuleId, Scope, Service,
-    ServiceProvisioning, Severity, Status, StatusChange, Verdict, World,
+    evaluate, Agreement, Clause, Environment, Phi, Policy, RuleId, Scope, Service, ServiceProvisioning,
+    Severity, Status, StatusChange, Verdict, World,
 };
 use chrono::{Days, NaiveDate};
 
@@ -65,8 +65,7 @@ fn platform(org: &str) -> ServiceProvisioning {
 
 /// Sentry error monitoring used by acme-api, provisioned directly.
 fn sentry(plan: &str) -> Service {
-    service("errors", "sentry", "errors", plan, d("2026-02-01"))
-        .with(|s| s.apps = vec!["acme-api".into()])
+    service("errors", "sentry", "errors", plan, d("2026-02-01")).with(|s| s.apps = vec!["acme-api".into()])
 }
 
 /// Sentry provisioned as a Fly extension in acme-prod.
@@ -98,13 +97,7 @@ struct Case {
 }
 
 fn case(name: &'static str, world: World, expect: &[(&'static str, &'static str)]) -> Case {
-    Case {
-        name,
-        world,
-        as_of: today(),
-        policy: Policy::default(),
-        expect: expect.to_vec(),
-    }
+    Case { name, world, as_of: today(), policy: Policy::default(), expect: expect.to_vec() }
 }
 
 impl Case {
@@ -120,10 +113,7 @@ impl Case {
 }
 
 fn regions_policy(regions: &[&str]) -> Policy {
-    Policy {
-        allowed_regions: regions.iter().map(|r| (*r).to_owned()).collect(),
-        ..Policy::default()
-    }
+    Policy { allowed_regions: regions.iter().map(|r| (*r).to_owned()).collect(), ..Policy::default() }
 }
 
 #[expect(clippy::too_many_lines, reason = "the table is the specification")]
@@ -135,29 +125,22 @@ fn cases() -> Vec<Case> {
         case(
             "service_without_phi_and_with_reason_needs_no_baa",
             base()
-                .service(sentry("team").with(|s| {
-                    s.phi = Phi::No {
-                        reason: "PII scrubbing on; no request bodies".into(),
-                    }
-                }))
+                .service(
+                    sentry("team")
+                        .with(|s| s.phi = Phi::No { reason: "PII scrubbing on; no request bodies".into() }),
+                )
                 .build(),
             &[],
         ),
         // phi-unknown
         case(
             "unknown_phi_is_treated_as_phi_and_can_be_uncovered",
-            base()
-                .service(sentry("business").with(|s| s.phi = Phi::Unknown))
-                .build(),
+            base().service(sentry("business").with(|s| s.phi = Phi::Unknown)).build(),
             &[("phi-unknown", "errors"), ("uncovered-service", "errors")],
         ),
         case(
             "no_phi_without_a_reason_counts_as_unknown",
-            base().build().with(|w| {
-                w.services[0].phi = Phi::No {
-                    reason: "  ".into(),
-                }
-            }),
+            base().build().with(|w| w.services[0].phi = Phi::No { reason: "  ".into() }),
             &[("phi-unknown", "db")],
         ),
         // uncovered-service and direct BAAs
@@ -212,13 +195,7 @@ fn cases() -> Vec<Case> {
             "supabase_team_without_hipaa_add_on_is_plan_ineligible",
             base()
                 .vendor("supabase", &[])
-                .service(service(
-                    "sb",
-                    "supabase",
-                    "postgres",
-                    "team",
-                    d("2024-06-01"),
-                ))
+                .service(service("sb", "supabase", "postgres", "team", d("2024-06-01")))
                 .agreement(baa("sb-baa", "supabase", d("2024-06-01")))
                 .build(),
             &[("plan-ineligible", "sb")],
@@ -239,22 +216,10 @@ fn cases() -> Vec<Case> {
             "upstash_enterprise_needs_the_prod_pack",
             base()
                 .vendor("upstash-redis", &[])
-                .service(service(
-                    "r1",
-                    "upstash-redis",
-                    "redis",
-                    "enterprise",
-                    d("2026-01-01"),
-                ))
+                .service(service("r1", "upstash-redis", "redis", "enterprise", d("2026-01-01")))
                 .service(
-                    service(
-                        "r2",
-                        "upstash-redis",
-                        "redis",
-                        "enterprise",
-                        d("2026-01-01"),
-                    )
-                    .with(|s| s.add_ons = vec!["prod-pack".into()]),
+                    service("r2", "upstash-redis", "redis", "enterprise", d("2026-01-01"))
+                        .with(|s| s.add_ons = vec!["prod-pack".into()]),
                 )
                 .agreement(baa("up-baa", "upstash-redis", d("2026-01-01")))
                 .build(),
@@ -264,13 +229,7 @@ fn cases() -> Vec<Case> {
             "on_request_plan_is_eligible_once_a_baa_is_signed",
             base()
                 .vendor("tigris", &[])
-                .service(service(
-                    "bucket",
-                    "tigris",
-                    "object-storage",
-                    "standard",
-                    d("2026-01-01"),
-                ))
+                .service(service("bucket", "tigris", "object-storage", "standard", d("2026-01-01")))
                 .agreement(baa("tigris-baa", "tigris", d("2026-01-01")))
                 .build(),
             &[],
@@ -279,13 +238,7 @@ fn cases() -> Vec<Case> {
             "unknown_eligibility_fails_closed_under_a_general_baa",
             base()
                 .vendor("arcjet", &[])
-                .service(service(
-                    "aj",
-                    "arcjet",
-                    "shield",
-                    "default",
-                    d("2026-01-01"),
-                ))
+                .service(service("aj", "arcjet", "shield", "default", d("2026-01-01")))
                 .agreement(baa("aj-baa", "arcjet", d("2026-01-01")))
                 .build(),
             &[("plan-ineligible", "aj")],
@@ -294,19 +247,10 @@ fn cases() -> Vec<Case> {
             "unknown_eligibility_is_accepted_when_the_baa_names_the_plan",
             base()
                 .vendor("arcjet", &[])
-                .service(service(
-                    "aj",
-                    "arcjet",
-                    "shield",
-                    "default",
-                    d("2026-01-01"),
-                ))
+                .service(service("aj", "arcjet", "shield", "default", d("2026-01-01")))
                 .agreement(baa("aj-baa", "arcjet", d("2026-01-01")).with(|a| {
-                    a.scope = Scope::Limited {
-                        products: vec![],
-                        plans: vec!["default".into()],
-                        regions: vec![],
-                    }
+                    a.scope =
+                        Scope::Limited { products: vec![], plans: vec!["default".into()], regions: vec![] }
                 }))
                 .build(),
             &[],
@@ -316,11 +260,8 @@ fn cases() -> Vec<Case> {
             sentry_party(base())
                 .service(sentry("enterprise"))
                 .agreement(baa("sentry-baa", "sentry", d("2026-02-01")).with(|a| {
-                    a.scope = Scope::Limited {
-                        products: vec![],
-                        plans: vec!["business".into()],
-                        regions: vec![],
-                    }
+                    a.scope =
+                        Scope::Limited { products: vec![], plans: vec!["business".into()], regions: vec![] }
                 }))
                 .build(),
             &[("uncovered-service", "errors")],
@@ -330,11 +271,7 @@ fn cases() -> Vec<Case> {
             sentry_party(base())
                 .service(sentry("business").with(|s| s.regions = vec!["fra".into()]))
                 .agreement(baa("sentry-baa", "sentry", d("2026-02-01")).with(|a| {
-                    a.scope = Scope::Limited {
-                        products: vec![],
-                        plans: vec![],
-                        regions: vec!["iad".into()],
-                    }
+                    a.scope = Scope::Limited { products: vec![], plans: vec![], regions: vec!["iad".into()] }
                 }))
                 .build(),
             &[("uncovered-service", "errors")],
@@ -344,13 +281,7 @@ fn cases() -> Vec<Case> {
             "platform_chain_with_extension_agreement_covers_even_the_team_plan",
             sentry_party(base())
                 .service(sentry_ext("team"))
-                .agreement(platform_agreement(
-                    "fly-sentry",
-                    "fly",
-                    "sentry",
-                    &["sentry"],
-                    d("2026-03-01"),
-                ))
+                .agreement(platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")))
                 .build(),
             &[],
         ),
@@ -364,13 +295,7 @@ fn cases() -> Vec<Case> {
             sentry_party(base())
                 .vendor("tigris", &[])
                 .service(sentry_ext("business"))
-                .agreement(platform_agreement(
-                    "fly-tigris",
-                    "fly",
-                    "tigris",
-                    &["tigris"],
-                    d("2026-03-01"),
-                ))
+                .agreement(platform_agreement("fly-tigris", "fly", "tigris", &["tigris"], d("2026-03-01")))
                 .build(),
             &[("uncovered-service", "errors")],
         ),
@@ -389,13 +314,7 @@ fn cases() -> Vec<Case> {
             "platform_chain_through_ineligible_org_is_platform_plan_ineligible",
             sentry_party(base())
                 .service(sentry_ext("team"))
-                .agreement(platform_agreement(
-                    "fly-sentry",
-                    "fly",
-                    "sentry",
-                    &["sentry"],
-                    d("2026-03-01"),
-                ))
+                .agreement(platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")))
                 .build()
                 .with(|w| w.orgs[0].plan = "pay-as-you-go".into()),
             &[("platform-plan-ineligible", "acme-prod")],
@@ -412,9 +331,7 @@ fn cases() -> Vec<Case> {
             "ineligible_org_without_phi_is_silent",
             base().build().with(|w| {
                 w.orgs[0].plan = "launch".into();
-                w.services[0].phi = Phi::No {
-                    reason: "only public catalogue data".into(),
-                };
+                w.services[0].phi = Phi::No { reason: "only public catalogue data".into() };
             }),
             &[],
         ),
@@ -466,10 +383,7 @@ fn cases() -> Vec<Case> {
                         .with(|a| a.expiry = Some(minus(10))),
                 )
                 .build(),
-            &[
-                ("agreement-expired", "fly-sentry"),
-                ("uncovered-service", "errors"),
-            ],
+            &[("agreement-expired", "fly-sentry"), ("uncovered-service", "errors")],
         ),
         case(
             "expired_agreement_renewed_by_a_new_one_is_silent",
@@ -484,22 +398,12 @@ fn cases() -> Vec<Case> {
             "expired_baa_with_ineligible_plan_reports_both",
             sentry_party(base())
                 .service(sentry("team"))
-                .agreement(
-                    baa("sentry-baa", "sentry", d("2026-02-01"))
-                        .with(|a| a.expiry = Some(minus(1))),
-                )
+                .agreement(baa("sentry-baa", "sentry", d("2026-02-01")).with(|a| a.expiry = Some(minus(1))))
                 .build(),
-            &[
-                ("agreement-expired", "sentry-baa"),
-                ("plan-ineligible", "errors"),
-            ],
+            &[("agreement-expired", "sentry-baa"), ("plan-ineligible", "errors")],
         ),
         // agreement-expiring per window.
-        case(
-            "expiry_beyond_the_largest_window_is_silent",
-            fly_baa(|a| a.expiry = Some(plus(91))),
-            &[],
-        ),
+        case("expiry_beyond_the_largest_window_is_silent", fly_baa(|a| a.expiry = Some(plus(91))), &[]),
         case(
             "expiry_at_ninety_days_is_expiring",
             fly_baa(|a| a.expiry = Some(plus(90))),
@@ -510,24 +414,10 @@ fn cases() -> Vec<Case> {
             fly_baa(|a| a.expiry = Some(plus(30))),
             &[("agreement-expiring", "fly-baa")],
         ),
-        case(
-            "custom_windows_are_respected",
-            fly_baa(|a| a.expiry = Some(plus(45))),
-            &[],
-        )
-        .policy(Policy {
-            reminder_windows: vec![30, 14],
-            ..Policy::default()
-        }),
-        case(
-            "no_windows_means_no_expiring_findings",
-            fly_baa(|a| a.expiry = Some(plus(3))),
-            &[],
-        )
-        .policy(Policy {
-            reminder_windows: vec![],
-            ..Policy::default()
-        }),
+        case("custom_windows_are_respected", fly_baa(|a| a.expiry = Some(plus(45))), &[])
+            .policy(Policy { reminder_windows: vec![30, 14], ..Policy::default() }),
+        case("no_windows_means_no_expiring_findings", fly_baa(|a| a.expiry = Some(plus(3))), &[])
+            .policy(Policy { reminder_windows: vec![], ..Policy::default() }),
         case(
             "terminated_agreements_never_remind",
             fly_baa(|a| {
@@ -556,9 +446,7 @@ fn cases() -> Vec<Case> {
         case(
             "superseded_baa_with_active_replacement_is_silent",
             replace_agreement(
-                base()
-                    .agreement(baa("fly-baa-2", "fly", d("2026-10-01")))
-                    .build(),
+                base().agreement(baa("fly-baa-2", "fly", d("2026-10-01"))).build(),
                 "fly-baa",
                 |a| a.history.push(status(d("2026-10-01"), Status::Superseded)),
             ),
@@ -574,11 +462,7 @@ fn cases() -> Vec<Case> {
             fly_baa(|a| a.effective = Some(plus(1))),
             &[("uncovered-service", "db")],
         ),
-        case(
-            "effective_day_counts",
-            fly_baa(|a| a.effective = Some(today())),
-            &[],
-        ),
+        case("effective_day_counts", fly_baa(|a| a.effective = Some(today())), &[]),
         case(
             "draft_baa_does_not_count_and_is_not_checked_for_documents",
             fly_baa(|a| {
@@ -604,11 +488,12 @@ fn cases() -> Vec<Case> {
             sentry_party(base())
                 .service(sentry_ext("team"))
                 .agreement(
-                    platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01"))
-                        .with(|a| {
+                    platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")).with(
+                        |a| {
                             a.has_executed_document = false;
                             a.clauses.clear();
-                        }),
+                        },
+                    ),
                 )
                 .build(),
             &[],
@@ -643,38 +528,27 @@ fn cases() -> Vec<Case> {
             base()
                 .customer("clinic", true, true)
                 .agreement(
-                    baa("clinic-baa", "clinic", d("2025-01-01"))
-                        .with(|a| a.expiry = Some(d("2025-12-31"))),
+                    baa("clinic-baa", "clinic", d("2025-01-01")).with(|a| a.expiry = Some(d("2025-12-31"))),
                 )
                 .build(),
             &[("customer-uncovered", "clinic")],
         ),
         case(
             "inactive_or_non_phi_customers_need_no_baa",
-            base()
-                .customer("former", false, true)
-                .customer("billing-only", true, false)
-                .build(),
+            base().customer("former", false, true).customer("billing-only", true, false).build(),
             &[],
         ),
         // downstream-unverified.
         case(
             "vendor_listing_subcontractor_without_baa_is_unverified",
-            base_with_fly_subcontractors(&["storage-co"])
-                .subcontractor("storage-co", &[])
-                .build(),
+            base_with_fly_subcontractors(&["storage-co"]).subcontractor("storage-co", &[]).build(),
             &[("downstream-unverified", "fly")],
         ),
         case(
             "vendor_with_recorded_subcontractor_baa_is_verified",
             base_with_fly_subcontractors(&["storage-co"])
                 .subcontractor("storage-co", &[])
-                .agreement(subcontractor_baa(
-                    "fly-storage",
-                    "fly",
-                    "storage-co",
-                    d("2026-01-01"),
-                ))
+                .agreement(subcontractor_baa("fly-storage", "fly", "storage-co", d("2026-01-01")))
                 .build(),
             &[],
         ),
@@ -694,12 +568,7 @@ fn cases() -> Vec<Case> {
             base_with_fly_subcontractors(&["storage-co"])
                 .subcontractor("storage-co", &["disk-co"])
                 .subcontractor("disk-co", &[])
-                .agreement(subcontractor_baa(
-                    "fly-storage",
-                    "fly",
-                    "storage-co",
-                    d("2026-01-01"),
-                ))
+                .agreement(subcontractor_baa("fly-storage", "fly", "storage-co", d("2026-01-01")))
                 .build(),
             &[("downstream-unverified", "storage-co")],
         ),
@@ -708,11 +577,7 @@ fn cases() -> Vec<Case> {
             base()
                 .vendor("sentry", &["gcp"])
                 .subcontractor("gcp", &[])
-                .service(sentry("team").with(|s| {
-                    s.phi = Phi::No {
-                        reason: "scrubbed".into(),
-                    }
-                }))
+                .service(sentry("team").with(|s| s.phi = Phi::No { reason: "scrubbed".into() }))
                 .build(),
             &[],
         ),
@@ -733,9 +598,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "staging_app_in_production_org_is_environment_mixed",
-            base()
-                .app(app("acme-api-staging", "acme-prod", &["iad"]))
-                .build(),
+            base().app(app("acme-api-staging", "acme-prod", &["iad"])).build(),
             &[("environment-mixed", "acme-api-staging")],
         ),
         case(
@@ -763,19 +626,14 @@ fn cases() -> Vec<Case> {
         // region-outside-policy.
         case(
             "phi_in_region_outside_policy",
-            base()
-                .build()
-                .with(|w| w.apps[0].regions.push("fra".into())),
+            base().build().with(|w| w.apps[0].regions.push("fra".into())),
             &[("region-outside-policy", "db")],
         )
         .policy(regions_policy(&["iad", "ord"])),
-        case("regions_inside_policy_are_silent", base().build(), &[])
-            .policy(regions_policy(&["iad", "ord"])),
+        case("regions_inside_policy_are_silent", base().build(), &[]).policy(regions_policy(&["iad", "ord"])),
         case(
             "empty_policy_allows_any_region",
-            base()
-                .build()
-                .with(|w| w.apps[0].regions.push("syd".into())),
+            base().build().with(|w| w.apps[0].regions.push("syd".into())),
             &[],
         ),
         case(
@@ -787,34 +645,24 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "non_phi_service_outside_policy_is_silent",
-            base().build().with(|w| {
-                w.services[0].phi = Phi::No {
-                    reason: "public data".into(),
-                }
-            }),
+            base().build().with(|w| w.services[0].phi = Phi::No { reason: "public data".into() }),
             &[],
         )
         .policy(regions_policy(&["ord"])),
         // Time travel over services.
         case(
             "service_created_after_the_as_of_date_is_not_reported",
-            sentry_party(base())
-                .service(sentry("team").with(|s| s.created_on = plus(1)))
-                .build(),
+            sentry_party(base()).service(sentry("team").with(|s| s.created_on = plus(1))).build(),
             &[],
         ),
         case(
             "service_removed_on_or_before_the_as_of_date_is_not_reported",
-            sentry_party(base())
-                .service(sentry("team").with(|s| s.removed_on = Some(today())))
-                .build(),
+            sentry_party(base()).service(sentry("team").with(|s| s.removed_on = Some(today()))).build(),
             &[],
         ),
         case(
             "service_removed_after_the_as_of_date_is_reported",
-            sentry_party(base())
-                .service(sentry("team").with(|s| s.removed_on = Some(plus(1))))
-                .build(),
+            sentry_party(base()).service(sentry("team").with(|s| s.removed_on = Some(plus(1)))).build(),
             &[("uncovered-service", "errors")],
         ),
     ]
@@ -833,22 +681,14 @@ fn every_row_produces_exactly_its_findings() {
     let mut failures = Vec::new();
     let cases = cases();
     for case in &cases {
-        let want: BTreeSet<(String, String)> = case
-            .expect
-            .iter()
-            .map(|(r, s)| ((*r).to_owned(), (*s).to_owned()))
-            .collect();
+        let want: BTreeSet<(String, String)> =
+            case.expect.iter().map(|(r, s)| ((*r).to_owned(), (*s).to_owned())).collect();
         let got = found(case);
         if got != want {
             failures.push(format!("{}:\n  want {want:?}\n  got  {got:?}", case.name));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} rows failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
     println!("{} rows passed", cases.len());
 }
 
@@ -856,16 +696,9 @@ fn every_row_produces_exactly_its_findings() {
 fn every_rule_fires_in_some_row_and_is_silent_in_others() {
     let cases = cases();
     for rule in RuleId::ALL {
-        let fires = cases
-            .iter()
-            .any(|c| c.expect.iter().any(|(r, _)| *r == rule.as_str()));
-        let silent = cases
-            .iter()
-            .any(|c| c.expect.iter().all(|(r, _)| *r != rule.as_str()));
-        assert!(
-            fires && silent,
-            "{rule} needs a row where it fires and one where it does not"
-        );
+        let fires = cases.iter().any(|c| c.expect.iter().any(|(r, _)| *r == rule.as_str()));
+        let silent = cases.iter().any(|c| c.expect.iter().all(|(r, _)| *r != rule.as_str()));
+        assert!(fires && silent, "{rule} needs a row where it fires and one where it does not");
     }
 }
 
@@ -874,33 +707,13 @@ fn platform_chain_names_both_agreements() {
     let world = base()
         .vendor("sentry", &[])
         .service(sentry_ext("team"))
-        .agreement(platform_agreement(
-            "fly-sentry",
-            "fly",
-            "sentry",
-            &["sentry"],
-            d("2026-03-01"),
-        ))
+        .agreement(platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")))
         .build();
     let report = evaluate(&world, today(), &Policy::default());
-    let errors = report
-        .services
-        .iter()
-        .find(|s| s.service == "errors")
-        .unwrap();
-    assert_eq!(
-        errors.verdict,
-        Verdict::Covered {
-            chain: vec!["fly-baa".into(), "fly-sentry".into()]
-        }
-    );
+    let errors = report.services.iter().find(|s| s.service == "errors").unwrap();
+    assert_eq!(errors.verdict, Verdict::Covered { chain: vec!["fly-baa".into(), "fly-sentry".into()] });
     let db = report.services.iter().find(|s| s.service == "db").unwrap();
-    assert_eq!(
-        db.verdict,
-        Verdict::Covered {
-            chain: vec!["fly-baa".into()]
-        }
-    );
+    assert_eq!(db.verdict, Verdict::Covered { chain: vec!["fly-baa".into()] });
 }
 
 #[test]
@@ -914,40 +727,25 @@ fn plan_ineligible_next_step_names_vendor_terms_app_and_plan() {
     let f = &report.findings[0];
     assert_eq!(f.rule, RuleId::PlanIneligible);
     assert!(
-        f.next_step
-            .starts_with("Sentry signs BAAs on Business plan or higher; acme-api uses Team."),
+        f.next_step.starts_with("Sentry signs BAAs on Business plan or higher; acme-api uses Team."),
         "{}",
         f.next_step
     );
-    assert!(
-        f.next_step.contains("Business or Enterprise"),
-        "{}",
-        f.next_step
-    );
+    assert!(f.next_step.contains("Business or Enterprise"), "{}", f.next_step);
 }
 
 #[test]
 fn uncovered_extension_next_step_offers_both_fixes() {
-    let world = base()
-        .vendor("sentry", &[])
-        .service(sentry_ext("team"))
-        .build();
+    let world = base().vendor("sentry", &[]).service(sentry_ext("team")).build();
     let report = evaluate(&world, today(), &Policy::default());
     let f = &report.findings[0];
     assert_eq!(f.rule, RuleId::UncoveredService);
-    assert!(f
-        .next_step
-        .contains("Sentry signs BAAs on Business plan or higher; acme-api uses Team"));
-    assert!(f
-        .next_step
-        .contains("have Fly.io extend its BAA to Sentry extensions"));
+    assert!(f.next_step.contains("Sentry signs BAAs on Business plan or higher; acme-api uses Team"));
+    assert!(f.next_step.contains("have Fly.io extend its BAA to Sentry extensions"));
     let Verdict::Uncovered { why } = &report.services[1].verdict else {
         panic!("expected uncovered");
     };
-    assert!(
-        why.contains("Fly.io agreement extending its BAA to Sentry"),
-        "{why}"
-    );
+    assert!(why.contains("Fly.io agreement extending its BAA to Sentry"), "{why}");
 }
 
 #[test]
@@ -961,15 +759,9 @@ fn expiring_list_uses_the_smallest_containing_window() {
         .agreement(baa("far", "sentry", d("2026-01-01")).with(|a| a.expiry = Some(plus(200))))
         .build();
     let report = evaluate(&world, today(), &Policy::default());
-    let got: Vec<(&str, i64, u32)> = report
-        .expiring
-        .iter()
-        .map(|e| (e.agreement.as_str(), e.days_left, e.window))
-        .collect();
-    assert_eq!(
-        got,
-        vec![("a0", 0, 7), ("a7", 7, 7), ("a60", 60, 60), ("a90", 61, 90)]
-    );
+    let got: Vec<(&str, i64, u32)> =
+        report.expiring.iter().map(|e| (e.agreement.as_str(), e.days_left, e.window)).collect();
+    assert_eq!(got, vec![("a0", 0, 7), ("a7", 7, 7), ("a60", 60, 60), ("a90", 61, 90)]);
 }
 
 #[test]
@@ -979,28 +771,14 @@ fn summary_counts_services_and_findings() {
         .service(sentry("team"))
         .service(sentry("business").with(|s| {
             s.id = "quiet".into();
-            s.phi = Phi::No {
-                reason: "scrubbed".into(),
-            };
+            s.phi = Phi::No { reason: "scrubbed".into() };
         }))
         .customer("clinic", true, true)
         .build();
     let report = evaluate(&world, today(), &Policy::default());
     let s = &report.summary;
-    assert_eq!(
-        (
-            s.services,
-            s.phi_services,
-            s.covered_phi,
-            s.uncovered_phi,
-            s.no_phi
-        ),
-        (3, 2, 1, 1, 1)
-    );
-    assert_eq!(
-        (s.critical, s.high, s.medium, s.warning, s.low),
-        (2, 0, 0, 0, 0)
-    );
+    assert_eq!((s.services, s.phi_services, s.covered_phi, s.uncovered_phi, s.no_phi), (3, 2, 1, 1, 1));
+    assert_eq!((s.critical, s.high, s.medium, s.warning, s.low), (2, 0, 0, 0, 0));
     assert_eq!(s.count(Severity::Critical), 2);
 }
 
@@ -1022,16 +800,8 @@ fn findings_are_sorted_most_severe_first() {
 
 #[test]
 fn rule_ids_and_severities_serialize_as_in_the_domain_table() {
-    let ids: Vec<String> = RuleId::ALL
-        .iter()
-        .map(|r| {
-            serde_json::to_value(r)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids: Vec<String> =
+        RuleId::ALL.iter().map(|r| serde_json::to_value(r).unwrap().as_str().unwrap().to_owned()).collect();
     assert_eq!(
         ids,
         [
@@ -1053,18 +823,12 @@ fn rule_ids_and_severities_serialize_as_in_the_domain_table() {
     use Severity::{Critical as C, High as H, Low as L, Medium as M, Warning as W};
     assert_eq!(sev, [C, C, C, C, W, H, M, C, M, M, H, L]);
     assert!(C > H && H > M && M > W && W > L);
-    assert_eq!(
-        serde_json::to_string(&Severity::Warning).unwrap(),
-        "\"warning\""
-    );
+    assert_eq!(serde_json::to_string(&Severity::Warning).unwrap(), "\"warning\"");
 }
 
 #[test]
 fn world_and_report_round_trip_through_json() {
-    let world = base()
-        .vendor("sentry", &[])
-        .service(sentry_ext("team"))
-        .build();
+    let world = base().vendor("sentry", &[]).service(sentry_ext("team")).build();
     let text = serde_json::to_string(&world).unwrap();
     let back: World = serde_json::from_str(&text).unwrap();
     assert_eq!(back, world);
@@ -1153,18 +917,9 @@ fn bundled_catalog_has_every_vendor_of_the_domain_table() {
     assert_eq!(sentry.eligibility("team", &[]), Eligibility::NotEligible);
     assert_eq!(sentry.eligibility("business", &[]), Eligibility::Eligible);
     let supabase = c.vendor("supabase").unwrap();
-    assert_eq!(
-        supabase.eligibility("team", &["hipaa".into()]),
-        Eligibility::Eligible
-    );
-    assert_eq!(
-        supabase.eligibility("pro", &["hipaa".into()]),
-        Eligibility::NotEligible
-    );
-    assert_eq!(
-        c.vendor("tigris").unwrap().eligibility("standard", &[]),
-        Eligibility::OnRequest
-    );
+    assert_eq!(supabase.eligibility("team", &["hipaa".into()]), Eligibility::Eligible);
+    assert_eq!(supabase.eligibility("pro", &["hipaa".into()]), Eligibility::NotEligible);
+    assert_eq!(c.vendor("tigris").unwrap().eligibility("standard", &[]), Eligibility::OnRequest);
     assert_eq!(sentry.eligibility("nope", &[]), Eligibility::Unknown);
     assert!(matches!(
         &c.vendor("upstash-redis").unwrap().provisioning,
@@ -1179,8 +934,7 @@ fn bundled_catalog_has_every_vendor_of_the_domain_table() {
 
 #[test]
 fn catalog_validation_rejects_inconsistent_files() {
-    let base: serde_json::Value =
-        serde_json::from_str(include_str!("../../catalog/vendors.json")).unwrap();
+    let base: serde_json::Value = serde_json::from_str(include_str!("../../catalog/vendors.json")).unwrap();
     let check = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v = base.clone();
         f(&mut v);
@@ -1206,22 +960,13 @@ fn catalog_validation_rejects_inconsistent_files() {
         check(&|v| v["vendors"][4]["plans"][1]["slug"] = "developer".into()),
         Err(CatalogError::DuplicateItem { .. })
     ));
-    assert!(matches!(
-        check(&|v| v["version"] = 0.into()),
-        Err(CatalogError::Version)
-    ));
-    assert!(matches!(
-        check(&|v| v["checked"] = "August".into()),
-        Err(CatalogError::Json(_))
-    ));
+    assert!(matches!(check(&|v| v["version"] = 0.into()), Err(CatalogError::Version)));
+    assert!(matches!(check(&|v| v["checked"] = "August".into()), Err(CatalogError::Json(_))));
     assert!(matches!(
         check(&|v| v["vendors"][2]["slug"] = "Upstash Redis".into()),
         Err(CatalogError::BadSlug(_))
     ));
-    assert!(matches!(
-        Catalog::from_json("{"),
-        Err(CatalogError::Json(_))
-    ));
+    assert!(matches!(Catalog::from_json("{"), Err(CatalogError::Json(_))));
 }
 
 #[test]

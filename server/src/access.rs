@@ -51,12 +51,8 @@ const PUBLIC_EXACT: &[&str] = &[
 const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/"];
 
 /// Paths a user who must still enrol in 2FA may use.
-const ENROL_ALLOWED: &[&str] = &[
-    "/account",
-    "/api/account_page",
-    "/actions/account/2fa/start",
-    "/actions/account/2fa/enable",
-];
+const ENROL_ALLOWED: &[&str] =
+    &["/account", "/api/account_page", "/actions/account/2fa/start", "/actions/account/2fa/enable"];
 
 /// Whether `path` is reachable without signing in.
 pub fn is_public(path: &str) -> bool {
@@ -146,7 +142,12 @@ async fn resolve_viewer(b: &Backend, session: &Session) -> Option<Viewer> {
 }
 
 /// The access middleware (see the module doc).
-pub async fn access(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn access(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let b = &state.backend;
     let path = req.uri().path().to_string();
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -176,7 +177,10 @@ pub async fn access(State(state): State<AppState>, session: Session, mut req: Re
             let target = if path == "/" {
                 "/login".to_string()
             } else {
-                format!("/login?next={}", url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
+                format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+                )
             };
             return Redirect::to(&target).into_response();
         }

@@ -53,14 +53,7 @@ async fn flash(session: &Session, f: Flash) {
 }
 
 async fn done(session: &Session, to: &str, message: impl Into<String>) -> Response {
-    flash(
-        session,
-        Flash {
-            message: message.into(),
-            ..Flash::default()
-        },
-    )
-    .await;
+    flash(session, Flash { message: message.into(), ..Flash::default() }).await;
     Redirect::to(to).into_response()
 }
 
@@ -96,7 +89,10 @@ async fn failed(session: &Session, to: &str, form: &str, e: AppError, values: &[
                     message,
                     field: e.field().map(str::to_string),
                     form: Some(form.to_string()),
-                    values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                    values: values
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect::<BTreeMap<_, _>>(),
                 },
             )
             .await;
@@ -105,20 +101,46 @@ async fn failed(session: &Session, to: &str, form: &str, e: AppError, values: &[
     }
 }
 
-fn viewer(cv: CurrentViewer) -> Result<Viewer, Response> {
-    cv.0.ok_or_else(|| Redirect::to("/login").into_response())
+/// The signed-in viewer; a request without one is sent to the sign-in page. (The access layer
+/// already refused anonymous requests to these paths; this keeps each handler honest.)
+pub struct SignedIn(pub Viewer);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Redirect;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentViewer>()
+            .and_then(|c| c.0.clone())
+            .map(SignedIn)
+            .ok_or_else(|| Redirect::to("/login"))
+    }
 }
 
 /// Only local paths are allowed as `next` (no scheme, no `//host`, no backslashes).
 pub fn local_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/actions/") {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/actions/")
+    {
         next
     } else {
         "/"
     }
 }
 
-async fn start_session(b: &Backend, session: &Session, user_id: &str, version: i64, ws: Option<&str>) -> Result<(), Response> {
+async fn start_session(
+    b: &Backend,
+    session: &Session,
+    user_id: &str,
+    version: i64,
+    ws: Option<&str>,
+) -> Result<(), Response> {
     let now = b.clock.now();
     // A new session id at sign-in defeats session fixation.
     let res: Result<(), tower_sessions::session::Error> = async {
@@ -156,7 +178,8 @@ struct SetupForm {
 }
 
 async fn setup(State(b): State<Backend>, session: Session, Form(f): Form<SetupForm>) -> Response {
-    let values = [("email", f.email.as_str()), ("name", f.name.as_str()), ("workspace", f.workspace.as_str())];
+    let values =
+        [("email", f.email.as_str()), ("name", f.name.as_str()), ("workspace", f.workspace.as_str())];
     let input = SetupInput {
         email: f.email.clone(),
         name: f.name.clone(),
@@ -288,11 +311,24 @@ struct ResetForm {
 }
 
 async fn reset(State(b): State<Backend>, session: Session, Form(f): Form<ResetForm>) -> Response {
-    let back = format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
-    match accounts::reset_password(&b, &f.token, Secret::new(f.password.clone()), Secret::new(f.password_confirm.clone())).await {
+    let back =
+        format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    match accounts::reset_password(
+        &b,
+        &f.token,
+        Secret::new(f.password.clone()),
+        Secret::new(f.password_confirm.clone()),
+    )
+    .await
+    {
         Ok(()) => {
             let _ = session.flush().await;
-            done(&session, "/login", "Your password is changed and every session was signed out. Sign in with the new password.").await
+            done(
+                &session,
+                "/login",
+                "Your password is changed and every session was signed out. Sign in with the new password.",
+            )
+            .await
         }
         Err(e) => failed(&session, &back, "reset", e, &[]).await,
     }
@@ -316,7 +352,8 @@ async fn accept_invite(
     session: Session,
     Form(f): Form<AcceptForm>,
 ) -> Response {
-    let back = format!("/invite/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let back =
+        format!("/invite/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
     let signed_in = cv.0.as_ref().map(|v| v.user_id.clone());
     match accounts::accept_invitation(
         &b,
@@ -346,11 +383,7 @@ struct SwitchForm {
     workspace_id: String,
 }
 
-async fn switch_workspace(Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<SwitchForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn switch_workspace(SignedIn(v): SignedIn, session: Session, Form(f): Form<SwitchForm>) -> Response {
     let Some(ws) = v.workspaces.iter().find(|w| w.id == f.workspace_id) else {
         return error_page(StatusCode::NOT_FOUND, &AppError::NotFound.public_message());
     };
@@ -364,11 +397,12 @@ struct NewWorkspaceForm {
     workspace: String,
 }
 
-async fn create_workspace(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<NewWorkspaceForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn create_workspace(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<NewWorkspaceForm>,
+) -> Response {
     match accounts::create_workspace(&b, &v, &f.workspace).await {
         Ok(ws) => {
             let _ = session.insert(skeys::WORKSPACE, &ws).await;
@@ -386,14 +420,26 @@ struct InviteForm {
     role: String,
 }
 
-async fn invite(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<InviteForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn invite(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<InviteForm>,
+) -> Response {
     match accounts::invite(&b, &v, &f.email, &f.role).await {
-        Ok(()) => done(&session, "/members", format!("Invitation sent to {}.", f.email.trim().to_lowercase())).await,
-        Err(e) => failed(&session, "/members", "invite", e, &[("email", f.email.as_str()), ("role", f.role.as_str())]).await,
+        Ok(()) => {
+            done(&session, "/members", format!("Invitation sent to {}.", f.email.trim().to_lowercase())).await
+        }
+        Err(e) => {
+            failed(
+                &session,
+                "/members",
+                "invite",
+                e,
+                &[("email", f.email.as_str()), ("role", f.role.as_str())],
+            )
+            .await
+        }
     }
 }
 
@@ -405,22 +451,24 @@ struct MemberForm {
     role: String,
 }
 
-async fn change_role(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<MemberForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn change_role(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<MemberForm>,
+) -> Response {
     match accounts::change_role(&b, &v, &f.user_id, &f.role).await {
         Ok(()) => done(&session, "/members", "Role changed.").await,
         Err(e) => failed(&session, "/members", "role", e, &[]).await,
     }
 }
 
-async fn remove_member(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<MemberForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn remove_member(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<MemberForm>,
+) -> Response {
     match accounts::remove_member(&b, &v, &f.user_id).await {
         Ok(()) if f.user_id == v.user_id => done(&session, "/", "You left the workspace.").await,
         Ok(()) => done(&session, "/members", "Member removed. Their access ended at once.").await,
@@ -434,11 +482,12 @@ struct IdForm {
     id: String,
 }
 
-async fn revoke_invitation(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<IdForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn revoke_invitation(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<IdForm>,
+) -> Response {
     match accounts::revoke_invitation(&b, &v, &f.id).await {
         Ok(()) => done(&session, "/members", "Invitation revoked: its link no longer works.").await,
         Err(e) => failed(&session, "/members", "revoke", e, &[]).await,
@@ -453,11 +502,12 @@ struct SettingsForm {
     require_2fa: String,
 }
 
-async fn settings(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<SettingsForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn settings(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<SettingsForm>,
+) -> Response {
     match accounts::update_workspace(&b, &v, &f.name, f.require_2fa == "on").await {
         Ok(()) => done(&session, "/settings", "Settings saved.").await,
         Err(e) => failed(&session, "/settings", "settings", e, &[("name", f.name.as_str())]).await,
@@ -474,11 +524,12 @@ struct PasswordForm {
     password_confirm: String,
 }
 
-async fn change_password(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<PasswordForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn change_password(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     match accounts::change_password(
         &b,
         &v,
@@ -492,17 +543,18 @@ async fn change_password(State(b): State<Backend>, Extension(cv): Extension<Curr
             if let Err(r) = start_session(&b, &session, &v.user_id, version, Some(&v.workspace_id)).await {
                 return r;
             }
-            done(&session, "/account", "Password changed. Every other session of your account was signed out.").await
+            done(
+                &session,
+                "/account",
+                "Password changed. Every other session of your account was signed out.",
+            )
+            .await
         }
         Err(e) => failed(&session, "/account", "password", e, &[]).await,
     }
 }
 
-async fn signout_everywhere(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn signout_everywhere(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session) -> Response {
     match accounts::bump_session_version(&b, &v.user_id).await {
         Ok(_) => {
             let _ = session.flush().await;
@@ -512,11 +564,7 @@ async fn signout_everywhere(State(b): State<Backend>, Extension(cv): Extension<C
     }
 }
 
-async fn totp_start(Extension(cv): Extension<CurrentViewer>, session: Session) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn totp_start(SignedIn(v): SignedIn, session: Session) -> Response {
     if v.totp_enabled {
         return Redirect::to("/account").into_response();
     }
@@ -525,14 +573,22 @@ async fn totp_start(Extension(cv): Extension<CurrentViewer>, session: Session) -
     Redirect::to("/account").into_response()
 }
 
-async fn totp_enable(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<CodeForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn totp_enable(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<CodeForm>,
+) -> Response {
     let pending: Option<String> = session.get(keys::TOTP_PENDING).await.ok().flatten();
     let Some(secret) = pending else {
-        return failed(&session, "/account", "2fa", AppError::invalid("code", "Start the set-up again."), &[]).await;
+        return failed(
+            &session,
+            "/account",
+            "2fa",
+            AppError::invalid("code", "Start the set-up again."),
+            &[],
+        )
+        .await;
     };
     match accounts::enable_totp(&b, &v, &Secret::new(secret), &f.code).await {
         Ok(codes) => {
@@ -551,11 +607,12 @@ struct DisableForm {
     password: String,
 }
 
-async fn totp_disable(State(b): State<Backend>, Extension(cv): Extension<CurrentViewer>, session: Session, Form(f): Form<DisableForm>) -> Response {
-    let v = match viewer(cv) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn totp_disable(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<DisableForm>,
+) -> Response {
     match accounts::disable_totp(&b, &v, Secret::new(f.password.clone())).await {
         Ok(()) => done(&session, "/account", "Two-factor sign-in is off.").await,
         Err(e) => failed(&session, "/account", "2fa-off", e, &[]).await,

@@ -75,7 +75,9 @@ pub fn router(state: AppState) -> Router {
 
 async fn healthz(State(b): State<Backend>) -> impl IntoResponse {
     match b.db.ping().await {
-        Ok(()) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => {
+            (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": "ok"})))
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
@@ -87,10 +89,7 @@ async fn healthz(State(b): State<Backend>) -> impl IntoResponse {
 }
 
 async fn favicon() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "image/svg+xml")],
-        include_str!("../../style/favicon.svg"),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], include_str!("../../style/favicon.svg"))
 }
 
 /// Leptos options for a site root (the folder holding `pkg/`).
@@ -125,13 +124,14 @@ impl Application {
 
     /// Like [`Application::spawn`] on a listener the caller bound (tests bind port 0 first so
     /// `PUBLIC_URL` can name the real port).
-    pub async fn spawn_on(listener: tokio::net::TcpListener, config: Config, clock: Clock) -> anyhow::Result<Application> {
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        config: Config,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         let backend = Backend::start(config.clone(), clock).await?;
         let addr = listener.local_addr()?;
-        let state = AppState {
-            leptos_options: leptos_options(&config),
-            backend: backend.clone(),
-        };
+        let state = AppState { leptos_options: leptos_options(&config), backend: backend.clone() };
         let (trigger, shutdown) = tokio_util_shutdown::channel();
         let workers = start_workers(&backend, &shutdown);
         let app = router(state);
@@ -143,13 +143,7 @@ impl Application {
                 .context("serving HTTP")
         });
         tracing::info!(%addr, "BAA Tracker listening");
-        Ok(Application {
-            addr,
-            backend,
-            trigger,
-            server,
-            workers,
-        })
+        Ok(Application { addr, backend, trigger, server, workers })
     }
 
     /// Stops accepting requests, lets running ones finish, stops the workers.
@@ -217,7 +211,8 @@ async fn shutdown_signal() {
 /// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
 pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }

@@ -49,7 +49,7 @@ pub fn Account() -> impl IntoView {
                     <button type="submit">"Set up two-factor sign-in"</button>
                 </form>
             }
-                .into_any()
+            .into_any()
         };
         view! {
             {must}

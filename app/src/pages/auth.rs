@@ -5,7 +5,8 @@ use crate::components::{field_error, public_page, refill, ErrorBox, Field, Passw
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-const PASSWORD_HINT: &str = "At least 12 characters. A few unrelated words make a strong, memorable passphrase.";
+const PASSWORD_HINT: &str =
+    "At least 12 characters. A few unrelated words make a strong, memorable passphrase.";
 
 /// First run: create the owner account and the workspace.
 #[component]
@@ -17,7 +18,7 @@ pub fn Setup() -> impl IntoView {
                 <p>"This BAA Tracker already has an owner."</p>
                 <a class="button" href="/login">"Sign in"</a>
             }
-                .into_any();
+            .into_any();
         }
         let f = c.flash;
         view! {
@@ -36,7 +37,6 @@ pub fn Setup() -> impl IntoView {
     })
 }
 
-
 /// Sign in with e-mail and password.
 #[component]
 pub fn Login() -> impl IntoView {
@@ -50,7 +50,7 @@ pub fn Login() -> impl IntoView {
                 <p>"No account exists yet. Start by creating the owner account."</p>
                 <a class="button" href="/setup">"Set up BAA Tracker"</a>
             }
-                .into_any();
+            .into_any();
         }
         let f = c.flash;
         let idle_note = (idle && f.is_none()).then(|| {
@@ -215,4 +215,3 @@ pub fn AcceptInvite() -> impl IntoView {
             .into_any()
     })
 }
-

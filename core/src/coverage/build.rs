@@ -41,11 +41,7 @@ impl WorldBuilder {
         Self {
             world: World {
                 us: US.to_owned(),
-                parties: vec![Party {
-                    id: US.to_owned(),
-                    name: "Acme Health".to_owned(),
-                    role: Role::Us,
-                }],
+                parties: vec![Party { id: US.to_owned(), name: "Acme Health".to_owned(), role: Role::Us }],
                 catalog,
                 orgs: Vec::new(),
                 apps: Vec::new(),
@@ -63,18 +59,11 @@ impl WorldBuilder {
 
     /// Adds a vendor party whose id is its catalog slug, with listed PHI subcontractors.
     pub fn vendor(self, slug: &str, subcontractors: &[&str]) -> Self {
-        let name = self
-            .world
-            .catalog
-            .vendor(slug)
-            .map_or_else(|| slug.to_owned(), |v| v.name.clone());
+        let name = self.world.catalog.vendor(slug).map_or_else(|| slug.to_owned(), |v| v.name.clone());
         self.party(Party {
             id: slug.to_owned(),
             name,
-            role: Role::Vendor {
-                vendor: slug.to_owned(),
-                subcontractors: strings(subcontractors),
-            },
+            role: Role::Vendor { vendor: slug.to_owned(), subcontractors: strings(subcontractors) },
         })
     }
 
@@ -83,9 +72,7 @@ impl WorldBuilder {
         self.party(Party {
             id: id.to_owned(),
             name: id.to_owned(),
-            role: Role::Subcontractor {
-                subcontractors: strings(subcontractors),
-            },
+            role: Role::Subcontractor { subcontractors: strings(subcontractors) },
         })
     }
 
@@ -94,10 +81,7 @@ impl WorldBuilder {
         self.party(Party {
             id: id.to_owned(),
             name: id.to_owned(),
-            role: Role::Customer {
-                active,
-                handles_phi,
-            },
+            role: Role::Customer { active, handles_phi },
         })
     }
 
@@ -149,22 +133,11 @@ pub fn org(slug: &str, environment: Environment, plan: &str) -> FlyOrg {
 
 /// A Fly app whose environment is guessed from its name.
 pub fn app(name: &str, org: &str, regions: &[&str]) -> App {
-    App {
-        name: name.to_owned(),
-        org: org.to_owned(),
-        regions: strings(regions),
-        environment: None,
-    }
+    App { name: name.to_owned(), org: org.to_owned(), regions: strings(regions), environment: None }
 }
 
 /// A PHI service with no apps or regions, provisioned directly, existing since `created_on`.
-pub fn service(
-    id: &str,
-    vendor: &str,
-    product: &str,
-    plan: &str,
-    created_on: NaiveDate,
-) -> Service {
+pub fn service(id: &str, vendor: &str, product: &str, plan: &str, created_on: NaiveDate) -> Service {
     Service {
         id: id.to_owned(),
         name: id.to_owned(),
@@ -182,22 +155,13 @@ pub fn service(
 }
 
 /// An agreement signed on `signed_on`, scope all, every clause confirmed, document uploaded.
-pub fn agreement(
-    id: &str,
-    a: &str,
-    b: &str,
-    kind: AgreementKind,
-    signed_on: NaiveDate,
-) -> Agreement {
+pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: NaiveDate) -> Agreement {
     Agreement {
         id: id.to_owned(),
         title: String::new(),
         parties: [a.to_owned(), b.to_owned()],
         kind,
-        history: vec![StatusChange {
-            on: signed_on,
-            status: Status::Signed,
-        }],
+        history: vec![StatusChange { on: signed_on, status: Status::Signed }],
         effective: None,
         expiry: None,
         scope: Scope::All,
@@ -223,9 +187,7 @@ pub fn platform_agreement(
         id,
         platform,
         vendor,
-        AgreementKind::PlatformAgreement {
-            extends_to: strings(vendors),
-        },
+        AgreementKind::PlatformAgreement { extends_to: strings(vendors) },
         signed_on,
     )
 }

@@ -62,9 +62,7 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
         let verdict = match &service.phi {
             Phi::No { reason } if !reason.trim().is_empty() => {
                 summary.no_phi += 1;
-                Verdict::CoveredNoPhi {
-                    reason: reason.clone(),
-                }
+                Verdict::CoveredNoPhi { reason: reason.clone() }
             }
             phi => {
                 out.phi_unknown(&ix, service, phi);
@@ -123,13 +121,7 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
             super::Severity::Low => summary.low += 1,
         }
     }
-    Report {
-        as_of,
-        services,
-        findings,
-        summary,
-        expiring,
-    }
+    Report { as_of, services, findings, summary, expiring }
 }
 
 /// Lookups built once per evaluation.
@@ -230,19 +222,10 @@ impl<'w> Index<'w> {
             as_of,
             parties,
             vendor_party,
-            catalog: world
-                .catalog
-                .vendors
-                .iter()
-                .map(|v| (v.slug.as_str(), v))
-                .collect(),
+            catalog: world.catalog.vendors.iter().map(|v| (v.slug.as_str(), v)).collect(),
             orgs: world.orgs.iter().map(|o| (o.slug.as_str(), o)).collect(),
             apps: world.apps.iter().map(|a| (a.name.as_str(), a)).collect(),
-            standing: world
-                .agreements
-                .iter()
-                .map(|a| a.standing_on(as_of))
-                .collect(),
+            standing: world.agreements.iter().map(|a| a.standing_on(as_of)).collect(),
             ids,
             by_pair,
             extends,
@@ -372,17 +355,11 @@ impl<'w> Index<'w> {
             Missing::Text(text) => text.clone(),
             Missing::Link(what, others) => self.absent_text(what, others),
             Missing::Direct(vendor, others) => self.absent_text(
-                &format!(
-                    "BAA with {} covering this product and plan",
-                    self.vendor_name(vendor)
-                ),
+                &format!("BAA with {} covering this product and plan", self.vendor_name(vendor)),
                 others,
             ),
             Missing::Extension(vendor, others) => self.absent_text(
-                &format!(
-                    "Fly.io agreement extending its BAA to {} extensions",
-                    self.vendor_name(vendor)
-                ),
+                &format!("Fly.io agreement extending its BAA to {} extensions", self.vendor_name(vendor)),
                 others,
             ),
         }
@@ -399,26 +376,13 @@ impl<'w> Index<'w> {
     fn coverage(&self, s: &'w Service, out: &mut Collector<'w>) -> Verdict {
         let direct = self.direct_path(s);
         // The platform chain is only tried when the direct one does not cover.
-        let platform = if matches!(direct, Some(Path::Covered(_))) {
-            None
-        } else {
-            self.platform_path(s)
-        };
+        let platform = if matches!(direct, Some(Path::Covered(_))) { None } else { self.platform_path(s) };
         let mut causes = Vec::new();
         let mut why = Vec::new();
         let paths = [direct, platform];
         // Texts are only built once no path covers the service.
-        if let Some(Path::Covered(chain)) = paths
-            .iter()
-            .flatten()
-            .find(|p| matches!(p, Path::Covered(_)))
-        {
-            return Verdict::Covered {
-                chain: chain
-                    .iter()
-                    .map(|&i| self.agreement(i).id.clone())
-                    .collect(),
-            };
+        if let Some(Path::Covered(chain)) = paths.iter().flatten().find(|p| matches!(p, Path::Covered(_))) {
+            return Verdict::Covered { chain: chain.iter().map(|&i| self.agreement(i).id.clone()).collect() };
         }
         for path in paths.into_iter().flatten() {
             match path {
@@ -464,9 +428,7 @@ impl<'w> Index<'w> {
                     broken.push(format!(
                         "{} expired on {}",
                         self.agreement_name(*i),
-                        self.agreement(*i)
-                            .expiry
-                            .map_or_else(String::new, |d| d.to_string())
+                        self.agreement(*i).expiry.map_or_else(String::new, |d| d.to_string())
                     ));
                     out.expired_users.entry(*i).or_default().push(&s.name);
                 }
@@ -487,9 +449,7 @@ impl<'w> Index<'w> {
             Verdict::Uncovered { why: text }
         } else {
             broken.extend(why);
-            Verdict::Uncovered {
-                why: broken.join("; "),
-            }
+            Verdict::Uncovered { why: broken.join("; ") }
         }
     }
 
@@ -499,25 +459,21 @@ impl<'w> Index<'w> {
         let vendor_name = self.vendor_name(&s.vendor);
         let Some(party) = self.vendor_party.get(s.vendor.as_str()) else {
             return Some(Path::NoChain(
-                vec![Missing::Text(format!(
-                    "no BAA with {vendor_name} (no party recorded for it)"
-                ))],
+                vec![Missing::Text(format!("no BAA with {vendor_name} (no party recorded for it)"))],
                 Vec::new(),
             ));
         };
         // Fly's own products run on the org's plan, so the org decides eligibility.
         let fly_org = match &s.provisioning {
-            ServiceProvisioning::Platform { org } if s.vendor == FLY => {
-                match self.orgs.get(org.as_str()) {
-                    Some(o) => Some(*o),
-                    None => {
-                        return Some(Path::NoChain(
-                            vec![Missing::Text(format!("Fly org {org} is not recorded"))],
-                            Vec::new(),
-                        ));
-                    }
+            ServiceProvisioning::Platform { org } if s.vendor == FLY => match self.orgs.get(org.as_str()) {
+                Some(o) => Some(*o),
+                None => {
+                    return Some(Path::NoChain(
+                        vec![Missing::Text(format!("Fly org {org} is not recorded"))],
+                        Vec::new(),
+                    ));
                 }
-            }
+            },
             _ => None,
         };
         let plan = fly_org.map_or(s.plan.as_str(), |o| o.plan.as_str());
@@ -560,14 +516,10 @@ impl<'w> Index<'w> {
         };
         Some(match self.link(candidates, fits) {
             Link::Active(i) => Path::Broken(plan_cause(i).into_iter().collect()),
-            Link::Expired(i) => Path::Broken(
-                std::iter::once(Cause::Expired(i))
-                    .chain(plan_cause(i))
-                    .collect(),
-            ),
-            Link::Absent(others) => {
-                Path::NoChain(vec![Missing::Direct(&s.vendor, others)], Vec::new())
+            Link::Expired(i) => {
+                Path::Broken(std::iter::once(Cause::Expired(i)).chain(plan_cause(i)).collect())
             }
+            Link::Absent(others) => Path::NoChain(vec![Missing::Direct(&s.vendor, others)], Vec::new()),
         })
     }
 
@@ -588,9 +540,7 @@ impl<'w> Index<'w> {
         };
         let Some(fly) = self.vendor_party.get(FLY) else {
             return Some(Path::NoChain(
-                vec![Missing::Text(
-                    "no BAA with Fly.io (no party recorded)".into(),
-                )],
+                vec![Missing::Text("no BAA with Fly.io (no party recorded)".into())],
                 Vec::new(),
             ));
         };
@@ -599,8 +549,7 @@ impl<'w> Index<'w> {
         });
         let ext_candidates = self.extends.get(s.vendor.as_str()).map_or(&[][..], |v| v);
         let theirs = self.link(ext_candidates, |a| {
-            a.parties.contains(&fly.id)
-                && a.scope.covers(Some(&s.product), Some(&s.plan), &s.regions)
+            a.parties.contains(&fly.id) && a.scope.covers(Some(&s.product), Some(&s.plan), &s.regions)
         });
         let mut causes = Vec::new();
         let mut chain = Vec::new();
@@ -631,17 +580,11 @@ impl<'w> Index<'w> {
         if !self.org_eligible(org) {
             causes.push(Cause::PlatformPlan(org));
         }
-        Some(if causes.is_empty() {
-            Path::Covered(chain)
-        } else {
-            Path::Broken(causes)
-        })
+        Some(if causes.is_empty() { Path::Covered(chain) } else { Path::Broken(causes) })
     }
 
     fn product_name(&self, s: &'w Service, vendor: Option<&'w Vendor>) -> &'w str {
-        vendor
-            .and_then(|v| v.product(&s.product))
-            .map_or(s.product.as_str(), |p| p.name.as_str())
+        vendor.and_then(|v| v.product(&s.product)).map_or(s.product.as_str(), |p| p.name.as_str())
     }
 
     /// "Sentry error monitoring", or "Acme Mail mail" when the product name lacks the vendor's.
@@ -657,9 +600,7 @@ impl<'w> Index<'w> {
     }
 
     fn fly_plan_name(&self, org: &'w FlyOrg) -> &'w str {
-        self.catalog
-            .get(FLY)
-            .map_or(org.plan.as_str(), |v| v.plan_name(&org.plan))
+        self.catalog.get(FLY).map_or(org.plan.as_str(), |v| v.plan_name(&org.plan))
     }
 
     /// "the Team plan" or "the Team plan with Prod Pack".
@@ -683,11 +624,7 @@ impl<'w> Index<'w> {
 
     /// "acme-api uses Team" in the vendor's words.
     fn terms_sentence(&self, s: &'w Service, vendor: Option<&'w Vendor>) -> String {
-        let who = if s.apps.is_empty() {
-            s.name.clone()
-        } else {
-            listing(&s.apps)
-        };
+        let who = if s.apps.is_empty() { s.name.clone() } else { listing(&s.apps) };
         let verb = if s.apps.len() > 1 { "use" } else { "uses" };
         let plan = vendor.map_or(s.plan.as_str(), |v| v.plan_name(&s.plan));
         match vendor {
@@ -708,10 +645,7 @@ impl<'w> Index<'w> {
             .collect();
         for a in &vendor.add_ons {
             for p in &a.makes_eligible {
-                if vendor
-                    .plan(p)
-                    .is_some_and(|x| x.baa_eligible != Eligibility::Eligible)
-                {
+                if vendor.plan(p).is_some_and(|x| x.baa_eligible != Eligibility::Eligible) {
                     options.push(format!("{} with {}", vendor.plan_name(p), a.name));
                 }
             }
@@ -731,19 +665,11 @@ impl<'w> Index<'w> {
                 let config: Vec<&str> = v
                     .required_configuration
                     .iter()
-                    .chain(
-                        v.add_ons
-                            .iter()
-                            .flat_map(|a| a.required_configuration.iter()),
-                    )
+                    .chain(v.add_ons.iter().flat_map(|a| a.required_configuration.iter()))
                     .map(String::as_str)
                     .collect();
                 if !config.is_empty() {
-                    step.push_str(&format!(
-                        " {} also requires: {}.",
-                        v.name,
-                        config.join(", ")
-                    ));
+                    step.push_str(&format!(" {} also requires: {}.", v.name, config.join(", ")));
                 }
             }
             _ => step.push_str(&format!(
@@ -770,15 +696,10 @@ impl<'w> Index<'w> {
                 self.product_name(s, vendor)
             )
         } else {
-            format!(
-                "{}; sign a BAA with {vendor_name} on an eligible plan",
-                self.terms_sentence(s, vendor)
-            )
+            format!("{}; sign a BAA with {vendor_name} on an eligible plan", self.terms_sentence(s, vendor))
         };
         if matches!(s.provisioning, ServiceProvisioning::Platform { .. }) && s.vendor != FLY {
-            step.push_str(&format!(
-                ", or have Fly.io extend its BAA to {vendor_name} extensions"
-            ));
+            step.push_str(&format!(", or have Fly.io extend its BAA to {vendor_name} extensions"));
         }
         step.push_str(&format!(", or record why {} handles no PHI.", s.name));
         step
@@ -807,11 +728,7 @@ fn listing<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 fn service_subject(s: &Service) -> Subject {
-    Subject {
-        kind: SubjectKind::Service,
-        id: s.id.clone(),
-        name: s.name.clone(),
-    }
+    Subject { kind: SubjectKind::Service, id: s.id.clone(), name: s.name.clone() }
 }
 
 /// Findings gathered during one evaluation.
@@ -824,13 +741,7 @@ struct Collector<'w> {
 
 impl<'w> Collector<'w> {
     fn push(&mut self, rule: RuleId, subject: Subject, explanation: String, next_step: String) {
-        self.findings.push(Finding {
-            rule,
-            severity: rule.severity(),
-            subject,
-            explanation,
-            next_step,
-        });
+        self.findings.push(Finding { rule, severity: rule.severity(), subject, explanation, next_step });
     }
 
     fn phi_unknown(&mut self, ix: &Index<'w>, s: &Service, phi: &Phi) {
@@ -842,16 +753,9 @@ impl<'w> Collector<'w> {
         self.push(
             RuleId::PhiUnknown,
             service_subject(s),
-            format!(
-                "{} ({}): {said}, so it is treated as handling PHI.",
-                s.name,
-                ix.product_label(s)
-            ),
+            format!("{} ({}): {said}, so it is treated as handling PHI.", s.name, ix.product_label(s)),
             if s.apps.is_empty() {
-                format!(
-                    "Record whether {} handles PHI, with the reason if it does not.",
-                    s.name
-                )
+                format!("Record whether {} handles PHI, with the reason if it does not.", s.name)
             } else {
                 format!(
                     "Record whether {} (used by {}) handles PHI, with the reason if it does not.",
@@ -890,8 +794,8 @@ impl<'w> Collector<'w> {
 
     fn regions(&mut self, ix: &Index<'w>, s: &Service, policy: &Policy) {
         let allowed = |region: &str, org: Option<&str>| {
-            let policy_ok = policy.allowed_regions.is_empty()
-                || policy.allowed_regions.iter().any(|r| r == region);
+            let policy_ok =
+                policy.allowed_regions.is_empty() || policy.allowed_regions.iter().any(|r| r == region);
             let org_ok = org
                 .and_then(|o| ix.orgs.get(o))
                 .and_then(|o| o.allowed_regions.as_ref())
@@ -931,11 +835,7 @@ impl<'w> Collector<'w> {
                 "{} may handle PHI and runs in {} (itself or through {}), outside the allowed regions.",
                 s.name,
                 bad.join(", "),
-                if s.apps.is_empty() {
-                    "no app".to_owned()
-                } else {
-                    listing(&s.apps)
-                }
+                if s.apps.is_empty() { "no app".to_owned() } else { listing(&s.apps) }
             ),
             format!(
                 "Move {} and the apps using it out of {} into {allowed_text}, or change the policy.",
@@ -979,19 +879,11 @@ impl<'w> Collector<'w> {
             if !phi_orgs.contains(org.slug.as_str()) || ix.org_eligible(org) {
                 continue;
             }
-            let terms = ix
-                .catalog
-                .get(FLY)
-                .map_or("publishes no BAA terms in the catalog", |v| {
-                    v.baa_terms.as_str()
-                });
+            let terms =
+                ix.catalog.get(FLY).map_or("publishes no BAA terms in the catalog", |v| v.baa_terms.as_str());
             self.push(
                 RuleId::PlatformPlanIneligible,
-                Subject {
-                    kind: SubjectKind::Org,
-                    id: org.slug.clone(),
-                    name: org.name.clone(),
-                },
+                Subject { kind: SubjectKind::Org, id: org.slug.clone(), name: org.name.clone() },
                 format!(
                     "Fly org {} hosts services that may handle PHI, but its plan {} does not include \
                      a BAA, so every chain through Fly.io in it fails.",
@@ -1019,17 +911,8 @@ impl<'w> Collector<'w> {
             }
             self.push(
                 RuleId::EnvironmentMixed,
-                Subject {
-                    kind: SubjectKind::App,
-                    id: app.name.clone(),
-                    name: app.name.clone(),
-                },
-                format!(
-                    "{} app {} runs in production org {}.",
-                    env_text(env),
-                    app.name,
-                    org.slug
-                ),
+                Subject { kind: SubjectKind::App, id: app.name.clone(), name: app.name.clone() },
+                format!("{} app {} runs in production org {}.", env_text(env), app.name, org.slug),
                 format!(
                     "Move {} to a separate {} org so production stays isolated.",
                     app.name,
@@ -1042,40 +925,23 @@ impl<'w> Collector<'w> {
     fn customers(&mut self, ix: &Index<'w>) {
         let us = ix.world.us.as_str();
         for p in &ix.world.parties {
-            if !matches!(
-                p.role,
-                Role::Customer {
-                    active: true,
-                    handles_phi: true
-                }
-            ) {
+            if !matches!(p.role, Role::Customer { active: true, handles_phi: true }) {
                 continue;
             }
-            let link = ix.link(ix.pair_agreements(us, &p.id), |a| {
-                a.kind == AgreementKind::Baa
-            });
+            let link = ix.link(ix.pair_agreements(us, &p.id), |a| a.kind == AgreementKind::Baa);
             let why = match link {
                 Link::Active(_) => continue,
                 Link::Expired(i) => format!(
                     "{} expired on {}",
                     ix.agreement_name(i),
-                    ix.agreement(i)
-                        .expiry
-                        .map_or_else(String::new, |d| d.to_string())
+                    ix.agreement(i).expiry.map_or_else(String::new, |d| d.to_string())
                 ),
                 Link::Absent(others) => ix.absent_text("BAA", &others),
             };
             self.push(
                 RuleId::CustomerUncovered,
-                Subject {
-                    kind: SubjectKind::Customer,
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                },
-                format!(
-                    "We handle PHI of active customer {} without a signed BAA: {why}.",
-                    p.name
-                ),
+                Subject { kind: SubjectKind::Customer, id: p.id.clone(), name: p.name.clone() },
+                format!("We handle PHI of active customer {} without a signed BAA: {why}.", p.name),
                 format!(
                     "Sign a BAA between {} and {} (or renew it) before handling more of its PHI.",
                     p.name,
@@ -1101,9 +967,7 @@ impl<'w> Collector<'w> {
                     Link::Expired(i) => missing.push(format!(
                         "{} (BAA expired {})",
                         ix.party_name(sub),
-                        ix.agreement(i)
-                            .expiry
-                            .map_or_else(String::new, |d| d.to_string())
+                        ix.agreement(i).expiry.map_or_else(String::new, |d| d.to_string())
                     )),
                     Link::Absent(_) => missing.push(ix.party_name(sub).to_owned()),
                 }
@@ -1116,21 +980,13 @@ impl<'w> Collector<'w> {
             }
             self.push(
                 RuleId::DownstreamUnverified,
-                Subject {
-                    kind: SubjectKind::Vendor,
-                    id: party.id.clone(),
-                    name: party.name.clone(),
-                },
+                Subject { kind: SubjectKind::Vendor, id: party.id.clone(), name: party.name.clone() },
                 format!(
                     "{} lists PHI subcontractors without a recorded active BAA: {}.",
                     party.name,
                     listing(&missing)
                 ),
-                format!(
-                    "Ask {} for its BAAs with {} and record them.",
-                    party.name,
-                    listing(&missing)
-                ),
+                format!("Ask {} for its BAAs with {} and record them.", party.name, listing(&missing)),
             );
         }
     }
@@ -1141,11 +997,7 @@ impl<'w> Collector<'w> {
         let max_window = policy.reminder_windows.iter().copied().max();
         for (i, a) in ix.world.agreements.iter().enumerate() {
             let ours = ix.is_ours(a);
-            let other = ix.party_name(if ours {
-                a.other(&ix.world.us)
-            } else {
-                &a.parties[1]
-            });
+            let other = ix.party_name(if ours { a.other(&ix.world.us) } else { &a.parties[1] });
             let signed = a.status_on(ix.as_of) == Some(Status::Signed);
             if ours && signed && !a.has_executed_document {
                 self.push(
@@ -1155,17 +1007,11 @@ impl<'w> Collector<'w> {
                         "{} with {other} is marked signed but no executed document is uploaded.",
                         ix.agreement_name(i)
                     ),
-                    format!(
-                        "Upload the executed copy of {} with {other}.",
-                        ix.agreement_name(i)
-                    ),
+                    format!("Upload the executed copy of {} with {other}.", ix.agreement_name(i)),
                 );
             }
-            let missing: Vec<&str> = Clause::ALL
-                .iter()
-                .filter(|c| !a.confirms(**c))
-                .map(|c| c.label())
-                .collect();
+            let missing: Vec<&str> =
+                Clause::ALL.iter().filter(|c| !a.confirms(**c)).map(|c| c.label()).collect();
             if ours && signed && !missing.is_empty() {
                 self.push(
                     RuleId::ClausesIncomplete,
@@ -1182,9 +1028,7 @@ impl<'w> Collector<'w> {
                     ),
                 );
             }
-            let (Standing::Active, Some(expiry), Some(max)) =
-                (ix.standing[i], a.expiry, max_window)
-            else {
+            let (Standing::Active, Some(expiry), Some(max)) = (ix.standing[i], a.expiry, max_window) else {
                 continue;
             };
             let days_left = (expiry - ix.as_of).num_days();
@@ -1206,10 +1050,7 @@ impl<'w> Collector<'w> {
                      reminder).",
                     ix.agreement_name(i)
                 ),
-                format!(
-                    "Start renewing {} with {other} before {expiry}.",
-                    ix.agreement_name(i)
-                ),
+                format!("Start renewing {} with {other} before {expiry}.", ix.agreement_name(i)),
             );
             expiring.push(Expiring {
                 agreement: a.id.clone(),

@@ -11,10 +11,9 @@ mod report;
 
 pub use engine::evaluate;
 pub use model::{
-    Agreement, AgreementKind, App, Clause, Environment, FlyOrg, Party, Phi, Policy, Role, Scope,
-    Service, ServiceProvisioning, Standing, Status, StatusChange, World,
+    Agreement, AgreementKind, App, Clause, Environment, FlyOrg, Party, Phi, Policy, Role, Scope, Service,
+    ServiceProvisioning, Standing, Status, StatusChange, World,
 };
 pub use report::{
-    Expiring, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary,
-    Verdict,
+    Expiring, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary, Verdict,
 };

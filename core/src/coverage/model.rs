@@ -68,9 +68,7 @@ impl Role {
     /// Listed PHI subcontractors of a vendor or subcontractor (empty for others).
     pub fn subcontractors(&self) -> &[String] {
         match self {
-            Role::Vendor { subcontractors, .. } | Role::Subcontractor { subcontractors } => {
-                subcontractors
-            }
+            Role::Vendor { subcontractors, .. } | Role::Subcontractor { subcontractors } => subcontractors,
             _ => &[],
         }
     }
@@ -280,11 +278,7 @@ impl Scope {
     pub fn covers(&self, product: Option<&str>, plan: Option<&str>, regions: &[String]) -> bool {
         match self {
             Scope::All => true,
-            Scope::Limited {
-                products,
-                plans,
-                regions: allowed,
-            } => {
+            Scope::Limited { products, plans, regions: allowed } => {
                 let ok = |list: &[String], item: Option<&str>| {
                     list.is_empty() || item.is_none_or(|i| list.iter().any(|x| x == i))
                 };
@@ -412,13 +406,8 @@ impl Agreement {
 
     /// First day in force: `effective`, or else the first day it was signed.
     pub fn effective_from(&self) -> Option<NaiveDate> {
-        self.effective.or_else(|| {
-            self.history
-                .iter()
-                .filter(|c| c.status == Status::Signed)
-                .map(|c| c.on)
-                .min()
-        })
+        self.effective
+            .or_else(|| self.history.iter().filter(|c| c.status == Status::Signed).map(|c| c.on).min())
     }
 
     /// Where the agreement stands on `day`.
@@ -486,9 +475,6 @@ fn default_windows() -> Vec<u32> {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self {
-            allowed_regions: Vec::new(),
-            reminder_windows: default_windows(),
-        }
+        Self { allowed_regions: Vec::new(), reminder_windows: default_windows() }
     }
 }

@@ -34,7 +34,12 @@ async fn every_role_against_every_route() {
     ];
     let target: String = {
         let v: serde_json::Value = serde_json::from_str(&owner.api("members_page").await.body).expect("json");
-        v["members"].as_array().expect("m").iter().find(|m| m["email"] == "eng@acme-health.example").expect("eng")["user_id"]
+        v["members"]
+            .as_array()
+            .expect("m")
+            .iter()
+            .find(|m| m["email"] == "eng@acme-health.example")
+            .expect("eng")["user_id"]
             .as_str()
             .expect("id")
             .to_string()
@@ -65,7 +70,9 @@ async fn every_role_against_every_route() {
         for (path, form) in owner_only {
             let r = c.post(path, &form).await;
             match who {
-                Who::Anonymous => assert_eq!((r.status, r.location().as_str()), (303, "/login"), "{who:?} POST {path}"),
+                Who::Anonymous => {
+                    assert_eq!((r.status, r.location().as_str()), (303, "/login"), "{who:?} POST {path}")
+                }
                 Who::As(Role::Owner) => {
                     assert_eq!(r.status, 303, "{who:?} POST {path}");
                     assert!(!c.flash_on("/").await.is_empty());
@@ -89,18 +96,29 @@ async fn another_workspaces_records_answer_not_found() {
     assert_eq!(r.location(), "/");
     let carol = app.member(&bob, Role::Legal, "carol@other-clinic.example").await;
     let b_page: serde_json::Value = serde_json::from_str(&bob.api("members_page").await.body).expect("json");
-    let carol_id = b_page["members"].as_array().expect("m").iter().find(|m| m["email"] == "carol@other-clinic.example").expect("c")["user_id"]
+    let carol_id = b_page["members"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .find(|m| m["email"] == "carol@other-clinic.example")
+        .expect("c")["user_id"]
         .as_str()
         .expect("id")
         .to_string();
     bob.post("/actions/members/invite", &[("email", "dave@other-clinic.example"), ("role", "auditor")]).await;
     let b_page: serde_json::Value = serde_json::from_str(&bob.api("members_page").await.body).expect("json");
-    let dave_inv = b_page["invitations"].as_array().expect("i").iter().find(|i| i["email"] == "dave@other-clinic.example").expect("d")["id"]
+    let dave_inv = b_page["invitations"]
+        .as_array()
+        .expect("i")
+        .iter()
+        .find(|i| i["email"] == "dave@other-clinic.example")
+        .expect("d")["id"]
         .as_str()
         .expect("id")
         .to_string();
     let ws_b = {
-        let ctx: serde_json::Value = serde_json::from_str(&bob.api("public/page_ctx").await.body).expect("json");
+        let ctx: serde_json::Value =
+            serde_json::from_str(&bob.api("public/page_ctx").await.body).expect("json");
         ctx["viewer"]["workspace_id"].as_str().expect("ws").to_string()
     };
 

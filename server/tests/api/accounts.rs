@@ -27,7 +27,13 @@ async fn first_run_offers_setup_once_and_signs_the_owner_in() {
     let r = other
         .post(
             "/actions/setup",
-            &[("workspace", "Evil"), ("name", "Mallory"), ("email", "m@evil.example"), ("password", PASSWORD), ("password_confirm", PASSWORD)],
+            &[
+                ("workspace", "Evil"),
+                ("name", "Mallory"),
+                ("email", "m@evil.example"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 403);
@@ -46,7 +52,16 @@ async fn setup_with_bad_input_says_what_is_wrong_and_stores_nothing() {
         ("password_confirm", "a@acme.example", PASSWORD, "different passphrase!"),
     ] {
         let r = c
-            .post("/actions/setup", &[("workspace", "Acme"), ("name", "A"), ("email", email), ("password", pw), ("password_confirm", confirm)])
+            .post(
+                "/actions/setup",
+                &[
+                    ("workspace", "Acme"),
+                    ("name", "A"),
+                    ("email", email),
+                    ("password", pw),
+                    ("password_confirm", confirm),
+                ],
+            )
             .await;
         assert_eq!(r.status, 303);
         assert_eq!(r.location(), "/setup");
@@ -54,7 +69,10 @@ async fn setup_with_bad_input_says_what_is_wrong_and_stores_nothing() {
         let v: serde_json::Value = serde_json::from_str(&ctx.body).expect("json");
         assert_eq!(v["flash"]["field"], field, "{}", ctx.body);
         assert_eq!(v["flash"]["error"], true);
-        assert!(!ctx.body.contains(pw) || pw == "short" && !ctx.body.contains("\"short\""), "passwords are never echoed");
+        assert!(
+            !ctx.body.contains(pw) || pw == "short" && !ctx.body.contains("\"short\""),
+            "passwords are never echoed"
+        );
     }
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("workspaces").await, 0);
@@ -69,7 +87,8 @@ async fn owners_change_roles_and_remove_members_but_never_the_last_owner() {
     let members = owner.api("members_page").await;
     let v: serde_json::Value = serde_json::from_str(&members.body).expect("json");
     let find = |email: &str| {
-        v["members"].as_array().expect("members").iter().find(|m| m["email"] == email).expect("member")["user_id"]
+        v["members"].as_array().expect("members").iter().find(|m| m["email"] == email).expect("member")
+            ["user_id"]
             .as_str()
             .expect("id")
             .to_string()
@@ -124,8 +143,16 @@ async fn invitations_are_single_use_expire_after_seven_days_and_can_be_revoked()
     let accept = |token: String| {
         let c = app.client();
         async move {
-            c.post("/actions/invite/accept", &[("token", &token), ("name", "Dana"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
-                .await
+            c.post(
+                "/actions/invite/accept",
+                &[
+                    ("token", &token),
+                    ("name", "Dana"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await
         }
     };
     assert_eq!(accept(token.clone()).await.location(), "/");
@@ -150,7 +177,12 @@ async fn invitations_are_single_use_expire_after_seven_days_and_can_be_revoked()
     let token = mail.link("/invite/").expect("link").rsplit('/').next().expect("t").to_string();
     let page = owner.api("members_page").await;
     let v: serde_json::Value = serde_json::from_str(&page.body).expect("json");
-    let id = v["invitations"].as_array().expect("inv").iter().find(|i| i["email"] == "rev@acme-health.example").expect("inv")["id"]
+    let id = v["invitations"]
+        .as_array()
+        .expect("inv")
+        .iter()
+        .find(|i| i["email"] == "rev@acme-health.example")
+        .expect("inv")["id"]
         .as_str()
         .expect("id")
         .to_string();
@@ -191,11 +223,20 @@ async fn password_reset_by_mail_sets_a_new_password_once() {
     let (_, page) = c.page(&format!("/reset/{token}")).await;
     assert!(page.body.contains("Set the new password"));
     let new_pw = "a brand new passphrase 42";
-    let r = c.post("/actions/reset", &[("token", &token), ("password", new_pw), ("password_confirm", new_pw)]).await;
+    let r = c
+        .post("/actions/reset", &[("token", &token), ("password", new_pw), ("password_confirm", new_pw)])
+        .await;
     assert_eq!(r.location(), "/login");
-    assert_eq!(c.login("priya@acme-health.example", PASSWORD).await, "/login", "old password no longer works");
+    assert_eq!(
+        c.login("priya@acme-health.example", PASSWORD).await,
+        "/login",
+        "old password no longer works"
+    );
     assert_eq!(c.login("priya@acme-health.example", new_pw).await, "/");
-    let r = app.client().post("/actions/reset", &[("token", &token), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = app
+        .client()
+        .post("/actions/reset", &[("token", &token), ("password", PASSWORD), ("password_confirm", PASSWORD)])
+        .await;
     assert!(r.location().starts_with("/reset/"), "the link works once");
     // The user is told the password changed.
     let notices = app.smtp.wait_for("priya@acme-health.example", 2).await;
@@ -212,7 +253,16 @@ async fn reset_links_expire_after_an_hour() {
     let mail = app.smtp.wait_for("priya@acme-health.example", 1).await.remove(0);
     let token = mail.link("/reset/").expect("link").rsplit('/').next().expect("t").to_string();
     app.advance(3601);
-    let r = c.post("/actions/reset", &[("token", &token), ("password", "another passphrase 1"), ("password_confirm", "another passphrase 1")]).await;
+    let r = c
+        .post(
+            "/actions/reset",
+            &[
+                ("token", &token),
+                ("password", "another passphrase 1"),
+                ("password_confirm", "another passphrase 1"),
+            ],
+        )
+        .await;
     assert!(r.location().starts_with("/reset/"));
     assert_eq!(c.login("priya@acme-health.example", PASSWORD).await, "/");
     app.stop().await;

@@ -8,7 +8,12 @@ fn bin() -> Command {
 
 #[test]
 fn bad_configuration_stops_the_start_and_names_the_variable() {
-    for (var, value) in [("BIND_ADDR", "nowhere"), ("DATABASE_URL", "mysql://x"), ("SESSION_IDLE_MINUTES", "-5"), ("PUBLIC_URL", "ftp://x")] {
+    for (var, value) in [
+        ("BIND_ADDR", "nowhere"),
+        ("DATABASE_URL", "mysql://x"),
+        ("SESSION_IDLE_MINUTES", "-5"),
+        ("PUBLIC_URL", "ftp://x"),
+    ] {
         let out = bin().env(var, value).arg("serve").output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{var}");
         let err = String::from_utf8_lossy(&out.stderr);

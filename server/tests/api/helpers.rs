@@ -82,14 +82,7 @@ impl TestApp {
         let app = Application::spawn_on(listener, config, baa_backend::clock::Clock::system())
             .await
             .expect("app starts");
-        TestApp {
-            base,
-            backend: app.backend.clone(),
-            smtp,
-            db_url,
-            data_dir,
-            app: Some(app),
-        }
+        TestApp { base, backend: app.backend.clone(), smtp, db_url, data_dir, app: Some(app) }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects, sends our Origin.
@@ -147,7 +140,12 @@ impl TestApp {
         let r = c
             .post(
                 "/actions/invite/accept",
-                &[("token", token.as_str()), ("name", email), ("password", PASSWORD), ("password_confirm", PASSWORD)],
+                &[
+                    ("token", token.as_str()),
+                    ("name", email),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
             )
             .await;
         assert_eq!(r.status, 303, "accept: {}", r.body);
@@ -190,11 +188,7 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> String {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
     }
 }
 
@@ -211,10 +205,7 @@ impl Client {
         use reqwest::cookie::CookieStore;
         let url = reqwest::Url::parse(&self.base).expect("url");
         let h = self.jar.cookies(&url)?;
-        h.to_str()
-            .ok()?
-            .split("; ")
-            .find_map(|c| c.strip_prefix("baa_session=").map(str::to_string))
+        h.to_str().ok()?.split("; ").find_map(|c| c.strip_prefix("baa_session=").map(str::to_string))
     }
 
     async fn read(r: reqwest::Response) -> Resp {
@@ -230,7 +221,8 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
-        Self::read(self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("post")).await
+        Self::read(self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("post"))
+            .await
     }
 
     /// Calls a server function (they take POST with a form body).

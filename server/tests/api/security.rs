@@ -38,7 +38,11 @@ async fn pages_carry_security_headers_and_a_csp_nonce_that_matches_the_scripts()
     let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("nonce");
     let scripts = r.body.matches("<script").count();
     assert!(scripts > 0);
-    assert_eq!(r.body.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script carries the nonce");
+    assert_eq!(
+        r.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every inline script carries the nonce"
+    );
     // Nonces differ per response.
     let r2 = app.client().get("/login").await;
     assert_ne!(r2.headers.get("content-security-policy"), r.headers.get("content-security-policy"));
@@ -58,7 +62,9 @@ async fn https_deployments_send_hsts_and_secure_cookies() {
     .expect("cfg");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("a").port();
-    let https = server::Application::spawn_on(listener, cfg, baa_backend::clock::Clock::system()).await.expect("spawn");
+    let https = server::Application::spawn_on(listener, cfg, baa_backend::clock::Clock::system())
+        .await
+        .expect("spawn");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("c");
     let r = client
         .post(format!("http://127.0.0.1:{port}/actions/login"))

@@ -30,7 +30,13 @@ async fn the_session_cookie_is_http_only_and_same_site() {
     let r = c
         .post(
             "/actions/setup",
-            &[("workspace", "Acme"), ("name", "P"), ("email", OWNER), ("password", PASSWORD), ("password_confirm", PASSWORD)],
+            &[
+                ("workspace", "Acme"),
+                ("name", "P"),
+                ("email", OWNER),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
         )
         .await;
     let cookie = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()).expect("set-cookie").to_string();
@@ -79,14 +85,24 @@ async fn changing_the_password_ends_every_other_session() {
     assert_eq!(phone.login(OWNER, PASSWORD).await, "/");
     let new_pw = "a much longer new passphrase";
     let r = laptop
-        .post("/actions/account/password", &[("current_password", PASSWORD), ("password", new_pw), ("password_confirm", new_pw)])
+        .post(
+            "/actions/account/password",
+            &[("current_password", PASSWORD), ("password", new_pw), ("password_confirm", new_pw)],
+        )
         .await;
     assert_eq!(r.location(), "/account");
     assert_eq!(laptop.get("/members").await.status, 200, "the session that changed it continues");
     assert_eq!(phone.get("/members").await.status, 303, "other sessions end");
     // A wrong current password changes nothing.
     let r = laptop
-        .post("/actions/account/password", &[("current_password", "wrong current pw"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
+        .post(
+            "/actions/account/password",
+            &[
+                ("current_password", "wrong current pw"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(r.location(), "/account");
     assert!(laptop.flash_on("/account").await.contains("current password"));

@@ -109,7 +109,10 @@ impl SmtpSink {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("no mail to {addr} within 10 s; have {:?}", self.all().iter().map(|r| r.to.clone()).collect::<Vec<_>>());
+        panic!(
+            "no mail to {addr} within 10 s; have {:?}",
+            self.all().iter().map(|r| r.to.clone()).collect::<Vec<_>>()
+        );
     }
 }
 

@@ -15,7 +15,12 @@ async fn enrol(app: &TestApp, c: &crate::helpers::Client) -> (String, Vec<String
     let code = baa_backend::totp::code_at(&secret, app.backend.clock.now()).expect("code");
     c.post("/actions/account/2fa/enable", &[("code", &code)]).await;
     let page: serde_json::Value = serde_json::from_str(&c.api("account_page").await.body).expect("json");
-    let codes: Vec<String> = page["new_recovery_codes"].as_array().expect("codes").iter().map(|c| c.as_str().expect("s").to_string()).collect();
+    let codes: Vec<String> = page["new_recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("s").to_string())
+        .collect();
     assert_eq!(codes.len(), 10);
     assert_eq!(page["totp_enabled"], true);
     // Shown once.
@@ -70,7 +75,10 @@ async fn an_owner_can_require_2fa_and_members_must_enrol_before_anything_else() 
     let owner = app.owner().await;
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
     // The owner cannot require it... well, they can; then they must enrol too.
-    assert_eq!(owner.post("/actions/settings", &[("name", "Acme Health"), ("require_2fa", "on")]).await.status, 303);
+    assert_eq!(
+        owner.post("/actions/settings", &[("name", "Acme Health"), ("require_2fa", "on")]).await.status,
+        303
+    );
     let r = eng.get("/members").await;
     assert_eq!((r.status, r.location().as_str()), (303, "/account"));
     assert_eq!(eng.api("members_page").await.status, 403);
