@@ -39,11 +39,12 @@ pg="${BAA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 # Each test creates its own database; drop those left by earlier runs.
 psql "$pg/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'baa\_t\_%'" \
   | while read -r db; do psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
-BAA_TEST_POSTGRES="$pg" cargo test -p server --test api
+# Same package selection as above, so nothing is rebuilt.
+BAA_TEST_POSTGRES="$pg" cargo test --workspace --exclude frontend --test api
 
 step "browser journeys (Playwright + Debian chromium)"
 scripts/build-site.sh
-cargo build -p server
+# target/debug/baa-tracker was built by the test runs above.
 (cd end2end && npx playwright test)
 
 step "all tests passed"
