@@ -27,7 +27,7 @@ test('a founder opens the fresh app and creates the owner account and workspace'
   await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
   await page.getByLabel('Repeat the password').fill(OWNER.password);
   await page.getByRole('button', { name: 'Create owner account' }).click();
-  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await expect(page.getByText('Your workspace is ready.')).toBeVisible();
   await expect(page.getByText('Acme Health').first()).toBeVisible();
 

@@ -11,7 +11,7 @@ test('an unattended screen is signed out after the idle timeout', async ({ page 
   await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
   await page.getByLabel('Repeat the password').fill(OWNER.password);
   await page.getByRole('button', { name: 'Create owner account' }).click();
-  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
   // No activity: the page leaves by itself, and the server has ended the session too.
   await expect(page).toHaveURL(/\/login/, { timeout: 100_000 });

@@ -10,7 +10,7 @@ test('the owner signs in, a wrong password gets one plain message, and sign-out 
   await expect(page.getByRole('alert')).toHaveText('That e-mail and password do not match an account.');
 
   await signIn(page, OWNER.email, OWNER.password);
-  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await expect(page.getByText(`Welcome, ${OWNER.name}.`)).toBeVisible();
 
   await signOut(page);

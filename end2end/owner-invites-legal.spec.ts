@@ -9,7 +9,7 @@ test('the owner invites a legal colleague, who accepts by e-mail link and signs 
   await expect(invitee.getByText('You are Legal in Acme Health.')).toBeVisible();
   await signOut(invitee);
   await signIn(invitee, legal.email, legal.password);
-  await expect(invitee.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(invitee.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await ctx.close();
 
   // The link works once.

@@ -102,7 +102,9 @@ where
 #[component]
 pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: Children) -> impl IntoView {
     let nav = [
-        ("/", "Overview", Permission::Read),
+        ("/", "Dashboard", Permission::Read),
+        ("/inventory", "Inventory", Permission::Read),
+        ("/agreements", "Agreements", Permission::Read),
         ("/members", "Members", Permission::Read),
         ("/settings", "Settings", Permission::Read),
         ("/account", "Account", Permission::Read),

@@ -9,6 +9,9 @@
 
 pub mod api;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod graph;
+pub mod inventory_api;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -51,7 +54,9 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "BAA Tracker".to_string() } else { format!("{t} · BAA Tracker") } />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::overview::Overview ssr=SsrMode::Async />
+                <Route path=path!("/") view=pages::coverage::Dashboard ssr=SsrMode::Async />
+                <Route path=path!("/inventory") view=pages::coverage::Inventory ssr=SsrMode::Async />
+                <Route path=path!("/agreements") view=pages::coverage::Agreements ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=pages::auth::Setup ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::auth::Login ssr=SsrMode::Async />
                 <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor ssr=SsrMode::Async />

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod inventory;
 pub mod mail;
 pub mod password;
 pub mod secret;

@@ -52,7 +52,7 @@ async fn flash(session: &Session, f: Flash) {
     }
 }
 
-async fn done(session: &Session, to: &str, message: impl Into<String>) -> Response {
+pub(crate) async fn done(session: &Session, to: &str, message: impl Into<String>) -> Response {
     flash(session, Flash { message: message.into(), ..Flash::default() }).await;
     Redirect::to(to).into_response()
 }
@@ -74,7 +74,13 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-async fn failed(session: &Session, to: &str, form: &str, e: AppError, values: &[(&str, &str)]) -> Response {
+pub(crate) async fn failed(
+    session: &Session,
+    to: &str,
+    form: &str,
+    e: AppError,
+    values: &[(&str, &str)],
+) -> Response {
     match e {
         AppError::Forbidden(_) | AppError::NotFound => {
             error_page(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), &e.public_message())

@@ -7,6 +7,7 @@ pub mod access;
 pub mod actions;
 pub mod cli;
 pub mod headers;
+pub mod inventory_actions;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/favicon.svg", get(favicon))
         .merge(actions::routes())
+        .merge(inventory_actions::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -2,8 +2,8 @@
 
 pub mod account;
 pub mod auth;
+pub mod coverage;
 pub mod members;
-pub mod overview;
 pub mod settings;
 
 use leptos::prelude::*;

@@ -240,6 +240,20 @@ impl Client {
         .await
     }
 
+    /// Calls a server function with arguments.
+    pub async fn api_with(&self, name: &str, form: &[(&str, &str)]) -> Resp {
+        Self::read(
+            self.http
+                .post(format!("{}/api/{name}", self.base))
+                .header("accept", "application/json")
+                .form(form)
+                .send()
+                .await
+                .expect("api"),
+        )
+        .await
+    }
+
     /// GETs `path`, following redirects within the app; returns the final path and response.
     pub async fn page(&self, path: &str) -> (String, Resp) {
         let mut at = path.to_string();

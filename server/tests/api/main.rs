@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod cli;
+mod coverage;
 mod helpers;
 mod mail;
 mod security;

@@ -1,0 +1,347 @@
+//! Coverage dashboard, inventory (orgs, apps, services) and agreements pages.
+
+use crate::api::{overview_page, Flash};
+use crate::components::{app_page, field_error, refill, Field};
+use crate::inventory_api::{coverage_data, CoverageView};
+use baa_core::coverage::{
+    AgreementKind, Finding, Phi, Role as PartyRole, ServiceProvisioning, Severity, Verdict,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "sev sev-critical",
+        Severity::High => "sev sev-high",
+        Severity::Medium => "sev sev-medium",
+        Severity::Warning => "sev sev-warning",
+        Severity::Low => "sev sev-low",
+    }
+}
+
+fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Warning => "warning",
+        Severity::Low => "low",
+    }
+}
+
+fn finding_row(f: &Finding) -> impl IntoView {
+    view! {
+        <li class="finding">
+            <span class=severity_class(f.severity)>{severity_label(f.severity)}</span>
+            " "
+            <code class="rule">{f.rule.as_str()}</code>
+            " "
+            <strong>{f.subject.name.clone()}</strong>
+            <p>{f.explanation.clone()}</p>
+            <p class="next"><span class="label">"Next step: "</span>{f.next_step.clone()}</p>
+        </li>
+    }
+}
+
+fn as_of_form(action: &'static str, d: &CoverageView) -> impl IntoView {
+    view! {
+        <form method="get" action=action class="inline-form as-of">
+            <div class="field">
+                <label for="as-of">"As of"</label>
+                <input id="as-of" type="date" name="as_of" value=d.as_of.clone() max="9999-12-31" />
+            </div>
+            <button type="submit" class="secondary">"Show"</button>
+            {(d.as_of != d.today).then(|| view! { <a href=action class="button small secondary">"Back to today"</a> })}
+        </form>
+    }
+}
+
+/// The founder's one page: coverage, gaps with next steps, what expires soon, the graph.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let q = use_query_map();
+    let as_of = move || q.with(|q| q.get("as_of").unwrap_or_default());
+    let data = Resource::new(as_of, coverage_data);
+    let people = Resource::new(|| (), |_| overview_page());
+    app_page("Dashboard", data, move |v, _f, d| {
+        let s = d.report.summary.clone();
+        let past = d.as_of != d.today;
+        let findings = d.report.findings.clone();
+        let expiring = d.report.expiring.clone();
+        let cov_class = if s.uncovered_phi > 0 { "warn-text" } else { "ok-text" };
+        view! {
+            <p class="lead">"Welcome, "{v.name.clone()}". You are "<strong>{v.role.label()}</strong>" in "{v.workspace_name.clone()}"."</p>
+            {as_of_form("/", &d)}
+            {past.then(|| view! { <p class="flash ok" role="status">"Showing the world as it was on "{d.as_of.clone()}"."</p> })}
+            <div class="cards">
+                <section class="card" aria-labelledby="cov-h">
+                    <h2 id="cov-h">"Coverage"</h2>
+                    <p class="big">{s.covered_phi}" / "{s.phi_services}<span class="unit">" PHI services covered"</span></p>
+                    <p class=cov_class>
+                        {if s.uncovered_phi > 0 { format!("{} PHI service(s) not covered", s.uncovered_phi) } else if s.phi_services == 0 { "No PHI services recorded yet.".to_string() } else { "Every PHI service is covered.".to_string() }}
+                    </p>
+                    <p class="hint">{s.no_phi}" service(s) recorded as not handling PHI."</p>
+                </section>
+                <section class="card" aria-labelledby="sev-h">
+                    <h2 id="sev-h">"Open findings"</h2>
+                    <ul class="plain sev-counts">
+                        <li><span class="sev sev-critical">"critical"</span>" "{s.critical}</li>
+                        <li><span class="sev sev-high">"high"</span>" "{s.high}</li>
+                        <li><span class="sev sev-medium">"medium"</span>" "{s.medium}</li>
+                        <li><span class="sev sev-warning">"warning"</span>" "{s.warning}</li>
+                        <li><span class="sev sev-low">"low"</span>" "{s.low}</li>
+                    </ul>
+                </section>
+                <section class="card" aria-labelledby="exp-h">
+                    <h2 id="exp-h">"Expiring soon"</h2>
+                    {if expiring.is_empty() {
+                        view! { <p>"No agreement expires within the reminder windows."</p> }.into_any()
+                    } else {
+                        view! { <ul class="plain">{expiring.iter().map(|e| view! { <li><strong>{e.name.clone()}</strong>" expires "{e.expiry.to_string()}" ("{e.days_left}" days)"</li> }).collect_view()}</ul> }.into_any()
+                    }}
+                </section>
+            </div>
+            <section aria-labelledby="findings-h">
+                <h2 id="findings-h">"Findings and next steps"</h2>
+                {if findings.is_empty() {
+                    view! { <p class="ok-text">"No findings."</p> }.into_any()
+                } else {
+                    view! { <ul class="findings">{findings.iter().map(finding_row).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section aria-labelledby="graph-h">
+                <h2 id="graph-h">"Chain of agreements"</h2>
+                <div class="graph-wrap" inner_html=d.graph_svg.clone()></div>
+            </section>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    people.await.ok().map(|p| view! {
+                        <section aria-labelledby="people-h" class="card">
+                            <h2 id="people-h">"People and sign-in security"</h2>
+                            <p>{p.by_role.iter().map(|(r, n)| format!("{}: {n}", r.label())).collect::<Vec<_>>().join(" · ")}</p>
+                            <p>{if p.require_2fa { "Two-factor sign-in is required." } else { "Two-factor sign-in is optional." }}" Automatic sign-out after "{p.idle_minutes}" idle minutes."</p>
+                            {(!p.without_2fa.is_empty()).then(|| view! { <p class="warn-text">"Without two-factor sign-in: "{p.without_2fa.join(", ")}"."</p> })}
+                        </section>
+                    })
+                })}
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+fn verdict_text(v: &Verdict) -> (&'static str, String) {
+    match v {
+        Verdict::Covered { chain } => ("ok-text", format!("covered ({} agreement(s))", chain.len())),
+        Verdict::CoveredNoPhi { reason } => ("muted", format!("no PHI: {reason}")),
+        Verdict::Uncovered { .. } => ("warn-text", "NOT covered".to_string()),
+    }
+}
+
+/// Orgs, apps and services, with forms for engineers.
+#[component]
+pub fn Inventory() -> impl IntoView {
+    let data = Resource::new(String::new, coverage_data);
+    app_page("Inventory", data, |_v, f, d| {
+        let edit = d.can_edit_inventory;
+        let verdicts: std::collections::HashMap<String, Verdict> =
+            d.report.services.iter().map(|s| (s.service.clone(), s.verdict.clone())).collect();
+        let vendor_name = |slug: &str| {
+            d.vendors
+                .iter()
+                .find(|v| v.slug == slug)
+                .map(|v| v.name.clone())
+                .unwrap_or_else(|| slug.to_string())
+        };
+        let fly_plans =
+            d.vendors.iter().find(|v| v.slug == "fly").map(|v| v.plans.clone()).unwrap_or_default();
+        let services = d.services.iter().map(|s| {
+            let (class, text) = verdicts.get(&s.id).map(verdict_text).unwrap_or(("muted", "not evaluated".into()));
+            let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
+            let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
+            let id = s.id.clone();
+            view! {
+                <tr>
+                    <td>{s.name.clone()}</td>
+                    <td>{vendor_name(&s.vendor)}</td>
+                    <td>{s.plan.clone()}{(!s.add_ons.is_empty()).then(|| format!(" + {}", s.add_ons.join(", ")))}</td>
+                    <td>{s.apps.join(", ")}</td>
+                    <td>{via}</td>
+                    <td>{phi}</td>
+                    <td class=class>{text}</td>
+                    {edit.then(|| view! { <td><form method="post" action="/actions/services/remove" class="row-form"><input type="hidden" name="id" value=id /><button type="submit" class="small danger" aria-label=format!("Remove {}", s.name)>"Remove"</button></form></td> })}
+                </tr>
+            }
+        }).collect_view();
+        view! {
+            <section aria-labelledby="orgs-h">
+                <h2 id="orgs-h">"Fly organizations"</h2>
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Slug"</th><th scope="col">"Environment"</th><th scope="col">"Plan"</th><th scope="col">"Packages"</th><th scope="col">"Allowed regions"</th></tr></thead>
+                    <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td></tr> }).collect_view()}</tbody>
+                </table></div>
+                {edit.then(|| org_form(&f, &fly_plans))}
+            </section>
+            <section aria-labelledby="apps-h">
+                <h2 id="apps-h">"Apps"</h2>
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
+                    <tbody>{d.apps.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
+                </table></div>
+                {(edit && !d.orgs.is_empty()).then(|| app_form(&f, &d))}
+            </section>
+            <section aria-labelledby="services-h">
+                <h2 id="services-h">"Services"</h2>
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                    <tbody>{services}</tbody>
+                </table></div>
+                {edit.then(|| service_form(&f, &d))}
+            </section>
+        }
+        .into_any()
+    })
+}
+
+fn org_form(f: &Option<Flash>, plans: &[(String, String, String)]) -> impl IntoView {
+    view! {
+        <form method="post" action="/actions/orgs/save" class="card inline-form" aria-label="Add or change an org">
+            <Field label="Org slug" name="slug" value=refill(f, "slug") error=field_error(f, "slug") />
+            <div class="field"><label for="org-env">"Environment"</label>
+                <select id="org-env" name="environment"><option value="production">"production"</option><option value="staging">"staging"</option><option value="development">"development"</option></select></div>
+            <div class="field"><label for="org-plan">"Fly.io plan"</label>
+                <select id="org-plan" name="plan">{plans.iter().map(|(s, n, e)| view! { <option value=s.clone()>{format!("{n} ({e})")}</option> }).collect_view()}</select></div>
+            <div class="field checkbox"><input id="org-pkg" type="checkbox" name="packages" value="compliance-package" /><label for="org-pkg">"Compliance Package"</label></div>
+            <Field label="Allowed regions" name="allowed_regions" required=false value=refill(f, "allowed_regions") error=field_error(f, "allowed_regions") />
+            <button type="submit">"Save org"</button>
+        </form>
+    }
+}
+
+fn app_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
+    view! {
+        <form method="post" action="/actions/apps/save" class="card inline-form" aria-label="Add an app">
+            <div class="field"><label for="app-name">"App name"</label><input id="app-name" name="name" required=true value=refill(f, "app_name") /></div>
+            <div class="field"><label for="app-org">"Org"</label>
+                <select id="app-org" name="org">{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
+            <Field label="Regions" name="regions" required=false value=refill(f, "regions") error=field_error(f, "regions") />
+            <button type="submit">"Save app"</button>
+        </form>
+    }
+}
+
+fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
+    view! {
+        <form method="post" action="/actions/services/save" class="card stack" aria-label="Add a service">
+            <h3>"Add a service"</h3>
+            <div class="field"><label for="svc-name">"Name"</label><input id="svc-name" name="name" required=true value=refill(f, "service_name") /></div>
+            <div class="field"><label for="svc-vp">"Vendor and plan"</label>
+                <select id="svc-vp" name="vendor_plan">
+                    {d.vendors.iter().map(|v| view! {
+                        <optgroup label=v.name.clone()>
+                            {v.plans.iter().map(|(s, n, e)| view! { <option value=format!("{}|{}", v.slug, s)>{format!("{} – {n} (BAA: {e})", v.name)}</option> }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
+                </select>
+                {field_error(f, "vendor_plan").map(|e| view! { <p class="field-error">{e}</p> })}
+            </div>
+            <Field label="Add-ons (comma-separated)" name="add_ons" required=false error=field_error(f, "add_ons") />
+            <div class="field"><label for="svc-app">"App"</label>
+                <select id="svc-app" name="apps"><option value="">"(none)"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone()>{a.name.clone()}</option> }).collect_view()}</select></div>
+            <div class="field"><label for="svc-org">"Provisioned through Fly org"</label>
+                <select id="svc-org" name="org"><option value="">"(direct with the vendor)"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
+            <Field label="Regions" name="regions" required=false value=refill(f, "regions") error=field_error(f, "regions") />
+            <div class="field"><label for="svc-phi">"Handles PHI?"</label>
+                <select id="svc-phi" name="phi"><option value="unknown">"unknown (treated as yes)"</option><option value="yes">"yes"</option><option value="no">"no"</option></select></div>
+            <Field label="If no: why not" name="phi_reason" required=false value=refill(f, "phi_reason") error=field_error(f, "phi_reason") />
+            <Field label="In use since (empty: today)" name="effective_on" kind="date" required=false error=field_error(f, "effective_on") />
+            <button type="submit">"Add service"</button>
+        </form>
+    }
+}
+
+/// Parties and agreements, with forms for legal.
+#[component]
+pub fn Agreements() -> impl IntoView {
+    let data = Resource::new(String::new, coverage_data);
+    app_page("Agreements", data, |_v, f, d| {
+        let edit = d.can_edit_agreements;
+        let name_of = |id: &str| {
+            d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+        };
+        let rows = d.agreements.iter().map(|a| {
+            let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
+            let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
+            let id = a.id.clone();
+            view! {
+                <tr>
+                    <td>{a.title.clone()}</td>
+                    <td>{format!("{} ↔ {}", name_of(&a.parties[0]), name_of(&a.parties[1]))}</td>
+                    <td>{kind}</td>
+                    <td>{status}</td>
+                    <td>{a.effective.map(|x| x.to_string()).unwrap_or_default()}</td>
+                    <td>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "none".into())}</td>
+                    <td>{format!("{}/12", a.clauses.len())}</td>
+                    {edit.then(|| view! { <td>
+                        <form method="post" action="/actions/agreements/status" class="row-form">
+                            <input type="hidden" name="id" value=id.clone() />
+                            <label class="visually-hidden" for=format!("st-{id}")>{format!("New status of {}", a.title)}</label>
+                            <select id=format!("st-{id}") name="status">
+                                {["draft", "sent", "in-negotiation", "signed", "terminated", "superseded"].into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                            </select>
+                            <input type="hidden" name="reason" value="changed on the agreements page" />
+                            <button type="submit" class="small secondary">"Set status"</button>
+                        </form>
+                    </td> })}
+                </tr>
+            }
+        }).collect_view();
+        let parties = d.parties.clone();
+        view! {
+            <section aria-labelledby="ag-h">
+                <h2 id="ag-h">"Agreements"</h2>
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table></div>
+            </section>
+            {edit.then(|| view! {
+                <form method="post" action="/actions/agreements/create" class="card stack" aria-label="Record an agreement">
+                    <h3>"Record an agreement"</h3>
+                    <Field label="Title" name="title" required=false value=refill(&f, "title") />
+                    <div class="field"><label for="ag-a">"First party"</label>
+                        <select id="ag-a" name="party_a">{parties.iter().map(|p| view! { <option value=p.id.clone()>{p.name.clone()}</option> }).collect_view()}</select></div>
+                    <div class="field"><label for="ag-b">"Second party"</label>
+                        <select id="ag-b" name="party_b">{parties.iter().filter(|p| p.id != "us").map(|p| view! { <option value=p.id.clone()>{p.name.clone()}</option> }).collect_view()}</select>
+                        {field_error(&f, "party_b").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                    <div class="field"><label for="ag-kind">"Kind"</label>
+                        <select id="ag-kind" name="kind"><option value="baa">"BAA"</option><option value="subcontractor-baa">"Subcontractor BAA"</option><option value="platform-agreement">"Platform agreement (covers extensions)"</option></select></div>
+                    <Field label="Extends to vendors (platform agreements)" name="extends_to" required=false value=refill(&f, "extends_to") error=field_error(&f, "extends_to") />
+                    <div class="field"><label for="ag-status">"Status"</label>
+                        <select id="ag-status" name="status"><option value="signed">"signed"</option><option value="draft">"draft"</option><option value="sent">"sent"</option><option value="in-negotiation">"in negotiation"</option></select></div>
+                    <Field label="Effective date" name="effective" kind="date" required=false value=refill(&f, "effective") error=field_error(&f, "effective") />
+                    <Field label="Expiry date" name="expiry" kind="date" required=false value=refill(&f, "expiry") error=field_error(&f, "expiry") />
+                    <Field label="Plans covered (comma-separated, empty for all)" name="plans" required=false value=refill(&f, "plans") error=field_error(&f, "plans") />
+                    <fieldset class="clauses"><legend>"Required clauses confirmed in the document"</legend>
+                        {["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"].into_iter().map(|c| view! {
+                            <label class="check"><input type="checkbox" name="clauses" value=c checked=true />{c.to_uppercase()}</label>
+                        }).collect_view()}
+                    </fieldset>
+                    <button type="submit">"Record agreement"</button>
+                </form>
+                <form method="post" action="/actions/parties/save" class="card inline-form" aria-label="Add a customer or subcontractor">
+                    <div class="field"><label for="party-name">"Customer or subcontractor name"</label><input id="party-name" name="name" required=true value=refill(&f, "party_name") /></div>
+                    <div class="field"><label for="party-kind">"Kind"</label><select id="party-kind" name="kind"><option value="customer">"customer (covered entity)"</option><option value="subcontractor">"a vendor's subcontractor"</option></select></div>
+                    <div class="field"><label for="party-vendor">"Vendor it serves (subcontractors)"</label><select id="party-vendor" name="vendor"><option value="">"—"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone()>{v.name.clone()}</option> }).collect_view()}</select></div>
+                    <input type="hidden" name="active" value="on" /><input type="hidden" name="handles_phi" value="on" />
+                    <button type="submit" class="secondary">"Add party"</button>
+                </form>
+            })}
+            <section aria-labelledby="parties-h">
+                <h2 id="parties-h">"Customers and subcontractors"</h2>
+                <ul class="plain">{d.parties.iter().filter(|p| matches!(p.role, PartyRole::Customer { .. } | PartyRole::Subcontractor { .. })).map(|p| view! { <li>{p.name.clone()}{match p.role { PartyRole::Customer { .. } => " (customer)", _ => " (subcontractor)" }}</li> }).collect_view()}</ul>
+            </section>
+        }
+        .into_any()
+    })
+}

@@ -1,0 +1,204 @@
+//! Form actions for inventory (orgs, apps, services) and agreements: short adapters over
+//! `baa_backend::inventory`, answered with post/redirect/get like every other form.
+
+use crate::actions::{done, failed, SignedIn};
+use crate::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+use baa_backend::inventory::{self, AgreementInput, AppInput, OrgInput, PartyInput, ServiceInput};
+use baa_backend::Backend;
+use tower_sessions::Session;
+
+/// The inventory and agreement routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/actions/orgs/save", post(save_org))
+        .route("/actions/apps/save", post(save_app))
+        .route("/actions/services/save", post(save_service))
+        .route("/actions/services/remove", post(remove_service))
+        .route("/actions/parties/save", post(save_party))
+        .route("/actions/agreements/create", post(create_agreement))
+        .route("/actions/agreements/status", post(agreement_status))
+}
+
+async fn save_org(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<OrgInput>,
+) -> Response {
+    match inventory::save_org(&b, &v, &f).await {
+        Ok(slug) => done(&session, "/inventory", format!("Org {slug} saved.")).await,
+        Err(e) => {
+            failed(
+                &session,
+                "/inventory",
+                "org",
+                e,
+                &[("slug", &f.slug), ("name", &f.name), ("allowed_regions", &f.allowed_regions)],
+            )
+            .await
+        }
+    }
+}
+
+async fn save_app(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<AppInput>,
+) -> Response {
+    match inventory::save_app(&b, &v, &f).await {
+        Ok(name) => done(&session, "/inventory", format!("App {name} saved.")).await,
+        Err(e) => {
+            failed(&session, "/inventory", "app", e, &[("app_name", &f.name), ("regions", &f.regions)]).await
+        }
+    }
+}
+
+async fn save_service(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<ServiceInput>,
+) -> Response {
+    match inventory::save_service(&b, &v, &f).await {
+        Ok(id) => {
+            // Tell the person at once whether what they added is covered.
+            let verdict = match inventory::coverage(&b, &v, inventory::today_for(&b)).await {
+                Ok((_, report)) => report
+                    .findings
+                    .iter()
+                    .find(|x| x.subject.id == id && x.severity == baa_core::coverage::Severity::Critical)
+                    .map(|x| {
+                        format!(
+                            "Service saved, but it is NOT covered: {} Next step: {}",
+                            x.explanation, x.next_step
+                        )
+                    }),
+                Err(_) => None,
+            };
+            done(&session, "/inventory", verdict.unwrap_or_else(|| "Service saved.".into())).await
+        }
+        Err(e) => {
+            failed(
+                &session,
+                "/inventory",
+                "service",
+                e,
+                &[("service_name", &f.name), ("regions", &f.regions), ("phi_reason", &f.phi_reason)],
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    on: String,
+}
+
+async fn remove_service(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<RemoveForm>,
+) -> Response {
+    let on = match inventory::date("on", &f.on) {
+        Ok(d) => d,
+        Err(e) => return failed(&session, "/inventory", "remove", e, &[]).await,
+    };
+    match inventory::remove_service(&b, &v, &f.id, on).await {
+        Ok(()) => done(&session, "/inventory", "Service removed (its history is kept).").await,
+        Err(e) => failed(&session, "/inventory", "remove", e, &[]).await,
+    }
+}
+
+async fn save_party(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<PartyInput>,
+) -> Response {
+    match inventory::save_party(&b, &v, &f).await {
+        Ok(_) => done(&session, "/agreements", format!("{} added.", f.name.trim())).await,
+        Err(e) => failed(&session, "/agreements", "party", e, &[("party_name", &f.name)]).await,
+    }
+}
+
+/// Agreement forms send one `clauses` value per ticked box, so they are read as pairs.
+async fn create_agreement(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let input = AgreementInput {
+        title: get("title"),
+        party_a: get("party_a"),
+        party_b: get("party_b"),
+        kind: get("kind"),
+        extends_to: get("extends_to"),
+        status: get("status"),
+        effective: get("effective"),
+        expiry: get("expiry"),
+        products: get("products"),
+        plans: get("plans"),
+        regions: get("regions"),
+        clauses: pairs
+            .iter()
+            .filter(|(n, _)| n == "clauses")
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    match inventory::create_agreement(&b, &v, &input).await {
+        Ok(_) => done(&session, "/agreements", "Agreement recorded.").await,
+        Err(e) => {
+            failed(
+                &session,
+                "/agreements",
+                "agreement",
+                e,
+                &[
+                    ("title", &input.title),
+                    ("effective", &input.effective),
+                    ("expiry", &input.expiry),
+                    ("plans", &input.plans),
+                    ("extends_to", &input.extends_to),
+                ],
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn agreement_status(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    match inventory::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
+        Ok(()) => done(&session, "/agreements", "Status changed.").await,
+        Err(e) => failed(&session, "/agreements", "status", e, &[]).await,
+    }
+}
