@@ -105,6 +105,7 @@ pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: C
         ("/", "Dashboard", Permission::Read),
         ("/inventory", "Inventory", Permission::Read),
         ("/agreements", "Agreements", Permission::Read),
+        ("/vendors", "Vendors", Permission::Read),
         ("/members", "Members", Permission::Read),
         ("/settings", "Settings", Permission::Read),
         ("/account", "Account", Permission::Read),

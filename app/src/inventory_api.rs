@@ -108,3 +108,147 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
         graph_svg,
     })
 }
+
+/// A catalog entry as the vendors page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorPageEntry {
+    /// The entry in force for this workspace.
+    pub vendor: baa_core::catalog::Vendor,
+    /// (who, when, why) of the local edit, if any.
+    pub local_edit: Option<(String, String, String)>,
+    /// Differences with a newer bundled entry, one line each.
+    pub update_available: Vec<String>,
+}
+
+/// The vendors page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorsView {
+    /// Catalog version and date checked.
+    pub catalog_version: String,
+    /// Entries.
+    pub vendors: Vec<VendorPageEntry>,
+    /// Whether the viewer may edit the catalog.
+    pub can_edit: bool,
+}
+
+/// Loads the vendor catalog with this workspace's edits.
+#[server(endpoint = "vendors_data")]
+pub async fn vendors_data() -> Result<VendorsView, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let cat = baa_backend::inventory::catalog();
+    Ok(VendorsView {
+        catalog_version: format!("version {} (checked {})", cat.version, cat.checked),
+        vendors: baa_backend::catalog_store::vendor_views(&b, &v)
+            .await?
+            .into_iter()
+            .map(|x| VendorPageEntry {
+                vendor: x.vendor,
+                local_edit: x.local_edit,
+                update_available: x.update_available,
+            })
+            .collect(),
+        can_edit: v.can(baa_core::account::Permission::EditCatalog),
+    })
+}
+
+/// One version of a record, for history tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRow {
+    /// 1, 2, ...
+    pub seq: i64,
+    /// Day from which it held.
+    pub effective_on: String,
+    /// When recorded.
+    pub recorded_at: String,
+    /// Who.
+    pub actor: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A service with its verdict, chain, findings and history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceDetailView {
+    /// The coverage view of the day (for names and the service itself).
+    pub view: CoverageView,
+    /// The service id.
+    pub id: String,
+    /// Its versions.
+    pub history: Vec<VersionRow>,
+}
+
+/// Loads one service as of a day.
+#[server(endpoint = "service_detail")]
+pub async fn service_detail(id: String, as_of: String) -> Result<ServiceDetailView, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let history = baa_backend::inventory::history(&b, &v, baa_backend::inventory::Kind::Service, &id).await?;
+    if history.is_empty() {
+        return Err(baa_backend::error::AppError::NotFound.into());
+    }
+    let view = coverage_data(as_of).await?;
+    Ok(ServiceDetailView {
+        view,
+        id,
+        history: history
+            .into_iter()
+            .map(|h| VersionRow {
+                seq: h.seq,
+                effective_on: h.effective_on,
+                recorded_at: h.recorded_at,
+                actor: h.actor,
+                reason: h.reason,
+            })
+            .collect(),
+    })
+}
+
+/// An agreement with its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgreementDetailView {
+    /// The agreement as recorded now.
+    pub agreement: Agreement,
+    /// Party names.
+    pub parties: Vec<Party>,
+    /// Its versions (who changed what, when, why).
+    pub history: Vec<VersionRow>,
+    /// Whether the viewer may change it.
+    pub can_edit: bool,
+    /// Findings about it today.
+    pub findings: Vec<baa_core::coverage::Finding>,
+}
+
+/// Loads one agreement.
+#[server(endpoint = "agreement_detail")]
+pub async fn agreement_detail(id: String) -> Result<AgreementDetailView, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let history =
+        baa_backend::inventory::history(&b, &v, baa_backend::inventory::Kind::Agreement, &id).await?;
+    if history.is_empty() {
+        return Err(baa_backend::error::AppError::NotFound.into());
+    }
+    let world = baa_backend::inventory::load_world(&b, &v, baa_backend::inventory::last_day()).await?;
+    let agreement = world
+        .agreements
+        .iter()
+        .find(|a| a.id == id)
+        .cloned()
+        .ok_or(baa_backend::error::AppError::NotFound)?;
+    let (_, today_report) =
+        baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await?;
+    Ok(AgreementDetailView {
+        findings: today_report.findings.into_iter().filter(|f| f.subject.id == id).collect(),
+        agreement,
+        parties: world.parties,
+        history: history
+            .into_iter()
+            .map(|h| VersionRow {
+                seq: h.seq,
+                effective_on: h.effective_on,
+                recorded_at: h.recorded_at,
+                actor: h.actor,
+                reason: h.reason,
+            })
+            .collect(),
+        can_edit: v.can(baa_core::account::Permission::EditAgreements),
+    })
+}

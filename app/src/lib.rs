@@ -57,6 +57,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::coverage::Dashboard ssr=SsrMode::Async />
                 <Route path=path!("/inventory") view=pages::coverage::Inventory ssr=SsrMode::Async />
                 <Route path=path!("/agreements") view=pages::coverage::Agreements ssr=SsrMode::Async />
+                <Route path=path!("/agreements/:id") view=pages::details::AgreementPage ssr=SsrMode::Async />
+                <Route path=path!("/services/:id") view=pages::details::ServicePage ssr=SsrMode::Async />
+                <Route path=path!("/vendors") view=pages::details::Vendors ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=pages::auth::Setup ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::auth::Login ssr=SsrMode::Async />
                 <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor ssr=SsrMode::Async />

@@ -192,7 +192,12 @@ pub async fn policy(b: &Backend, ws: &str, as_of: NaiveDate) -> AppResult<Policy
 pub async fn load_world(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<World> {
     authorize(v, Permission::Read)?;
     let ws = v.workspace_id.as_str();
-    let cat = catalog().clone();
+    let end_of_day = as_of
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 1)
+        .unwrap_or(i64::MAX);
+    let cat = crate::catalog_store::effective(b, ws, end_of_day).await?;
     let stored: BTreeMap<String, Party> = current(b, ws, Kind::Party, as_of).await?;
     let mut parties = vec![Party { id: US.into(), name: v.workspace_name.clone(), role: Role::Us }];
     for vendor in &cat.vendors {
@@ -225,6 +230,11 @@ pub async fn load_world(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<
 /// (`sub:<vendor>:<id>`), so the vendor's list can be rebuilt for any day.
 fn subcontractor_of(p: &Party) -> Option<&str> {
     p.id.strip_prefix("sub:").and_then(|rest| rest.split(':').next())
+}
+
+/// The last day that compares correctly as `YYYY-MM-DD` text (reads every recorded version).
+pub fn last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 fn today(b: &Backend) -> NaiveDate {
@@ -263,8 +273,10 @@ pub fn date(field: &str, s: &str) -> AppResult<Option<NaiveDate>> {
         return Ok(None);
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
         .map(Some)
-        .map_err(|_| AppError::invalid(field, "enter a date as YYYY-MM-DD"))
+        .ok_or_else(|| AppError::invalid(field, "enter a date as YYYY-MM-DD (years 1900 to 9999)"))
 }
 
 fn environment(s: &str) -> AppResult<Environment> {
@@ -770,8 +782,7 @@ pub async fn set_agreement_status(
     authorize(v, Permission::EditAgreements)?;
     let st = status(new_status)?;
     let on = date("on", on)?.unwrap_or_else(|| today(b));
-    let all: BTreeMap<String, Agreement> =
-        current(b, &v.workspace_id, Kind::Agreement, NaiveDate::MAX).await?;
+    let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
     let mut a = all.get(id).cloned().ok_or(AppError::NotFound)?;
     if let Some(last) = a.history.last() {
         if on < last.on {

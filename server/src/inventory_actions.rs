@@ -21,6 +21,70 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/parties/save", post(save_party))
         .route("/actions/agreements/create", post(create_agreement))
         .route("/actions/agreements/status", post(agreement_status))
+        .route("/actions/vendors/edit", post(edit_vendor))
+        .route("/actions/vendors/take-bundled", post(take_bundled))
+        .route("/actions/vendors/keep-local", post(keep_local))
+}
+
+/// Plan eligibilities arrive as `plan:<slug>` fields, so the form is read as pairs.
+async fn edit_vendor(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let input = baa_backend::catalog_store::VendorEditInput {
+        slug: get("slug"),
+        baa_terms: get("baa_terms"),
+        checked: get("checked"),
+        reason: get("reason"),
+        plans: pairs
+            .iter()
+            .filter_map(|(k, val)| k.strip_prefix("plan:").map(|p| (p.to_string(), val.clone())))
+            .collect(),
+    };
+    let back = format!("/vendors#{}", input.slug);
+    match baa_backend::catalog_store::edit_vendor(&b, &v, &input).await {
+        Ok(()) => done(&session, &back, "Catalog entry updated for this workspace.").await,
+        Err(e) => {
+            failed(&session, &back, &format!("vendor-{}", input.slug), e, &[("reason", &input.reason)]).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct VendorDecision {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn take_bundled(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<VendorDecision>,
+) -> Response {
+    match baa_backend::catalog_store::take_bundled(&b, &v, &f.slug, &f.reason).await {
+        Ok(()) => done(&session, "/vendors", "The catalog's entry applies again.").await,
+        Err(e) => failed(&session, "/vendors", &format!("vendor-{}", f.slug), e, &[]).await,
+    }
+}
+
+async fn keep_local(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<VendorDecision>,
+) -> Response {
+    match baa_backend::catalog_store::keep_local(&b, &v, &f.slug, &f.reason).await {
+        Ok(()) => {
+            done(&session, "/vendors", "Your edit stays; the catalog difference is marked as reviewed.").await
+        }
+        Err(e) => failed(&session, "/vendors", &format!("vendor-{}", f.slug), e, &[]).await,
+    }
 }
 
 async fn save_org(

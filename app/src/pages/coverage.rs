@@ -141,8 +141,12 @@ fn verdict_text(v: &Verdict) -> (&'static str, String) {
 /// Orgs, apps and services, with forms for engineers.
 #[component]
 pub fn Inventory() -> impl IntoView {
+    let q = use_query_map();
+    let filter = move |k: &str| q.with_untracked(|q| q.get(k).unwrap_or_default());
+    let (f_org, f_app, f_vendor, f_verdict) =
+        (filter("org"), filter("app"), filter("vendor"), filter("verdict"));
     let data = Resource::new(String::new, coverage_data);
-    app_page("Inventory", data, |_v, f, d| {
+    app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
         let verdicts: std::collections::HashMap<String, Verdict> =
             d.report.services.iter().map(|s| (s.service.clone(), s.verdict.clone())).collect();
@@ -155,14 +159,36 @@ pub fn Inventory() -> impl IntoView {
         };
         let fly_plans =
             d.vendors.iter().find(|v| v.slug == "fly").map(|v| v.plans.clone()).unwrap_or_default();
-        let services = d.services.iter().map(|s| {
+        let shown = |s: &&baa_core::coverage::Service| {
+            let org = match &s.provisioning {
+                ServiceProvisioning::Platform { org } => org.as_str(),
+                ServiceProvisioning::Direct => "",
+            };
+            let covered = verdicts.get(&s.id).is_some_and(|v| v.is_covered());
+            (f_org.is_empty()
+                || org == f_org
+                || d.apps.iter().any(|a| a.org == f_org && s.apps.contains(&a.name)))
+                && (f_app.is_empty() || s.apps.contains(&f_app))
+                && (f_vendor.is_empty() || s.vendor == f_vendor)
+                && (f_verdict.is_empty() || (f_verdict == "uncovered") != covered)
+        };
+        let filters = view! {
+            <form method="get" action="/inventory" class="inline-form filters" aria-label="Filter services">
+                <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-verdict">"Verdict"</label><select id="flt-verdict" name="verdict"><option value="">"any"</option><option value="uncovered" selected=f_verdict == "uncovered">"not covered"</option><option value="covered" selected=f_verdict == "covered">"covered"</option></select></div>
+                <button type="submit" class="secondary">"Filter"</button>
+            </form>
+        };
+        let services = d.services.iter().filter(shown).map(|s| {
             let (class, text) = verdicts.get(&s.id).map(verdict_text).unwrap_or(("muted", "not evaluated".into()));
             let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
             let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
             let id = s.id.clone();
             view! {
                 <tr>
-                    <td>{s.name.clone()}</td>
+                    <td><a href=format!("/services/{}", s.id)>{s.name.clone()}</a></td>
                     <td>{vendor_name(&s.vendor)}</td>
                     <td>{s.plan.clone()}{(!s.add_ons.is_empty()).then(|| format!(" + {}", s.add_ons.join(", ")))}</td>
                     <td>{s.apps.join(", ")}</td>
@@ -192,6 +218,7 @@ pub fn Inventory() -> impl IntoView {
             </section>
             <section aria-labelledby="services-h">
                 <h2 id="services-h">"Services"</h2>
+                {filters}
                 <div class="table-wrap"><table>
                     <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                     <tbody>{services}</tbody>
@@ -275,7 +302,7 @@ pub fn Agreements() -> impl IntoView {
             let id = a.id.clone();
             view! {
                 <tr>
-                    <td>{a.title.clone()}</td>
+                    <td><a href=format!("/agreements/{}", a.id)>{a.title.clone()}</a></td>
                     <td>{format!("{} ↔ {}", name_of(&a.parties[0]), name_of(&a.parties[1]))}</td>
                     <td>{kind}</td>
                     <td>{status}</td>

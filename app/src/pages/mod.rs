@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod coverage;
+pub mod details;
 pub mod members;
 pub mod settings;
 

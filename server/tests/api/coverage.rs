@@ -250,3 +250,191 @@ async fn bad_inventory_and_agreement_input_is_refused_and_stores_nothing() {
     assert_eq!(app.count("records").await, before);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn legal_corrects_a_vendor_fact_and_a_newer_catalog_is_shown_not_applied() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
+    let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-errors"),
+                ("vendor_plan", "sentry|team"),
+                ("apps", "acme-api"),
+                ("org", "prod"),
+                ("phi", "yes"),
+            ],
+        )
+        .await;
+    let mut sentry = vec![
+        ("party_a", "us"),
+        ("party_b", "vendor:sentry"),
+        ("kind", "baa"),
+        ("status", "signed"),
+        ("effective", "2026-01-01"),
+    ];
+    for c in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"] {
+        sentry.push(("clauses", c));
+    }
+    legal.post("/actions/agreements/create", &sentry).await;
+    assert!(has(&coverage(&legal, "").await, "plan-ineligible", "acme-errors"));
+
+    // Engineers cannot edit the catalog; a reason is required.
+    let form = [
+        ("slug", "sentry"),
+        ("baa_terms", "signs BAAs on every plan since 2026-11"),
+        ("checked", "2026-11-20"),
+        ("plan:team", "eligible"),
+        ("reason", ""),
+    ];
+    assert_eq!(eng.post("/actions/vendors/edit", &form).await.status, 403);
+    legal.post("/actions/vendors/edit", &form).await;
+    assert_eq!(legal.flash_on("/vendors").await, "say why (for example the source and what it now says)");
+    let mut form = form.to_vec();
+    form[4] = ("reason", "Sentry security terms page, read 2026-11-20");
+    assert_eq!(legal.post("/actions/vendors/edit", &form).await.location(), "/vendors#sentry");
+    let v = coverage(&legal, "").await;
+    assert!(!has(&v, "plan-ineligible", "acme-errors"), "the local fact applies: {:?}", findings(&v));
+
+    // The vendors page says who edited it and why.
+    let vendors: Value = serde_json::from_str(&legal.api("vendors_data").await.body).expect("json");
+    let entry = vendors["vendors"]
+        .as_array()
+        .expect("v")
+        .iter()
+        .find(|e| e["vendor"]["slug"] == "sentry")
+        .expect("sentry")
+        .clone();
+    assert_eq!(entry["local_edit"][2], "Sentry security terms page, read 2026-11-20");
+    assert_eq!(entry["update_available"].as_array().expect("u").len(), 0);
+
+    // Simulate an edit made against an older catalog: the newer bundled facts are shown, not applied.
+    let older = {
+        let mut s: Value = serde_json::from_str(&entry["vendor"].to_string()).expect("v");
+        s["baa_terms"] = Value::String("older wording".into());
+        s.to_string()
+    };
+    sqlx::query("UPDATE catalog_edits SET base_data = $1")
+        .bind(older)
+        .execute(&app.backend.db.pool)
+        .await
+        .expect("update");
+    let vendors: Value = serde_json::from_str(&legal.api("vendors_data").await.body).expect("json");
+    let entry = vendors["vendors"]
+        .as_array()
+        .expect("v")
+        .iter()
+        .find(|e| e["vendor"]["slug"] == "sentry")
+        .expect("sentry")
+        .clone();
+    let diff: Vec<String> = entry["update_available"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .map(|l| l.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(diff.iter().any(|l| l.contains("Team plan: yours eligible, catalog not eligible")), "{diff:?}");
+    assert!(!has(&coverage(&legal, "").await, "plan-ineligible", "acme-errors"), "still the local fact");
+    // Taking the catalog's facts brings the finding back.
+    legal
+        .post(
+            "/actions/vendors/take-bundled",
+            &[("slug", "sentry"), ("reason", "took the newer catalog entry")],
+        )
+        .await;
+    assert!(has(&coverage(&legal, "").await, "plan-ineligible", "acme-errors"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn detail_pages_show_chains_history_and_filters_narrow_the_list() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "staging"), ("environment", "staging"), ("plan", "scale")])
+        .await;
+    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
+    owner.post("/actions/apps/save", &[("name", "acme-api-staging"), ("org", "staging")]).await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-db"),
+                ("vendor_plan", "fly|scale"),
+                ("apps", "acme-api"),
+                ("org", "prod"),
+                ("phi", "yes"),
+            ],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "staging-errors"),
+                ("vendor_plan", "sentry|team"),
+                ("apps", "acme-api-staging"),
+                ("org", "staging"),
+                ("phi", "no"),
+                ("phi_reason", "scrubbed test data only"),
+            ],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/agreements/create",
+            &[
+                ("title", "Fly.io BAA"),
+                ("party_a", "us"),
+                ("party_b", "vendor:fly"),
+                ("kind", "baa"),
+                ("status", "signed"),
+                ("effective", "2026-01-01"),
+            ],
+        )
+        .await;
+    let v = coverage(&owner, "").await;
+    let db = service_id(&v, "acme-db");
+    let (_, page) = owner.page(&format!("/services/{db}")).await;
+    assert!(page.body.contains("Covered on") && page.body.contains("Fly.io BAA"), "chain shown");
+    let ag = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    // A status change is dated and explained; the history keeps both versions.
+    owner
+        .post(
+            "/actions/agreements/status",
+            &[("id", &ag), ("status", "terminated"), ("on", ""), ("reason", "moved off Fly")],
+        )
+        .await;
+    let (_, page) = owner.page(&format!("/agreements/{ag}")).await;
+    assert!(
+        page.body.contains("Terminated") && page.body.contains("moved off Fly"),
+        "history shown: {}",
+        &page.body[page.body.find("Status history").unwrap_or(0)..]
+            [..2000.min(page.body.len() - page.body.find("Status history").unwrap_or(0))]
+    );
+    assert!(has(&coverage(&owner, "").await, "uncovered-service", "acme-db"));
+    // Filters.
+    let (_, page) = owner.page("/inventory?org=staging").await;
+    assert!(page.body.contains("staging-errors") && !page.body.contains(">acme-db<"));
+    let (_, page) = owner.page("/inventory?verdict=uncovered").await;
+    assert!(page.body.contains(">acme-db<") && !page.body.contains(">staging-errors<"));
+    // Unknown ids answer 404, as do other workspaces' records.
+    assert_eq!(owner.get("/services/nope").await.status, 404);
+    assert_eq!(owner.api_with("agreement_detail", &[("id", "nope")]).await.status, 404);
+    let other = app.client();
+    other.login("priya@acme-health.example", crate::helpers::PASSWORD).await;
+    other.post("/actions/workspaces/create", &[("workspace", "Other Clinic")]).await;
+    assert_eq!(other.api_with("agreement_detail", &[("id", &ag)]).await.status, 404);
+    assert_eq!(other.get(&format!("/services/{db}")).await.status, 404);
+    app.stop().await;
+}

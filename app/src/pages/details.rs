@@ -1,0 +1,229 @@
+//! Detail pages: a service with its chain, an agreement with its history and clause checklist,
+//! and the vendor catalog.
+
+use crate::components::{app_page, field_error, refill};
+use crate::inventory_api::{agreement_detail, service_detail, vendors_data, VersionRow};
+use baa_core::catalog::Eligibility;
+use baa_core::coverage::{AgreementKind, Clause, Phi, Scope, ServiceProvisioning, Verdict};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn history_table(rows: Vec<VersionRow>) -> impl IntoView {
+    view! {
+        <div class="table-wrap"><table>
+            <thead><tr><th scope="col">"#"</th><th scope="col">"In force from"</th><th scope="col">"Recorded"</th><th scope="col">"By"</th><th scope="col">"Why"</th></tr></thead>
+            <tbody>{rows.into_iter().map(|h| view! { <tr><td>{h.seq}</td><td>{h.effective_on}</td><td>{h.recorded_at}</td><td>{h.actor}</td><td>{h.reason.unwrap_or_default()}</td></tr> }).collect_view()}</tbody>
+        </table></div>
+    }
+}
+
+/// One service: facts, verdict with the chain of agreements, findings, history.
+#[component]
+pub fn ServicePage() -> impl IntoView {
+    let params = use_params_map();
+    let q = use_query_map();
+    let key = move || {
+        (params.with(|p| p.get("id").unwrap_or_default()), q.with(|q| q.get("as_of").unwrap_or_default()))
+    };
+    let data = Resource::new(key, |(id, as_of)| service_detail(id, as_of));
+    app_page("Service", data, |_v, _f, d| {
+        let view_ = d.view.clone();
+        let Some(s) = view_.services.iter().find(|s| s.id == d.id).cloned() else {
+            return view! {
+                <p>"This service did not exist on "{view_.as_of.clone()}"."</p>
+                {history_table(d.history.clone())}
+            }
+            .into_any();
+        };
+        let report = view_.report.services.iter().find(|r| r.service == s.id).cloned();
+        let title_of = |id: &str| {
+            view_
+                .agreements
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| a.title.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let verdict = match report.map(|r| r.verdict) {
+            Some(Verdict::Covered { chain }) => view! {
+                <p class="ok-text">"Covered on "{view_.as_of.clone()}" by this chain:"</p>
+                <ol>{chain.iter().map(|id| view! { <li><a href=format!("/agreements/{id}")>{title_of(id)}</a></li> }).collect_view()}</ol>
+            }.into_any(),
+            Some(Verdict::CoveredNoPhi { reason }) => view! { <p class="muted">"Does not handle PHI: "{reason}</p> }.into_any(),
+            Some(Verdict::Uncovered { why }) => view! {
+                <p class="warn-text">"Not covered on "{view_.as_of.clone()}":"</p>
+                <p>{why}</p>
+            }.into_any(),
+            None => view! { <p class="muted">"Not evaluated."</p> }.into_any(),
+        };
+        let findings =
+            view_.report.findings.iter().filter(|f| f.subject.id == s.id).cloned().collect::<Vec<_>>();
+        let vendor = view_
+            .vendors
+            .iter()
+            .find(|v| v.slug == s.vendor)
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| s.vendor.clone());
+        view! {
+            <h2>{s.name.clone()}</h2>
+            <dl class="facts">
+                <dt>"Vendor"</dt><dd>{vendor}</dd>
+                <dt>"Product"</dt><dd>{s.product.clone()}</dd>
+                <dt>"Plan"</dt><dd>{s.plan.clone()}{(!s.add_ons.is_empty()).then(|| format!(" + {}", s.add_ons.join(", ")))}</dd>
+                <dt>"Apps"</dt><dd>{s.apps.join(", ")}</dd>
+                <dt>"Regions"</dt><dd>{s.regions.join(", ")}</dd>
+                <dt>"Provisioned"</dt><dd>{match &s.provisioning { ServiceProvisioning::Platform { org } => format!("through Fly org {org}"), ServiceProvisioning::Direct => "directly with the vendor".into() }}</dd>
+                <dt>"PHI"</dt><dd>{match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { reason } => format!("no: {reason}"), Phi::Unknown => "unknown (treated as yes)".into() }}</dd>
+                <dt>"In use since"</dt><dd>{s.created_on.to_string()}</dd>
+            </dl>
+            <section class="card"><h2>"Verdict"</h2>{verdict}</section>
+            <section><h2>"Findings"</h2>
+                {if findings.is_empty() { view! { <p>"None."</p> }.into_any() } else {
+                    view! { <ul class="findings">{findings.into_iter().map(|f| view! { <li class="finding"><strong>{f.rule.as_str()}</strong><p>{f.explanation}</p><p class="next"><span class="label">"Next step: "</span>{f.next_step}</p></li> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section><h2>"History"</h2>{history_table(d.history.clone())}</section>
+        }
+        .into_any()
+    })
+}
+
+/// One agreement: parties, dates, scope, status history, clause checklist, changes.
+#[component]
+pub fn AgreementPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), agreement_detail);
+    app_page("Agreement", data, |_v, f, d| {
+        let a = d.agreement.clone();
+        let name = |id: &str| {
+            d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+        };
+        let kind = match &a.kind {
+            AgreementKind::Baa => "Business associate agreement".to_string(),
+            AgreementKind::SubcontractorBaa => "Subcontractor BAA".into(),
+            AgreementKind::PlatformAgreement { extends_to } => {
+                format!("Platform agreement extending to {}", extends_to.join(", "))
+            }
+        };
+        let scope = match &a.scope {
+            Scope::All => "everything the vendor offers".to_string(),
+            Scope::Limited { products, plans, regions } => format!(
+                "products: {}; plans: {}; regions: {}",
+                if products.is_empty() { "all".into() } else { products.join(", ") },
+                if plans.is_empty() { "all".into() } else { plans.join(", ") },
+                if regions.is_empty() { "all".into() } else { regions.join(", ") }
+            ),
+        };
+        let id = a.id.clone();
+        view! {
+            <h2>{a.title.clone()}</h2>
+            <dl class="facts">
+                <dt>"Parties"</dt><dd>{format!("{} and {}", name(&a.parties[0]), name(&a.parties[1]))}</dd>
+                <dt>"Kind"</dt><dd>{kind}</dd>
+                <dt>"Effective"</dt><dd>{a.effective.map(|x| x.to_string()).unwrap_or_else(|| "from signature".into())}</dd>
+                <dt>"Expires"</dt><dd>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "no expiry".into())}</dd>
+                <dt>"Scope"</dt><dd>{scope}</dd>
+                <dt>"Executed document"</dt><dd>{if a.has_executed_document { "uploaded" } else { "not uploaded" }}</dd>
+            </dl>
+            <section aria-labelledby="st-h"><h2 id="st-h">"Status history"</h2>
+                <ol class="plain">{a.history.iter().map(|h| view! { <li>{h.on.to_string()}": "<strong>{format!("{:?}", h.status)}</strong></li> }).collect_view()}</ol>
+                {d.can_edit.then(|| view! {
+                    <form method="post" action="/actions/agreements/status" class="card inline-form" aria-label="Change the status">
+                        <input type="hidden" name="id" value=id.clone() />
+                        <div class="field"><label for="st-new">"New status"</label>
+                            <select id="st-new" name="status">{["sent", "in-negotiation", "signed", "terminated", "superseded", "draft"].into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}</select></div>
+                        <div class="field"><label for="st-on">"From"</label><input id="st-on" type="date" name="on" /></div>
+                        <div class="field" class:has-error=field_error(&f, "on").is_some()><label for="st-reason">"Why"</label><input id="st-reason" name="reason" required=true />
+                            {field_error(&f, "on").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                        <button type="submit">"Change status"</button>
+                    </form>
+                })}
+            </section>
+            <section aria-labelledby="cl-h"><h2 id="cl-h">"Required clauses (45 CFR 164.504(e), 164.314(a))"</h2>
+                <ul class="plain checklist">{Clause::ALL.into_iter().map(|c| {
+                    let ok = a.clauses.contains(&c);
+                    view! { <li class=if ok { "ok-text" } else { "warn-text" }>{if ok { "✓ " } else { "✗ " }}{c.label()}</li> }
+                }).collect_view()}</ul>
+            </section>
+            <section><h2>"Findings today"</h2>
+                {if d.findings.is_empty() { view! { <p>"None."</p> }.into_any() } else {
+                    view! { <ul class="findings">{d.findings.iter().map(|f| view! { <li class="finding"><strong>{f.rule.as_str()}</strong><p>{f.explanation.clone()}</p><p class="next"><span class="label">"Next step: "</span>{f.next_step.clone()}</p></li> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section><h2>"Changes"</h2>{history_table(d.history.clone())}</section>
+        }
+        .into_any()
+    })
+}
+
+fn elig_value(e: Eligibility) -> &'static str {
+    match e {
+        Eligibility::Eligible => "eligible",
+        Eligibility::NotEligible => "not-eligible",
+        Eligibility::OnRequest => "on-request",
+        Eligibility::Unknown => "unknown",
+    }
+}
+
+/// The vendor catalog: plans, BAA eligibility, sources; local edits and pending catalog updates.
+#[component]
+pub fn Vendors() -> impl IntoView {
+    let data = Resource::new(|| (), |_| vendors_data());
+    app_page("Vendors", data, |_v, f, d| {
+        let edit = d.can_edit;
+        view! {
+            <p class="lead">"Vendor facts (catalog "{d.catalog_version.clone()}"). Facts change: each entry names its source and when it was checked. Owners and legal can correct an entry for this workspace; a newer catalog never overwrites a local correction silently."</p>
+            {d.vendors.into_iter().map(|e| {
+                let v = e.vendor.clone();
+                let slug = v.slug.clone();
+                let form_id = format!("vendor-{slug}");
+                let mine = f.as_ref().and_then(|x| x.form.clone()) == Some(form_id.clone());
+                view! {
+                    <section class="card vendor" id=slug.clone() aria-labelledby=format!("{slug}-h")>
+                        <h2 id=format!("{slug}-h")>{v.name.clone()}<span class="badge">{v.category.clone()}</span>
+                            {v.removed.as_ref().map(|r| view! { <span class="badge state-expired">{format!("removed {}", r.on)}</span> })}</h2>
+                        <p>{format!("{} {}.", v.name, v.baa_terms)}</p>
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Plan"</th><th scope="col">"BAA"</th><th scope="col">"Note"</th></tr></thead>
+                            <tbody>{v.plans.iter().map(|p| view! { <tr><td>{p.name.clone()}</td><td>{elig_value(p.baa_eligible).replace('-', " ")}</td><td>{p.note.clone().unwrap_or_default()}</td></tr> }).collect_view()}</tbody>
+                        </table></div>
+                        {(!v.add_ons.is_empty()).then(|| view! { <p>"Add-ons: "{v.add_ons.iter().map(|a| format!("{} (makes {} eligible)", a.name, a.makes_eligible.join(", "))).collect::<Vec<_>>().join("; ")}</p> })}
+                        {(!v.required_configuration.is_empty()).then(|| view! { <p>"Required configuration: "{v.required_configuration.join("; ")}</p> })}
+                        <p class="hint">"Source: "{v.source.url.clone().map(|u| view! { <a href=u.clone() rel="noopener noreferrer">{v.source.name.clone()}</a> }.into_any()).unwrap_or_else(|| v.source.name.clone().into_any())}", checked "{v.source.checked.to_string()}"."</p>
+                        {e.local_edit.clone().map(|(by, at, why)| view! { <p class="warn-text">"Edited for this workspace by "{by}" on "{at}": "{why}</p> })}
+                        {(!e.update_available.is_empty()).then(|| view! {
+                            <div class="flash error" role="status">
+                                <p><strong>"The catalog has newer facts for "{v.name.clone()}" than your edit:"</strong></p>
+                                <ul>{e.update_available.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ul>
+                                {edit.then(|| view! {
+                                    <form method="post" action="/actions/vendors/take-bundled" class="row-form"><input type="hidden" name="slug" value=slug.clone() /><input type="hidden" name="reason" value="took the newer catalog entry" /><button type="submit" class="small">"Use the catalog's facts"</button></form>
+                                    <form method="post" action="/actions/vendors/keep-local" class="row-form"><input type="hidden" name="slug" value=slug.clone() /><input type="hidden" name="reason" value="reviewed the catalog update; our facts stand" /><button type="submit" class="small secondary">"Keep our edit"</button></form>
+                                })}
+                            </div>
+                        })}
+                        {edit.then(|| view! {
+                            <details open=mine>
+                                <summary>"Correct these facts"</summary>
+                                <form method="post" action="/actions/vendors/edit" class="stack narrow">
+                                    <input type="hidden" name="slug" value=slug.clone() />
+                                    <div class="field"><label for=format!("{slug}-terms")>"BAA terms"</label><input id=format!("{slug}-terms") name="baa_terms" value=v.baa_terms.clone() required=true /></div>
+                                    {v.plans.iter().map(|p| {
+                                        let id = format!("{slug}-plan-{}", p.slug);
+                                        let cur = elig_value(p.baa_eligible);
+                                        view! { <div class="field"><label for=id.clone()>{format!("{} plan", p.name)}</label>
+                                            <select id=id name=format!("plan:{}", p.slug)>{["eligible", "not-eligible", "on-request", "unknown"].into_iter().map(|o| view! { <option value=o selected=o == cur>{o.replace('-', " ")}</option> }).collect_view()}</select></div> }
+                                    }).collect_view()}
+                                    <div class="field"><label for=format!("{slug}-checked")>"Source checked (YYYY-MM-DD)"</label><input id=format!("{slug}-checked") name="checked" value=v.source.checked.to_string() required=true /></div>
+                                    <div class="field" class:has-error=mine && field_error(&f, "reason").is_some()><label for=format!("{slug}-reason")>"Why (source and what it says)"</label><input id=format!("{slug}-reason") name="reason" required=true value=if mine { refill(&f, "reason") } else { String::new() } />
+                                        {mine.then(|| field_error(&f, "reason").or_else(|| field_error(&f, "checked")).or_else(|| field_error(&f, "baa_terms")).map(|e| view! { <p class="field-error">{e}</p> }))}</div>
+                                    <button type="submit">"Save correction"</button>
+                                </form>
+                            </details>
+                        })}
+                    </section>
+                }
+            }).collect_view()}
+        }
+        .into_any()
+    })
+}
