@@ -177,13 +177,21 @@ pub struct SettingsData {
     pub require_2fa: bool,
     /// Whether the viewer may change settings.
     pub can_manage: bool,
+    /// Regions PHI may live in (empty: any).
+    pub allowed_regions: Vec<String>,
+    /// Days before expiry at which to remind.
+    pub reminder_windows: Vec<u32>,
 }
 
 /// Loads the settings page.
 #[server(endpoint = "settings_page")]
 pub async fn settings_page() -> Result<SettingsData, UiError> {
-    let (_b, v) = crate::ssr::context().await?;
+    let (b, v) = crate::ssr::context().await?;
+    let policy =
+        baa_backend::inventory::policy(&b, &v.workspace_id, baa_backend::inventory::today_for(&b)).await?;
     Ok(SettingsData {
+        allowed_regions: policy.allowed_regions,
+        reminder_windows: policy.reminder_windows,
         name: v.workspace_name.clone(),
         require_2fa: v.workspace_requires_2fa,
         can_manage: v.can(baa_core::account::Permission::ManageSettings),

@@ -815,3 +815,27 @@ pub async fn coverage(
 pub fn today_for(b: &Backend) -> NaiveDate {
     today(b)
 }
+
+/// Sets the workspace coverage policy (allowed regions, reminder windows) from today on.
+pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows: &str) -> AppResult<Policy> {
+    authorize(v, Permission::ManageSettings)?;
+    let allowed = regions("allowed_regions", allowed_regions)?;
+    let mut reminder_windows = Vec::new();
+    for w in windows.split([',', ' ']).map(str::trim).filter(|w| !w.is_empty()) {
+        let days: u32 = w.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| {
+            AppError::invalid("reminder_windows", "list whole days from 1 to 365, such as 90, 60, 30, 7")
+        })?;
+        if !reminder_windows.contains(&days) {
+            reminder_windows.push(days);
+        }
+    }
+    if reminder_windows.is_empty() {
+        return Err(AppError::invalid("reminder_windows", "give at least one reminder window, such as 30"));
+    }
+    reminder_windows.sort_unstable_by(|a, b| b.cmp(a));
+    let policy = Policy { allowed_regions: allowed, reminder_windows };
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, Kind::Policy, "policy", today(b), &policy, false, None, b.clock.now()).await?;
+    tx.commit().await?;
+    Ok(policy)
+}

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/agreements/create", post(create_agreement))
         .route("/actions/agreements/status", post(agreement_status))
         .route("/actions/vendors/edit", post(edit_vendor))
+        .route("/actions/policy", post(save_policy))
         .route("/actions/vendors/take-bundled", post(take_bundled))
         .route("/actions/vendors/keep-local", post(keep_local))
 }
@@ -264,5 +265,25 @@ async fn agreement_status(
     match inventory::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
         Ok(()) => done(&session, "/agreements", "Status changed.").await,
         Err(e) => failed(&session, "/agreements", "status", e, &[]).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PolicyForm {
+    #[serde(default)]
+    allowed_regions: String,
+    #[serde(default)]
+    reminder_windows: String,
+}
+
+async fn save_policy(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<PolicyForm>,
+) -> Response {
+    match inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows).await {
+        Ok(_) => done(&session, "/settings", "Coverage policy saved.").await,
+        Err(e) => failed(&session, "/settings", "policy", e, &[]).await,
     }
 }

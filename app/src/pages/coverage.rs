@@ -277,7 +277,8 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
                 <select id="svc-app" name="apps"><option value="">"(none)"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone()>{a.name.clone()}</option> }).collect_view()}</select></div>
             <div class="field"><label for="svc-org">"Provisioned through Fly org"</label>
                 <select id="svc-org" name="org"><option value="">"(direct with the vendor)"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
-            <Field label="Regions" name="regions" required=false value=refill(f, "regions") error=field_error(f, "regions") />
+            <div class="field"><label for="svc-regions">"Regions"</label><input id="svc-regions" name="regions" value=refill(f, "regions") />
+                {field_error(f, "regions").map(|e| view! { <p class="field-error">{e}</p> })}</div>
             <div class="field"><label for="svc-phi">"Handles PHI?"</label>
                 <select id="svc-phi" name="phi"><option value="unknown">"unknown (treated as yes)"</option><option value="yes">"yes"</option><option value="no">"no"</option></select></div>
             <Field label="If no: why not" name="phi_reason" required=false value=refill(f, "phi_reason") error=field_error(f, "phi_reason") />

@@ -77,6 +77,31 @@ pub fn ServicePage() -> impl IntoView {
                 <dt>"In use since"</dt><dd>{s.created_on.to_string()}</dd>
             </dl>
             <section class="card"><h2>"Verdict"</h2>{verdict}</section>
+            {view_.can_edit_inventory.then(|| {
+                let current = format!("{}|{}", s.vendor, s.plan);
+                let vendor_slug = s.vendor.clone();
+                let org = match &s.provisioning { ServiceProvisioning::Platform { org } => org.clone(), ServiceProvisioning::Direct => String::new() };
+                let phi = match &s.phi { Phi::Yes => "yes", Phi::No { .. } => "no", Phi::Unknown => "unknown" };
+                let reason = match &s.phi { Phi::No { reason } => reason.clone(), _ => String::new() };
+                view! {
+                    <form method="post" action="/actions/services/save" class="card stack narrow" aria-label="Change this service">
+                        <h3>"Change this service"</h3>
+                        <input type="hidden" name="id" value=s.id.clone() />
+                        <input type="hidden" name="name" value=s.name.clone() />
+                        <input type="hidden" name="apps" value=s.apps.join(",") />
+                        <input type="hidden" name="org" value=org />
+                        <input type="hidden" name="regions" value=s.regions.join(",") />
+                        <div class="field"><label for="edit-vp">"Plan"</label>
+                            <select id="edit-vp" name="vendor_plan">{view_.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(val, label)| { let sel = val == current; view! { <option value=val selected=sel>{label}</option> } }).collect_view()}</select></div>
+                        <div class="field"><label for="edit-addons">"Add-ons (comma-separated)"</label><input id="edit-addons" name="add_ons" value=s.add_ons.join(", ") /></div>
+                        <div class="field"><label for="edit-phi">"Handles PHI?"</label>
+                            <select id="edit-phi" name="phi">{["yes", "no", "unknown"].into_iter().map(|o| view! { <option value=o selected=o == phi>{o}</option> }).collect_view()}</select></div>
+                        <div class="field"><label for="edit-reason">"If no: why not"</label><input id="edit-reason" name="phi_reason" value=reason /></div>
+                        <div class="field"><label for="edit-on">"Changed on (empty: today)"</label><input id="edit-on" type="date" name="effective_on" /></div>
+                        <button type="submit">"Save change"</button>
+                    </form>
+                }
+            })}
             <section><h2>"Findings"</h2>
                 {if findings.is_empty() { view! { <p>"None."</p> }.into_any() } else {
                     view! { <ul class="findings">{findings.into_iter().map(|f| view! { <li class="finding"><strong>{f.rule.as_str()}</strong><p>{f.explanation}</p><p class="next"><span class="label">"Next step: "</span>{f.next_step}</p></li> }).collect_view()}</ul> }.into_any()

@@ -11,11 +11,15 @@ pub fn Settings() -> impl IntoView {
     let data = Resource::new(|| (), |_| settings_page());
     app_page("Settings", data, |_v, f, d| {
         let new_ws = new_workspace_form(&f);
+        let windows = d.reminder_windows.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", ");
+        let regions = d.allowed_regions.join(", ");
         if !d.can_manage {
             return view! {
                 <dl class="facts">
                     <dt>"Workspace name"</dt><dd>{d.name.clone()}</dd>
                     <dt>"Two-factor sign-in"</dt><dd>{if d.require_2fa { "required for every member" } else { "optional" }}</dd>
+                    <dt>"Regions allowed for PHI"</dt><dd>{if d.allowed_regions.is_empty() { "any".to_string() } else { d.allowed_regions.join(", ") }}</dd>
+                    <dt>"Expiry reminders"</dt><dd>{d.reminder_windows.iter().map(|w| format!("{w} days")).collect::<Vec<_>>().join(", ")}</dd>
                 </dl>
                 <p class="hint">"Only owners can change workspace settings."</p>
                 {new_ws}
@@ -32,6 +36,14 @@ pub fn Settings() -> impl IntoView {
                 </div>
                 <button type="submit">"Save settings"</button>
             </form>
+            <section class="card" aria-labelledby="policy-h">
+                <h2 id="policy-h">"Coverage policy"</h2>
+                <form method="post" action="/actions/policy" class="stack narrow">
+                    <Field label="Regions allowed for PHI (empty: any)" name="allowed_regions" required=false value=regions error=field_error(&f, "allowed_regions") hint=Some("Fly region codes, such as iad, ord. A PHI service elsewhere raises region-outside-policy.") />
+                    <Field label="Expiry reminder windows (days)" name="reminder_windows" value=windows error=field_error(&f, "reminder_windows") />
+                    <button type="submit">"Save policy"</button>
+                </form>
+            </section>
             {new_ws}
         }
             .into_any()

@@ -438,3 +438,40 @@ async fn detail_pages_show_chains_history_and_filters_narrow_the_list() {
     assert_eq!(other.get(&format!("/services/{db}")).await.status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn owners_set_the_region_policy_and_reminder_windows() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("regions", "fra")]).await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-db"),
+                ("vendor_plan", "fly|scale"),
+                ("apps", "acme-api"),
+                ("org", "prod"),
+                ("regions", "fra"),
+                ("phi", "yes"),
+            ],
+        )
+        .await;
+    assert!(!has(&coverage(&owner, "").await, "region-outside-policy", "acme-db"));
+    assert_eq!(
+        legal.post("/actions/policy", &[("allowed_regions", "iad"), ("reminder_windows", "30")]).await.status,
+        403
+    );
+    owner.post("/actions/policy", &[("allowed_regions", "iad, ord"), ("reminder_windows", "weekly")]).await;
+    assert!(owner.flash_on("/settings").await.contains("whole days"));
+    owner.post("/actions/policy", &[("allowed_regions", "iad, ord"), ("reminder_windows", "30, 90")]).await;
+    assert_eq!(owner.flash_on("/settings").await, "Coverage policy saved.");
+    assert!(has(&coverage(&owner, "").await, "region-outside-policy", "acme-db"));
+    let settings: Value = serde_json::from_str(&owner.api("settings_page").await.body).expect("json");
+    assert_eq!(settings["reminder_windows"], serde_json::json!([90, 30]));
+    app.stop().await;
+}

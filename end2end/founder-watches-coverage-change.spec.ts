@@ -1,0 +1,76 @@
+import { test, expect, Page } from '@playwright/test';
+import { OWNER, signIn } from './helpers';
+
+async function coverage(page: Page) {
+  await page.goto('/');
+  return page.getByRole('region', { name: 'Coverage' });
+}
+
+async function recordAgreement(page: Page, fields: { title: string; a?: string; b: string; kind?: string; extendsTo?: string }) {
+  await page.goto('/agreements');
+  const form = page.getByRole('form', { name: 'Record an agreement' });
+  await form.getByLabel('Title').fill(fields.title);
+  if (fields.a) await form.getByLabel('First party').selectOption({ label: fields.a });
+  await form.getByLabel('Second party').selectOption({ label: fields.b });
+  if (fields.kind) await form.getByLabel('Kind').selectOption({ label: fields.kind });
+  if (fields.extendsTo) await form.getByLabel('Extends to vendors (platform agreements)').fill(fields.extendsTo);
+  await form.getByLabel('Effective date').fill('2026-01-01');
+  await form.getByRole('button', { name: 'Record agreement' }).click();
+  await expect(page.getByText('Agreement recorded.')).toBeVisible();
+}
+
+test('a founder sets up a world and watches the findings change as agreements are added and a plan is upgraded', async ({ page }) => {
+  await signIn(page, OWNER.email, OWNER.password);
+  await page.getByRole('link', { name: 'Inventory' }).click();
+
+  const org = page.getByRole('form', { name: 'Add or change an org' });
+  await org.getByLabel('Org slug').fill('acme-health-production');
+  await org.getByLabel('Fly.io plan').selectOption('scale');
+  await org.getByRole('button', { name: 'Save org' }).click();
+  await expect(page.getByText('Org acme-health-production saved.')).toBeVisible();
+
+  const app = page.getByRole('form', { name: 'Add an app' });
+  await app.getByLabel('App name').fill('acme-api');
+  await app.getByLabel('Regions').fill('iad');
+  await app.getByRole('button', { name: 'Save app' }).click();
+  await expect(page.getByText('App acme-api saved.')).toBeVisible();
+
+  for (const [name, plan] of [['acme-uploads', 'tigris|standard'], ['acme-errors', 'sentry|team']]) {
+    const svc = page.getByRole('form', { name: 'Add a service' });
+    await svc.getByLabel('Name').fill(name);
+    await svc.getByLabel('Vendor and plan').selectOption(plan);
+    await svc.getByLabel('App', { exact: true }).selectOption('acme-api');
+    await svc.getByLabel('Provisioned through Fly org').selectOption('acme-health-production');
+    await svc.getByLabel('Handles PHI?').selectOption('yes');
+    await svc.getByRole('button', { name: 'Add service' }).click();
+    // The engineer is told at once that it is not covered, with the next step.
+    await expect(page.getByRole('status')).toContainText('NOT covered');
+  }
+
+  await expect(await coverage(page)).toContainText('0 / 2');
+  await expect(page.getByRole('listitem').filter({ hasText: 'uncovered-service' })).toHaveCount(2);
+
+  // A Fly.io BAA alone does not cover extensions.
+  await recordAgreement(page, { title: 'Fly.io BAA', b: 'Fly.io' });
+  await expect(await coverage(page)).toContainText('0 / 2');
+
+  // Fly.io extends its BAA to Tigris extensions: the uploads bucket is covered.
+  await recordAgreement(page, { title: 'Fly.io – Tigris extension terms', a: 'Fly.io', b: 'Tigris', kind: 'Platform agreement (covers extensions)', extendsTo: 'tigris' });
+  await expect(await coverage(page)).toContainText('1 / 2');
+
+  // A Sentry BAA, but the Team plan is not eligible.
+  await recordAgreement(page, { title: 'Sentry BAA', b: 'Sentry' });
+  await coverage(page);
+  const ineligible = page.getByRole('listitem').filter({ hasText: 'plan-ineligible' });
+  await expect(ineligible).toContainText('Business');
+
+  // The engineer upgrades Sentry to Business: everything is covered.
+  await page.goto('/inventory');
+  await page.getByRole('link', { name: 'acme-errors' }).click();
+  const change = page.getByRole('form', { name: 'Change this service' });
+  await change.getByLabel('Plan').selectOption('sentry|business');
+  await change.getByRole('button', { name: 'Save change' }).click();
+  await expect(await coverage(page)).toContainText('2 / 2');
+  await expect(page.getByRole('listitem').filter({ hasText: 'plan-ineligible' })).toHaveCount(0);
+  await expect(page.locator('.graph-wrap svg')).toContainText('Tigris');
+});
