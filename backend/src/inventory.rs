@@ -650,10 +650,21 @@ fn clauses(s: &str) -> AppResult<Vec<Clause>> {
     Ok(out)
 }
 
-/// Records a new agreement; returns its id.
-pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -> AppResult<String> {
-    authorize(v, Permission::EditAgreements)?;
-    let world = load_world(b, v, today(b)).await?;
+/// An agreement's fields, validated.
+struct ValidAgreement {
+    a: Party,
+    b: Party,
+    kind: AgreementKind,
+    effective: Option<NaiveDate>,
+    expiry: Option<NaiveDate>,
+    scope: Scope,
+    status: Status,
+    clauses: Vec<Clause>,
+}
+
+/// Checks an agreement form against the world: parties exist and differ, the kind fits, the
+/// expiry follows the effective date, and the scope names the vendor's own products and plans.
+fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidAgreement> {
     let party = |field: &str, id: &str| -> AppResult<Party> {
         world
             .parties
@@ -731,6 +742,24 @@ pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -
             "a new agreement starts as draft, sent, in negotiation or signed",
         ));
     }
+    Ok(ValidAgreement {
+        a,
+        b: bp,
+        kind,
+        effective,
+        expiry,
+        scope,
+        status: st,
+        clauses: clauses(&input.clauses)?,
+    })
+}
+
+/// Records a new agreement; returns its id.
+pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -> AppResult<String> {
+    authorize(v, Permission::EditAgreements)?;
+    let world = load_world(b, v, today(b)).await?;
+    let ValidAgreement { a, b: bp, kind, effective, expiry, scope, status: st, clauses } =
+        validate_agreement(&world, input)?;
     let on = today(b);
     let title = if input.title.trim().is_empty() {
         format!("{} – {}", a.name, bp.name)
@@ -750,7 +779,7 @@ pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -
         effective,
         expiry,
         scope,
-        clauses: clauses(&input.clauses)?,
+        clauses,
         has_executed_document: false,
     };
     let mut tx = b.db.begin_write().await?;
@@ -838,4 +867,53 @@ pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows
     append(&mut tx, v, Kind::Policy, "policy", today(b), &policy, false, None, b.clock.now()).await?;
     tx.commit().await?;
     Ok(policy)
+}
+
+/// Changes an agreement's title, dates, scope and clause checklist (not its parties, kind or
+/// status: a different party is a different agreement; status has its own dated history).
+pub async fn update_agreement(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    input: &AgreementInput,
+    reason: &str,
+) -> AppResult<()> {
+    authorize(v, Permission::EditAgreements)?;
+    let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
+    let old = all.get(id).cloned().ok_or(AppError::NotFound)?;
+    if reason.trim().chars().count() < 3 {
+        return Err(AppError::invalid("reason", "say why the agreement record changes"));
+    }
+    let world = load_world(b, v, last_day()).await?;
+    let mut input = input.clone();
+    input.party_a = old.parties[0].clone();
+    input.party_b = old.parties[1].clone();
+    input.kind = match &old.kind {
+        AgreementKind::Baa => "baa".into(),
+        AgreementKind::SubcontractorBaa => "subcontractor-baa".into(),
+        AgreementKind::PlatformAgreement { extends_to } => {
+            if input.extends_to.trim().is_empty() {
+                input.extends_to = extends_to.join(",");
+            }
+            "platform-agreement".into()
+        }
+    };
+    input.status = "draft".into();
+    let valid = validate_agreement(&world, &input)?;
+    let mut a = old.clone();
+    if !input.title.trim().is_empty() {
+        a.title = input.title.trim().to_string();
+    }
+    a.kind = valid.kind;
+    a.effective = valid.effective;
+    a.expiry = valid.expiry;
+    a.scope = valid.scope;
+    a.clauses = valid.clauses;
+    if a == old {
+        return Err(AppError::invalid("reason", "nothing changed"));
+    }
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, Kind::Agreement, id, today(b), &a, false, Some(reason), b.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
 }

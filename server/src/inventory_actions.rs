@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/parties/save", post(save_party))
         .route("/actions/agreements/create", post(create_agreement))
         .route("/actions/agreements/status", post(agreement_status))
+        .route("/actions/agreements/update", post(update_agreement))
         .route("/actions/vendors/edit", post(edit_vendor))
         .route("/actions/policy", post(save_policy))
         .route("/actions/vendors/take-bundled", post(take_bundled))
@@ -197,14 +198,9 @@ async fn save_party(
 }
 
 /// Agreement forms send one `clauses` value per ticked box, so they are read as pairs.
-async fn create_agreement(
-    State(b): State<Backend>,
-    SignedIn(v): SignedIn,
-    session: Session,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let input = AgreementInput {
+    AgreementInput {
         title: get("title"),
         party_a: get("party_a"),
         party_b: get("party_b"),
@@ -222,7 +218,16 @@ async fn create_agreement(
             .map(|(_, v)| v.as_str())
             .collect::<Vec<_>>()
             .join(","),
-    };
+    }
+}
+
+async fn create_agreement(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = agreement_input(&pairs);
     match inventory::create_agreement(&b, &v, &input).await {
         Ok(_) => done(&session, "/agreements", "Agreement recorded.").await,
         Err(e) => {
@@ -285,5 +290,31 @@ async fn save_policy(
     match inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows).await {
         Ok(_) => done(&session, "/settings", "Coverage policy saved.").await,
         Err(e) => failed(&session, "/settings", "policy", e, &[]).await,
+    }
+}
+
+async fn update_agreement(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = agreement_input(&pairs);
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let id = get("id");
+    let back =
+        format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+    match inventory::update_agreement(&b, &v, &id, &input, &get("reason")).await {
+        Ok(()) => done(&session, &back, "Agreement updated.").await,
+        Err(e) => {
+            failed(
+                &session,
+                &back,
+                "agreement-edit",
+                e,
+                &[("effective", &input.effective), ("expiry", &input.expiry), ("reason", &get("reason"))],
+            )
+            .await
+        }
     }
 }

@@ -361,7 +361,8 @@ pub fn Agreements() -> impl IntoView {
                     <div class="field"><label for="party-name">"Customer or subcontractor name"</label><input id="party-name" name="name" required=true value=refill(&f, "party_name") /></div>
                     <div class="field"><label for="party-kind">"Kind"</label><select id="party-kind" name="kind"><option value="customer">"customer (covered entity)"</option><option value="subcontractor">"a vendor's subcontractor"</option></select></div>
                     <div class="field"><label for="party-vendor">"Vendor it serves (subcontractors)"</label><select id="party-vendor" name="vendor"><option value="">"—"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone()>{v.name.clone()}</option> }).collect_view()}</select></div>
-                    <input type="hidden" name="active" value="on" /><input type="hidden" name="handles_phi" value="on" />
+                    <div class="field checkbox"><input id="party-active" type="checkbox" name="active" value="on" checked=true /><label for="party-active">"Active customer"</label></div>
+                    <div class="field checkbox"><input id="party-phi" type="checkbox" name="handles_phi" value="on" checked=true /><label for="party-phi">"We handle its PHI"</label></div>
                     <button type="submit" class="secondary">"Add party"</button>
                 </form>
             })}

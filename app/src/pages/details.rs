@@ -164,6 +164,36 @@ pub fn AgreementPage() -> impl IntoView {
                     </form>
                 })}
             </section>
+            {d.can_edit.then(|| {
+                let (products, plans, regions) = match &a.scope { Scope::All => (String::new(), String::new(), String::new()), Scope::Limited { products, plans, regions } => (products.join(", "), plans.join(", "), regions.join(", ")) };
+                let extends = match &a.kind { AgreementKind::PlatformAgreement { extends_to } => Some(extends_to.join(", ")), _ => None };
+                view! {
+                    <details class="card">
+                        <summary>"Edit dates, scope and clause checklist"</summary>
+                        <form method="post" action="/actions/agreements/update" class="stack narrow" aria-label="Edit the agreement">
+                            <input type="hidden" name="id" value=a.id.clone() />
+                            <div class="field"><label for="ed-title">"Title"</label><input id="ed-title" name="title" value=a.title.clone() /></div>
+                            {extends.map(|x| view! { <div class="field"><label for="ed-ext">"Extends to vendors"</label><input id="ed-ext" name="extends_to" value=x /></div> })}
+                            <div class="field"><label for="ed-eff">"Effective date"</label><input id="ed-eff" type="date" name="effective" value=a.effective.map(|x| x.to_string()).unwrap_or_default() /></div>
+                            <div class="field" class:has-error=field_error(&f, "expiry").is_some()><label for="ed-exp">"Expiry date"</label><input id="ed-exp" type="date" name="expiry" value=a.expiry.map(|x| x.to_string()).unwrap_or_default() />
+                                {field_error(&f, "expiry").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field"><label for="ed-products">"Products (empty: all)"</label><input id="ed-products" name="products" value=products /></div>
+                            <div class="field"><label for="ed-plans">"Plans (empty: all)"</label><input id="ed-plans" name="plans" value=plans />
+                                {field_error(&f, "plans").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field"><label for="ed-regions">"Regions (empty: all)"</label><input id="ed-regions" name="regions" value=regions /></div>
+                            <fieldset class="clauses"><legend>"Clauses confirmed in the document"</legend>
+                                {Clause::ALL.into_iter().map(|c| {
+                                    let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                                    view! { <label class="check"><input type="checkbox" name="clauses" value=value checked=a.clauses.contains(&c) />{c.label()}</label> }
+                                }).collect_view()}
+                            </fieldset>
+                            <div class="field" class:has-error=field_error(&f, "reason").is_some()><label for="ed-reason">"Why"</label><input id="ed-reason" name="reason" required=true />
+                                {field_error(&f, "reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <button type="submit">"Save changes"</button>
+                        </form>
+                    </details>
+                }
+            })}
             <section aria-labelledby="cl-h"><h2 id="cl-h">"Required clauses (45 CFR 164.504(e), 164.314(a))"</h2>
                 <ul class="plain checklist">{Clause::ALL.into_iter().map(|c| {
                     let ok = a.clauses.contains(&c);

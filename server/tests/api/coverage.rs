@@ -475,3 +475,66 @@ async fn owners_set_the_region_policy_and_reminder_windows() {
     assert_eq!(settings["reminder_windows"], serde_json::json!([90, 30]));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_history() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let mut form = vec![
+        ("title", "Sentry BAA"),
+        ("party_a", "us"),
+        ("party_b", "vendor:sentry"),
+        ("kind", "baa"),
+        ("status", "signed"),
+        ("effective", "2026-01-01"),
+    ];
+    for c in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"] {
+        form.push(("clauses", c));
+    }
+    owner.post("/actions/agreements/create", &form).await;
+    let v = coverage(&owner, "").await;
+    let id = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    assert!(!has(&v, "clauses-incomplete", "Sentry BAA"));
+    let back = format!("/agreements/{id}");
+    // Expiry before the effective date is refused and nothing changes.
+    let r = owner
+        .post(
+            "/actions/agreements/update",
+            &[
+                ("id", id.as_str()),
+                ("effective", "2026-01-01"),
+                ("expiry", "2025-12-31"),
+                ("reason", "typo fix"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), back);
+    assert!(owner.flash_on(&back).await.contains("expiry date must be after"));
+    // Unticking clause J (legal found it missing) and limiting the plans.
+    let mut edit = vec![
+        ("id", id.as_str()),
+        ("effective", "2026-01-01"),
+        ("expiry", "2027-12-31"),
+        ("plans", "business"),
+        ("reason", "re-read the signed copy"),
+    ];
+    for c in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "permitted-uses", "termination-for-breach"] {
+        edit.push(("clauses", c));
+    }
+    assert_eq!(owner.post("/actions/agreements/update", &edit).await.location(), back);
+    assert_eq!(owner.flash_on(&back).await, "Agreement updated.");
+    let v = coverage(&owner, "").await;
+    assert!(has(&v, "clauses-incomplete", "Sentry BAA"), "{:?}", findings(&v));
+    assert_eq!(v["agreements"][0]["expiry"], "2027-12-31");
+    let detail: Value =
+        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &id)]).await.body).expect("json");
+    assert_eq!(detail["history"].as_array().expect("h").len(), 2);
+    assert_eq!(detail["history"][1]["reason"], "re-read the signed copy");
+    // A plan the vendor does not have is refused.
+    let r = owner
+        .post("/actions/agreements/update", &[("id", id.as_str()), ("plans", "platinum"), ("reason", "try")])
+        .await;
+    assert_eq!(r.location(), back);
+    assert!(owner.flash_on(&back).await.contains("no plan platinum"));
+    app.stop().await;
+}
