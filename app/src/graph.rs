@@ -1,35 +1,40 @@
-//! The relationship graph drawn on the server as SVG: customers → us → platform and vendors →
-//! their subcontractors. Each edge shows the status of its agreement on the as-of day; vendors
-//! with uncovered PHI services stand out in red. Only SVG presentation attributes are used (no
-//! inline styles), so the strict CSP holds.
+//! The relationship graph drawn on the server as SVG: customers → us → the platform (Fly.io) and
+//! direct vendors → extension vendors → subcontractors. Each edge shows the status of its
+//! agreement on the as-of day (dashed and red when there is none); vendors with uncovered PHI
+//! services stand out in red. Only SVG presentation attributes are used (no inline styles), so
+//! the strict CSP holds.
 
 use baa_core::coverage::{AgreementKind, Party, Report, Role, Status, World};
 use std::fmt::Write;
 
-const W: i32 = 200;
-const H: i32 = 46;
-const GAP: i32 = 18;
-const COLS: [i32; 4] = [10, 270, 530, 790];
+const W: i32 = 160;
+const H: i32 = 58;
+const GAP: i32 = 22;
+const COLS: [i32; 5] = [8, 208, 408, 608, 808];
+const TOP: i32 = 30;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn clip(s: &str) -> String {
-    if s.chars().count() > 26 {
-        format!("{}…", s.chars().take(25).collect::<String>())
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
     } else {
         s.to_string()
     }
 }
 
-/// Status label and colour of the agreement between two parties (of the given kinds) on the day.
-fn link(world: &World, report: &Report, a: &str, b: &str, platform: bool) -> (String, &'static str, bool) {
-    let mut best: Option<Status> = None;
+fn y(row: usize) -> i32 {
+    TOP + row as i32 * (H + GAP)
+}
+
+/// The best status on the day of an agreement between two parties, of the platform kind or not.
+fn status(world: &World, report: &Report, a: &str, b: &str, platform: bool) -> Option<Status> {
+    let mut best = None;
     for ag in &world.agreements {
-        let joins = ag.parties.contains(&a.to_string()) && ag.parties.contains(&b.to_string());
-        let kind_ok = matches!(ag.kind, AgreementKind::PlatformAgreement { .. }) == platform;
-        if joins && kind_ok {
+        let joins = ag.parties.iter().any(|p| p == a) && ag.parties.iter().any(|p| p == b);
+        if joins && matches!(ag.kind, AgreementKind::PlatformAgreement { .. }) == platform {
             if let Some(st) = ag.status_on(report.as_of) {
                 if best != Some(Status::Signed) {
                     best = Some(st);
@@ -37,24 +42,74 @@ fn link(world: &World, report: &Report, a: &str, b: &str, platform: bool) -> (St
             }
         }
     }
-    match best {
-        Some(Status::Signed) => ("signed".into(), "#0f7b63", false),
-        Some(Status::Draft) => ("draft".into(), "#9a5b00", true),
-        Some(Status::Sent) => ("sent".into(), "#9a5b00", true),
-        Some(Status::InNegotiation) => ("in negotiation".into(), "#9a5b00", true),
-        Some(Status::Terminated) => ("terminated".into(), "#b42318", true),
-        Some(Status::Superseded) => ("superseded".into(), "#b42318", true),
-        None => ("no agreement".into(), "#b42318", true),
+    best
+}
+
+fn label(st: Option<Status>) -> (&'static str, &'static str, bool) {
+    match st {
+        Some(Status::Signed) => ("signed", "#0f7b63", false),
+        Some(Status::Draft) => ("draft", "#9a5b00", true),
+        Some(Status::Sent) => ("sent", "#9a5b00", true),
+        Some(Status::InNegotiation) => ("in negotiation", "#9a5b00", true),
+        Some(Status::Terminated) => ("terminated", "#b42318", true),
+        Some(Status::Superseded) => ("superseded", "#b42318", true),
+        None => ("no agreement", "#b42318", true),
+    }
+}
+
+/// The drawing: edges and nodes, then edge labels on top (with a white halo) so no node hides them.
+struct Svg(String, String);
+
+impl Svg {
+    fn node(&mut self, x: i32, y: i32, lines: [&str; 3], alert: bool) {
+        let (fill, stroke, sw) = if alert { ("#fdecea", "#b42318", 2) } else { ("#ffffff", "#14365d", 1) };
+        let _ = write!(
+            self.0,
+            "<g><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"8\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>\
+             <text x=\"{tx}\" y=\"{y1}\" font-size=\"13\" font-weight=\"600\" fill=\"#1b2430\">{a}</text>\
+             <text x=\"{tx}\" y=\"{y2}\" font-size=\"10.5\" fill=\"{c}\">{b}</text>\
+             <text x=\"{tx}\" y=\"{y3}\" font-size=\"10.5\" fill=\"#5a6575\">{d}</text></g>",
+            tx = x + 9,
+            y1 = y + 18,
+            y2 = y + 34,
+            y3 = y + 49,
+            a = esc(&clip(lines[0], 21)),
+            b = esc(&clip(lines[1], 30)),
+            c = if alert { "#b42318" } else { "#5a6575" },
+            d = esc(&clip(lines[2], 30)),
+        );
+    }
+
+    fn edge(&mut self, points: &[(i32, i32)], text: &str, colour: &str, dashed: bool) {
+        let dash = if dashed { " stroke-dasharray=\"6 4\"" } else { "" };
+        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x},{y}")).collect();
+        let (x1, y1) = points[0];
+        let (x2, y2) = points[points.len() - 1];
+        let _ = write!(
+            self.0,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>",
+            pts.join(" ")
+        );
+        let _ = write!(
+            self.1,
+            "<text x=\"{lx}\" y=\"{ly}\" font-size=\"10.5\" font-weight=\"600\" fill=\"{colour}\" text-anchor=\"middle\" \
+             stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">{t}</text>",
+            lx = (x1 + x2) / 2,
+            ly = (y1 + y2) / 2 - 5,
+            t = esc(text),
+        );
     }
 }
 
 /// Renders the graph.
 pub fn render(world: &World, report: &Report) -> String {
+    let platform = "vendor:fly";
     let customers: Vec<&Party> =
         world.parties.iter().filter(|p| matches!(p.role, Role::Customer { .. })).collect();
     let used: std::collections::BTreeSet<&str> = world.services.iter().map(|s| s.vendor.as_str()).collect();
     let in_agreements = |id: &str| world.agreements.iter().any(|a| a.parties.iter().any(|p| p == id));
-    let mut vendors: Vec<&Party> = world
+    let is_extension = |slug: &str| world.catalog.vendor(slug).and_then(|v| v.platform()).is_some();
+    let mut shown: Vec<&Party> = world
         .parties
         .iter()
         .filter(|p| match &p.role {
@@ -62,11 +117,18 @@ pub fn render(world: &World, report: &Report) -> String {
             _ => false,
         })
         .collect();
-    // Fly (the platform) first.
-    vendors.sort_by_key(|p| (p.id != "vendor:fly", p.name.clone()));
+    shown.sort_by_key(|p| p.name.clone());
+    let fly = shown.iter().find(|p| p.id == platform).copied();
+    let direct: Vec<&Party> = shown
+        .iter()
+        .copied()
+        .filter(|p| p.id != platform && !is_extension(p.id.trim_start_matches("vendor:")))
+        .collect();
+    let extensions: Vec<&Party> =
+        shown.iter().copied().filter(|p| is_extension(p.id.trim_start_matches("vendor:"))).collect();
     let subs: Vec<&Party> =
         world.parties.iter().filter(|p| matches!(p.role, Role::Subcontractor { .. })).collect();
-    let uncovered_by_vendor = |slug: &str| {
+    let uncovered = |slug: &str| {
         report
             .services
             .iter()
@@ -74,131 +136,98 @@ pub fn render(world: &World, report: &Report) -> String {
             .filter(|sr| world.services.iter().any(|s| s.id == sr.service && s.vendor == slug))
             .count()
     };
-    let rows = customers.len().max(vendors.len()).max(subs.len()).max(1) as i32;
-    let height = rows * (H + GAP) + 40;
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1000 {height}\" role=\"img\" aria-labelledby=\"graph-title\" class=\"graph\">\
-         <title id=\"graph-title\">Agreements from customers to us to vendors to their subcontractors</title>"
+    // Rows: column 2 holds Fly.io then direct vendors; column 3 extension vendors.
+    let col2: Vec<&Party> = fly.into_iter().chain(direct.iter().copied()).collect();
+    let rows = customers.len().max(col2.len()).max(extensions.len()).max(subs.len()).max(1);
+    let height = y(rows) + 4;
+    let mut svg = Svg(
+        format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 990 {height}\" role=\"img\" aria-labelledby=\"graph-title\">\
+         <title id=\"graph-title\">Agreements from customers to us, to Fly.io and our vendors, to their subcontractors</title>"
+        ),
+        String::new(),
     );
-    let y = |i: usize| 30 + i as i32 * (H + GAP);
-    let node = |svg: &mut String, x: i32, y: i32, name: &str, sub: &str, alert: bool| {
-        let (fill, stroke) = if alert { ("#fdecea", "#b42318") } else { ("#ffffff", "#14365d") };
-        let _ = write!(
-            svg,
-            "<g><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"8\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>\
-             <text x=\"{tx}\" y=\"{ty}\" font-size=\"14\" font-weight=\"600\" fill=\"#1b2430\">{name}</text>\
-             <text x=\"{tx}\" y=\"{ty2}\" font-size=\"11\" fill=\"{subc}\">{sub}</text></g>",
-            sw = if alert { 2 } else { 1 },
-            tx = x + 10,
-            ty = y + 19,
-            ty2 = y + 36,
-            name = esc(&clip(name)),
-            sub = esc(sub),
-            subc = if alert { "#b42318" } else { "#5a6575" },
-        );
-    };
-    let edge = |svg: &mut String,
-                x1: i32,
-                y1: i32,
-                x2: i32,
-                y2: i32,
-                label: &str,
-                colour: &str,
-                dashed: bool| {
-        let dash = if dashed { " stroke-dasharray=\"6 4\"" } else { "" };
-        let _ = write!(
-            svg,
-            "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
-             <text x=\"{lx}\" y=\"{ly}\" font-size=\"11\" fill=\"{colour}\" text-anchor=\"middle\">{label}</text>",
-            lx = (x1 + x2) / 2,
-            ly = (y1 + y2) / 2 - 4,
-            label = esc(label),
-        );
-    };
     for (title, x) in [
         ("Customers", COLS[0]),
         ("Us", COLS[1]),
-        ("Platform and vendors", COLS[2]),
-        ("Their subcontractors", COLS[3]),
+        ("Platform and direct vendors", COLS[2]),
+        ("Fly extensions", COLS[3]),
+        ("Subcontractors", COLS[4]),
     ] {
         let _ = write!(
-            svg,
+            svg.0,
             "<text x=\"{x}\" y=\"16\" font-size=\"12\" font-weight=\"700\" fill=\"#5a6575\">{title}</text>"
         );
     }
-    let us_y = y(0);
-    let us_name = world.parties.iter().find(|p| p.id == world.us).map(|p| p.name.clone()).unwrap_or_default();
+    let mid = |row: usize| y(row) + H / 2;
+    // Edges first, so nodes sit on top of them.
     for (i, c) in customers.iter().enumerate() {
-        let (label, colour, dashed) = link(world, report, &c.id, &world.us, false);
-        edge(&mut svg, COLS[0] + W, y(i) + H / 2, COLS[1], us_y + H / 2, &label, colour, dashed);
+        let (t, col, d) = label(status(world, report, &c.id, &world.us, false));
+        svg.edge(&[(COLS[0] + W, mid(i)), (COLS[1], mid(0))], t, col, d);
     }
-    let fly_index = vendors.iter().position(|p| p.id == "vendor:fly");
-    for (i, v) in vendors.iter().enumerate() {
-        let slug = v.id.trim_start_matches("vendor:");
-        let is_ext = world.catalog.vendor(slug).and_then(|x| x.platform()).is_some();
-        match (is_ext, fly_index) {
-            (true, Some(fi)) if fi != i => {
-                let (label, colour, dashed) = link(world, report, "vendor:fly", &v.id, true);
-                let direct = link(world, report, &world.us, &v.id, false);
-                if direct.0 == "signed" {
-                    edge(
-                        &mut svg,
-                        COLS[1] + W,
-                        us_y + H / 2,
-                        COLS[2],
-                        y(i) + H / 2,
-                        "BAA signed",
-                        direct.1,
-                        false,
-                    );
-                } else {
-                    edge(
-                        &mut svg,
-                        COLS[2] + W / 2,
-                        y(fi) + H,
-                        COLS[2] + W / 2 - 30,
-                        y(i),
-                        &format!("via Fly: {label}"),
-                        colour,
-                        dashed,
-                    );
-                }
-            }
-            _ => {
-                let (label, colour, dashed) = link(world, report, &world.us, &v.id, false);
-                edge(&mut svg, COLS[1] + W, us_y + H / 2, COLS[2], y(i) + H / 2, &label, colour, dashed);
-            }
+    for (i, v) in col2.iter().enumerate() {
+        let (t, col, d) = label(status(world, report, &world.us, &v.id, false));
+        svg.edge(&[(COLS[1] + W, mid(0)), (COLS[2], mid(i))], t, col, d);
+    }
+    let fly_row = fly.map(|_| 0);
+    for (i, e) in extensions.iter().enumerate() {
+        if let Some(fr) = fly_row {
+            let (t, col, d) = label(status(world, report, platform, &e.id, true));
+            let text = if t == "no agreement" { "not extended".to_string() } else { format!("extends: {t}") };
+            svg.edge(&[(COLS[2] + W, mid(fr)), (COLS[3], mid(i))], &text, col, d);
         }
     }
+    let vendor_pos = |id: &str| -> Option<(i32, usize)> {
+        col2.iter()
+            .position(|p| p.id == id)
+            .map(|r| (COLS[2], r))
+            .or_else(|| extensions.iter().position(|p| p.id == id).map(|r| (COLS[3], r)))
+    };
     for (i, s) in subs.iter().enumerate() {
         let vendor_id =
             s.id.strip_prefix("sub:").and_then(|r| r.split(':').next()).map(|v| format!("vendor:{v}"));
-        if let Some(vi) = vendor_id.as_ref().and_then(|vid| vendors.iter().position(|p| &p.id == vid)) {
-            let (label, colour, dashed) = link(world, report, &vendors[vi].id, &s.id, false);
-            edge(&mut svg, COLS[2] + W, y(vi) + H / 2, COLS[3], y(i) + H / 2, &label, colour, dashed);
+        if let Some((vx, vr)) = vendor_id.as_deref().and_then(vendor_pos) {
+            let (t, col, d) =
+                label(vendor_id.as_deref().and_then(|vid| status(world, report, vid, &s.id, false)));
+            let pts = if vx == COLS[2] {
+                // Route below the extension column's row so the line does not cross a node.
+                let lane = y(vr) + H + GAP / 2;
+                vec![(COLS[2] + W, mid(vr)), (COLS[3] - 12, lane), (COLS[4] - 12, lane), (COLS[4], mid(i))]
+            } else {
+                vec![(COLS[3] + W, mid(vr)), (COLS[4], mid(i))]
+            };
+            svg.edge(&pts, t, col, d);
         }
     }
     for (i, c) in customers.iter().enumerate() {
-        node(&mut svg, COLS[0], y(i), &c.name, "customer", false);
+        svg.node(COLS[0], y(i), [&c.name, "customer (covered entity)", ""], false);
     }
-    node(&mut svg, COLS[1], us_y, &us_name, "business associate", false);
-    for (i, v) in vendors.iter().enumerate() {
+    let us_name = world.parties.iter().find(|p| p.id == world.us).map(|p| p.name.as_str()).unwrap_or("Us");
+    svg.node(COLS[1], y(0), [us_name, "business associate", ""], false);
+    for (i, v) in col2.iter().enumerate() {
         let slug = v.id.trim_start_matches("vendor:");
-        let n = uncovered_by_vendor(slug);
-        let sub = if n > 0 {
-            format!("{n} uncovered service(s)")
-        } else if slug == "fly" {
-            "platform".into()
-        } else {
-            "vendor".into()
-        };
-        node(&mut svg, COLS[2], y(i), &v.name, &sub, n > 0);
+        let n = uncovered(slug);
+        let line = if n > 0 { format!("{n} uncovered service(s)") } else { String::new() };
+        let kind = if v.id == platform { "platform" } else { "direct vendor" };
+        svg.node(
+            COLS[2],
+            y(i),
+            [&v.name, if n > 0 { &line } else { kind }, if n > 0 { kind } else { "" }],
+            n > 0,
+        );
+    }
+    for (i, e) in extensions.iter().enumerate() {
+        let slug = e.id.trim_start_matches("vendor:");
+        let n = uncovered(slug);
+        let (direct, _, _) = label(status(world, report, &world.us, &e.id, false));
+        let line2 = if n > 0 { format!("{n} uncovered service(s)") } else { "extension".to_string() };
+        let line3 = format!("our BAA: {direct}");
+        svg.node(COLS[3], y(i), [&e.name, &line2, &line3], n > 0);
     }
     for (i, s) in subs.iter().enumerate() {
-        node(&mut svg, COLS[3], y(i), &s.name, "subcontractor", false);
+        svg.node(COLS[4], y(i), [&s.name, "subcontractor", ""], false);
     }
-    svg.push_str("</svg>");
-    svg
+    svg.0.push_str(&svg.1);
+    svg.0.push_str("</svg>");
+    svg.0
 }
