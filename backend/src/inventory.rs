@@ -620,6 +620,15 @@ pub struct AgreementInput {
     /// Clause ids confirmed (a, b, ..., permitted-uses, termination-for-breach), comma-separated.
     #[serde(default)]
     pub clauses: String,
+    /// "on" when the agreement renews itself at the end of each term.
+    #[serde(default)]
+    pub auto_renews: String,
+    /// Days of notice to stop a renewal or terminate (empty: not stated).
+    #[serde(default)]
+    pub notice_days: String,
+    /// Free notes.
+    #[serde(default)]
+    pub notes: String,
 }
 
 fn status(s: &str) -> AppResult<Status> {
@@ -660,6 +669,9 @@ struct ValidAgreement {
     scope: Scope,
     status: Status,
     clauses: Vec<Clause>,
+    auto_renews: bool,
+    notice_days: Option<u32>,
+    notes: String,
 }
 
 /// Checks an agreement form against the world: parties exist and differ, the kind fits, the
@@ -742,6 +754,23 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
             "a new agreement starts as draft, sent, in negotiation or signed",
         ));
     }
+    let auto_renews = input.auto_renews == "on";
+    if auto_renews && expiry.is_none() {
+        return Err(AppError::invalid(
+            "expiry",
+            "an auto-renewing agreement needs the end date of its first term",
+        ));
+    }
+    let notice_days = match input.notice_days.trim() {
+        "" => None,
+        n => Some(n.parse::<u32>().ok().filter(|d| *d <= 3650).ok_or_else(|| {
+            AppError::invalid("notice_days", "enter the notice period in days, such as 60")
+        })?),
+    };
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > 5000 {
+        return Err(AppError::invalid("notes", "keep notes under 5,000 characters"));
+    }
     Ok(ValidAgreement {
         a,
         b: bp,
@@ -751,6 +780,9 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
         scope,
         status: st,
         clauses: clauses(&input.clauses)?,
+        auto_renews,
+        notice_days,
+        notes,
     })
 }
 
@@ -758,8 +790,19 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
 pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -> AppResult<String> {
     authorize(v, Permission::EditAgreements)?;
     let world = load_world(b, v, today(b)).await?;
-    let ValidAgreement { a, b: bp, kind, effective, expiry, scope, status: st, clauses } =
-        validate_agreement(&world, input)?;
+    let ValidAgreement {
+        a,
+        b: bp,
+        kind,
+        effective,
+        expiry,
+        scope,
+        status: st,
+        clauses,
+        auto_renews,
+        notice_days,
+        notes,
+    } = validate_agreement(&world, input)?;
     let on = today(b);
     let title = if input.title.trim().is_empty() {
         format!("{} – {}", a.name, bp.name)
@@ -781,6 +824,9 @@ pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -
         scope,
         clauses,
         has_executed_document: false,
+        auto_renews,
+        notice_days,
+        notes,
     };
     let mut tx = b.db.begin_write().await?;
     append(
@@ -909,6 +955,9 @@ pub async fn update_agreement(
     a.expiry = valid.expiry;
     a.scope = valid.scope;
     a.clauses = valid.clauses;
+    a.auto_renews = valid.auto_renews;
+    a.notice_days = valid.notice_days;
+    a.notes = valid.notes;
     if a == old {
         return Err(AppError::invalid("reason", "nothing changed"));
     }

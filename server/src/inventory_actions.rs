@@ -212,6 +212,9 @@ fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
         products: get("products"),
         plans: get("plans"),
         regions: get("regions"),
+        auto_renews: get("auto_renews"),
+        notice_days: get("notice_days"),
+        notes: get("notes"),
         clauses: pairs
             .iter()
             .filter(|(n, _)| n == "clauses")
@@ -242,6 +245,8 @@ async fn create_agreement(
                     ("expiry", &input.expiry),
                     ("plans", &input.plans),
                     ("extends_to", &input.extends_to),
+                    ("notice_days", &input.notice_days),
+                    ("notes", &input.notes),
                 ],
             )
             .await

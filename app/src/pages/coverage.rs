@@ -350,6 +350,9 @@ pub fn Agreements() -> impl IntoView {
                     <Field label="Effective date" name="effective" kind="date" required=false value=refill(&f, "effective") error=field_error(&f, "effective") />
                     <Field label="Expiry date" name="expiry" kind="date" required=false value=refill(&f, "expiry") error=field_error(&f, "expiry") />
                     <Field label="Plans covered (comma-separated, empty for all)" name="plans" required=false value=refill(&f, "plans") error=field_error(&f, "plans") />
+                    <div class="field checkbox"><input id="ag-auto" type="checkbox" name="auto_renews" value="on" /><label for="ag-auto">"Renews automatically at the end of each term"</label></div>
+                    <Field label="Notice period (days)" name="notice_days" required=false value=refill(&f, "notice_days") error=field_error(&f, "notice_days") />
+                    <div class="field"><label for="ag-notes">"Notes"</label><textarea id="ag-notes" name="notes" rows="3">{refill(&f, "notes")}</textarea></div>
                     <fieldset class="clauses"><legend>"Required clauses confirmed in the document"</legend>
                         {["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"].into_iter().map(|c| view! {
                             <label class="check"><input type="checkbox" name="clauses" value=c checked=true />{c.to_uppercase()}</label>

@@ -147,7 +147,9 @@ pub fn AgreementPage() -> impl IntoView {
                 <dt>"Kind"</dt><dd>{kind}</dd>
                 <dt>"Effective"</dt><dd>{a.effective.map(|x| x.to_string()).unwrap_or_else(|| "from signature".into())}</dd>
                 <dt>"Expires"</dt><dd>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "no expiry".into())}</dd>
+                <dt>"Renewal"</dt><dd>{if a.auto_renews { "renews automatically at the end of each term".to_string() } else { "fixed term".to_string() }}{a.notice_days.map(|n| format!("; {n} days' notice"))}</dd>
                 <dt>"Scope"</dt><dd>{scope}</dd>
+                {(!a.notes.is_empty()).then(|| view! { <dt>"Notes"</dt><dd class="notes">{a.notes.clone()}</dd> })}
                 <dt>"Executed document"</dt><dd>{if a.has_executed_document { "uploaded" } else { "not uploaded" }}</dd>
             </dl>
             <section aria-labelledby="st-h"><h2 id="st-h">"Status history"</h2>
@@ -177,6 +179,10 @@ pub fn AgreementPage() -> impl IntoView {
                             <div class="field"><label for="ed-eff">"Effective date"</label><input id="ed-eff" type="date" name="effective" value=a.effective.map(|x| x.to_string()).unwrap_or_default() /></div>
                             <div class="field" class:has-error=field_error(&f, "expiry").is_some()><label for="ed-exp">"Expiry date"</label><input id="ed-exp" type="date" name="expiry" value=a.expiry.map(|x| x.to_string()).unwrap_or_default() />
                                 {field_error(&f, "expiry").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field checkbox"><input id="ed-auto" type="checkbox" name="auto_renews" value="on" checked=a.auto_renews /><label for="ed-auto">"Renews automatically"</label></div>
+                            <div class="field"><label for="ed-notice">"Notice period (days)"</label><input id="ed-notice" name="notice_days" value=a.notice_days.map(|n| n.to_string()).unwrap_or_default() />
+                                {field_error(&f, "notice_days").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field"><label for="ed-notes">"Notes"</label><textarea id="ed-notes" name="notes" rows="3">{a.notes.clone()}</textarea></div>
                             <div class="field"><label for="ed-products">"Products (empty: all)"</label><input id="ed-products" name="products" value=products /></div>
                             <div class="field"><label for="ed-plans">"Plans (empty: all)"</label><input id="ed-plans" name="plans" value=plans />
                                 {field_error(&f, "plans").map(|e| view! { <p class="field-error">{e}</p> })}</div>

@@ -167,6 +167,9 @@ pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: Nai
         scope: Scope::All,
         clauses: Clause::ALL.to_vec(),
         has_executed_document: true,
+        auto_renews: false,
+        notice_days: None,
+        notes: String::new(),
     }
 }
 

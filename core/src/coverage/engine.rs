@@ -1601,7 +1601,10 @@ impl<'w> Collector<'w> {
                     ),
                 );
             }
-            let (Standing::Active, Some(expiry), Some(max)) = (ix.standing[i], a.expiry, max_window) else {
+            // An auto-renewing agreement does not expire, so it gets no expiry reminder.
+            let (Standing::Active, Some(expiry), Some(max)) =
+                (ix.standing[i], a.expiry.filter(|_| !a.auto_renews), max_window)
+            else {
                 continue;
             };
             let days_left = (expiry - ix.as_of).num_days();

@@ -389,6 +389,15 @@ pub struct Agreement {
     /// Whether the executed document is uploaded.
     #[serde(default)]
     pub has_executed_document: bool,
+    /// Whether the agreement renews itself at the end of each term unless notice is given.
+    #[serde(default)]
+    pub auto_renews: bool,
+    /// Days of notice needed to stop a renewal or to terminate.
+    #[serde(default)]
+    pub notice_days: Option<u32>,
+    /// Free notes from legal.
+    #[serde(default)]
+    pub notes: String,
 }
 
 impl Agreement {
@@ -410,13 +419,26 @@ impl Agreement {
             .or_else(|| self.history.iter().filter(|c| c.status == Status::Signed).map(|c| c.on).min())
     }
 
+    /// Last day of the term running on `day`: the expiry, or for an auto-renewing agreement the
+    /// end of the renewed term that contains `day` (each term as long as the first).
+    pub fn term_end_on(&self, day: NaiveDate) -> Option<NaiveDate> {
+        let expiry = self.expiry?;
+        if !self.auto_renews || day <= expiry {
+            return Some(expiry);
+        }
+        let from = self.effective_from()?;
+        let term = (expiry - from).num_days().max(1);
+        let periods = ((day - expiry).num_days() + term - 1) / term;
+        expiry.checked_add_signed(chrono::Duration::days(periods * term))
+    }
+
     /// Where the agreement stands on `day`.
     pub fn standing_on(&self, day: NaiveDate) -> Standing {
         match self.status_on(day) {
             None => Standing::NotYetRecorded,
             Some(Status::Terminated) => Standing::Ended(Status::Terminated),
             Some(Status::Superseded) => Standing::Ended(Status::Superseded),
-            Some(Status::Signed) => match (self.effective_from(), self.expiry) {
+            Some(Status::Signed) => match (self.effective_from(), self.term_end_on(day)) {
                 (Some(from), _) if day < from => Standing::NotYetEffective(from),
                 (_, Some(until)) if day > until => Standing::Expired(until),
                 _ => Standing::Active,

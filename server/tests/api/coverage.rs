@@ -538,3 +538,69 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
     assert!(owner.flash_on(&back).await.contains("no plan platinum"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post(
+            "/actions/orgs/save",
+            &[
+                ("slug", "prod"),
+                ("environment", "production"),
+                ("plan", "scale"),
+                ("effective_on", "2025-01-01"),
+            ],
+        )
+        .await;
+    owner
+        .post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("effective_on", "2025-01-01")])
+        .await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-db"),
+                ("vendor_plan", "fly|scale"),
+                ("apps", "acme-api"),
+                ("org", "prod"),
+                ("phi", "yes"),
+                ("effective_on", "2025-01-01"),
+            ],
+        )
+        .await;
+    let base = [
+        ("title", "Fly.io BAA"),
+        ("party_a", "us"),
+        ("party_b", "vendor:fly"),
+        ("kind", "baa"),
+        ("status", "signed"),
+        ("effective", "2025-01-01"),
+    ];
+    // Auto-renewal needs the end of the first term, and the notice period is a number of days.
+    let mut f = base.to_vec();
+    f.push(("auto_renews", "on"));
+    owner.post("/actions/agreements/create", &f).await;
+    assert!(owner.flash_on("/agreements").await.contains("end date of its first term"));
+    f.push(("expiry", "2025-12-31"));
+    f.push(("notice_days", "sixty"));
+    owner.post("/actions/agreements/create", &f).await;
+    assert!(owner.flash_on("/agreements").await.contains("notice period"));
+    f.pop();
+    f.push(("notice_days", "60"));
+    f.push(("notes", "Renewal confirmed by e-mail from Fly.io legal."));
+    owner.post("/actions/agreements/create", &f).await;
+    assert_eq!(owner.flash_on("/agreements").await, "Agreement recorded.");
+    let v = coverage(&owner, "").await;
+    assert!(!has(&v, "agreement-expired", "Fly.io BAA"), "{:?}", findings(&v));
+    assert!(!has(&v, "uncovered-service", "acme-db"));
+    let id = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    let (_, page) = owner.page(&format!("/agreements/{id}")).await;
+    assert!(
+        page.body.contains("renews automatically")
+            && page.body.contains("60 days")
+            && page.body.contains("Renewal confirmed")
+    );
+    app.stop().await;
+}
