@@ -35,10 +35,13 @@ fn world(auto_renews: bool, terminated_on: Option<&str>) -> World {
         .build()
 }
 
+/// (name, auto renews, terminated on, as of, covered, rules that must fire, rules that must not).
+type Row =
+    (&'static str, bool, Option<&'static str>, &'static str, bool, &'static [RuleId], &'static [RuleId]);
+
 #[test]
 fn each_row_gives_its_standing_and_findings() {
-    // (name, auto renews, terminated on, as of, covered, rules that must fire, rules that must not)
-    let rows: [(&str, bool, Option<&str>, &str, bool, &[RuleId], &[RuleId]); 6] = [
+    let rows: [Row; 6] = [
         ("fixed term, in force", false, None, "2025-06-01", true, &[], &[RuleId::AgreementExpired]),
         (
             "fixed term, last day",
