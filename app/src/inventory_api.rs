@@ -16,6 +16,8 @@ pub struct VendorChoice {
     pub plans: Vec<(String, String, String)>,
     /// Add-on slugs.
     pub add_ons: Vec<String>,
+    /// (slug, name) of each product.
+    pub products: Vec<(String, String)>,
     /// Whether it is provisioned through Fly.
     pub extension: bool,
     /// Set when the extension can no longer be created.
@@ -86,6 +88,7 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
                 })
                 .collect(),
             add_ons: x.add_ons.iter().map(|a| a.slug.clone()).collect(),
+            products: x.products.iter().map(|p| (p.slug.clone(), p.name.clone())).collect(),
             extension: x.platform().is_some(),
             removed: x.removed.is_some(),
             baa_terms: x.baa_terms.clone(),

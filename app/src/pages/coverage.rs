@@ -272,6 +272,14 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
                 </select>
                 {field_error(f, "vendor_plan").map(|e| view! { <p class="field-error">{e}</p> })}
             </div>
+            <div class="field"><label for="svc-product">"Product (for vendors that sell several)"</label>
+                <select id="svc-product" name="product">
+                    <option value="">"the vendor's main product"</option>
+                    {d.vendors.iter().filter(|v| v.products.len() > 1).map(|v| view! {
+                        <optgroup label=v.name.clone()>{v.products.iter().map(|(slug, name)| view! { <option value=slug.clone()>{format!("{} – {name}", v.name)}</option> }).collect_view()}</optgroup>
+                    }).collect_view()}
+                </select>
+                {field_error(f, "product").map(|e| view! { <p class="field-error">{e}</p> })}</div>
             <Field label="Add-ons (comma-separated)" name="add_ons" required=false error=field_error(f, "add_ons") />
             <div class="field"><label for="svc-app">"App"</label>
                 <select id="svc-app" name="apps"><option value="">"(none)"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone()>{a.name.clone()}</option> }).collect_view()}</select></div>

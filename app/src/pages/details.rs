@@ -88,11 +88,12 @@ pub fn ServicePage() -> impl IntoView {
                         <h3>"Change this service"</h3>
                         <input type="hidden" name="id" value=s.id.clone() />
                         <input type="hidden" name="name" value=s.name.clone() />
-                        <input type="hidden" name="apps" value=s.apps.join(",") />
+                        <input type="hidden" name="product" value=s.product.clone() />
                         <input type="hidden" name="org" value=org />
-                        <input type="hidden" name="regions" value=s.regions.join(",") />
                         <div class="field"><label for="edit-vp">"Plan"</label>
                             <select id="edit-vp" name="vendor_plan">{view_.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(val, label)| { let sel = val == current; view! { <option value=val selected=sel>{label}</option> } }).collect_view()}</select></div>
+                        <div class="field"><label for="edit-apps">"Apps using it (comma-separated)"</label><input id="edit-apps" name="apps" value=s.apps.join(", ") /></div>
+                        <div class="field"><label for="edit-regions">"Regions"</label><input id="edit-regions" name="regions" value=s.regions.join(", ") /></div>
                         <div class="field"><label for="edit-addons">"Add-ons (comma-separated)"</label><input id="edit-addons" name="add_ons" value=s.add_ons.join(", ") /></div>
                         <div class="field"><label for="edit-phi">"Handles PHI?"</label>
                             <select id="edit-phi" name="phi">{["yes", "no", "unknown"].into_iter().map(|o| view! { <option value=o selected=o == phi>{o}</option> }).collect_view()}</select></div>

@@ -604,3 +604,55 @@ async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn services_name_their_product_and_can_serve_several_apps() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
+    owner.post("/actions/apps/save", &[("name", "acme-worker"), ("org", "prod")]).await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[("name", "audit-db"), ("vendor_plan", "aws|account"), ("product", "dynamo"), ("phi", "yes")],
+        )
+        .await;
+    let ctx: Value = serde_json::from_str(&owner.api("public/page_ctx").await.body).expect("json");
+    assert_eq!(ctx["flash"]["field"], "product");
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "audit-db"),
+                ("vendor_plan", "aws|account"),
+                ("product", "rds"),
+                ("apps", "acme-api"),
+                ("phi", "yes"),
+            ],
+        )
+        .await;
+    let v = coverage(&owner, "").await;
+    let id = service_id(&v, "audit-db");
+    assert_eq!(v["services"][0]["product"], "rds");
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("id", &id),
+                ("name", "audit-db"),
+                ("vendor_plan", "aws|account"),
+                ("product", "rds"),
+                ("apps", "acme-api, acme-worker"),
+                ("phi", "yes"),
+            ],
+        )
+        .await;
+    let v = coverage(&owner, "").await;
+    assert_eq!(v["services"][0]["apps"], serde_json::json!(["acme-api", "acme-worker"]));
+    let (_, page) = owner.page(&format!("/services/{id}")).await;
+    assert!(page.body.contains("acme-api, acme-worker"));
+    app.stop().await;
+}
