@@ -129,10 +129,11 @@ impl TestApp {
 
     /// `owner` invites `email` as `role`; the invitee accepts by the mailed link and is returned signed in.
     pub async fn member(&self, owner: &Client, role: Role, email: &str) -> Client {
+        // Count before inviting: the outbox worker may deliver before the response is read.
+        let n = self.smtp.to(email).len() + 1;
         let r = owner.post("/actions/members/invite", &[("email", email), ("role", role.as_str())]).await;
         assert_eq!(r.status, 303);
         assert_eq!(r.location(), "/members");
-        let n = self.smtp.to(email).len() + 1;
         let mail = self.smtp.wait_for(email, n).await.pop().expect("mail");
         let link = mail.link("/invite/").expect("invite link");
         let token = link.rsplit('/').next().expect("token").to_string();
