@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.env
+# A single run gains nothing from incremental artifacts, and they cost tens of GB of disk.
+export CARGO_INCREMENTAL=0
 started=$(date +%s)
 step() { printf '\n\033[1m==> %s\033[0m (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 

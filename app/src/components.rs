@@ -108,9 +108,10 @@ pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: C
         ("/vendors", "Vendors", Permission::Read),
         ("/members", "Members", Permission::Read),
         ("/settings", "Settings", Permission::Read),
+        ("/audit", "Audit", Permission::ReadAudit),
         ("/account", "Account", Permission::Read),
     ];
-    let current = title;
+    let current = if title == "Audit trail" { "Audit" } else { title };
     let several = viewer.workspaces.len() > 1;
     let ws_id = viewer.workspace_id.clone();
     view! {

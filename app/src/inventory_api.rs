@@ -255,3 +255,81 @@ pub async fn agreement_detail(id: String) -> Result<AgreementDetailView, UiError
         can_edit: v.can(baa_core::account::Permission::EditAgreements),
     })
 }
+
+/// One audit entry as the page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When (formatted).
+    pub when: String,
+    /// Who.
+    pub actor: String,
+    /// Action.
+    pub action: String,
+    /// Subject (kind and name).
+    pub subject: String,
+    /// Source address.
+    pub source: String,
+    /// Entry hash.
+    pub hash: String,
+}
+
+/// Chain check result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCheck {
+    /// Entries checked.
+    pub entries: i64,
+    /// Chain head hash.
+    pub head: String,
+    /// First broken entry and why.
+    pub broken_at: Option<(i64, String)>,
+}
+
+/// The audit page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    /// Matching entries, newest first.
+    pub entries: Vec<AuditRow>,
+    /// Whole-chain verification.
+    pub verification: AuditCheck,
+    /// The filter as given (actor, subject, action, from, to).
+    pub filter: [String; 5],
+}
+
+/// Loads the audit page.
+#[server(endpoint = "audit_data")]
+pub async fn audit_data(
+    actor: String,
+    subject: String,
+    action: String,
+    from: String,
+    to: String,
+) -> Result<AuditView, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let filter = baa_backend::audit::Filter {
+        actor: actor.clone(),
+        subject: subject.clone(),
+        action: action.clone(),
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let entries = baa_backend::audit::list(&b, &v, &filter, 500).await?;
+    let check = baa_backend::audit::verify(&b, &v).await?;
+    Ok(AuditView {
+        entries: entries
+            .into_iter()
+            .map(|e| AuditRow {
+                seq: e.seq,
+                when: baa_backend::clock::fmt_ts(e.at),
+                actor: e.actor_name,
+                action: e.action,
+                subject: format!("{} {}", e.subject_kind, e.subject_name),
+                source: e.source,
+                hash: e.hash,
+            })
+            .collect(),
+        verification: AuditCheck { entries: check.entries, head: check.head, broken_at: check.broken_at },
+        filter: [actor, subject, action, from, to],
+    })
+}

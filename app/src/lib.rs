@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/agreements/:id") view=pages::details::AgreementPage ssr=SsrMode::Async />
                 <Route path=path!("/services/:id") view=pages::details::ServicePage ssr=SsrMode::Async />
                 <Route path=path!("/vendors") view=pages::details::Vendors ssr=SsrMode::Async />
+                <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=pages::auth::Setup ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::auth::Login ssr=SsrMode::Async />
                 <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor ssr=SsrMode::Async />

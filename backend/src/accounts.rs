@@ -3,6 +3,7 @@
 //! Every function validates its input first and writes in one transaction, so a refused request
 //! changes nothing.
 
+use crate::audit::{self, Actor, Event};
 use crate::db::{flag, new_id};
 use crate::error::{on_unique, AppError, AppResult};
 use crate::mail::{self, Template};
@@ -43,6 +44,80 @@ pub fn authorize(viewer: &Viewer, p: Permission) -> AppResult<()> {
     }
 }
 
+/// Records an event about a user in the chain of every workspace they belong to (or the
+/// no-workspace chain when they have none, or are unknown).
+async fn audit_user(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    now: i64,
+    user_id: Option<&str>,
+    actor: &Actor,
+    action: &str,
+    subject_name: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    let mut chains: Vec<String> = Vec::new();
+    if let Some(u) = user_id {
+        for r in sqlx::query("SELECT workspace_id FROM memberships WHERE user_id = $1 ORDER BY workspace_id")
+            .bind(u)
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            chains.push(r.try_get("workspace_id")?);
+        }
+    }
+    if chains.is_empty() {
+        chains.push(String::new());
+    }
+    for ws in &chains {
+        audit::record(
+            tx,
+            now,
+            Event {
+                workspace_id: ws,
+                actor,
+                action,
+                subject_kind: "user",
+                subject_id: user_id.unwrap_or(""),
+                subject_name,
+                before: serde_json::Value::Null,
+                after: after.clone(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records an event of the viewer's workspace.
+#[expect(clippy::too_many_arguments, reason = "the fields of one audit event")]
+async fn audit_ws(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    now: i64,
+    v: &Viewer,
+    action: &str,
+    subject_kind: &str,
+    subject_id: &str,
+    subject_name: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action,
+            subject_kind,
+            subject_id,
+            subject_name,
+            before,
+            after,
+        },
+    )
+    .await
+}
+
 /// Whether any user exists (first-run setup is offered only when none does).
 pub async fn has_users(b: &Backend) -> AppResult<bool> {
     let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users").fetch_one(&b.db.pool).await?;
@@ -61,6 +136,8 @@ pub struct SetupInput {
     pub password_confirm: Secret,
     /// Workspace (company) name.
     pub workspace: String,
+    /// Client address, for the audit trail.
+    pub source: String,
 }
 
 /// Creates the first owner and workspace; refused once any user exists.
@@ -88,6 +165,22 @@ pub async fn setup_first_owner(b: &Backend, input: SetupInput) -> AppResult<Stri
         .execute(&mut *tx)
         .await?;
     add_member(&mut tx, &ws, &user_id, Role::Owner, now).await?;
+    let actor = Actor { id: user_id.clone(), name: name.clone(), source: input.source.clone() };
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &ws,
+            actor: &actor,
+            action: "workspace.created",
+            subject_kind: "workspace",
+            subject_id: &ws,
+            subject_name: &workspace,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"name": workspace, "owner": email.as_str()}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(user_id)
 }
@@ -160,8 +253,18 @@ async fn failures(b: &Backend, key: &str, since: i64) -> AppResult<i64> {
     Ok(row.try_get("n")?)
 }
 
-async fn record_failure(b: &Backend, keys: &[String], now: i64) -> AppResult<()> {
+async fn record_failure(
+    b: &Backend,
+    keys: &[String],
+    now: i64,
+    user_id: Option<&str>,
+    email: &str,
+    client: &str,
+    action: &str,
+) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
+    audit_user(&mut tx, now, user_id, &Actor::anonymous(client), action, email, serde_json::Value::Null)
+        .await?;
     for k in keys {
         sqlx::query("INSERT INTO login_failures (id, throttle_key, at) VALUES ($1, $2, $3)")
             .bind(new_id())
@@ -205,8 +308,13 @@ pub async fn authenticate(
         None => None,
     };
     let ok = password::verify(password, stored).await?;
+    let known: Option<String> = match &row {
+        Some(r) => Some(r.try_get("id")?),
+        None => None,
+    };
     let Some(row) = row.filter(|_| ok) else {
-        record_failure(b, &[acct_key, addr_key], now).await?;
+        record_failure(b, &[acct_key, addr_key], now, known.as_deref(), &normal, client, "login.failed")
+            .await?;
         return Err(AppError::invalid("email", BAD_LOGIN));
     };
     sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
@@ -218,8 +326,18 @@ pub async fn authenticate(
     if totp_secret.is_some() {
         Ok(LoginOutcome::NeedsSecondFactor { user_id })
     } else {
+        login_succeeded(b, &user_id, &normal, client, now).await?;
         Ok(LoginOutcome::Done { user_id, session_version: row.try_get("session_version")? })
     }
+}
+
+async fn login_succeeded(b: &Backend, user_id: &str, email: &str, client: &str, now: i64) -> AppResult<()> {
+    let mut tx = b.db.begin_write().await?;
+    let actor = Actor { id: user_id.into(), name: email.into(), source: client.into() };
+    audit_user(&mut tx, now, Some(user_id), &actor, "login.succeeded", email, serde_json::Value::Null)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Checks a TOTP code or an unused recovery code for `user_id`; returns the session version.
@@ -258,6 +376,7 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
         .await?;
         tx.commit().await?;
         if r.rows_affected() == 1 {
+            login_succeeded(b, user_id, &email, client, now).await?;
             return Ok(version);
         }
     } else {
@@ -271,10 +390,20 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
             .await?;
         tx.commit().await?;
         if r.rows_affected() == 1 {
+            login_succeeded(b, user_id, &email, client, now).await?;
             return Ok(version);
         }
     }
-    record_failure(b, &[acct_key, addr_key], now).await?;
+    record_failure(
+        b,
+        &[acct_key, addr_key],
+        now,
+        Some(user_id),
+        &email,
+        client,
+        "login.second_factor_failed",
+    )
+    .await?;
     Err(AppError::invalid(
         "code",
         "That code is not valid. Enter the current 6-digit code from your authenticator app, or an unused recovery code.",
@@ -335,6 +464,7 @@ pub async fn load_viewer(
         totp_enabled: u.try_get::<Option<String>, _>("totp_secret")?.is_some(),
         workspace_requires_2fa: require_2fa,
         workspaces,
+        source: String::new(),
     }))
 }
 
@@ -454,6 +584,18 @@ pub async fn invite(b: &Backend, v: &Viewer, email: &str, role: &str) -> AppResu
         ],
     );
     mail::enqueue(&mut tx, Some(&v.workspace_id), email.as_str(), &m, now).await?;
+    audit_ws(
+        &mut tx,
+        now,
+        v,
+        "invitation.sent",
+        "invitation",
+        email.as_str(),
+        email.as_str(),
+        serde_json::Value::Null,
+        serde_json::json!({"email": email.as_str(), "role": role.as_str()}),
+    )
+    .await?;
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(())
@@ -471,6 +613,20 @@ pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<(
     .bind(&v.workspace_id)
     .execute(&mut *tx)
     .await?;
+    if r.rows_affected() > 0 {
+        audit_ws(
+            &mut tx,
+            b.clock.now(),
+            v,
+            "invitation.revoked",
+            "invitation",
+            id,
+            id,
+            serde_json::Value::Null,
+            serde_json::Value::Null,
+        )
+        .await?;
+    }
     tx.commit().await?;
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound);
@@ -518,6 +674,7 @@ pub async fn accept_invitation(
     name: &str,
     password: Secret,
     password_confirm: Secret,
+    source: &str,
 ) -> AppResult<(String, String)> {
     let r = open_invitation(b, token).await?;
     let inv_id: String = r.try_get("id")?;
@@ -558,6 +715,21 @@ pub async fn accept_invitation(
         return Err(AppError::invalid("token", BAD_INVITE));
     }
     add_member(&mut tx, &ws, &user_id, role, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &ws,
+            actor: &Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() },
+            action: "member.joined",
+            subject_kind: "user",
+            subject_id: &user_id,
+            subject_name: email.as_str(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"role": role.as_str()}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok((user_id, ws))
 }
@@ -603,6 +775,18 @@ pub async fn change_role(b: &Backend, v: &Viewer, user_id: &str, role: &str) -> 
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    audit_ws(
+        &mut tx,
+        b.clock.now(),
+        v,
+        "member.role_changed",
+        "user",
+        user_id,
+        user_id,
+        serde_json::json!({"role": current.as_str()}),
+        serde_json::json!({"role": role.as_str()}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -620,12 +804,24 @@ pub async fn remove_member(b: &Backend, v: &Viewer, user_id: &str) -> AppResult<
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    audit_ws(
+        &mut tx,
+        b.clock.now(),
+        v,
+        "member.removed",
+        "user",
+        user_id,
+        user_id,
+        serde_json::json!({"role": current.as_str()}),
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Sends a reset link if the address has an account; says nothing either way.
-pub async fn request_password_reset(b: &Backend, email: &str) -> AppResult<()> {
+pub async fn request_password_reset(b: &Backend, email: &str, source: &str) -> AppResult<()> {
     let email = Email::parse(email)?;
     let Some(row) = sqlx::query("SELECT id, name FROM users WHERE email = $1")
         .bind(email.as_str())
@@ -655,6 +851,16 @@ pub async fn request_password_reset(b: &Backend, email: &str) -> AppResult<()> {
         &[("name", &name), ("link", &link)],
     );
     mail::enqueue(&mut tx, None, email.as_str(), &m, now).await?;
+    audit_user(
+        &mut tx,
+        now,
+        Some(&user_id),
+        &Actor::anonymous(source),
+        "password.reset_requested",
+        email.as_str(),
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(())
@@ -675,7 +881,13 @@ pub async fn reset_token_valid(b: &Backend, token: &str) -> AppResult<bool> {
 }
 
 /// Sets a new password from a reset link; ends every session of the user.
-pub async fn reset_password(b: &Backend, token: &str, password: Secret, confirm: Secret) -> AppResult<()> {
+pub async fn reset_password(
+    b: &Backend,
+    token: &str,
+    password: Secret,
+    confirm: Secret,
+    source: &str,
+) -> AppResult<()> {
     check_new_password(password.expose(), confirm.expose())?;
     let now = b.clock.now();
     let row = sqlx::query(
@@ -699,6 +911,16 @@ pub async fn reset_password(b: &Backend, token: &str, password: Secret, confirm:
         return Err(AppError::invalid("token", BAD_RESET));
     }
     set_password_tx(b, &mut tx, &user_id, &hash, now).await?;
+    audit_user(
+        &mut tx,
+        now,
+        Some(&user_id),
+        &Actor::anonymous(source),
+        "password.reset",
+        &user_id,
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(())
@@ -763,13 +985,23 @@ pub async fn change_password(
         .fetch_one(&mut *tx)
         .await?
         .try_get("session_version")?;
+    audit_user(
+        &mut tx,
+        now,
+        Some(&v.user_id),
+        &Actor::of(v),
+        "password.changed",
+        &v.email,
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(version)
 }
 
 /// Ends every session of the user (e.g. "sign out everywhere"); returns the new version.
-pub async fn bump_session_version(b: &Backend, user_id: &str) -> AppResult<i64> {
+pub async fn bump_session_version(b: &Backend, user_id: &str, actor: &Actor) -> AppResult<i64> {
     let mut tx = b.db.begin_write().await?;
     sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1")
         .bind(user_id)
@@ -780,6 +1012,16 @@ pub async fn bump_session_version(b: &Backend, user_id: &str) -> AppResult<i64> 
         .fetch_one(&mut *tx)
         .await?
         .try_get("session_version")?;
+    audit_user(
+        &mut tx,
+        b.clock.now(),
+        Some(user_id),
+        actor,
+        "sessions.ended",
+        user_id,
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -811,6 +1053,16 @@ pub async fn enable_totp(b: &Backend, v: &Viewer, secret: &Secret, code: &str) -
             .execute(&mut *tx)
             .await?;
     }
+    audit_user(
+        &mut tx,
+        now,
+        Some(&v.user_id),
+        &Actor::of(v),
+        "2fa.enabled",
+        &v.email,
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -836,6 +1088,16 @@ pub async fn disable_totp(b: &Backend, v: &Viewer, password: Secret) -> AppResul
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&v.user_id).execute(&mut *tx).await?;
+    audit_user(
+        &mut tx,
+        b.clock.now(),
+        Some(&v.user_id),
+        &Actor::of(v),
+        "2fa.disabled",
+        &v.email,
+        serde_json::Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -862,6 +1124,18 @@ pub async fn update_workspace(b: &Backend, v: &Viewer, name: &str, require_2fa: 
         .bind(&v.workspace_id)
         .execute(&mut *tx)
         .await?;
+    audit_ws(
+        &mut tx,
+        b.clock.now(),
+        v,
+        "settings.changed",
+        "workspace",
+        &v.workspace_id,
+        &name,
+        serde_json::json!({"name": v.workspace_name, "require_2fa": v.workspace_requires_2fa}),
+        serde_json::json!({"name": name, "require_2fa": require_2fa}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -880,6 +1154,21 @@ pub async fn create_workspace(b: &Backend, v: &Viewer, name: &str) -> AppResult<
         .execute(&mut *tx)
         .await?;
     add_member(&mut tx, &ws, &v.user_id, Role::Owner, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &ws,
+            actor: &Actor::of(v),
+            action: "workspace.created",
+            subject_kind: "workspace",
+            subject_id: &ws,
+            subject_name: &name,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"name": name, "owner": v.email}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(ws)
 }

@@ -104,7 +104,54 @@ async fn append(
     .fetch_one(&mut **tx)
     .await?
     .try_get("n")?;
-    let json = serde_json::to_string(data).map_err(|e| AppError::Internal(e.into()))?;
+    let after = serde_json::to_value(data).map_err(|e| AppError::Internal(e.into()))?;
+    let json = after.to_string();
+    let before: serde_json::Value = match sqlx::query(
+        "SELECT data FROM records WHERE workspace_id = $1 AND kind = $2 AND entity_id = $3 AND seq = $4",
+    )
+    .bind(&v.workspace_id)
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .bind(seq)
+    .fetch_optional(&mut **tx)
+    .await?
+    {
+        Some(r) => serde_json::from_str(&r.try_get::<String, _>("data")?).unwrap_or(serde_json::Value::Null),
+        None => serde_json::Value::Null,
+    };
+    let name = after
+        .get("name")
+        .or_else(|| after.get("title"))
+        .or_else(|| after.get("slug"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(entity_id)
+        .to_string();
+    let action = format!(
+        "{}.{}",
+        kind.as_str(),
+        if deleted {
+            "removed"
+        } else if seq == 0 {
+            "created"
+        } else {
+            "changed"
+        }
+    );
+    crate::audit::record(
+        tx,
+        now,
+        crate::audit::Event {
+            workspace_id: &v.workspace_id,
+            actor: &crate::audit::Actor::of(v),
+            action: &action,
+            subject_kind: kind.as_str(),
+            subject_id: entity_id,
+            subject_name: &name,
+            before,
+            after: serde_json::json!({"effective_on": effective_on.to_string(), "reason": reason, "data": after}),
+        },
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO records (id, workspace_id, kind, entity_id, seq, effective_on, recorded_at, actor_id, actor_name, reason, deleted, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

@@ -1,6 +1,7 @@
 //! Server-side core of BAA Tracker: storage, accounts, sessions and mail. No UI, no HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog_store;
 pub mod clock;
 pub mod config;

@@ -74,7 +74,7 @@ impl Role {
             Role::Owner => true,
             Role::Legal => matches!(p, Read | EditAgreements | EditCatalog),
             Role::Engineer => matches!(p, Read | EditInventory),
-            Role::Auditor => matches!(p, Read),
+            Role::Auditor => matches!(p, Read | ReadAudit),
         }
     }
 }
@@ -100,6 +100,8 @@ pub enum Permission {
     ManageMembers,
     /// Workspace settings (name, 2FA requirement, policy).
     ManageSettings,
+    /// Read, verify and export the audit trail (owners and auditors).
+    ReadAudit,
 }
 
 /// A normalised e-mail address (trimmed, lowercased, one `@`, a dot in the domain).
@@ -220,12 +222,13 @@ mod tests {
     fn role_table_denies_by_default() {
         use Permission::*;
         let table = [
-            (Role::Owner, [true, true, true, true, true, true]),
-            (Role::Legal, [true, false, true, true, false, false]),
-            (Role::Engineer, [true, true, false, false, false, false]),
-            (Role::Auditor, [true, false, false, false, false, false]),
+            (Role::Owner, [true, true, true, true, true, true, true]),
+            (Role::Legal, [true, false, true, true, false, false, false]),
+            (Role::Engineer, [true, true, false, false, false, false, false]),
+            (Role::Auditor, [true, false, false, false, false, false, true]),
         ];
-        let perms = [Read, EditInventory, EditAgreements, EditCatalog, ManageMembers, ManageSettings];
+        let perms =
+            [Read, EditInventory, EditAgreements, EditCatalog, ManageMembers, ManageSettings, ReadAudit];
         for (role, row) in table {
             for (p, want) in perms.iter().zip(row) {
                 assert_eq!(role.allows(*p), want, "{role} {p:?}");
@@ -263,6 +266,9 @@ pub struct Viewer {
     pub workspace_requires_2fa: bool,
     /// Every workspace this user belongs to (for the switcher).
     pub workspaces: Vec<WorkspaceChoice>,
+    /// The client address of this request (for the audit trail; set by the server).
+    #[serde(default)]
+    pub source: String,
 }
 
 impl Viewer {

@@ -159,8 +159,11 @@ pub async fn access(
             .into_response();
     }
     let addr = client_addr(b, &req);
-    req.extensions_mut().insert(ClientAddr(addr));
-    let viewer = resolve_viewer(b, &session).await;
+    req.extensions_mut().insert(ClientAddr(addr.clone()));
+    let viewer = resolve_viewer(b, &session).await.map(|mut v| {
+        v.source = addr;
+        v
+    });
     req.extensions_mut().insert(CurrentViewer(viewer.clone()));
     if is_public(&path) {
         return next.run(req).await;

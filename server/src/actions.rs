@@ -183,7 +183,12 @@ struct SetupForm {
     password_confirm: String,
 }
 
-async fn setup(State(b): State<Backend>, session: Session, Form(f): Form<SetupForm>) -> Response {
+async fn setup(
+    State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    session: Session,
+    Form(f): Form<SetupForm>,
+) -> Response {
     let values =
         [("email", f.email.as_str()), ("name", f.name.as_str()), ("workspace", f.workspace.as_str())];
     let input = SetupInput {
@@ -192,6 +197,7 @@ async fn setup(State(b): State<Backend>, session: Session, Form(f): Form<SetupFo
         password: Secret::new(f.password.clone()),
         password_confirm: Secret::new(f.password_confirm.clone()),
         workspace: f.workspace.clone(),
+        source: addr,
     };
     match accounts::setup_first_owner(&b, input).await {
         Ok(user_id) => {
@@ -292,8 +298,13 @@ struct EmailForm {
     email: String,
 }
 
-async fn forgot(State(b): State<Backend>, session: Session, Form(f): Form<EmailForm>) -> Response {
-    match accounts::request_password_reset(&b, &f.email).await {
+async fn forgot(
+    State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    session: Session,
+    Form(f): Form<EmailForm>,
+) -> Response {
+    match accounts::request_password_reset(&b, &f.email, &addr).await {
         Ok(()) => {
             done(
                 &session,
@@ -316,7 +327,12 @@ struct ResetForm {
     password_confirm: String,
 }
 
-async fn reset(State(b): State<Backend>, session: Session, Form(f): Form<ResetForm>) -> Response {
+async fn reset(
+    State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    session: Session,
+    Form(f): Form<ResetForm>,
+) -> Response {
     let back =
         format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
     match accounts::reset_password(
@@ -324,6 +340,7 @@ async fn reset(State(b): State<Backend>, session: Session, Form(f): Form<ResetFo
         &f.token,
         Secret::new(f.password.clone()),
         Secret::new(f.password_confirm.clone()),
+        &addr,
     )
     .await
     {
@@ -354,6 +371,7 @@ struct AcceptForm {
 
 async fn accept_invite(
     State(b): State<Backend>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
     Extension(cv): Extension<CurrentViewer>,
     session: Session,
     Form(f): Form<AcceptForm>,
@@ -368,6 +386,7 @@ async fn accept_invite(
         &f.name,
         Secret::new(f.password.clone()),
         Secret::new(f.password_confirm.clone()),
+        &addr,
     )
     .await
     {
@@ -561,7 +580,7 @@ async fn change_password(
 }
 
 async fn signout_everywhere(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session) -> Response {
-    match accounts::bump_session_version(&b, &v.user_id).await {
+    match accounts::bump_session_version(&b, &v.user_id, &baa_backend::audit::Actor::of(&v)).await {
         Ok(_) => {
             let _ = session.flush().await;
             done(&session, "/login", "Every session of your account was signed out.").await

@@ -67,6 +67,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
                 password: Secret::new(password.clone()),
                 password_confirm: Secret::new(password),
                 workspace,
+                source: "cli".into(),
             };
             match accounts::setup_first_owner(&b, input).await {
                 Ok(_) => {

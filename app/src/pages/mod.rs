@@ -1,6 +1,7 @@
 //! One module per area of the app.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod coverage;
 pub mod details;

@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod audit;
 mod cli;
 mod coverage;
 mod helpers;

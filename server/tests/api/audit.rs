@@ -1,0 +1,200 @@
+//! The audit trail: every change leaves an entry in the same transaction, the chain detects
+//! edits and deletions, and only owners and auditors read it.
+
+use crate::helpers::{TestApp, PASSWORD};
+use baa_core::account::Role;
+use serde_json::Value;
+
+async fn actions(app: &TestApp) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query("SELECT action FROM audit_log WHERE workspace_id <> '' ORDER BY workspace_id, seq")
+        .fetch_all(&app.backend.db.pool)
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.try_get::<String, _>("action").expect("a"))
+        .collect()
+}
+
+async fn ws_id(c: &crate::helpers::Client) -> String {
+    let ctx: Value = serde_json::from_str(&c.api("public/page_ctx").await.body).expect("json");
+    ctx["viewer"]["workspace_id"].as_str().expect("ws").to_string()
+}
+
+#[tokio::test]
+async fn every_change_is_recorded_with_actor_and_source_and_refusals_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
+    let members: Value = serde_json::from_str(&owner.api("members_page").await.body).expect("json");
+    let eng_id = members["members"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .find(|m| m["email"] == "eng@acme-health.example")
+        .expect("e")["user_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    owner.post("/actions/members/role", &[("user_id", &eng_id), ("role", "legal")]).await;
+    owner.post("/actions/members/role", &[("user_id", &eng_id), ("role", "engineer")]).await;
+    owner.post("/actions/settings", &[("name", "Acme Health Inc"), ("require_2fa", "")]).await;
+    eng.post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    owner
+        .post(
+            "/actions/agreements/create",
+            &[("party_a", "us"), ("party_b", "vendor:fly"), ("kind", "baa"), ("status", "signed")],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/vendors/edit",
+            &[
+                ("slug", "tigris"),
+                ("baa_terms", "signs BAAs on request"),
+                ("checked", "2026-11-20"),
+                ("reason", "vendor e-mail of 2026-11-20"),
+            ],
+        )
+        .await;
+    app.client()
+        .post("/actions/login", &[("email", "priya@acme-health.example"), ("password", "wrong wrong wrong")])
+        .await;
+    app.client().login("priya@acme-health.example", PASSWORD).await;
+    let before = app.count("audit_log").await;
+    // A refused change records nothing.
+    eng.post("/actions/orgs/save", &[("slug", "Bad Slug"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    assert_eq!(app.count("audit_log").await, before);
+    let got = actions(&app).await;
+    for want in [
+        "workspace.created",
+        "invitation.sent",
+        "member.joined",
+        "member.role_changed",
+        "settings.changed",
+        "org.created",
+        "agreement.created",
+        "catalog.edited",
+        "login.failed",
+        "login.succeeded",
+    ] {
+        assert!(got.iter().any(|a| a == want), "{want} missing from {got:?}");
+    }
+    // The role change keeps before and after; the org change names its actor.
+    let audit: Value = serde_json::from_str(
+        &owner
+            .api_with(
+                "audit_data",
+                &[("actor", ""), ("subject", ""), ("action", "member.role"), ("from", ""), ("to", "")],
+            )
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(audit["entries"].as_array().expect("e").len(), 2);
+    assert_eq!(audit["verification"]["broken_at"], Value::Null);
+    let orgs: Value = serde_json::from_str(
+        &owner
+            .api_with(
+                "audit_data",
+                &[("actor", "eng@"), ("subject", "prod"), ("action", ""), ("from", ""), ("to", "")],
+            )
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(orgs["entries"][0]["action"], "org.created");
+    assert_eq!(orgs["entries"][0]["source"], "127.0.0.1");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn editing_or_deleting_a_past_entry_breaks_the_chain_at_that_entry() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    for slug in ["one", "two", "three", "four"] {
+        owner
+            .post("/actions/orgs/save", &[("slug", slug), ("environment", "production"), ("plan", "scale")])
+            .await;
+    }
+    let ws = ws_id(&owner).await;
+    let ok = baa_backend::audit::verify_chain(&app.backend, &ws).await.expect("verify");
+    assert_eq!(ok.broken_at, None);
+    assert!(ok.entries >= 5);
+    // Someone with database access rewrites entry 3.
+    sqlx::query("UPDATE audit_log SET subject_name = 'nothing to see' WHERE workspace_id = $1 AND seq = 3")
+        .bind(&ws)
+        .execute(&app.backend.db.pool)
+        .await
+        .expect("tamper");
+    let broken = baa_backend::audit::verify_chain(&app.backend, &ws).await.expect("verify");
+    assert_eq!(broken.broken_at.as_ref().map(|b| b.0), Some(3), "{broken:?}");
+    let page: Value = serde_json::from_str(
+        &owner
+            .api_with(
+                "audit_data",
+                &[("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")],
+            )
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(page["verification"]["broken_at"][0], 3);
+    assert!(page["verification"]["broken_at"][1]
+        .as_str()
+        .expect("why")
+        .contains("changed after it was written"));
+    app.stop().await;
+
+    // Deleting the newest entry is caught by the recorded chain head.
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post("/actions/orgs/save", &[("slug", "one"), ("environment", "production"), ("plan", "scale")])
+        .await;
+    let ws = ws_id(&owner).await;
+    sqlx::query("DELETE FROM audit_log WHERE workspace_id = $1 AND seq = (SELECT MAX(seq) FROM audit_log WHERE workspace_id = $1)")
+        .bind(&ws)
+        .execute(&app.backend.db.pool)
+        .await
+        .expect("delete");
+    let broken = baa_backend::audit::verify_chain(&app.backend, &ws).await.expect("verify");
+    assert!(broken.broken_at.as_ref().is_some_and(|b| b.1.contains("removed")), "{broken:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn owners_and_auditors_read_and_export_the_trail_others_cannot() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
+    let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
+    let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
+    let args = [("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")];
+    assert_eq!(auditor.api_with("audit_data", &args).await.status, 200);
+    assert_eq!(auditor.get("/audit").await.status, 200);
+    assert_eq!(legal.api_with("audit_data", &args).await.status, 403);
+    assert_eq!(eng.get("/audit/export.jsonl").await.status, 403);
+    let r = auditor.get("/audit/export.jsonl").await;
+    assert_eq!(r.status, 200);
+    assert!(r
+        .headers
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .contains("attachment"));
+    let lines: Vec<Value> = r.body.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert!(lines.len() >= 4);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[0]["prev_hash"], baa_backend::audit::GENESIS);
+    for w in lines.windows(2) {
+        assert_eq!(w[1]["prev_hash"], w[0]["hash"], "each line points to the one before");
+    }
+    // The export itself is recorded.
+    let again = auditor.get("/audit/export.jsonl").await.body;
+    assert!(again.lines().any(|l| l.contains("\"audit.exported\"")));
+    assert!(!again.contains(PASSWORD), "no secrets in the trail");
+    app.stop().await;
+}
