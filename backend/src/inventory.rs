@@ -874,6 +874,8 @@ pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -
         auto_renews,
         notice_days,
         notes,
+        supersedes: None,
+        clause_evidence: BTreeMap::new(),
     };
     let mut tx = b.db.begin_write().await?;
     append(
@@ -1010,6 +1012,121 @@ pub async fn update_agreement(
     }
     let mut tx = b.db.begin_write().await?;
     append(&mut tx, v, Kind::Agreement, id, today(b), &a, false, Some(reason), b.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A renewal as the form sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RenewInput {
+    /// The agreement being renewed.
+    #[serde(default)]
+    pub id: String,
+    /// First day of the new agreement.
+    #[serde(default)]
+    pub effective: String,
+    /// Last day of the new agreement (empty: none).
+    #[serde(default)]
+    pub expiry: String,
+    /// Why (e.g. "renewed for 2027, signed 2026-12-01").
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Renews a signed agreement: records a new signed agreement with the same parties, kind, scope
+/// and checklist, and marks the old one superseded from the new one's effective date, in one
+/// transaction, so coverage never has a gap. Returns the new agreement's id.
+pub async fn renew_agreement(b: &Backend, v: &Viewer, input: &RenewInput) -> AppResult<String> {
+    authorize(v, Permission::EditAgreements)?;
+    let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
+    let old = all.get(input.id.trim()).cloned().ok_or(AppError::NotFound)?;
+    if old.history.last().map(|h| h.status) != Some(Status::Signed) {
+        return Err(AppError::invalid(
+            "effective",
+            "only a signed agreement can be renewed; record the new agreement instead",
+        ));
+    }
+    let effective = date("effective", &input.effective)?
+        .ok_or_else(|| AppError::invalid("effective", "enter the first day of the renewed agreement"))?;
+    let expiry = date("expiry", &input.expiry)?;
+    if expiry.is_some_and(|x| x <= effective) {
+        return Err(AppError::invalid("expiry", "the expiry date must be after the effective date"));
+    }
+    if old.effective_from().is_some_and(|f| effective <= f)
+        || old.history.last().is_some_and(|h| effective < h.on)
+    {
+        return Err(AppError::invalid("effective", "the renewal must start after the agreement it renews"));
+    }
+    let reason = input.reason.trim();
+    if reason.chars().count() < 3 {
+        return Err(AppError::invalid("reason", "say why (for example when the renewal was signed)"));
+    }
+    let id = new_id();
+    let mut renewed = old.clone();
+    renewed.id = id.clone();
+    renewed.history = vec![StatusChange { on: effective, status: Status::Signed }];
+    renewed.effective = Some(effective);
+    renewed.expiry = expiry;
+    renewed.has_executed_document = false;
+    renewed.supersedes = Some(old.id.clone());
+    let mut superseded = old.clone();
+    superseded.history.push(StatusChange { on: effective, status: Status::Superseded });
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, Kind::Agreement, &id, effective.min(today(b)), &renewed, false, Some(reason), now)
+        .await?;
+    append(&mut tx, v, Kind::Agreement, &old.id, effective, &superseded, false, Some(reason), now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records where each clause is found in the document (clause id -> location; a clause left
+/// out is not confirmed). Confirmation keeps who confirmed it and when; unchanged entries keep
+/// their original confirmer.
+pub async fn confirm_clauses(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    confirmed: &[(String, String)],
+) -> AppResult<()> {
+    authorize(v, Permission::EditAgreements)?;
+    let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
+    let old = all.get(id.trim()).cloned().ok_or(AppError::NotFound)?;
+    let mut a = old.clone();
+    let mut clauses_now = Vec::new();
+    let mut evidence = BTreeMap::new();
+    for (c, location) in confirmed {
+        let clause: Clause = serde_json::from_value(serde_json::Value::String(c.to_lowercase()))
+            .map_err(|_| AppError::invalid("clauses", format!("{c} is not a clause of the checklist")))?;
+        let location = location.trim();
+        if location.is_empty() || location.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "clauses",
+                format!("say where clause {} is found (section or page)", clause.label()),
+            ));
+        }
+        let keep = old.clause_evidence.get(&clause).filter(|e| e.location == location).cloned();
+        evidence.insert(
+            clause,
+            keep.unwrap_or_else(|| baa_core::coverage::ClauseEvidence {
+                location: location.to_string(),
+                confirmed_by: v.name.clone(),
+                confirmed_on: today(b),
+            }),
+        );
+        if !clauses_now.contains(&clause) {
+            clauses_now.push(clause);
+        }
+    }
+    clauses_now.sort();
+    a.clauses = clauses_now;
+    a.clause_evidence = evidence;
+    if a == old {
+        return Err(AppError::invalid("clauses", "nothing changed"));
+    }
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, Kind::Agreement, &a.id, today(b), &a, false, Some("clause checklist"), b.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

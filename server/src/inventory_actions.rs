@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/agreements/create", post(create_agreement))
         .route("/actions/agreements/status", post(agreement_status))
         .route("/actions/agreements/update", post(update_agreement))
+        .route("/actions/agreements/renew", post(renew_agreement))
+        .route("/actions/agreements/clauses", post(confirm_clauses))
         .route("/actions/vendors/edit", post(edit_vendor))
         .route("/actions/policy", post(save_policy))
         .route("/audit/export.jsonl", axum::routing::get(export_audit))
@@ -343,5 +345,47 @@ async fn export_audit(State(b): State<Backend>, SignedIn(v): SignedIn) -> Respon
             e.public_message(),
         )
             .into_response(),
+    }
+}
+
+async fn renew_agreement(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<inventory::RenewInput>,
+) -> Response {
+    let back =
+        format!("/agreements/{}", url::form_urlencoded::byte_serialize(f.id.as_bytes()).collect::<String>());
+    match inventory::renew_agreement(&b, &v, &f).await {
+        Ok(id) => done(&session, &format!("/agreements/{id}"), "Renewed: this agreement supersedes the previous one from its effective date. Upload the signed renewal.").await,
+        Err(e) => failed(&session, &back, "renew", e, &[("effective", &f.effective), ("expiry", &f.expiry), ("reason", &f.reason)]).await,
+    }
+}
+
+/// Each ticked clause arrives as `clause=<id>` with its location in `where:<id>`.
+async fn confirm_clauses(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let id = pairs.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
+    let back =
+        format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+    let confirmed: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k == "clause")
+        .map(|(_, c)| {
+            let location = pairs
+                .iter()
+                .find(|(k, _)| *k == format!("where:{c}"))
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default();
+            (c.clone(), location)
+        })
+        .collect();
+    match inventory::confirm_clauses(&b, &v, &id, &confirmed).await {
+        Ok(()) => done(&session, &back, "Clause checklist saved.").await,
+        Err(e) => failed(&session, &back, "clauses", e, &[]).await,
     }
 }

@@ -151,6 +151,7 @@ pub fn AgreementPage() -> impl IntoView {
                 <dt>"Renewal"</dt><dd>{if a.auto_renews { "renews automatically at the end of each term".to_string() } else { "fixed term".to_string() }}{a.notice_days.map(|n| format!("; {n} days' notice"))}</dd>
                 <dt>"Scope"</dt><dd>{scope}</dd>
                 {(!a.notes.is_empty()).then(|| view! { <dt>"Notes"</dt><dd class="notes">{a.notes.clone()}</dd> })}
+                {a.supersedes.clone().map(|p| view! { <dt>"Renews"</dt><dd><a href=format!("/agreements/{p}")>"the previous agreement"</a></dd> })}
                 <dt>"Executed document"</dt><dd>{if a.has_executed_document { "uploaded" } else { "not uploaded" }}</dd>
             </dl>
             <section aria-labelledby="st-h"><h2 id="st-h">"Status history"</h2>
@@ -202,11 +203,55 @@ pub fn AgreementPage() -> impl IntoView {
                 }
             })}
             <section aria-labelledby="cl-h"><h2 id="cl-h">"Required clauses (45 CFR 164.504(e), 164.314(a))"</h2>
-                <ul class="plain checklist">{Clause::ALL.into_iter().map(|c| {
-                    let ok = a.clauses.contains(&c);
-                    view! { <li class=if ok { "ok-text" } else { "warn-text" }>{if ok { "✓ " } else { "✗ " }}{c.label()}</li> }
-                }).collect_view()}</ul>
+                {if d.can_edit {
+                    view! {
+                        <form method="post" action="/actions/agreements/clauses" class="stack" aria-label="Clause checklist">
+                            <input type="hidden" name="id" value=a.id.clone() />
+                            {field_error(&f, "clauses").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                            <div class="table-wrap"><table class="checklist">
+                                <thead><tr><th scope="col">"Clause"</th><th scope="col">"Found in the document"</th><th scope="col">"Where (section or page)"</th><th scope="col">"Confirmed by"</th></tr></thead>
+                                <tbody>{Clause::ALL.into_iter().map(|c| {
+                                    let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                                    let ev = a.clause_evidence.get(&c).cloned();
+                                    let cid = format!("cl-{value}");
+                                    let wid = format!("where-{value}");
+                                    view! {
+                                        <tr>
+                                            <td><label for=cid.clone()>{c.label()}</label></td>
+                                            <td><input id=cid type="checkbox" name="clause" value=value.clone() checked=a.clauses.contains(&c) /></td>
+                                            <td><label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label><input id=wid name=format!("where:{value}") value=ev.as_ref().map(|e| e.location.clone()).unwrap_or_default() /></td>
+                                            <td>{ev.map(|e| format!("{} on {}", e.confirmed_by, e.confirmed_on)).unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}</tbody>
+                            </table></div>
+                            <button type="submit">"Save checklist"</button>
+                        </form>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain checklist">{Clause::ALL.into_iter().map(|c| {
+                            let ok = a.clauses.contains(&c);
+                            let ev = a.clause_evidence.get(&c).map(|e| format!(" — {} (confirmed by {} on {})", e.location, e.confirmed_by, e.confirmed_on)).unwrap_or_default();
+                            view! { <li class=if ok { "ok-text" } else { "warn-text" }>{if ok { "✓ " } else { "✗ " }}{c.label()}{ev}</li> }
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
             </section>
+            {(d.can_edit && a.history.last().map(|h| h.status) == Some(baa_core::coverage::Status::Signed)).then(|| view! {
+                <details class="card">
+                    <summary>"Renew this agreement"</summary>
+                    <p class="hint">"Records the renewal as a new signed agreement with the same parties, scope and checklist; this one is superseded from the renewal's first day, so coverage has no gap."</p>
+                    <form method="post" action="/actions/agreements/renew" class="stack narrow" aria-label="Renew the agreement">
+                        <input type="hidden" name="id" value=a.id.clone() />
+                        <div class="field" class:has-error=field_error(&f, "effective").is_some()><label for="rn-eff">"First day of the renewal"</label><input id="rn-eff" type="date" name="effective" required=true />
+                            {field_error(&f, "effective").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                        <div class="field"><label for="rn-exp">"Expiry of the renewal"</label><input id="rn-exp" type="date" name="expiry" /></div>
+                        <div class="field"><label for="rn-why">"Why"</label><input id="rn-why" name="reason" required=true /></div>
+                        <button type="submit">"Renew"</button>
+                    </form>
+                </details>
+            })}
             <section><h2>"Findings today"</h2>
                 {if d.findings.is_empty() { view! { <p>"None."</p> }.into_any() } else {
                     view! { <ul class="findings">{d.findings.iter().map(|f| view! { <li class="finding"><strong>{f.rule.as_str()}</strong><p>{f.explanation.clone()}</p><p class="next"><span class="label">"Next step: "</span>{f.next_step.clone()}</p></li> }).collect_view()}</ul> }.into_any()

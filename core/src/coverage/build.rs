@@ -170,6 +170,8 @@ pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: Nai
         auto_renews: false,
         notice_days: None,
         notes: String::new(),
+        supersedes: None,
+        clause_evidence: std::collections::BTreeMap::new(),
     }
 }
 

@@ -11,8 +11,8 @@ mod report;
 
 pub use engine::evaluate;
 pub use model::{
-    Agreement, AgreementKind, App, Clause, Environment, FlyOrg, Party, Phi, Policy, Role, Scope, Service,
-    ServiceProvisioning, Standing, Status, StatusChange, World,
+    Agreement, AgreementKind, App, Clause, ClauseEvidence, Environment, FlyOrg, Party, Phi, Policy, Role,
+    Scope, Service, ServiceProvisioning, Standing, Status, StatusChange, World,
 };
 pub use report::{
     Expiring, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary, Verdict,

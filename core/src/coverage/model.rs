@@ -398,6 +398,23 @@ pub struct Agreement {
     /// Free notes from legal.
     #[serde(default)]
     pub notes: String,
+    /// The agreement this one renews (which is superseded from this one's effective date).
+    #[serde(default)]
+    pub supersedes: Option<String>,
+    /// Where each confirmed clause is found in the document, and who confirmed it when.
+    #[serde(default)]
+    pub clause_evidence: std::collections::BTreeMap<Clause, ClauseEvidence>,
+}
+
+/// Where a required clause is found in the executed document, and who confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClauseEvidence {
+    /// Section or page ("§ 4.2", "p. 3").
+    pub location: String,
+    /// Who confirmed it.
+    pub confirmed_by: String,
+    /// When.
+    pub confirmed_on: NaiveDate,
 }
 
 impl Agreement {

@@ -656,3 +656,122 @@ async fn services_name_their_product_and_can_serve_several_apps() {
     assert!(page.body.contains("acme-api, acme-worker"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_where_and_who() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post(
+            "/actions/orgs/save",
+            &[
+                ("slug", "prod"),
+                ("environment", "production"),
+                ("plan", "scale"),
+                ("effective_on", "2026-01-01"),
+            ],
+        )
+        .await;
+    owner
+        .post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("effective_on", "2026-01-01")])
+        .await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-db"),
+                ("vendor_plan", "fly|scale"),
+                ("apps", "acme-api"),
+                ("org", "prod"),
+                ("phi", "yes"),
+                ("effective_on", "2026-01-01"),
+            ],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/agreements/create",
+            &[
+                ("title", "Fly.io BAA"),
+                ("party_a", "us"),
+                ("party_b", "vendor:fly"),
+                ("kind", "baa"),
+                ("status", "signed"),
+                ("effective", "2026-01-01"),
+                ("expiry", "2026-12-31"),
+            ],
+        )
+        .await;
+    let v = coverage(&owner, "").await;
+    let old = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    let back = format!("/agreements/{old}");
+    // A renewal must start after the agreement it renews.
+    let r = owner
+        .post(
+            "/actions/agreements/renew",
+            &[("id", old.as_str()), ("effective", "2025-06-01"), ("reason", "renewal signed")],
+        )
+        .await;
+    assert_eq!(r.location(), back);
+    assert!(owner.flash_on(&back).await.contains("must start after"));
+    let r = owner
+        .post(
+            "/actions/agreements/renew",
+            &[
+                ("id", old.as_str()),
+                ("effective", "2027-01-01"),
+                ("expiry", "2027-12-31"),
+                ("reason", "renewal signed 2026-12-01"),
+            ],
+        )
+        .await;
+    let new_path = r.location();
+    assert!(new_path.starts_with("/agreements/") && new_path != back, "{new_path}");
+    let new_id = new_path.trim_start_matches("/agreements/").to_string();
+    // Covered before, across and after the renewal, by the right agreement each day.
+    for (day, by) in
+        [("2026-06-01", &old), ("2026-12-31", &old), ("2027-01-01", &new_id), ("2027-06-01", &new_id)]
+    {
+        let c = coverage(&owner, day).await;
+        let verdict = &c["report"]["services"][0]["verdict"];
+        assert!(verdict.to_string().contains(by.as_str()), "{day}: {verdict}");
+        assert!(!has(&c, "uncovered-service", "acme-db"), "{day}");
+    }
+    let detail: Value =
+        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &new_id)]).await.body)
+            .expect("json");
+    assert_eq!(detail["agreement"]["supersedes"], old.as_str());
+    let old_detail: Value =
+        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &old)]).await.body).expect("json");
+    assert_eq!(
+        old_detail["agreement"]["history"].as_array().expect("h").last().expect("l")["status"],
+        "superseded"
+    );
+
+    // Clause checklist: a ticked clause needs a location; the confirmer is recorded.
+    let r = owner
+        .post("/actions/agreements/clauses", &[("id", new_id.as_str()), ("clause", "a"), ("where:a", "")])
+        .await;
+    assert!(r.location().starts_with("/agreements/"));
+    assert!(owner.flash_on("").await.contains("say where"));
+    owner
+        .post(
+            "/actions/agreements/clauses",
+            &[
+                ("id", new_id.as_str()),
+                ("clause", "a"),
+                ("where:a", "§ 2.1"),
+                ("clause", "j"),
+                ("where:j", "p. 7, § 9"),
+            ],
+        )
+        .await;
+    assert_eq!(owner.flash_on("").await, "Clause checklist saved.");
+    let detail: Value =
+        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &new_id)]).await.body)
+            .expect("json");
+    assert_eq!(detail["agreement"]["clauses"], serde_json::json!(["a", "j"]));
+    assert_eq!(detail["agreement"]["clause_evidence"]["j"]["location"], "p. 7, § 9");
+    assert_eq!(detail["agreement"]["clause_evidence"]["a"]["confirmed_by"], "Priya Raman");
+    app.stop().await;
+}
