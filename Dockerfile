@@ -3,7 +3,10 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY scripts/versions.env scripts/versions.env
-RUN . scripts/versions.env \
+COPY tools/package.json tools/package-lock.json tools/
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/* \
+ && (cd tools && npm ci --no-audit --no-fund) \
+ && . scripts/versions.env \
  && rustup target add "$RUST_WASM_TARGET" \
  && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 COPY . .

@@ -25,6 +25,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 if $want_test; then
   if [ "$(cargo audit --version 2>/dev/null | awk '{print $2}')" != "$CARGO_AUDIT_VERSION" ]; then
     say "installing cargo-audit $CARGO_AUDIT_VERSION (about 7 minutes)"
