@@ -169,6 +169,20 @@ pub struct VersionRow {
     pub reason: Option<String>,
 }
 
+#[cfg(feature = "ssr")]
+fn version_rows(history: Vec<baa_backend::inventory::Version>) -> Vec<VersionRow> {
+    history
+        .into_iter()
+        .map(|h| VersionRow {
+            seq: h.seq,
+            effective_on: h.effective_on,
+            recorded_at: h.recorded_at,
+            actor: h.actor,
+            reason: h.reason,
+        })
+        .collect()
+}
+
 /// A service with its verdict, chain, findings and history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceDetailView {
@@ -189,20 +203,7 @@ pub async fn service_detail(id: String, as_of: String) -> Result<ServiceDetailVi
         return Err(baa_backend::error::AppError::NotFound.into());
     }
     let view = coverage_data(as_of).await?;
-    Ok(ServiceDetailView {
-        view,
-        id,
-        history: history
-            .into_iter()
-            .map(|h| VersionRow {
-                seq: h.seq,
-                effective_on: h.effective_on,
-                recorded_at: h.recorded_at,
-                actor: h.actor,
-                reason: h.reason,
-            })
-            .collect(),
-    })
+    Ok(ServiceDetailView { view, id, history: version_rows(history) })
 }
 
 /// An agreement with its history.
@@ -242,16 +243,7 @@ pub async fn agreement_detail(id: String) -> Result<AgreementDetailView, UiError
         findings: today_report.findings.into_iter().filter(|f| f.subject.id == id).collect(),
         agreement,
         parties: world.parties,
-        history: history
-            .into_iter()
-            .map(|h| VersionRow {
-                seq: h.seq,
-                effective_on: h.effective_on,
-                recorded_at: h.recorded_at,
-                actor: h.actor,
-                reason: h.reason,
-            })
-            .collect(),
+        history: version_rows(history),
         can_edit: v.can(baa_core::account::Permission::EditAgreements),
     })
 }
