@@ -34,7 +34,7 @@ if cargo tree --workspace -i rsa --target all -e normal,build 2>/dev/null | grep
 fi
 
 step "unit and integration tests on SQLite"
-cargo test --workspace --exclude frontend
+timeout 1800 cargo test --workspace --exclude frontend
 
 step "integration tests on PostgreSQL"
 pg="${BAA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
@@ -42,11 +42,11 @@ pg="${BAA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 psql "$pg/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'baa\_t\_%'" \
   | while read -r db; do psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
 # Same package selection as above, so nothing is rebuilt.
-BAA_TEST_POSTGRES="$pg" cargo test --workspace --exclude frontend --test api
+BAA_TEST_POSTGRES="$pg" timeout 1800 cargo test --workspace --exclude frontend --test api
 
 step "browser journeys (Playwright + Debian chromium)"
 scripts/build-site.sh
 # target/debug/baa-tracker was built by the test runs above.
-(cd end2end && npx playwright test)
+(cd end2end && timeout 1200 npx playwright test)
 
 step "all tests passed"

@@ -219,6 +219,29 @@ pub struct AgreementDetailView {
     pub can_edit: bool,
     /// Findings about it today.
     pub findings: Vec<baa_core::coverage::Finding>,
+    /// Versions of its executed document, newest first.
+    pub documents: Vec<DocumentRow>,
+    /// Upload limit in MB.
+    pub max_upload_mb: usize,
+}
+
+/// One version of an executed document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRow {
+    /// Id (download link).
+    pub id: String,
+    /// Version number.
+    pub version: i64,
+    /// File name.
+    pub file_name: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256.
+    pub sha256: String,
+    /// Uploader.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: String,
 }
 
 /// Loads one agreement.
@@ -244,6 +267,20 @@ pub async fn agreement_detail(id: String) -> Result<AgreementDetailView, UiError
         agreement,
         parties: world.parties,
         history: version_rows(history),
+        documents: baa_backend::documents::list(&b, &v, &id)
+            .await?
+            .into_iter()
+            .map(|d| DocumentRow {
+                id: d.id,
+                version: d.version,
+                file_name: d.file_name,
+                size: d.size,
+                sha256: d.sha256,
+                uploaded_by: d.uploaded_by,
+                uploaded_at: d.uploaded_at,
+            })
+            .collect(),
+        max_upload_mb: b.documents.max_bytes / (1024 * 1024),
         can_edit: v.can(baa_core::account::Permission::EditAgreements),
     })
 }

@@ -31,6 +31,8 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// Folder holding `pkg/` (the WASM, JS and CSS built for the browser).
     pub site_root: PathBuf,
+    /// Largest accepted document upload, in bytes (`DOCUMENT_MAX_MB`, default 25).
+    pub document_max_bytes: usize,
 }
 
 /// A configuration error that names the variable.
@@ -115,6 +117,8 @@ impl Config {
             axum_header_name_ok(h).map_err(|m| err("CLIENT_IP_HEADER", m))?;
         }
         let site_root = PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let document_max_bytes =
+            usize::try_from(int(&get, "DOCUMENT_MAX_MB", 25, 1, 500)?).unwrap_or(25) * 1024 * 1024;
         Ok(Config {
             data_dir,
             database_url: crate::secret::Secret::new(database_url),
@@ -127,6 +131,7 @@ impl Config {
             log_json,
             client_ip_header,
             site_root,
+            document_max_bytes,
         })
     }
 

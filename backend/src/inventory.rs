@@ -269,7 +269,17 @@ pub async fn load_world(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<
         orgs: current(b, ws, Kind::Org, as_of).await?.into_values().collect(),
         apps: current(b, ws, Kind::App, as_of).await?.into_values().collect(),
         services: current(b, ws, Kind::Service, as_of).await?.into_values().collect(),
-        agreements: current(b, ws, Kind::Agreement, as_of).await?.into_values().collect(),
+        agreements: {
+            let with_docs = crate::documents::agreements_with_documents(b, ws, end_of_day).await?;
+            current::<Agreement>(b, ws, Kind::Agreement, as_of)
+                .await?
+                .into_values()
+                .map(|mut a| {
+                    a.has_executed_document = with_docs.contains(&a.id);
+                    a
+                })
+                .collect()
+        },
     })
 }
 

@@ -6,6 +6,7 @@ pub mod catalog_store;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod inventory;
 pub mod mail;
@@ -27,6 +28,8 @@ pub struct Backend {
     pub config: Arc<config::Config>,
     /// Outbound mail.
     pub mailer: mail::Mailer,
+    /// Executed documents.
+    pub documents: documents::Store,
 }
 
 impl Backend {
@@ -38,6 +41,14 @@ impl Backend {
             &config.mail_from,
             &config.data_dir,
         )?;
-        Ok(Backend { db, clock, config: Arc::new(config), mailer })
+        let documents =
+            documents::Store::local(&config.data_dir.join("documents"), config.document_max_bytes)?;
+        let b = Backend { db, clock, config: Arc::new(config), mailer, documents };
+        match b.documents.sweep(&b).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed document blobs left by interrupted uploads"),
+            Err(e) => tracing::warn!(error = %e, "sweeping unreferenced document blobs failed"),
+        }
+        Ok(b)
     }
 }

@@ -389,3 +389,99 @@ async fn confirm_clauses(
         Err(e) => failed(&session, &back, "clauses", e, &[]).await,
     }
 }
+
+/// Routes for executed documents (upload has its own body limit).
+pub fn document_routes(max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/actions/agreements/documents",
+            post(upload_document).layer(axum::extract::DefaultBodyLimit::max(max_bytes + 64 * 1024)),
+        )
+        .route("/documents/{id}", axum::routing::get(download_document))
+}
+
+/// A multipart upload (`id`, `file`), read in full within the limit, then handed to the backend.
+async fn upload_document(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut id = String::new();
+    let mut file: Option<(String, bytes::Bytes)> = None;
+    let mut too_big = false;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("id") => id = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some((name, bytes)),
+                        Err(_) => too_big = true,
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                too_big = true;
+                break;
+            }
+        }
+    }
+    let back =
+        format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+    let err = |m: String| baa_backend::error::AppError::invalid("file", m);
+    let result = if too_big {
+        Err(err(format!(
+            "the file is over the {} MB limit (or the upload was interrupted)",
+            b.documents.max_bytes / (1024 * 1024)
+        )))
+    } else {
+        match file {
+            None => Err(err("choose the signed PDF to upload".into())),
+            Some((name, bytes)) => {
+                baa_backend::documents::upload(&b, &v, &id, &name, bytes).await.map(|d| d.version)
+            }
+        }
+    };
+    match result {
+        Ok(version) => {
+            done(&session, &back, format!("Version {version} of the executed document is stored.")).await
+        }
+        Err(e) => failed(&session, &back, "document", e, &[]).await,
+    }
+}
+
+async fn download_document(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    use axum::response::IntoResponse;
+    match baa_backend::documents::download(&b, &v, &id).await {
+        Ok((doc, bytes)) => {
+            let safe: String = doc
+                .file_name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+                .collect();
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe}\"")),
+                    (axum::http::header::HeaderName::from_static("x-content-sha256"), doc.sha256.clone()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => (
+            axum::http::StatusCode::from_u16(e.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            e.public_message(),
+        )
+            .into_response(),
+    }
+}

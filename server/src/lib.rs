@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.svg", get(favicon))
         .merge(actions::routes())
         .merge(inventory_actions::routes())
+        .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -71,7 +72,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::access))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // Forms and server functions stay small; only the document upload route raises this.
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(b.config.document_max_bytes + 1024 * 1024))
         .with_state(state)
 }
 
@@ -148,10 +151,18 @@ impl Application {
         Ok(Application { addr, backend, trigger, server, workers })
     }
 
-    /// Stops accepting requests, lets running ones finish, stops the workers.
-    pub async fn shutdown(self) -> anyhow::Result<()> {
+    /// Stops accepting requests, lets running ones finish (for up to 20 seconds), stops the
+    /// workers.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
         self.trigger.fire();
-        let r = self.server.await.context("joining the server task")?;
+        let r = match tokio::time::timeout(std::time::Duration::from_secs(20), &mut self.server).await {
+            Ok(joined) => joined.context("joining the server task")?,
+            Err(_) => {
+                tracing::warn!("requests still running 20 s after shutdown began; stopping anyway");
+                self.server.abort();
+                Ok(())
+            }
+        };
         for w in self.workers {
             let _ = w.await;
         }

@@ -202,6 +202,38 @@ pub fn AgreementPage() -> impl IntoView {
                     </details>
                 }
             })}
+            <section aria-labelledby="doc-h"><h2 id="doc-h">"Executed document"</h2>
+                {if d.documents.is_empty() {
+                    view! { <p class="warn-text">"No signed copy uploaded yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Version"</th><th scope="col">"File"</th><th scope="col">"Uploaded by"</th><th scope="col">"When"</th><th scope="col">"Size"</th><th scope="col">"SHA-256"</th></tr></thead>
+                            <tbody>{d.documents.iter().map(|doc| view! {
+                                <tr>
+                                    <td>{doc.version}</td>
+                                    <td><a href=format!("/documents/{}", doc.id) download="">{doc.file_name.clone()}</a></td>
+                                    <td>{doc.uploaded_by.clone()}</td>
+                                    <td>{doc.uploaded_at.clone()}</td>
+                                    <td>{format!("{:.1} KB", doc.size as f64 / 1024.0)}</td>
+                                    <td><code class="hash">{doc.sha256.clone()}</code></td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table></div>
+                    }.into_any()
+                }}
+                {d.can_edit.then(|| view! {
+                    <form method="post" action="/actions/agreements/documents" enctype="multipart/form-data" class="card inline-form" aria-label="Upload the signed PDF">
+                        <input type="hidden" name="id" value=a.id.clone() />
+                        <div class="field" class:has-error=field_error(&f, "file").is_some()>
+                            <label for="doc-file">{format!("Signed PDF (up to {} MB)", d.max_upload_mb)}</label>
+                            <input id="doc-file" type="file" name="file" accept="application/pdf,.pdf" required=true />
+                            {field_error(&f, "file").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        </div>
+                        <button type="submit">"Upload"</button>
+                    </form>
+                })}
+            </section>
             <section aria-labelledby="cl-h"><h2 id="cl-h">"Required clauses (45 CFR 164.504(e), 164.314(a))"</h2>
                 {if d.can_edit {
                     view! {

@@ -94,6 +94,8 @@ impl TestApp {
             jar: jar.clone(),
             http: reqwest::Client::builder()
                 .cookie_provider(jar)
+                // A request that hangs fails the test with its URL instead of stalling the suite.
+                .timeout(std::time::Duration::from_secs(60))
                 .redirect(reqwest::redirect::Policy::none())
                 .default_headers(headers)
                 .build()

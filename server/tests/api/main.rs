@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod cli;
 mod coverage;
+mod documents;
 mod helpers;
 mod mail;
 mod security;

@@ -1,0 +1,336 @@
+//! Executed documents: signed agreement PDFs, stored through `object_store` (a local folder
+//! under the data folder), content-addressed by SHA-256.
+//!
+//! An upload is checked before anything is stored (not empty, within the size limit, a PDF by
+//! its content and one that parses, a safe file name); the blob is written first and the
+//! version row (with its audit entry) after, in one transaction. A process killed in between
+//! leaves only an unreferenced blob, which [`Store::sweep`] removes at start. Every download
+//! re-hashes the bytes and refuses (and records) a mismatch.
+
+use crate::accounts::authorize;
+use crate::audit::{self, Actor, Event};
+use crate::db::new_id;
+use crate::error::{AppError, AppResult};
+use crate::Backend;
+use baa_core::account::{Permission, Viewer};
+use bytes::Bytes;
+use object_store::{local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, PutPayload};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::sync::Arc;
+
+/// Upload size limit by default (25 MB).
+pub const DEFAULT_MAX_BYTES: usize = 25 * 1024 * 1024;
+
+/// Where documents are kept.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<dyn ObjectStore>,
+    /// Largest accepted upload in bytes.
+    pub max_bytes: usize,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.inner)
+    }
+}
+
+fn blob_path(sha: &str) -> ObjectPath {
+    ObjectPath::from(format!("sha256/{sha}"))
+}
+
+impl Store {
+    /// A store in `dir` (created if missing).
+    pub fn local(dir: &std::path::Path, max_bytes: usize) -> anyhow::Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Store { inner: Arc::new(LocalFileSystem::new_with_prefix(dir)?), max_bytes })
+    }
+
+    /// Removes blobs no document row refers to (left by a process killed mid-upload).
+    pub async fn sweep(&self, b: &Backend) -> anyhow::Result<usize> {
+        use futures_util::StreamExt;
+        let mut listing = self.inner.list(Some(&ObjectPath::from("sha256")));
+        let mut removed = 0;
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            let sha = meta.location.filename().unwrap_or_default().to_string();
+            let used = sqlx::query("SELECT id FROM documents WHERE sha256 = $1 LIMIT 1")
+                .bind(&sha)
+                .fetch_optional(&b.db.pool)
+                .await?
+                .is_some();
+            if !used {
+                self.inner.delete(&meta.location).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// A stored version as pages list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    /// Id (for the download link).
+    pub id: String,
+    /// 1, 2, ...
+    pub version: i64,
+    /// The name it was uploaded with.
+    pub file_name: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When (formatted).
+    pub uploaded_at: String,
+}
+
+fn view(r: &sqlx::any::AnyRow) -> AppResult<DocumentView> {
+    Ok(DocumentView {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        file_name: r.try_get("file_name")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_by: r.try_get("uploaded_by_name")?,
+        uploaded_at: crate::clock::fmt_ts(r.try_get("uploaded_at")?),
+    })
+}
+
+/// Checks a file name: no path separators or control characters, at most 200 characters.
+pub fn check_file_name(name: &str) -> AppResult<String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AppError::invalid("file", "the file has no name"));
+    }
+    if n.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "file",
+            "the file name is too long (over 200 characters); rename it and upload again",
+        ));
+    }
+    if n.contains(['/', '\\']) || n.chars().any(char::is_control) || n == "." || n == ".." {
+        return Err(AppError::invalid(
+            "file",
+            "the file name contains path separators or control characters; rename it and upload again",
+        ));
+    }
+    Ok(n.to_string())
+}
+
+/// Checks the content is a PDF that parses.
+pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "the file is empty"));
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(AppError::invalid(
+            "file",
+            "this is not a PDF (its content does not start like one); upload the signed PDF",
+        ));
+    }
+    lopdf::Document::load_mem(bytes).map_err(|_| {
+        AppError::invalid("file", "this PDF is damaged and cannot be read; export it again and upload it")
+    })?;
+    Ok(())
+}
+
+/// The agreement exists in the viewer's workspace, or 404.
+async fn agreement_exists(b: &Backend, v: &Viewer, agreement_id: &str) -> AppResult<String> {
+    let row = sqlx::query(
+        "SELECT data FROM records WHERE workspace_id = $1 AND kind = 'agreement' AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(&v.workspace_id)
+    .bind(agreement_id)
+    .fetch_optional(&b.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let data: serde_json::Value =
+        serde_json::from_str(&row.try_get::<String, _>("data")?).unwrap_or_default();
+    Ok(data["title"].as_str().unwrap_or(agreement_id).to_string())
+}
+
+/// Stores a new version of an agreement's executed document.
+pub async fn upload(
+    b: &Backend,
+    v: &Viewer,
+    agreement_id: &str,
+    file_name: &str,
+    bytes: Bytes,
+) -> AppResult<DocumentView> {
+    authorize(v, Permission::EditAgreements)?;
+    let title = agreement_exists(b, v, agreement_id).await?;
+    let file_name = check_file_name(file_name)?;
+    if bytes.len() > b.documents.max_bytes {
+        return Err(AppError::invalid(
+            "file",
+            format!("the file is over the {} MB limit", b.documents.max_bytes / (1024 * 1024)),
+        ));
+    }
+    check_pdf(&bytes)?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    b.documents
+        .inner
+        .put(&blob_path(&sha), PutPayload::from(bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing a document: {e}")))?;
+    let now = b.clock.now();
+    let id = new_id();
+    let mut tx = b.db.begin_write().await?;
+    let version: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS n FROM documents WHERE workspace_id = $1 AND agreement_id = $2",
+    )
+    .bind(&v.workspace_id)
+    .bind(agreement_id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get::<i64, _>("n")?
+        + 1;
+    sqlx::query(
+        "INSERT INTO documents (id, workspace_id, agreement_id, version, file_name, size, sha256, uploaded_by, uploaded_by_name, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(&v.workspace_id)
+    .bind(agreement_id)
+    .bind(version)
+    .bind(&file_name)
+    .bind(size)
+    .bind(&sha)
+    .bind(&v.user_id)
+    .bind(&v.name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action: "document.uploaded",
+            subject_kind: "agreement",
+            subject_id: agreement_id,
+            subject_name: &title,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"version": version, "file_name": file_name, "size": size, "sha256": sha}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DocumentView {
+        id,
+        version,
+        file_name,
+        size,
+        sha256: sha,
+        uploaded_by: v.name.clone(),
+        uploaded_at: crate::clock::fmt_ts(now),
+    })
+}
+
+/// Versions of an agreement's executed document, newest first.
+pub async fn list(b: &Backend, v: &Viewer, agreement_id: &str) -> AppResult<Vec<DocumentView>> {
+    authorize(v, Permission::Read)?;
+    let rows = sqlx::query(
+        "SELECT id, version, file_name, size, sha256, uploaded_by_name, uploaded_at FROM documents \
+         WHERE workspace_id = $1 AND agreement_id = $2 ORDER BY version DESC",
+    )
+    .bind(&v.workspace_id)
+    .bind(agreement_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// Ids of agreements with an executed document uploaded at or before `until` (unix seconds).
+pub async fn agreements_with_documents(
+    b: &Backend,
+    ws: &str,
+    until: i64,
+) -> AppResult<std::collections::HashSet<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT agreement_id FROM documents WHERE workspace_id = $1 AND uploaded_at <= $2",
+    )
+    .bind(ws)
+    .bind(until)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("agreement_id")?)).collect()
+}
+
+/// Reads a document, checking its hash; a mismatch is refused and recorded in the audit trail.
+pub async fn download(b: &Backend, v: &Viewer, id: &str) -> AppResult<(DocumentView, Bytes)> {
+    authorize(v, Permission::Read)?;
+    let row = sqlx::query(
+        "SELECT id, agreement_id, version, file_name, size, sha256, uploaded_by_name, uploaded_at FROM documents WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(id)
+    .bind(&v.workspace_id)
+    .fetch_optional(&b.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let doc = view(&row)?;
+    let bytes = b
+        .documents
+        .inner
+        .get(&blob_path(&doc.sha256))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading document {id}: {e}")))?
+        .bytes()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading document {id}: {e}")))?;
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != doc.sha256 {
+        tracing::error!(document = %id, expected = %doc.sha256, actual = %actual, "document failed its integrity check");
+        let mut tx = b.db.begin_write().await?;
+        let agreement: String = row.try_get("agreement_id")?;
+        audit::record(
+            &mut tx,
+            b.clock.now(),
+            Event {
+                workspace_id: &v.workspace_id,
+                actor: &Actor::of(v),
+                action: "document.integrity_failed",
+                subject_kind: "agreement",
+                subject_id: &agreement,
+                subject_name: &doc.file_name,
+                before: serde_json::json!({"sha256": doc.sha256}),
+                after: serde_json::json!({"sha256": actual}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::Conflict {
+            field: "document".into(),
+            message: "This document failed its integrity check (its bytes no longer match the SHA-256 recorded at upload), so it was not sent. The event is in the audit trail; restore the file from a backup.".into(),
+        });
+    }
+    Ok((doc, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_checked() {
+        assert_eq!(check_file_name(" BAA signed.pdf ").ok().as_deref(), Some("BAA signed.pdf"));
+        for bad in ["", "../x.pdf", "a/b.pdf", "a\\b.pdf", "bell\u{7}.pdf", "new\nline.pdf", ".."] {
+            assert!(check_file_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_file_name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn only_pdfs_that_parse_pass() {
+        assert!(check_pdf(b"").is_err());
+        assert!(check_pdf(b"PK\x03\x04 a zip file").is_err());
+        assert!(check_pdf(b"%PDF-1.7 but nothing else").is_err());
+    }
+}
