@@ -240,6 +240,22 @@ fn SignedOut() -> impl IntoView {
     }
 }
 
+/// Element ids of a labelled field: the input, its error, its hint, and which of the two
+/// describes it (`aria-describedby`).
+fn field_ids(name: &str, has_error: bool, has_hint: bool) -> (String, String, String, Option<String>) {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if has_error {
+        Some(err_id.clone())
+    } else if has_hint {
+        Some(hint_id.clone())
+    } else {
+        None
+    };
+    (id, err_id, hint_id, described)
+}
+
 /// A labelled text input with its error message.
 #[component]
 pub fn Field(
@@ -252,14 +268,7 @@ pub fn Field(
     #[prop(default = None)] autocomplete: Option<&'static str>,
     #[prop(default = true)] required: bool,
 ) -> impl IntoView {
-    let id = format!("f-{name}");
-    let err_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = match (&error, hint) {
-        (Some(_), _) => Some(err_id.clone()),
-        (None, Some(_)) => Some(hint_id.clone()),
-        _ => None,
-    };
+    let (id, err_id, hint_id, described) = field_ids(name, error.is_some(), hint.is_some());
     let has_error = error.is_some();
     view! {
         <div class="field" class:has-error=has_error>
@@ -292,14 +301,7 @@ pub fn PasswordField(
     let (shown, set_shown) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    let id = format!("f-{name}");
-    let err_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = match (&error, hint) {
-        (Some(_), _) => Some(err_id.clone()),
-        (None, Some(_)) => Some(hint_id.clone()),
-        _ => None,
-    };
+    let (id, err_id, hint_id, described) = field_ids(name, error.is_some(), hint.is_some());
     let has_error = error.is_some();
     view! {
         <div class="field" class:has-error=has_error>

@@ -173,6 +173,24 @@ async fn append(
     Ok(())
 }
 
+/// Appends one version in a transaction of its own.
+#[expect(clippy::too_many_arguments, reason = "one row of the version table, named field by field")]
+async fn append_one(
+    b: &Backend,
+    v: &Viewer,
+    kind: Kind,
+    entity_id: &str,
+    effective_on: NaiveDate,
+    data: &impl Serialize,
+    deleted: bool,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, kind, entity_id, effective_on, data, deleted, reason, b.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The latest version in force on `as_of` of every record of `kind`, keyed by entity id.
 async fn current<T: DeserializeOwned>(
     b: &Backend,
@@ -404,9 +422,7 @@ pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<St
         packages,
         allowed_regions: (!allowed.is_empty()).then_some(allowed),
     };
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Org, &slug, on, &org, false, None, b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Org, &slug, on, &org, false, None).await?;
     Ok(slug)
 }
 
@@ -449,9 +465,7 @@ pub async fn save_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<St
             Some(environment(input.environment.trim())?)
         },
     };
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::App, &name, on, &app, false, None, b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::App, &name, on, &app, false, None).await?;
     Ok(name)
 }
 
@@ -575,9 +589,7 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
         created_on,
         removed_on: None,
     };
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Service, &id, on, &service, false, None, b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Service, &id, on, &service, false, None).await?;
     Ok(id)
 }
 
@@ -588,9 +600,7 @@ pub async fn remove_service(b: &Backend, v: &Viewer, id: &str, on: Option<NaiveD
     let existing: BTreeMap<String, Service> = current(b, &v.workspace_id, Kind::Service, on).await?;
     let mut s = existing.get(id).cloned().ok_or(AppError::NotFound)?;
     s.removed_on = Some(on);
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Service, id, on, &s, true, Some("removed"), b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Service, id, on, &s, true, Some("removed")).await?;
     Ok(())
 }
 
@@ -632,9 +642,7 @@ pub async fn save_party(b: &Backend, v: &Viewer, input: &PartyInput) -> AppResul
         _ => return Err(AppError::invalid("kind", "choose customer or subcontractor")),
     };
     let party = Party { id: id.clone(), name, role };
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Party, &id, today(b), &party, false, None, b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Party, &id, today(b), &party, false, None).await?;
     Ok(id)
 }
 
@@ -927,9 +935,7 @@ pub async fn set_agreement_status(
         }
     }
     a.history.push(StatusChange { on, status: st });
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Agreement, id, on, &a, false, Some(reason), b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Agreement, id, on, &a, false, Some(reason)).await?;
     Ok(())
 }
 
@@ -968,9 +974,7 @@ pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows
     }
     reminder_windows.sort_unstable_by(|a, b| b.cmp(a));
     let policy = Policy { allowed_regions: allowed, reminder_windows };
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Policy, "policy", today(b), &policy, false, None, b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Policy, "policy", today(b), &policy, false, None).await?;
     Ok(policy)
 }
 
@@ -1020,9 +1024,7 @@ pub async fn update_agreement(
     if a == old {
         return Err(AppError::invalid("reason", "nothing changed"));
     }
-    let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::Agreement, id, today(b), &a, false, Some(reason), b.clock.now()).await?;
-    tx.commit().await?;
+    append_one(b, v, Kind::Agreement, id, today(b), &a, false, Some(reason)).await?;
     Ok(())
 }
 

@@ -81,7 +81,7 @@ async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
         ],
     )
     .await;
-    let told = eng.flash_on("/inventory").await;
+    let told = eng.flash().await;
     assert!(told.contains("NOT covered"), "the engineer is told at once: {told}");
     eng.post(
         "/actions/services/save",
@@ -296,7 +296,7 @@ async fn legal_corrects_a_vendor_fact_and_a_newer_catalog_is_shown_not_applied()
     ];
     assert_eq!(eng.post("/actions/vendors/edit", &form).await.status, 403);
     legal.post("/actions/vendors/edit", &form).await;
-    assert_eq!(legal.flash_on("/vendors").await, "say why (for example the source and what it now says)");
+    assert_eq!(legal.flash().await, "say why (for example the source and what it now says)");
     let mut form = form.to_vec();
     form[4] = ("reason", "Sentry security terms page, read 2026-11-20");
     assert_eq!(legal.post("/actions/vendors/edit", &form).await.location(), "/vendors#sentry");
@@ -467,9 +467,9 @@ async fn owners_set_the_region_policy_and_reminder_windows() {
         403
     );
     owner.post("/actions/policy", &[("allowed_regions", "iad, ord"), ("reminder_windows", "weekly")]).await;
-    assert!(owner.flash_on("/settings").await.contains("whole days"));
+    assert!(owner.flash().await.contains("whole days"));
     owner.post("/actions/policy", &[("allowed_regions", "iad, ord"), ("reminder_windows", "30, 90")]).await;
-    assert_eq!(owner.flash_on("/settings").await, "Coverage policy saved.");
+    assert_eq!(owner.flash().await, "Coverage policy saved.");
     assert!(has(&coverage(&owner, "").await, "region-outside-policy", "acme-db"));
     let settings: Value = serde_json::from_str(&owner.api("settings_page").await.body).expect("json");
     assert_eq!(settings["reminder_windows"], serde_json::json!([90, 30]));
@@ -509,7 +509,7 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
         )
         .await;
     assert_eq!(r.location(), back);
-    assert!(owner.flash_on(&back).await.contains("expiry date must be after"));
+    assert!(owner.flash().await.contains("expiry date must be after"));
     // Unticking clause J (legal found it missing) and limiting the plans.
     let mut edit = vec![
         ("id", id.as_str()),
@@ -522,7 +522,7 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
         edit.push(("clauses", c));
     }
     assert_eq!(owner.post("/actions/agreements/update", &edit).await.location(), back);
-    assert_eq!(owner.flash_on(&back).await, "Agreement updated.");
+    assert_eq!(owner.flash().await, "Agreement updated.");
     let v = coverage(&owner, "").await;
     assert!(has(&v, "clauses-incomplete", "Sentry BAA"), "{:?}", findings(&v));
     assert_eq!(v["agreements"][0]["expiry"], "2027-12-31");
@@ -535,7 +535,7 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
         .post("/actions/agreements/update", &[("id", id.as_str()), ("plans", "platinum"), ("reason", "try")])
         .await;
     assert_eq!(r.location(), back);
-    assert!(owner.flash_on(&back).await.contains("no plan platinum"));
+    assert!(owner.flash().await.contains("no plan platinum"));
     app.stop().await;
 }
 
@@ -582,16 +582,16 @@ async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
     let mut f = base.to_vec();
     f.push(("auto_renews", "on"));
     owner.post("/actions/agreements/create", &f).await;
-    assert!(owner.flash_on("/agreements").await.contains("end date of its first term"));
+    assert!(owner.flash().await.contains("end date of its first term"));
     f.push(("expiry", "2025-12-31"));
     f.push(("notice_days", "sixty"));
     owner.post("/actions/agreements/create", &f).await;
-    assert!(owner.flash_on("/agreements").await.contains("notice period"));
+    assert!(owner.flash().await.contains("notice period"));
     f.pop();
     f.push(("notice_days", "60"));
     f.push(("notes", "Renewal confirmed by e-mail from Fly.io legal."));
     owner.post("/actions/agreements/create", &f).await;
-    assert_eq!(owner.flash_on("/agreements").await, "Agreement recorded.");
+    assert_eq!(owner.flash().await, "Agreement recorded.");
     let v = coverage(&owner, "").await;
     assert!(!has(&v, "agreement-expired", "Fly.io BAA"), "{:?}", findings(&v));
     assert!(!has(&v, "uncovered-service", "acme-db"));
@@ -713,7 +713,7 @@ async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_w
         )
         .await;
     assert_eq!(r.location(), back);
-    assert!(owner.flash_on(&back).await.contains("must start after"));
+    assert!(owner.flash().await.contains("must start after"));
     let r = owner
         .post(
             "/actions/agreements/renew",
@@ -753,7 +753,7 @@ async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_w
         .post("/actions/agreements/clauses", &[("id", new_id.as_str()), ("clause", "a"), ("where:a", "")])
         .await;
     assert!(r.location().starts_with("/agreements/"));
-    assert!(owner.flash_on("").await.contains("say where"));
+    assert!(owner.flash().await.contains("say where"));
     owner
         .post(
             "/actions/agreements/clauses",
@@ -766,7 +766,7 @@ async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_w
             ],
         )
         .await;
-    assert_eq!(owner.flash_on("").await, "Clause checklist saved.");
+    assert_eq!(owner.flash().await, "Clause checklist saved.");
     let detail: Value =
         serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &new_id)]).await.body)
             .expect("json");

@@ -46,9 +46,7 @@ async fn upload(c: &Client, agreement: &str, name: &str, bytes: Vec<u8>) -> (u16
         .await
         .expect("upload");
     let status = r.status().as_u16();
-    let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let flash = c.flash_on("").await;
-    let _ = location;
+    let flash = c.flash().await;
     (status, flash)
 }
 

@@ -279,9 +279,8 @@ impl Client {
     }
 
     /// The pending one-time message, as the next page shows it.
-    pub async fn flash_on(&self, path: &str) -> String {
+    pub async fn flash(&self) -> String {
         let r = self.api("public/page_ctx").await;
-        let _ = path;
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
         v["flash"]["message"].as_str().unwrap_or_default().to_string()
     }

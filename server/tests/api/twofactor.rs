@@ -11,7 +11,7 @@ async fn enrol(app: &TestApp, c: &crate::helpers::Client) -> (String, Vec<String
     assert!(page["enrolment"]["qr_data_url"].as_str().expect("qr").starts_with("data:image/svg+xml;base64,"));
     // A wrong code is refused.
     c.post("/actions/account/2fa/enable", &[("code", "000000")]).await;
-    assert!(c.flash_on("/account").await.contains("does not match"));
+    assert!(c.flash().await.contains("does not match"));
     let code = baa_backend::totp::code_at(&secret, app.backend.clock.now()).expect("code");
     c.post("/actions/account/2fa/enable", &[("code", &code)]).await;
     let page: serde_json::Value = serde_json::from_str(&c.api("account_page").await.body).expect("json");
@@ -39,7 +39,7 @@ async fn totp_sign_in_with_codes_and_one_time_recovery_codes() {
     assert_eq!(c.login(OWNER, PASSWORD).await, "/login/2fa");
     assert_eq!(c.get("/members").await.status, 303, "not signed in before the second factor");
     c.post("/actions/login/2fa", &[("code", "123456")]).await;
-    assert!(c.flash_on("/login/2fa").await.contains("not valid"));
+    assert!(c.flash().await.contains("not valid"));
     app.advance(31); // a fresh step, since the enrolment code was used
     let code = baa_backend::totp::code_at(&secret, app.backend.clock.now()).expect("code");
     assert_eq!(c.post("/actions/login/2fa", &[("code", &code)]).await.location(), "/");
@@ -87,7 +87,7 @@ async fn an_owner_can_require_2fa_and_members_must_enrol_before_anything_else() 
     assert_eq!(eng.get("/members").await.status, 200);
     // Turning it off is refused while the workspace requires it.
     eng.post("/actions/account/2fa/disable", &[("password", PASSWORD)]).await;
-    assert!(eng.flash_on("/account").await.contains("requires two-factor"));
+    assert!(eng.flash().await.contains("requires two-factor"));
     app.stop().await;
 }
 
@@ -97,9 +97,9 @@ async fn turning_2fa_off_needs_the_password() {
     let owner = app.owner().await;
     enrol(&app, &owner).await;
     owner.post("/actions/account/2fa/disable", &[("password", "not my password")]).await;
-    assert!(owner.flash_on("/account").await.contains("not right"));
+    assert!(owner.flash().await.contains("not right"));
     owner.post("/actions/account/2fa/disable", &[("password", PASSWORD)]).await;
-    assert!(owner.flash_on("/account").await.contains("off"));
+    assert!(owner.flash().await.contains("off"));
     assert_eq!(app.client().login(OWNER, PASSWORD).await, "/");
     app.stop().await;
 }
