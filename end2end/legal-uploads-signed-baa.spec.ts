@@ -52,9 +52,33 @@ test('legal uploads a signed BAA, adds version 2, downloads version 1 intact; an
   await expect(legal.getByText('Version 1 of the executed document is stored.')).toBeVisible();
   await expect(legal.getByRole('cell', { name: v1Hash })).toBeVisible();
 
-  await legal.getByRole('form', { name: 'Upload the signed PDF' }).getByLabel(/Signed PDF/).setInputFiles(v2);
-  await legal.getByRole('form', { name: 'Upload the signed PDF' }).getByRole('button', { name: 'Upload' }).click();
+  // Version 2 arrives by drag and drop and goes up with a progress bar (the script's XHR).
+  const dropForm = legal.getByRole('form', { name: 'Upload the signed PDF' });
+  const drop = async (name: string, bytes: number[] | number) => {
+    const dt = await legal.evaluateHandle(({ name, bytes }) => {
+      const data = typeof bytes === 'number' ? new Uint8Array(bytes) : new Uint8Array(bytes);
+      const t = new DataTransfer();
+      t.items.add(new File([data], name, { type: 'application/pdf' }));
+      return t;
+    }, { name, bytes });
+    await dropForm.dispatchEvent('dragenter', { dataTransfer: dt });
+    await expect(dropForm).toHaveClass(/dragging/);
+    await dropForm.dispatchEvent('drop', { dataTransfer: dt });
+  };
+  // Too big: refused in the browser before anything is sent.
+  await drop('huge.pdf', 26 * 1024 * 1024);
+  await dropForm.getByRole('button', { name: 'Upload' }).click();
+  await expect(dropForm.getByRole('status')).toContainText('over the 25.0 MB limit. Nothing was uploaded.');
+  await drop('fly-baa-signed-v2.pdf', [...fs.readFileSync(v2)]);
+  await expect(dropForm.getByRole('status')).toContainText('fly-baa-signed-v2.pdf');
+  await expect(dropForm.getByRole('status')).toContainText('ready to upload');
+  const [req] = await Promise.all([
+    legal.waitForRequest((r) => r.url().endsWith('/actions/agreements/documents') && r.method() === 'POST'),
+    dropForm.getByRole('button', { name: 'Upload' }).click(),
+  ]);
+  expect(req.headers()['x-upload']).toBe('xhr');
   await expect(legal.getByText('Version 2 of the executed document is stored.')).toBeVisible();
+  await expect(legal.getByRole('cell', { name: 'fly-baa-signed-v2.pdf' })).toBeVisible();
 
   const row1 = legal.getByRole('row').filter({ hasText: v1Hash });
   const [download] = await Promise.all([legal.waitForEvent('download'), row1.getByRole('link').click()]);

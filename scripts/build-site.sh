@@ -14,4 +14,5 @@ wasm-bindgen --target web --no-typescript --out-dir "$site" --out-name baa-track
 tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   -o "$site/baa-tracker_bg.wasm" "$site/baa-tracker_bg.wasm"
 cp style/main.css "$site/baa-tracker.css"
+cp public/upload.js "$site/upload.js"
 echo "site built in $site ($(du -h "$site/baa-tracker_bg.wasm" | cut -f1) WASM)"

@@ -36,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
+                // Drag and drop with upload progress for document forms (plain forms without it).
+                <script type="module" src="/pkg/upload.js"></script>
                 <MetaTags />
             </head>
             <body>

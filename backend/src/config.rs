@@ -33,6 +33,28 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Largest accepted document upload, in bytes (`DOCUMENT_MAX_MB`, default 25).
     pub document_max_bytes: usize,
+    /// Where executed documents are kept (`DOCUMENT_STORE`).
+    pub document_store: DocumentStore,
+}
+
+/// Where executed documents are kept.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocumentStore {
+    /// `DATA_DIR/documents` (the default).
+    Local,
+    /// An S3-compatible bucket: Tigris on Fly, AWS S3, MinIO.
+    S3 {
+        /// `DOCUMENT_BUCKET`, else `BUCKET_NAME` (set by `fly storage create`).
+        bucket: String,
+        /// `AWS_ENDPOINT_URL_S3` (Tigris: `https://fly.storage.tigris.dev`); none means AWS.
+        endpoint: Option<String>,
+        /// `AWS_REGION` (default `auto`, which Tigris expects).
+        region: String,
+        /// `AWS_ACCESS_KEY_ID`.
+        access_key_id: String,
+        /// `AWS_SECRET_ACCESS_KEY`.
+        secret_access_key: crate::secret::Secret,
+    },
 }
 
 /// A configuration error that names the variable.
@@ -43,6 +65,36 @@ pub struct ConfigError {
     pub var: &'static str,
     /// What is wrong with it.
     pub message: String,
+}
+
+fn document_store(get: &impl Fn(&str) -> Option<String>) -> Result<DocumentStore, ConfigError> {
+    match get("DOCUMENT_STORE").as_deref() {
+        None | Some("local") => Ok(DocumentStore::Local),
+        Some("s3") => {
+            let bucket = get("DOCUMENT_BUCKET").or_else(|| get("BUCKET_NAME")).ok_or_else(|| {
+                err("DOCUMENT_BUCKET", "is required with DOCUMENT_STORE=s3 (or set BUCKET_NAME)")
+            })?;
+            let endpoint = get("AWS_ENDPOINT_URL_S3");
+            if let Some(e) = &endpoint {
+                url::Url::parse(e)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| err("AWS_ENDPOINT_URL_S3", "must be an http:// or https:// URL"))?;
+            }
+            let access_key_id = get("AWS_ACCESS_KEY_ID")
+                .ok_or_else(|| err("AWS_ACCESS_KEY_ID", "is required with DOCUMENT_STORE=s3"))?;
+            let secret_access_key = get("AWS_SECRET_ACCESS_KEY")
+                .ok_or_else(|| err("AWS_SECRET_ACCESS_KEY", "is required with DOCUMENT_STORE=s3"))?;
+            Ok(DocumentStore::S3 {
+                bucket,
+                endpoint,
+                region: get("AWS_REGION").unwrap_or_else(|| "auto".into()),
+                access_key_id,
+                secret_access_key: crate::secret::Secret::new(secret_access_key),
+            })
+        }
+        Some(_) => Err(err("DOCUMENT_STORE", "must be local or s3")),
+    }
 }
 
 fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
@@ -119,6 +171,7 @@ impl Config {
         let site_root = PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let document_max_bytes =
             usize::try_from(int(&get, "DOCUMENT_MAX_MB", 25, 1, 500)?).unwrap_or(25) * 1024 * 1024;
+        let document_store = document_store(&get)?;
         Ok(Config {
             data_dir,
             database_url: crate::secret::Secret::new(database_url),
@@ -132,6 +185,7 @@ impl Config {
             client_ip_header,
             site_root,
             document_max_bytes,
+            document_store,
         })
     }
 
@@ -207,10 +261,43 @@ mod tests {
             ("SESSION_MAX_HOURS", "100000"),
             ("LOG_FORMAT", "xml"),
             ("CLIENT_IP_HEADER", "Bad Header"),
+            ("DOCUMENT_STORE", "ftp"),
         ] {
             let e = cfg(&[(var, value)]).expect_err(var);
             assert_eq!(e.var, var);
             assert!(e.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn s3_document_store_reads_tigris_variables() {
+        assert_eq!(cfg(&[]).expect("cfg").document_store, DocumentStore::Local);
+        let e = cfg(&[("DOCUMENT_STORE", "s3")]).expect_err("no bucket");
+        assert_eq!(e.var, "DOCUMENT_BUCKET");
+        let e = cfg(&[("DOCUMENT_STORE", "s3"), ("BUCKET_NAME", "docs")]).expect_err("no key");
+        assert_eq!(e.var, "AWS_ACCESS_KEY_ID");
+        let e = cfg(&[
+            ("DOCUMENT_STORE", "s3"),
+            ("BUCKET_NAME", "docs"),
+            ("AWS_ENDPOINT_URL_S3", "fly.storage.tigris.dev"),
+        ])
+        .expect_err("bad endpoint");
+        assert_eq!(e.var, "AWS_ENDPOINT_URL_S3");
+        let c = cfg(&[
+            ("DOCUMENT_STORE", "s3"),
+            ("BUCKET_NAME", "docs"),
+            ("AWS_ENDPOINT_URL_S3", "https://fly.storage.tigris.dev"),
+            ("AWS_ACCESS_KEY_ID", "tid_x"),
+            ("AWS_SECRET_ACCESS_KEY", "tsec_y"),
+        ])
+        .expect("tigris");
+        match c.document_store {
+            DocumentStore::S3 { bucket, endpoint, region, .. } => {
+                assert_eq!(bucket, "docs");
+                assert_eq!(endpoint.as_deref(), Some("https://fly.storage.tigris.dev"));
+                assert_eq!(region, "auto");
+            }
+            DocumentStore::Local => panic!("expected s3"),
         }
     }
 

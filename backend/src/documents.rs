@@ -1,8 +1,10 @@
 //! Executed documents: signed agreement PDFs, stored through `object_store` (a local folder
-//! under the data folder), content-addressed by SHA-256.
+//! under the data folder, or an S3-compatible bucket such as Tigris), content-addressed by
+//! SHA-256.
 //!
-//! An upload is checked before anything is stored (not empty, within the size limit, a PDF by
-//! its content and one that parses, a safe file name); the blob is written first and the
+//! An upload is hashed and size-checked chunk by chunk as it arrives ([`Incoming`]), so an
+//! oversized or non-PDF body is refused before it is read to the end. It is then checked as a
+//! whole (not empty, a PDF that parses, a safe file name); the blob is written first and the
 //! version row (with its audit entry) after, in one transaction. A process killed in between
 //! leaves only an unreferenced blob, which [`Store::sweep`] removes at start. Every download
 //! re-hashes the bytes and refuses (and records) a mismatch.
@@ -14,6 +16,9 @@ use crate::error::{AppError, AppResult};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use bytes::Bytes;
+use crate::config::DocumentStore;
+use bytes::BytesMut;
+use object_store::aws::AmazonS3Builder;
 use object_store::{local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, PutPayload};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -48,6 +53,30 @@ impl Store {
         Ok(Store { inner: Arc::new(LocalFileSystem::new_with_prefix(dir)?), max_bytes })
     }
 
+    /// The store the configuration names: `DATA_DIR/documents` or an S3-compatible bucket.
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Store> {
+        match &config.document_store {
+            DocumentStore::Local => {
+                Store::local(&config.data_dir.join("documents"), config.document_max_bytes)
+            }
+            DocumentStore::S3 { bucket, endpoint, region, access_key_id, secret_access_key } => {
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key.expose());
+                if let Some(endpoint) = endpoint {
+                    // Tigris, MinIO and test servers are addressed by path, not by bucket host.
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_virtual_hosted_style_request(false)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                Ok(Store { inner: Arc::new(builder.build()?), max_bytes: config.document_max_bytes })
+            }
+        }
+    }
+
     /// Removes blobs no document row refers to (left by a process killed mid-upload).
     pub async fn sweep(&self, b: &Backend) -> anyhow::Result<usize> {
         use futures_util::StreamExt;
@@ -69,6 +98,70 @@ impl Store {
         Ok(removed)
     }
 }
+
+/// An upload as it arrives: size-checked and hashed chunk by chunk.
+pub struct Incoming {
+    hasher: Sha256,
+    buf: BytesMut,
+    max_bytes: usize,
+}
+
+/// A fully received upload and the SHA-256 computed while it streamed in.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+impl Received {
+    /// A received upload from bytes already in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Received {
+        let bytes = bytes.into();
+        Received { sha256: hex::encode(Sha256::digest(&bytes)), bytes }
+    }
+}
+
+fn too_big(max_bytes: usize) -> AppError {
+    AppError::invalid("file", format!("the file is over the {} MB limit", max_bytes / (1024 * 1024)))
+}
+
+fn not_a_pdf() -> AppError {
+    AppError::invalid(
+        "file",
+        "this is not a PDF (its content does not start like one); upload the signed PDF",
+    )
+}
+
+impl Incoming {
+    /// Starts receiving an upload of at most `max_bytes`.
+    pub fn new(max_bytes: usize) -> Incoming {
+        Incoming { hasher: Sha256::new(), buf: BytesMut::new(), max_bytes }
+    }
+
+    /// Takes the next chunk; refuses as soon as the upload passes the limit or its first bytes
+    /// show it is not a PDF.
+    pub fn push(&mut self, chunk: &[u8]) -> AppResult<()> {
+        if self.buf.len() + chunk.len() > self.max_bytes {
+            return Err(too_big(self.max_bytes));
+        }
+        let before = self.buf.len();
+        self.hasher.update(chunk);
+        self.buf.extend_from_slice(chunk);
+        if before < PDF_MAGIC.len() && self.buf.len() >= PDF_MAGIC.len() && !self.buf.starts_with(PDF_MAGIC) {
+            return Err(not_a_pdf());
+        }
+        Ok(())
+    }
+
+    /// The whole upload with its hash.
+    pub fn finish(self) -> Received {
+        Received { bytes: self.buf.freeze(), sha256: hex::encode(self.hasher.finalize()) }
+    }
+}
+
+const PDF_MAGIC: &[u8] = b"%PDF-";
 
 /// A stored version as pages list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,11 +220,8 @@ pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "the file is empty"));
     }
-    if !bytes.starts_with(b"%PDF-") {
-        return Err(AppError::invalid(
-            "file",
-            "this is not a PDF (its content does not start like one); upload the signed PDF",
-        ));
+    if !bytes.starts_with(PDF_MAGIC) {
+        return Err(not_a_pdf());
     }
     lopdf::Document::load_mem(bytes).map_err(|_| {
         AppError::invalid("file", "this PDF is damaged and cannot be read; export it again and upload it")
@@ -160,19 +250,16 @@ pub async fn upload(
     v: &Viewer,
     agreement_id: &str,
     file_name: &str,
-    bytes: Bytes,
+    received: Received,
 ) -> AppResult<DocumentView> {
     authorize(v, Permission::EditAgreements)?;
     let title = agreement_exists(b, v, agreement_id).await?;
     let file_name = check_file_name(file_name)?;
+    let Received { bytes, sha256: sha } = received;
     if bytes.len() > b.documents.max_bytes {
-        return Err(AppError::invalid(
-            "file",
-            format!("the file is over the {} MB limit", b.documents.max_bytes / (1024 * 1024)),
-        ));
+        return Err(too_big(b.documents.max_bytes));
     }
     check_pdf(&bytes)?;
-    let sha = hex::encode(Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     b.documents
         .inner
@@ -325,6 +412,21 @@ mod tests {
             assert!(check_file_name(bad).is_err(), "{bad:?}");
         }
         assert!(check_file_name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn incoming_hashes_while_streaming_and_stops_early() {
+        let mut up = Incoming::new(64);
+        for chunk in [&b"%PD"[..], b"F-1.4 ", b"rest of it"] {
+            up.push(chunk).expect("within limit");
+        }
+        let got = up.finish();
+        assert_eq!(got.sha256, Received::from_bytes(&b"%PDF-1.4 rest of it"[..]).sha256);
+        let mut up = Incoming::new(8);
+        assert!(up.push(b"%PDF-1.4").is_ok());
+        assert!(up.push(b"x").is_err(), "one byte over the limit is refused");
+        let mut up = Incoming::new(64);
+        assert!(up.push(b"PK\x03\x04zip").is_err(), "not a PDF is refused at the first chunk");
     }
 
     #[test]

@@ -41,8 +41,7 @@ impl Backend {
             &config.mail_from,
             &config.data_dir,
         )?;
-        let documents =
-            documents::Store::local(&config.data_dir.join("documents"), config.document_max_bytes)?;
+        let documents = documents::Store::from_config(&config)?;
         let b = Backend { db, clock, config: Arc::new(config), mailer, documents };
         match b.documents.sweep(&b).await {
             Ok(0) => {}

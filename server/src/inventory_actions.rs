@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::{Form, Router};
 use baa_backend::inventory::{self, AgreementInput, AppInput, OrgInput, PartyInput, ServiceInput};
-use baa_backend::Backend;
+use baa_backend::{documents, Backend};
 use tower_sessions::Session;
 
 /// The inventory and agreement routes.
@@ -400,58 +400,93 @@ pub fn document_routes(max_bytes: usize) -> Router<AppState> {
         .route("/documents/{id}", axum::routing::get(download_document))
 }
 
-/// A multipart upload (`id`, `file`), read in full within the limit, then handed to the backend.
+/// A multipart upload (`id`, `file`): the file is hashed and size-checked chunk by chunk as it
+/// streams in ([`documents::Incoming`]), then handed to the backend.
 async fn upload_document(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
+    headers: axum::http::HeaderMap,
     mut form: axum::extract::Multipart,
 ) -> Response {
+    let xhr = headers.get("x-upload").is_some_and(|v| v == "xhr");
     let mut id = String::new();
-    let mut file: Option<(String, bytes::Bytes)> = None;
-    let mut too_big = false;
-    loop {
+    let mut file: Option<(String, documents::Received)> = None;
+    let mut refused: Option<baa_backend::error::AppError> = None;
+    let interrupted = || {
+        baa_backend::error::AppError::invalid(
+            "file",
+            format!(
+                "the upload did not arrive whole (it is over the {} MB limit, or it was interrupted); nothing was stored",
+                b.documents.max_bytes / (1024 * 1024)
+            ),
+        )
+    };
+    'fields: loop {
         match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
+            Ok(Some(mut field)) => match field.name() {
                 Some("id") => id = field.text().await.unwrap_or_default(),
                 Some("file") => {
                     let name = field.file_name().unwrap_or_default().to_string();
-                    match field.bytes().await {
-                        Ok(bytes) => file = Some((name, bytes)),
-                        Err(_) => too_big = true,
+                    let mut incoming = documents::Incoming::new(b.documents.max_bytes);
+                    loop {
+                        match field.chunk().await {
+                            Ok(Some(chunk)) => {
+                                if let Err(e) = incoming.push(&chunk) {
+                                    refused = Some(e);
+                                    break 'fields;
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(_) => {
+                                refused = Some(interrupted());
+                                break 'fields;
+                            }
+                        }
                     }
+                    file = Some((name, incoming.finish()));
                 }
                 _ => {}
             },
             Ok(None) => break,
             Err(_) => {
-                too_big = true;
+                refused = Some(interrupted());
                 break;
             }
         }
     }
     let back =
         format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
-    let err = |m: String| baa_backend::error::AppError::invalid("file", m);
-    let result = if too_big {
-        Err(err(format!(
-            "the file is over the {} MB limit (or the upload was interrupted)",
-            b.documents.max_bytes / (1024 * 1024)
-        )))
-    } else {
-        match file {
-            None => Err(err("choose the signed PDF to upload".into())),
-            Some((name, bytes)) => {
-                baa_backend::documents::upload(&b, &v, &id, &name, bytes).await.map(|d| d.version)
-            }
+    let result = match (refused, file) {
+        (Some(e), _) => Err(e),
+        (None, None) => Err(baa_backend::error::AppError::invalid("file", "choose the signed PDF to upload")),
+        (None, Some((name, received))) => {
+            documents::upload(&b, &v, &id, &name, received).await.map(|d| d.version)
         }
     };
-    match result {
+    let res = match result {
         Ok(version) => {
             done(&session, &back, format!("Version {version} of the executed document is stored.")).await
         }
         Err(e) => failed(&session, &back, "document", e, &[]).await,
+    };
+    if xhr { for_script(res) } else { res }
+}
+
+/// For the upload script (`x-upload: xhr`): a redirect becomes 200 with `{"location": ...}`, so
+/// the script, not the XHR, follows it and the flash message shows on that page.
+fn for_script(res: Response) -> Response {
+    use axum::response::IntoResponse;
+    if !res.status().is_redirection() {
+        return res;
     }
+    let location = res
+        .headers()
+        .get(axum::http::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("/")
+        .to_string();
+    axum::Json(serde_json::json!({ "location": location })).into_response()
 }
 
 async fn download_document(

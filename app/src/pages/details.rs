@@ -223,14 +223,19 @@ pub fn AgreementPage() -> impl IntoView {
                     }.into_any()
                 }}
                 {d.can_edit.then(|| view! {
-                    <form method="post" action="/actions/agreements/documents" enctype="multipart/form-data" class="card inline-form" aria-label="Upload the signed PDF">
+                    <form method="post" action="/actions/agreements/documents" enctype="multipart/form-data" class="card dropzone" aria-label="Upload the signed PDF" data-upload="" data-max-bytes=(d.max_upload_mb * 1024 * 1024).to_string()>
                         <input type="hidden" name="id" value=a.id.clone() />
-                        <div class="field" class:has-error=field_error(&f, "file").is_some()>
-                            <label for="doc-file">{format!("Signed PDF (up to {} MB)", d.max_upload_mb)}</label>
-                            <input id="doc-file" type="file" name="file" accept="application/pdf,.pdf" required=true />
-                            {field_error(&f, "file").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        <p class="dropzone-hint" aria-hidden="true">"Drop the signed PDF here, or choose it below."</p>
+                        <div class="inline-form">
+                            <div class="field" class:has-error=field_error(&f, "file").is_some()>
+                                <label for="doc-file">{format!("Signed PDF (up to {} MB)", d.max_upload_mb)}</label>
+                                <input id="doc-file" type="file" name="file" accept="application/pdf,.pdf" required=true />
+                                {field_error(&f, "file").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                            </div>
+                            <button type="submit">"Upload"</button>
                         </div>
-                        <button type="submit">"Upload"</button>
+                        <progress max="100" value="0" hidden=true aria-label="Upload progress"></progress>
+                        <p class="upload-status" data-upload-status="" role="status" aria-live="polite"></p>
                     </form>
                 })}
             </section>

@@ -233,3 +233,78 @@ async fn a_blob_left_by_an_interrupted_upload_is_swept_at_start() {
     );
     restarted.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn documents_live_in_an_s3_bucket_when_configured() {
+    let s3 = crate::s3::S3Server::start("baa-docs").await;
+    let app = TestApp::spawn_with(&s3.env("baa-docs")).await;
+    let owner = app.owner().await;
+    let id = signed_agreement(&owner).await;
+    let v1 = pdf("s3 version one");
+    assert_eq!(upload(&owner, &id, "baa.pdf", v1.clone()).await.1, "Version 1 of the executed document is stored.");
+    assert_eq!(
+        upload(&owner, &id, "baa v2.pdf", pdf("s3 version two")).await.1,
+        "Version 2 of the executed document is stored."
+    );
+    let (_, flash) = upload(&owner, &id, "notes.pdf", b"plain text".to_vec()).await;
+    assert!(flash.contains("not a PDF"), "{flash}");
+    assert_eq!(s3.objects("baa-docs", "sha256").len(), 2, "two blobs in the bucket, none for the refused one");
+    assert_eq!(blobs(&app), 0, "nothing in the local folder");
+    let d = detail(&owner, &id).await;
+    let first = d["documents"][1]["id"].as_str().expect("id").to_string();
+    let first_sha = d["documents"][1]["sha256"].as_str().expect("sha").to_string();
+    let r = owner.http.get(format!("{}/documents/{first}", owner.base)).send().await.expect("get");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.expect("bytes").to_vec(), v1, "version 1 comes back from S3 byte for byte");
+    // Corrupt the object in the bucket: the download is refused.
+    std::fs::write(s3.root.path().join(format!("baa-docs/sha256/{first_sha}")), pdf("tampered")).expect("tamper");
+    let r = owner.get(&format!("/documents/{first}")).await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("integrity check"));
+    // An orphan object (a process killed between blob and row) is swept at the next start.
+    std::fs::write(s3.root.path().join("baa-docs/sha256/00deadbeef"), pdf("orphan")).expect("orphan");
+    let db_url = app.db_url.clone();
+    let clock = app.backend.clock.clone();
+    let data = app.stop_keeping_data().await;
+    let path = data.path().display().to_string();
+    let env = s3.env("baa-docs");
+    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(db_url.clone()),
+        "DATA_DIR" => Some(path.clone()),
+        _ => env.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string()),
+    })
+    .expect("cfg");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let restarted = server::Application::spawn_on(listener, cfg, clock).await.expect("restart");
+    let left: Vec<String> = s3
+        .objects("baa-docs", "sha256")
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "the orphan is swept, both versions stay: {left:?}");
+    assert!(!left.iter().any(|n| n == "00deadbeef"));
+    restarted.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn the_upload_script_gets_the_next_page_as_json_and_the_flash_waits_there() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let id = signed_agreement(&owner).await;
+    let form = reqwest::multipart::Form::new()
+        .text("id", id.clone())
+        .part("file", reqwest::multipart::Part::bytes(pdf("by script")).file_name("baa.pdf"));
+    let r = owner
+        .http
+        .post(format!("{}/actions/agreements/documents", owner.base))
+        .header("x-upload", "xhr")
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["location"], format!("/agreements/{id}"));
+    assert_eq!(owner.flash().await, "Version 1 of the executed document is stored.");
+    app.stop().await;
+}
