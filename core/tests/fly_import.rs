@@ -798,6 +798,7 @@ fn hints_without_a_matching_extension_are_unmapped_with_their_line() {
         Change::Create { record, notes, .. } => {
             assert_eq!((record.plan.as_str(), record.regions.clone()), ("unknown", strings(&["iad"])));
             assert!(notes.iter().any(|n| n.contains("plan `unknown`")), "{notes:?}");
+            assert!(notes.iter().any(|n| n.contains("removed 2025-01-31")), "{notes:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -805,6 +806,24 @@ fn hints_without_a_matching_extension_are_unmapped_with_their_line() {
         parse(&files).listed,
         [ExtensionKind::Tigris, ExtensionKind::Supabase, ExtensionKind::Other("newthing".into())]
     );
+}
+
+#[test]
+fn prod_pack_enabled_in_redis_status_is_recorded_as_the_add_on() {
+    let status = fixture("redis-status--acme-redis-prod.txt");
+    let text = String::from_utf8(status.bytes).unwrap();
+    let text = text
+        .replace("Fixed 1GB", "Enterprise")
+        .replace("ProdPack       │ Disabled", "ProdPack       │ Enabled ");
+    assert!(text.contains("│ Enabled"), "the fixture changed");
+    let mut files = acme(Layout::Json);
+    files.retain(|f| !f.name.starts_with("redis-status"));
+    files.push(SnapshotFile::new("redis-status--acme-redis-prod.txt", text));
+    let (_, world) = import(&fly_baa_world(), &files);
+    let redis = world.services.iter().find(|s| s.id == "fly:upstash-redis:redis:acme-redis-prod").unwrap();
+    assert_eq!((redis.plan.as_str(), redis.add_ons.clone()), ("enterprise", strings(&["prod-pack"])));
+    let vendor = world.catalog.vendor("upstash-redis").unwrap();
+    assert_eq!(vendor.eligibility(&redis.plan, &redis.add_ons), baa_core::catalog::Eligibility::Eligible);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -312,6 +312,12 @@ impl Planner<'_> {
                 continue;
             }
             let mut notes = Vec::new();
+            if let Some(removed) = &vendor.removed {
+                notes.push(format!(
+                    "{} extensions can no longer be created (removed {}); existing ones still need a BAA",
+                    vendor.name, removed.on
+                ));
+            }
             let status = snap
                 .redis_status
                 .iter()
