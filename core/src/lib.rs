@@ -6,3 +6,4 @@
 pub mod account;
 pub mod catalog;
 pub mod coverage;
+pub mod fly_import;
