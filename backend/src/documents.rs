@@ -11,12 +11,12 @@
 
 use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::config::DocumentStore;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use bytes::Bytes;
-use crate::config::DocumentStore;
 use bytes::BytesMut;
 use object_store::aws::AmazonS3Builder;
 use object_store::{local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, PutPayload};

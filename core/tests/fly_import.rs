@@ -1,7 +1,7 @@
 //! Import from the `fly` CLI: parsing every fixture, both table layouts, malformed inputs,
 //! the plan for the acme-health sample, idempotency, and the coverage of the imported world.
 //!
-//! The fixtures are the shared `fly` samples (`/work/shared/fixtures/fly`, see its README);
+//! The fixtures are the `fly` samples in `fixtures/fly` (copied from the shared set; see its README);
 //! set `BAA_FLY_FIXTURES` to read them from elsewhere.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on bad fixtures")]
 
@@ -27,10 +27,8 @@ fn today() -> NaiveDate {
 }
 
 fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var_os("BAA_FLY_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/fly"),
-        PathBuf::from,
-    );
+    let dir = std::env::var_os("BAA_FLY_FIXTURES")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/fly"), PathBuf::from);
     assert!(
         dir.join("README.md").is_file(),
         "fly fixtures not found in {}: set BAA_FLY_FIXTURES",

@@ -470,7 +470,11 @@ async fn upload_document(
         }
         Err(e) => failed(&session, &back, "document", e, &[]).await,
     };
-    if xhr { for_script(res) } else { res }
+    if xhr {
+        for_script(res)
+    } else {
+        res
+    }
 }
 
 /// For the upload script (`x-upload: xhr`): a redirect becomes 200 with `{"location": ...}`, so

@@ -241,14 +241,21 @@ async fn documents_live_in_an_s3_bucket_when_configured() {
     let owner = app.owner().await;
     let id = signed_agreement(&owner).await;
     let v1 = pdf("s3 version one");
-    assert_eq!(upload(&owner, &id, "baa.pdf", v1.clone()).await.1, "Version 1 of the executed document is stored.");
+    assert_eq!(
+        upload(&owner, &id, "baa.pdf", v1.clone()).await.1,
+        "Version 1 of the executed document is stored."
+    );
     assert_eq!(
         upload(&owner, &id, "baa v2.pdf", pdf("s3 version two")).await.1,
         "Version 2 of the executed document is stored."
     );
     let (_, flash) = upload(&owner, &id, "notes.pdf", b"plain text".to_vec()).await;
     assert!(flash.contains("not a PDF"), "{flash}");
-    assert_eq!(s3.objects("baa-docs", "sha256").len(), 2, "two blobs in the bucket, none for the refused one");
+    assert_eq!(
+        s3.objects("baa-docs", "sha256").len(),
+        2,
+        "two blobs in the bucket, none for the refused one"
+    );
     assert_eq!(blobs(&app), 0, "nothing in the local folder");
     let d = detail(&owner, &id).await;
     let first = d["documents"][1]["id"].as_str().expect("id").to_string();
@@ -257,7 +264,8 @@ async fn documents_live_in_an_s3_bucket_when_configured() {
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.bytes().await.expect("bytes").to_vec(), v1, "version 1 comes back from S3 byte for byte");
     // Corrupt the object in the bucket: the download is refused.
-    std::fs::write(s3.root.path().join(format!("baa-docs/sha256/{first_sha}")), pdf("tampered")).expect("tamper");
+    std::fs::write(s3.root.path().join(format!("baa-docs/sha256/{first_sha}")), pdf("tampered"))
+        .expect("tamper");
     let r = owner.get(&format!("/documents/{first}")).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("integrity check"));

@@ -29,9 +29,8 @@ impl S3Server {
             while let Ok((socket, _)) = listener.accept().await {
                 let service = service.clone();
                 tokio::spawn(async move {
-                    let http = hyper_util::server::conn::auto::Builder::new(
-                        hyper_util::rt::TokioExecutor::new(),
-                    );
+                    let http =
+                        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
                     let _ = http.serve_connection(hyper_util::rt::TokioIo::new(socket), service).await;
                 });
             }
