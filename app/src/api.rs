@@ -85,6 +85,9 @@ pub struct PageContext {
     pub setup_needed: bool,
     /// Idle minutes before automatic sign-out.
     pub idle_minutes: i64,
+    /// The viewer's unread notices.
+    #[serde(default)]
+    pub unread: i64,
 }
 
 /// Who is signed in, plus the pending flash message.
@@ -94,7 +97,11 @@ pub async fn page_ctx() -> Result<PageContext, UiError> {
     let viewer = crate::ssr::viewer_opt().await;
     let flash = crate::ssr::take_flash().await;
     let setup_needed = !baa_backend::accounts::has_users(&b).await?;
-    Ok(PageContext { viewer, flash, setup_needed, idle_minutes: b.config.session_idle_minutes })
+    let unread = match &viewer {
+        Some(v) => baa_backend::notify::unread(&b, v).await?,
+        None => 0,
+    };
+    Ok(PageContext { viewer, flash, setup_needed, idle_minutes: b.config.session_idle_minutes, unread })
 }
 
 /// An invitation as its link shows it.
@@ -233,5 +240,44 @@ pub async fn account_page() -> Result<AccountData, UiError> {
         enrolment,
         new_recovery_codes,
         must_enrol: v.must_enrol_2fa(),
+    })
+}
+
+/// The notifications page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsData {
+    /// The viewer's notices, newest first.
+    pub notices: Vec<baa_core::notice::NoticeView>,
+    /// The viewer's choices per kind.
+    pub preferences: Vec<baa_core::notice::PreferenceView>,
+    /// Delivery state and the webhook, for owners.
+    pub owner: Option<OwnerNotifications>,
+}
+
+/// What owners see of notification delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerNotifications {
+    /// Recent mail and webhook deliveries with their state.
+    pub deliveries: Vec<baa_core::notice::DeliveryView>,
+    /// The webhook's host when one is set (the URL itself is a secret and never shown).
+    pub webhook_host: Option<String>,
+}
+
+/// Loads the notifications page.
+#[server(endpoint = "notifications_page")]
+pub async fn notifications_page() -> Result<NotificationsData, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let owner = if v.can(baa_core::account::Permission::ManageSettings) {
+        Some(OwnerNotifications {
+            deliveries: baa_backend::notify::deliveries(&b, &v).await?,
+            webhook_host: baa_backend::notify::webhook_host(&b, &v).await?,
+        })
+    } else {
+        None
+    };
+    Ok(NotificationsData {
+        notices: baa_backend::notify::list(&b, &v).await?,
+        preferences: baa_backend::notify::preferences(&b, &v).await?,
+        owner,
     })
 }

@@ -37,6 +37,7 @@ where
                         return view! { <SignedOut /> }.into_any();
                     };
                     let idle = c.idle_minutes;
+                    let unread = c.unread;
                     let inner = match data.await {
                         Ok(d) => {
                             let flash = c.flash.clone();
@@ -49,7 +50,7 @@ where
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                     };
                     view! {
-                        <Frame viewer idle_minutes=idle title>
+                        <Frame viewer idle_minutes=idle unread title>
                             {inner}
                         </Frame>
                     }
@@ -100,7 +101,14 @@ where
 
 /// The frame of signed-in pages: header, navigation, main content.
 #[component]
-pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: Children) -> impl IntoView {
+pub fn Frame(
+    viewer: Viewer,
+    idle_minutes: i64,
+    /// Unread notices, shown next to "Notifications".
+    unread: i64,
+    title: &'static str,
+    children: Children,
+) -> impl IntoView {
     let nav = [
         ("/", "Dashboard", Permission::Read),
         ("/inventory", "Inventory", Permission::Read),
@@ -109,6 +117,7 @@ pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: C
         ("/members", "Members", Permission::Read),
         ("/settings", "Settings", Permission::Read),
         ("/audit", "Audit", Permission::ReadAudit),
+        ("/notifications", "Notifications", Permission::Read),
         ("/account", "Account", Permission::Read),
     ];
     let current = if title == "Audit trail" { "Audit" } else { title };
@@ -167,6 +176,9 @@ pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: C
                                 <li>
                                     <a href=href aria-current=here.then_some("page")>
                                         {label}
+                                        {(href == "/notifications" && unread > 0).then(|| view! {
+                                            " "<span class="count" aria-label=format!("{unread} unread")>{unread}</span>
+                                        })}
                                     </a>
                                 </li>
                             }

@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=pages::auth::AcceptInvite ssr=SsrMode::Async />
                 <Route path=path!("/members") view=pages::members::Members ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=pages::settings::Settings ssr=SsrMode::Async />
+                <Route path=path!("/notifications") view=pages::notifications::Notifications ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
             </Routes>
         </Router>

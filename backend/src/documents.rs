@@ -309,7 +309,22 @@ pub async fn upload(
         },
     )
     .await?;
+    let notice = crate::notify::Notice {
+        kind: crate::notify::Kind::DocumentUploaded,
+        event_key: format!("document:{id}"),
+        title: format!("Version {version} of the signed copy of {title} was uploaded"),
+        body: format!(
+            "{} uploaded {file_name} ({} KB, SHA-256 {sha}) as version {version} of the executed document of {title}.",
+            v.name,
+            size / 1024
+        ),
+        next_step: "Check the clause checklist against this version and confirm where each required clause is found.".into(),
+        link: format!("/agreements/{agreement_id}"),
+    };
+    let owners = crate::notify::Audience { roles: vec![baa_core::account::Role::Owner], plus: None };
+    crate::notify::emit(&mut tx, b, &v.workspace_id, &notice, &owners, now).await?;
     tx.commit().await?;
+    b.mailer.wake.notify_one();
     Ok(DocumentView {
         id,
         version,

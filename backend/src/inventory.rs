@@ -422,8 +422,36 @@ pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<St
         packages,
         allowed_regions: (!allowed.is_empty()).then_some(allowed),
     };
-    append_one(b, v, Kind::Org, &slug, on, &org, false, None).await?;
+    let before = load_world(b, v, on).await?;
+    let mut after = before.clone();
+    after.orgs.retain(|o| o.slug != slug);
+    after.orgs.push(org.clone());
+    append_notifying(b, v, Kind::Org, &slug, on, &org, (&before, &after, &[])).await?;
     Ok(slug)
+}
+
+/// Appends one record version and, in the same transaction, the notices for services the
+/// change leaves uncovered (`changed`: services changed directly; others notify only when they
+/// were covered before).
+async fn append_notifying(
+    b: &Backend,
+    v: &Viewer,
+    kind: Kind,
+    entity_id: &str,
+    on: NaiveDate,
+    data: &impl Serialize,
+    (before, after, changed): (&World, &World, &[String]),
+) -> AppResult<()> {
+    let policy = policy(b, &v.workspace_id, on).await?;
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, kind, entity_id, on, data, false, None, b.clock.now()).await?;
+    let change = crate::notify::ServiceChange { before, after, as_of: on, policy: &policy, changed };
+    let notices = crate::notify::inventory_changed(&mut tx, b, v, &change).await?;
+    tx.commit().await?;
+    if notices > 0 {
+        b.mailer.wake.notify_one();
+    }
+    Ok(())
 }
 
 /// A Fly app as the form sends it.
@@ -589,7 +617,11 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
         created_on,
         removed_on: None,
     };
-    append_one(b, v, Kind::Service, &id, on, &service, false, None).await?;
+    let before = load_world(b, v, on).await?;
+    let mut after = before.clone();
+    after.services.retain(|s| s.id != id);
+    after.services.push(service.clone());
+    append_notifying(b, v, Kind::Service, &id, on, &service, (&before, &after, &[id.clone()])).await?;
     Ok(id)
 }
 

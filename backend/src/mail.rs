@@ -24,6 +24,8 @@ pub enum Template {
     PasswordReset,
     /// Notice that the password changed.
     PasswordChanged,
+    /// A notification (see [`crate::notify`]).
+    Notice,
 }
 
 impl Template {
@@ -45,6 +47,12 @@ impl Template {
                 "password_changed",
                 include_str!("../templates/mail/password_changed.txt"),
                 include_str!("../templates/mail/password_changed.html"),
+                false,
+            ),
+            Template::Notice => (
+                "notice",
+                include_str!("../templates/mail/notice.txt"),
+                include_str!("../templates/mail/notice.html"),
                 false,
             ),
         }
@@ -85,10 +93,33 @@ pub async fn enqueue(
     mail: &Rendered,
     now: i64,
 ) -> sqlx::Result<String> {
+    insert(tx, workspace_id, to, mail, now, None).await
+}
+
+/// Puts a notification mail in the outbox, tied to the event that caused it.
+pub async fn enqueue_event(
+    tx: &mut Transaction<'static, Any>,
+    workspace_id: Option<&str>,
+    to: &str,
+    mail: &Rendered,
+    now: i64,
+    event_key: &str,
+) -> sqlx::Result<String> {
+    insert(tx, workspace_id, to, mail, now, Some(event_key)).await
+}
+
+async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    workspace_id: Option<&str>,
+    to: &str,
+    mail: &Rendered,
+    now: i64,
+    event_key: Option<&str>,
+) -> sqlx::Result<String> {
     let id = new_id();
     sqlx::query(
-        "INSERT INTO outbox (id, workspace_id, kind, recipient, subject, body_text, body_html, sensitive, message_id, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $10)",
+        "INSERT INTO outbox (id, workspace_id, kind, recipient, subject, body_text, body_html, sensitive, message_id, created_at, attempts, next_attempt_at, event_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $10, $11)",
     )
     .bind(&id)
     .bind(workspace_id)
@@ -100,6 +131,7 @@ pub async fn enqueue(
     .bind(i64::from(mail.sensitive))
     .bind(format!("<{id}@baa-tracker>"))
     .bind(now)
+    .bind(event_key)
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -177,7 +209,7 @@ impl Mailer {
         let now = clock.now();
         let rows = sqlx::query(
             "SELECT id, recipient, subject, body_text, body_html, sensitive, message_id, attempts, next_attempt_at \
-             FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT 50",
+             FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT 50",
         )
         .bind(now)
         .fetch_all(&db.pool)
@@ -220,11 +252,13 @@ impl Mailer {
                     sent += 1;
                 }
                 Err(e) => {
-                    let backoff = 30_i64.saturating_mul(1 << attempts.clamp(0, 7)).min(3600);
                     tracing::warn!(outbox_id = %id, attempts = attempts + 1, error = %format!("{e:#}"), "mail delivery failed; will retry");
-                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                    // After the last attempt the row waits, failed, for an owner to retry it.
+                    let failed = (attempts + 1 >= crate::notify::MAX_ATTEMPTS).then(|| clock.now());
+                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4")
                         .bind(format!("{e:#}"))
-                        .bind(clock.now() + backoff)
+                        .bind(clock.now() + crate::notify::backoff(attempts))
+                        .bind(failed)
                         .bind(&id)
                         .execute(&db.pool)
                         .await?;

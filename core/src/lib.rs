@@ -7,3 +7,4 @@ pub mod account;
 pub mod catalog;
 pub mod coverage;
 pub mod fly_import;
+pub mod notice;

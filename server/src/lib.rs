@@ -8,6 +8,7 @@ pub mod actions;
 pub mod cli;
 pub mod headers;
 pub mod inventory_actions;
+pub mod notify_actions;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.svg", get(favicon))
         .merge(actions::routes())
         .merge(inventory_actions::routes())
+        .merge(notify_actions::routes())
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .leptos_routes_with_context(
             &state,
@@ -197,7 +199,15 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
             }
         })
     };
-    vec![outbox, sweeper]
+    let scheduler = {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        tokio::spawn(async move { baa_backend::notify::run_scheduler(b, sd).await })
+    };
+    let webhooks = {
+        let (db, clock, sd) = (b.db.clone(), b.clock.clone(), shutdown.clone());
+        tokio::spawn(async move { baa_backend::notify::run_webhooks(db, clock, sd).await })
+    };
+    vec![outbox, sweeper, scheduler, webhooks]
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod coverage;
 pub mod details;
 pub mod members;
+pub mod notifications;
 pub mod settings;
 
 use leptos::prelude::*;

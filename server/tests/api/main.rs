@@ -9,6 +9,7 @@ mod coverage;
 mod documents;
 mod helpers;
 mod mail;
+mod notifications;
 mod s3;
 mod security;
 mod sessions;

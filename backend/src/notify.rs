@@ -1,0 +1,799 @@
+//! Notifications: what happened that someone must act on, told in the app, by mail and to the
+//! workspace webhook.
+//!
+//! A cause (a service that ends uncovered, a plan change that makes one ineligible, an agreement
+//! entering an expiry window, a document uploaded) is an *event* with a key. [`emit`] runs in
+//! the transaction of the change that causes it: it records the event (a key already recorded
+//! is skipped, which makes the daily expiry pass idempotent), writes one in-app notice per
+//! recipient, puts the mail in the outbox (delivered by [`crate::mail::Mailer`] with retries and
+//! a stable `Message-ID`) and the webhook call in its own outbox. Nothing is sent from inside a
+//! request: a mail server or webhook that is down delays notices and loses none.
+
+use crate::accounts::authorize;
+use crate::audit::{self, Actor, Event};
+use crate::clock::Clock;
+use crate::db::{new_id, Db};
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, Template};
+use crate::Backend;
+use baa_core::account::{Permission, Role, Viewer};
+use baa_core::coverage::{evaluate, Policy, Report, RuleId, Verdict, World};
+pub use baa_core::notice::{DeliveryView, Kind, NoticeView, PreferenceView};
+use chrono::NaiveDate;
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
+
+/// Attempts before a mail or webhook call is marked failed (about 2.5 hours of backoff).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// One notice to emit.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// Its kind.
+    pub kind: Kind,
+    /// Idempotency key of the cause within the workspace.
+    pub event_key: String,
+    /// One line.
+    pub title: String,
+    /// What happened.
+    pub body: String,
+    /// What to do next.
+    pub next_step: String,
+    /// Path in the app (`/services/...`).
+    pub link: String,
+}
+
+/// Who gets a notice: members with these roles, plus one person (the one who made the change).
+#[derive(Debug, Clone, Default)]
+pub struct Audience {
+    /// Roles whose members receive it.
+    pub roles: Vec<Role>,
+    /// A user who also receives it (the actor), whatever their role.
+    pub plus: Option<String>,
+}
+
+struct Recipient {
+    user_id: String,
+    email: String,
+}
+
+async fn recipients(
+    tx: &mut Transaction<'static, Any>,
+    ws: &str,
+    audience: &Audience,
+) -> AppResult<Vec<Recipient>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.email",
+    )
+    .bind(ws)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let user_id: String = r.try_get("id")?;
+        let role: String = r.try_get("role")?;
+        let by_role = audience.roles.iter().any(|x| x.as_str() == role);
+        if by_role || audience.plus.as_deref() == Some(user_id.as_str()) {
+            out.push(Recipient { user_id, email: r.try_get("email")? });
+        }
+    }
+    Ok(out)
+}
+
+/// A person's choice for one kind: (in the app, by mail). Default: both.
+async fn preference(
+    tx: &mut Transaction<'static, Any>,
+    ws: &str,
+    user: &str,
+    kind: Kind,
+) -> AppResult<(bool, bool)> {
+    let row = sqlx::query(
+        "SELECT in_app, email FROM notice_preferences WHERE workspace_id = $1 AND user_id = $2 AND kind = $3",
+    )
+    .bind(ws)
+    .bind(user)
+    .bind(kind.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(r) => (crate::db::flag(&r, "in_app")?, crate::db::flag(&r, "email")?),
+        None => (true, true),
+    })
+}
+
+/// Records the event and fans the notice out, inside the caller's transaction. Returns false
+/// (and does nothing) when the event was already recorded.
+pub async fn emit(
+    tx: &mut Transaction<'static, Any>,
+    b: &Backend,
+    ws: &str,
+    notice: &Notice,
+    audience: &Audience,
+    now: i64,
+) -> AppResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO notice_events (workspace_id, event_key, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(ws)
+    .bind(&notice.event_key)
+    .bind(notice.kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let workspace: String = sqlx::query("SELECT name FROM workspaces WHERE id = $1")
+        .bind(ws)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("name")?;
+    let link = b.config.link(&notice.link);
+    let prefs_link = b.config.link("/notifications");
+    for r in recipients(tx, ws, audience).await? {
+        let (in_app, email) = preference(tx, ws, &r.user_id, notice.kind).await?;
+        if in_app {
+            sqlx::query(
+                "INSERT INTO notices (id, workspace_id, user_id, event_key, kind, title, body, next_step, link, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(new_id())
+            .bind(ws)
+            .bind(&r.user_id)
+            .bind(&notice.event_key)
+            .bind(notice.kind.as_str())
+            .bind(&notice.title)
+            .bind(&notice.body)
+            .bind(&notice.next_step)
+            .bind(&notice.link)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        if email {
+            let m = mail::render(
+                Template::Notice,
+                &format!("[{workspace}] {}", notice.title),
+                &[
+                    ("workspace", &workspace),
+                    ("title", &notice.title),
+                    ("body", &notice.body),
+                    ("next_step", &notice.next_step),
+                    ("link", &link),
+                    ("preferences", &prefs_link),
+                ],
+            );
+            mail::enqueue_event(tx, Some(ws), &r.email, &m, now, &notice.event_key).await?;
+        }
+    }
+    let hook = sqlx::query("SELECT url FROM webhooks WHERE workspace_id = $1")
+        .bind(ws)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if hook.is_some() {
+        let payload = serde_json::json!({
+            "text": format!("*{}* ({workspace})\n{}\nNext step: {}\n<{link}>", notice.title, notice.body, notice.next_step),
+            "baa_tracker": {
+                "kind": notice.kind.as_str(),
+                "workspace": workspace,
+                "title": notice.title,
+                "body": notice.body,
+                "next_step": notice.next_step,
+                "link": link,
+            }
+        });
+        sqlx::query(
+            "INSERT INTO webhook_outbox (id, workspace_id, event_key, kind, payload, created_at, attempts, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $6)",
+        )
+        .bind(new_id())
+        .bind(ws)
+        .bind(&notice.event_key)
+        .bind(notice.kind.as_str())
+        .bind(payload.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Legal and owners, plus the person who made the change.
+pub fn change_audience(actor: &Viewer) -> Audience {
+    Audience {
+        roles: vec![Role::Owner, Role::Legal],
+        plus: (!actor.user_id.is_empty() && !actor.user_id.starts_with("token:"))
+            .then(|| actor.user_id.clone()),
+    }
+}
+
+/// Notices for services after an inventory change, from the world before and after it.
+///
+/// A service in `changed` that ends uncovered gets a notice; so does a service that was covered
+/// before and is not after (an org's plan changed, an add-on was dropped). The kind is
+/// [`Kind::PlanIneligible`] when a covered service became uncovered through a plan rule,
+/// [`Kind::UncoveredService`] otherwise.
+pub fn service_notices(change: &ServiceChange<'_>) -> Vec<Notice> {
+    let ServiceChange { before, after, as_of, policy, changed } = *change;
+    let was = evaluate(before, as_of, policy);
+    let now = evaluate(after, as_of, policy);
+    let covered_before: HashMap<&str, bool> =
+        was.services.iter().map(|s| (s.service.as_str(), s.verdict.is_covered())).collect();
+    let mut out = Vec::new();
+    for s in &now.services {
+        let Verdict::Uncovered { why } = &s.verdict else { continue };
+        let before = covered_before.get(s.service.as_str()).copied();
+        let directly = changed.iter().any(|c| c == &s.service);
+        if !directly && before != Some(true) {
+            continue;
+        }
+        let rules = [RuleId::PlanIneligible, RuleId::PlatformPlanIneligible, RuleId::UncoveredService];
+        let finding = rules.iter().find_map(|rule| {
+            now.findings.iter().find(|f| f.rule == *rule && f.subject.id == s.service)
+        });
+        let plan_rule = finding.is_some_and(|f| f.rule != RuleId::UncoveredService);
+        let kind = if before == Some(true) && plan_rule { Kind::PlanIneligible } else { Kind::UncoveredService };
+        let title = match kind {
+            Kind::PlanIneligible => format!("{} is no longer covered: its plan is not BAA-eligible", s.name),
+            _ => format!("{} is not covered by a BAA", s.name),
+        };
+        out.push(Notice {
+            kind,
+            event_key: format!("service:{}:{}:{}", s.service, kind.as_str(), new_id()),
+            title,
+            body: finding.map_or_else(|| why.clone(), |f| f.explanation.clone()),
+            next_step: finding.map_or_else(
+                || "Open the service and follow its findings.".to_string(),
+                |f| f.next_step.clone(),
+            ),
+            link: format!("/services/{}", s.service),
+        });
+    }
+    out
+}
+
+/// An inventory change as notifications see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceChange<'a> {
+    /// The world before the change.
+    pub before: &'a World,
+    /// The world after it.
+    pub after: &'a World,
+    /// The day the change takes effect.
+    pub as_of: NaiveDate,
+    /// The workspace policy on that day.
+    pub policy: &'a Policy,
+    /// Ids of services changed directly (added, edited, imported).
+    pub changed: &'a [String],
+}
+
+/// Emits the service notices of an inventory change in the caller's transaction.
+pub async fn inventory_changed(
+    tx: &mut Transaction<'static, Any>,
+    b: &Backend,
+    actor: &Viewer,
+    change: &ServiceChange<'_>,
+) -> AppResult<usize> {
+    let notices = service_notices(change);
+    let audience = change_audience(actor);
+    let now = b.clock.now();
+    let mut n = 0;
+    for notice in &notices {
+        if emit(tx, b, &actor.workspace_id, notice, &audience, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The expiry notices due on `today`: one per reminder window, one on the day itself.
+pub fn expiry_notices(report: &Report) -> Vec<Notice> {
+    report
+        .expiring
+        .iter()
+        .map(|e| {
+            let (slot, title) = if e.days_left <= 0 {
+                ("today".to_string(), format!("{} expires today ({})", e.name, e.expiry))
+            } else {
+                (
+                    format!("{}d", e.window),
+                    format!("{} expires on {} (in {} days)", e.name, e.expiry, e.days_left),
+                )
+            };
+            Notice {
+                kind: Kind::AgreementExpiry,
+                event_key: format!("expiry:{}:{}:{slot}", e.agreement, e.expiry),
+                title,
+                body: format!(
+                    "{} ends on {}. Services that rely on it lose their coverage that day unless it is renewed.",
+                    e.name, e.expiry
+                ),
+                next_step: "Start the renewal now: record the renewed agreement (Renew on the agreement page) and upload the signed copy.".into(),
+                link: format!("/agreements/{}", e.agreement),
+            }
+        })
+        .collect()
+}
+
+/// One pass of the daily scheduler over every workspace; returns the notices emitted.
+/// Running it twice on the same day emits nothing the second time.
+pub async fn expiry_pass(b: &Backend) -> AppResult<usize> {
+    let today = crate::inventory::today_for(b);
+    let workspaces = sqlx::query("SELECT id, name FROM workspaces ORDER BY id").fetch_all(&b.db.pool).await?;
+    let mut total = 0;
+    for w in workspaces {
+        let ws: String = w.try_get("id")?;
+        let system = Viewer {
+            user_id: String::new(),
+            name: "BAA Tracker scheduler".into(),
+            email: String::new(),
+            workspace_id: ws.clone(),
+            workspace_name: w.try_get("name")?,
+            role: Role::Auditor,
+            totp_enabled: false,
+            workspace_requires_2fa: false,
+            workspaces: Vec::new(),
+            source: String::new(),
+        };
+        let (_, report) = crate::inventory::coverage(b, &system, today).await?;
+        let notices = expiry_notices(&report);
+        if notices.is_empty() {
+            continue;
+        }
+        let audience = Audience { roles: vec![Role::Owner, Role::Legal], plus: None };
+        let mut tx = b.db.begin_write().await?;
+        for n in &notices {
+            if emit(&mut tx, b, &ws, n, &audience, b.clock.now()).await? {
+                total += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    if total > 0 {
+        b.mailer.wake.notify_one();
+    }
+    Ok(total)
+}
+
+/// Runs the expiry pass at start and then whenever the app's day changes, until shutdown.
+pub async fn run_scheduler(b: Backend, shutdown: mail::tokio_util_shutdown::Shutdown) {
+    let mut last: Option<NaiveDate> = None;
+    loop {
+        let today = crate::inventory::today_for(&b);
+        if last != Some(today) {
+            match expiry_pass(&b).await {
+                Ok(n) => {
+                    last = Some(today);
+                    if n > 0 {
+                        tracing::info!(notices = n, %today, "expiry reminders emitted");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "expiry pass failed; will retry"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook delivery
+
+/// Posts due webhook calls; returns how many were delivered.
+pub async fn deliver_webhooks(db: &Db, clock: &Clock, http: &reqwest::Client) -> anyhow::Result<usize> {
+    let now = clock.now();
+    let rows = sqlx::query(
+        "SELECT o.id, o.payload, o.attempts, o.next_attempt_at, w.url FROM webhook_outbox o JOIN webhooks w ON w.workspace_id = o.workspace_id \
+         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $1 ORDER BY o.created_at, o.id LIMIT 50",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut sent = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let due: i64 = row.try_get("next_attempt_at")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        let lease = sqlx::query(
+            "UPDATE webhook_outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL",
+        )
+        .bind(now + 300)
+        .bind(&id)
+        .bind(due)
+        .execute(&db.pool)
+        .await?;
+        if lease.rows_affected() != 1 {
+            continue;
+        }
+        let url: String = row.try_get("url")?;
+        let payload: String = row.try_get("payload")?;
+        let result = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-baa-tracker-delivery", &id)
+            .body(payload)
+            .send()
+            .await
+            .map_err(|e| format!("could not reach the webhook ({})", e.without_url()))
+            .and_then(|r| {
+                if r.status().is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("the webhook answered HTTP {}", r.status().as_u16()))
+                }
+            });
+        match result {
+            Ok(()) => {
+                sqlx::query("UPDATE webhook_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                    .bind(clock.now())
+                    .bind(&id)
+                    .execute(&db.pool)
+                    .await?;
+                sent += 1;
+            }
+            Err(e) => {
+                // The URL is a secret (Slack puts its token in it): the error never holds it.
+                tracing::warn!(webhook_delivery = %id, attempts = attempts + 1, error = %e, "webhook delivery failed");
+                let failed = (attempts + 1 >= MAX_ATTEMPTS).then(|| clock.now());
+                sqlx::query(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4",
+                )
+                .bind(e)
+                .bind(clock.now() + backoff(attempts))
+                .bind(failed)
+                .bind(&id)
+                .execute(&db.pool)
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Seconds to wait after `attempts` failed attempts: 30 s doubling, at most an hour.
+pub fn backoff(attempts: i64) -> i64 {
+    30_i64.saturating_mul(1 << attempts.clamp(0, 7)).min(3600)
+}
+
+/// Runs webhook delivery until shutdown.
+pub async fn run_webhooks(db: Db, clock: Clock, shutdown: mail::tokio_util_shutdown::Shutdown) {
+    let http = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client could not start");
+            return;
+        }
+    };
+    loop {
+        if let Err(e) = deliver_webhooks(&db, &clock, &http).await {
+            tracing::error!(error = %format!("{e:#}"), "webhook pass failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What people see and change
+
+
+/// The viewer's notices, newest first (at most 200).
+pub async fn list(b: &Backend, v: &Viewer) -> AppResult<Vec<NoticeView>> {
+    authorize(v, Permission::Read)?;
+    let rows = sqlx::query(
+        "SELECT id, kind, title, body, next_step, link, created_at, read_at FROM notices \
+         WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(&v.workspace_id)
+    .bind(&v.user_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(NoticeView {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                next_step: r.try_get("next_step")?,
+                link: r.try_get("link")?,
+                at: crate::clock::fmt_ts(r.try_get("created_at")?),
+                read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// How many of the viewer's notices are unread.
+pub async fn unread(b: &Backend, v: &Viewer) -> AppResult<i64> {
+    Ok(sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM notices WHERE workspace_id = $1 AND user_id = $2 AND read_at IS NULL",
+    )
+    .bind(&v.workspace_id)
+    .bind(&v.user_id)
+    .fetch_one(&b.db.pool)
+    .await?
+    .try_get("n")?)
+}
+
+/// Marks one notice (or, with `None`, all) of the viewer as read.
+pub async fn mark_read(b: &Backend, v: &Viewer, id: Option<&str>) -> AppResult<u64> {
+    authorize(v, Permission::Read)?;
+    let now = b.clock.now();
+    let done = match id {
+        Some(id) => sqlx::query(
+            "UPDATE notices SET read_at = $1 WHERE id = $2 AND workspace_id = $3 AND user_id = $4 AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(&v.workspace_id)
+        .bind(&v.user_id)
+        .execute(&b.db.pool)
+        .await?,
+        None => sqlx::query(
+            "UPDATE notices SET read_at = $1 WHERE workspace_id = $2 AND user_id = $3 AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(&v.workspace_id)
+        .bind(&v.user_id)
+        .execute(&b.db.pool)
+        .await?,
+    };
+    Ok(done.rows_affected())
+}
+
+
+/// The viewer's preferences for every kind.
+pub async fn preferences(b: &Backend, v: &Viewer) -> AppResult<Vec<PreferenceView>> {
+    let rows = sqlx::query(
+        "SELECT kind, in_app, email FROM notice_preferences WHERE workspace_id = $1 AND user_id = $2",
+    )
+    .bind(&v.workspace_id)
+    .bind(&v.user_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    let mut set: HashMap<String, (bool, bool)> = HashMap::new();
+    for r in &rows {
+        set.insert(r.try_get("kind")?, (crate::db::flag(r, "in_app")?, crate::db::flag(r, "email")?));
+    }
+    Ok(Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let (in_app, email) = set.get(k.as_str()).copied().unwrap_or((true, true));
+            PreferenceView { kind: k.as_str().into(), label: k.label().into(), in_app, email }
+        })
+        .collect())
+}
+
+/// Saves the viewer's preferences: `on` holds `KIND:app` and `KIND:email` for what is wanted.
+/// Security mail (invitations, resets, password changes) is not a kind and always goes.
+pub async fn save_preferences(b: &Backend, v: &Viewer, on: &[String]) -> AppResult<()> {
+    authorize(v, Permission::Read)?;
+    for item in on {
+        let known = item
+            .split_once(':')
+            .is_some_and(|(k, ch)| Kind::parse(k).is_some() && matches!(ch, "app" | "email"));
+        if !known {
+            return Err(AppError::invalid("preferences", "unknown notification choice"));
+        }
+    }
+    let mut tx = b.db.begin_write().await?;
+    for k in Kind::ALL {
+        let want = |ch: &str| on.iter().any(|i| i == &format!("{}:{ch}", k.as_str()));
+        sqlx::query("DELETE FROM notice_preferences WHERE workspace_id = $1 AND user_id = $2 AND kind = $3")
+            .bind(&v.workspace_id)
+            .bind(&v.user_id)
+            .bind(k.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO notice_preferences (workspace_id, user_id, kind, in_app, email) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&v.workspace_id)
+        .bind(&v.user_id)
+        .bind(k.as_str())
+        .bind(i64::from(want("app")))
+        .bind(i64::from(want("email")))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+
+fn state(r: &sqlx::any::AnyRow) -> AppResult<String> {
+    Ok(if r.try_get::<Option<i64>, _>("sent_at")?.is_some() {
+        "sent"
+    } else if r.try_get::<Option<i64>, _>("failed_at")?.is_some() {
+        "failed"
+    } else {
+        "pending"
+    }
+    .into())
+}
+
+/// The workspace's recent deliveries, newest first (owners).
+pub async fn deliveries(b: &Backend, v: &Viewer) -> AppResult<Vec<DeliveryView>> {
+    authorize(v, Permission::ManageSettings)?;
+    let mut out = Vec::new();
+    let mail_rows = sqlx::query(
+        "SELECT id, kind, recipient, subject, sent_at, failed_at, attempts, last_error, created_at FROM outbox \
+         WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+    )
+    .bind(&v.workspace_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    for r in &mail_rows {
+        out.push((
+            r.try_get::<i64, _>("created_at")?,
+            DeliveryView {
+                id: r.try_get("id")?,
+                channel: "mail".into(),
+                kind: r.try_get("kind")?,
+                to: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                state: state(r)?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                at: crate::clock::fmt_ts(r.try_get("created_at")?),
+            },
+        ));
+    }
+    let hook_rows = sqlx::query(
+        "SELECT id, kind, sent_at, failed_at, attempts, last_error, created_at FROM webhook_outbox \
+         WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+    )
+    .bind(&v.workspace_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    for r in &hook_rows {
+        let kind: String = r.try_get("kind")?;
+        out.push((
+            r.try_get::<i64, _>("created_at")?,
+            DeliveryView {
+                id: r.try_get("id")?,
+                channel: "webhook".into(),
+                subject: kind.clone(),
+                kind,
+                to: "workspace webhook".into(),
+                state: state(r)?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                at: crate::clock::fmt_ts(r.try_get("created_at")?),
+            },
+        ));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.id.cmp(&a.1.id)));
+    Ok(out.into_iter().map(|(_, d)| d).take(100).collect())
+}
+
+/// Puts a failed delivery back in the queue (owners); recorded in the audit trail.
+pub async fn retry(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageSettings)?;
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    let mut done = 0;
+    for table in ["outbox", "webhook_outbox"] {
+        done += sqlx::query(&format!(
+            "UPDATE {table} SET failed_at = NULL, attempts = 0, next_attempt_at = $1 WHERE id = $2 AND workspace_id = $3 AND failed_at IS NOT NULL"
+        ))
+        .bind(now)
+        .bind(id)
+        .bind(&v.workspace_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    if done == 0 {
+        return Err(AppError::Conflict {
+            field: "retry".into(),
+            message: "Only a failed delivery of this workspace can be retried.".into(),
+        });
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action: "notification.retried",
+            subject_kind: "delivery",
+            subject_id: id,
+            subject_name: id,
+            before: serde_json::json!({"state": "failed"}),
+            after: serde_json::json!({"state": "pending"}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    b.mailer.wake.notify_one();
+    Ok(())
+}
+
+/// Whether the workspace has a webhook (the URL itself is a secret and is never shown again).
+pub async fn webhook_host(b: &Backend, v: &Viewer) -> AppResult<Option<String>> {
+    authorize(v, Permission::ManageSettings)?;
+    let row = sqlx::query("SELECT url FROM webhooks WHERE workspace_id = $1")
+        .bind(&v.workspace_id)
+        .fetch_optional(&b.db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let url: String = r.try_get("url")?;
+            Some(url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default())
+        }
+        None => None,
+    })
+}
+
+/// Sets (or, with an empty URL, removes) the workspace webhook (owners); audited without the URL.
+pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
+    authorize(v, Permission::ManageSettings)?;
+    let raw = raw.trim();
+    let url = if raw.is_empty() {
+        None
+    } else {
+        let u = url::Url::parse(raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+            .ok_or_else(|| {
+                AppError::invalid("webhook", "enter the webhook URL, e.g. https://hooks.slack.com/services/...")
+            })?;
+        if raw.len() > 2000 {
+            return Err(AppError::invalid("webhook", "the URL is too long"));
+        }
+        Some(u)
+    };
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query("DELETE FROM webhooks WHERE workspace_id = $1").bind(&v.workspace_id).execute(&mut *tx).await?;
+    if let Some(u) = &url {
+        sqlx::query("INSERT INTO webhooks (workspace_id, url, updated_at) VALUES ($1, $2, $3)")
+            .bind(&v.workspace_id)
+            .bind(u.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action: if url.is_some() { "webhook.set" } else { "webhook.removed" },
+            subject_kind: "workspace",
+            subject_id: &v.workspace_id,
+            subject_name: &v.workspace_name,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"host": url.as_ref().and_then(|u| u.host_str().map(str::to_string))}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_backoff_is_capped() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(backoff(0), 30);
+        assert_eq!(backoff(1), 60);
+        assert_eq!(backoff(20), 3600);
+    }
+}
