@@ -37,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 // Drag and drop with upload progress for document forms (plain forms without it).
-                <script type="module" src="/pkg/upload.js"></script>
+                <script type="module" src="/pkg/upload.js" nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags />
             </head>
             <body>
