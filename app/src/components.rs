@@ -107,7 +107,9 @@ pub fn Frame(viewer: Viewer, idle_minutes: i64, title: &'static str, children: C
         ("/agreements", "Agreements", Permission::Read),
         ("/vendors", "Vendors", Permission::Read),
         ("/members", "Members", Permission::Read),
+        ("/import", "Import", Permission::EditInventory),
         ("/settings", "Settings", Permission::Read),
+        ("/tokens", "API tokens", Permission::ManageSettings),
         ("/audit", "Audit", Permission::ReadAudit),
         ("/account", "Account", Permission::Read),
     ];
