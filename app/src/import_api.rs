@@ -95,7 +95,9 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
             return Ok(ImportPageData {
                 can_import,
                 preview: None,
-                draft_error: Some("This preview expired or was already applied. Upload the snapshot again.".into()),
+                draft_error: Some(
+                    "This preview expired or was already applied. Upload the snapshot again.".into(),
+                ),
             })
         }
         Err(ImportFailure::App(e)) => return Err(e.into()),

@@ -5,7 +5,7 @@
 
 use crate::accounts::authorize;
 use crate::error::{AppError, AppResult};
-use crate::inventory::{self, append, current, Kind, OrgInput, AppInput};
+use crate::inventory::{self, append, current, AppInput, Kind, OrgInput};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use baa_core::coverage::{Agreement, App, FlyOrg, Service, ServiceProvisioning};
@@ -32,7 +32,10 @@ pub async fn create_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<
     authorize(v, Permission::EditInventory)?;
     let slug = input.slug.trim().to_lowercase();
     if current::<FlyOrg>(b, &v.workspace_id, Kind::Org, inventory::last_day()).await?.contains_key(&slug) {
-        return Err(AppError::Conflict { field: "slug".into(), message: format!("an org {slug} exists; update it instead") });
+        return Err(AppError::Conflict {
+            field: "slug".into(),
+            message: format!("an org {slug} exists; update it instead"),
+        });
     }
     let slug = inventory::save_org(b, v, input).await?;
     org(b, v, &slug).await
@@ -56,7 +59,9 @@ pub async fn remove_org(b: &Backend, v: &Viewer, slug: &str) -> AppResult<()> {
     let apps: BTreeMap<String, App> = current(b, &v.workspace_id, Kind::App, on).await?;
     let services: BTreeMap<String, Service> = current(b, &v.workspace_id, Kind::Service, on).await?;
     let in_use = apps.values().any(|a| a.org == o.slug)
-        || services.values().any(|s| matches!(&s.provisioning, ServiceProvisioning::Platform { org } if *org == o.slug));
+        || services
+            .values()
+            .any(|s| matches!(&s.provisioning, ServiceProvisioning::Platform { org } if *org == o.slug));
     if in_use {
         return Err(AppError::Conflict {
             field: "slug".into(),
@@ -86,7 +91,10 @@ pub async fn create_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<
     authorize(v, Permission::EditInventory)?;
     let name = input.name.trim().to_lowercase();
     if current::<App>(b, &v.workspace_id, Kind::App, inventory::last_day()).await?.contains_key(&name) {
-        return Err(AppError::Conflict { field: "name".into(), message: format!("an app {name} exists; update it instead") });
+        return Err(AppError::Conflict {
+            field: "name".into(),
+            message: format!("an app {name} exists; update it instead"),
+        });
     }
     let name = inventory::save_app(b, v, input).await?;
     app(b, v, &name).await
@@ -129,7 +137,10 @@ pub async fn services(b: &Backend, v: &Viewer) -> AppResult<Vec<Service>> {
 /// One service, or `NotFound`.
 pub async fn service(b: &Backend, v: &Viewer, id: &str) -> AppResult<Service> {
     authorize(v, Permission::Read)?;
-    current::<Service>(b, &v.workspace_id, Kind::Service, today(b)).await?.remove(id).ok_or(AppError::NotFound)
+    current::<Service>(b, &v.workspace_id, Kind::Service, today(b))
+        .await?
+        .remove(id)
+        .ok_or(AppError::NotFound)
 }
 
 /// Agreements as recorded (latest version of each).

@@ -84,7 +84,10 @@ pub struct TokenView {
 fn check_name(name: &str) -> AppResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 60 {
-        return Err(AppError::invalid("name", "give the token a name of 1 to 60 characters, such as ci-deploy"));
+        return Err(AppError::invalid(
+            "name",
+            "give the token a name of 1 to 60 characters, such as ci-deploy",
+        ));
     }
     if !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_. ".contains(c)) {
         return Err(AppError::invalid("name", "use letters, digits, spaces, dots, dashes and underscores"));
@@ -179,12 +182,13 @@ pub async fn revoke(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
     authorize(v, Permission::ManageSettings)?;
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
-    let row = sqlx::query("SELECT name FROM api_tokens WHERE id = $1 AND workspace_id = $2 AND revoked_at IS NULL")
-        .bind(id)
-        .bind(&v.workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row =
+        sqlx::query("SELECT name FROM api_tokens WHERE id = $1 AND workspace_id = $2 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(&v.workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let name: String = row.try_get("name")?;
     sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3")
         .bind(now)

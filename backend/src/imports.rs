@@ -99,7 +99,11 @@ pub struct ImportResult {
 }
 
 fn malformed(file: &str, message: impl Into<String>) -> ImportFailure {
-    ImportFailure::Malformed(ImportErrors(vec![ImportError { file: file.to_string(), line: None, message: message.into() }]))
+    ImportFailure::Malformed(ImportErrors(vec![ImportError {
+        file: file.to_string(),
+        line: None,
+        message: message.into(),
+    }]))
 }
 
 /// Checks the number and size of files.
@@ -141,15 +145,20 @@ pub fn files_from_zip(zip_name: &str, bytes: &[u8]) -> Result<Vec<SnapshotFile>,
     let mut out = Vec::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
-        let mut entry =
-            archive.by_index(i).map_err(|e| malformed(zip_name, format!("entry {} cannot be read ({e})", i + 1)))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| malformed(zip_name, format!("entry {} cannot be read ({e})", i + 1)))?;
         if entry.is_dir() {
             continue;
         }
         let Some(path) = entry.enclosed_name() else {
             return Err(malformed(zip_name, format!("entry {:?} has an unsafe path", entry.name())));
         };
-        let name = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+        let name = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
         if name.starts_with("__MACOSX/") || name.ends_with(".DS_Store") {
             continue;
         }
@@ -202,7 +211,11 @@ fn parse(files: &[SnapshotFile]) -> Result<Snapshot, ImportFailure> {
 }
 
 /// What importing `files` would change now. Writes nothing.
-pub async fn preview(b: &Backend, v: &Viewer, files: &[SnapshotFile]) -> Result<ImportPreview, ImportFailure> {
+pub async fn preview(
+    b: &Backend,
+    v: &Viewer,
+    files: &[SnapshotFile],
+) -> Result<ImportPreview, ImportFailure> {
     authorize(v, Permission::EditInventory)?;
     let snapshot = parse(files)?;
     let world = inventory::load_world(b, v, inventory::today_for(b)).await?;
@@ -374,13 +387,15 @@ pub async fn save_draft(
 /// The files of a draft of the viewer's workspace that has not expired (else `NotFound`).
 pub async fn draft_files(b: &Backend, v: &Viewer, id: &str) -> AppResult<Vec<SnapshotFile>> {
     authorize(v, Permission::EditInventory)?;
-    let row = sqlx::query("SELECT files FROM import_drafts WHERE id = $1 AND workspace_id = $2 AND expires_at >= $3")
-        .bind(id)
-        .bind(&v.workspace_id)
-        .bind(b.clock.now())
-        .fetch_optional(&b.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT files FROM import_drafts WHERE id = $1 AND workspace_id = $2 AND expires_at >= $3",
+    )
+    .bind(id)
+    .bind(&v.workspace_id)
+    .bind(b.clock.now())
+    .fetch_optional(&b.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let stored: Vec<StoredFile> = serde_json::from_str(&row.try_get::<String, _>("files")?)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("import draft {id}: {e}")))?;
     use base64::Engine;
@@ -402,7 +417,12 @@ pub async fn preview_draft(b: &Backend, v: &Viewer, id: &str) -> Result<ImportPr
 }
 
 /// Applies a draft if its plan is still the one reviewed (`plan_hash`), and removes the draft.
-pub async fn apply_draft(b: &Backend, v: &Viewer, id: &str, plan_hash: &str) -> Result<ImportResult, ImportFailure> {
+pub async fn apply_draft(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    plan_hash: &str,
+) -> Result<ImportResult, ImportFailure> {
     let files = draft_files(b, v, id).await?;
     apply_inner(b, v, &files, Some(plan_hash), Some(id)).await
 }

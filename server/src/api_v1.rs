@@ -107,7 +107,9 @@ type ApiResult<T> = Result<T, ApiError>;
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     let (status, code) = match &r {
-        JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        JsonRejection::MissingJsonContentType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
         JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
         _ => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -203,7 +205,11 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take this method.")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This route does not take this method.",
+    )
 }
 
 async fn openapi(State(b): State<Backend>) -> Response {
@@ -252,7 +258,10 @@ fn org_input(body: OrgBody, slug: Option<&str>) -> ApiResult<OrgInput> {
     })
 }
 
-async fn list_orgs(Extension(ApiViewer(v)): Extension<ApiViewer>, State(b): State<Backend>) -> ApiResult<Response> {
+async fn list_orgs(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+) -> ApiResult<Response> {
     Ok(Json(json!({ "orgs": inv::orgs(&b, &v).await? })).into_response())
 }
 
@@ -330,7 +339,10 @@ fn app_input(body: AppBody, name: Option<&str>) -> ApiResult<AppInput> {
     })
 }
 
-async fn list_apps(Extension(ApiViewer(v)): Extension<ApiViewer>, State(b): State<Backend>) -> ApiResult<Response> {
+async fn list_apps(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+) -> ApiResult<Response> {
     Ok(Json(json!({ "apps": inv::apps(&b, &v).await? })).into_response())
 }
 
@@ -586,13 +598,21 @@ fn import_files(body: &ImportBody) -> ApiResult<Vec<SnapshotFile>> {
     for f in &body.files {
         let name = f.name.trim();
         if name.is_empty() || name.chars().count() > 300 || name.chars().any(char::is_control) {
-            return Err(AppError::invalid("files", "every file needs a name (relative path, at most 300 characters)").into());
+            return Err(AppError::invalid(
+                "files",
+                "every file needs a name (relative path, at most 300 characters)",
+            )
+            .into());
         }
         let bytes = match (&f.content, &f.content_base64) {
             (Some(text), None) => text.clone().into_bytes(),
             (None, Some(b)) => b64("content_base64", b)?,
             _ => {
-                return Err(AppError::invalid("files", format!("{name}: give either content or content_base64")).into())
+                return Err(AppError::invalid(
+                    "files",
+                    format!("{name}: give either content or content_base64"),
+                )
+                .into())
             }
         };
         files.push(SnapshotFile::new(name, bytes));
@@ -636,7 +656,12 @@ struct CoverageQuery {
 
 /// The coverage report as JSON, for the workspace or one app (its services, the app, its org and
 /// the agreements its chains rely on).
-pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&str>) -> Result<Value, AppError> {
+pub async fn coverage_report(
+    b: &Backend,
+    v: &Viewer,
+    as_of: &str,
+    app: Option<&str>,
+) -> Result<Value, AppError> {
     let day = inventory::date("as_of", as_of)?.unwrap_or_else(|| inventory::today_for(b));
     let (world, report) = inventory::coverage(b, v, day).await?;
     let app = match app.map(str::trim).filter(|a| !a.is_empty()) {
@@ -646,7 +671,8 @@ pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&
     let uses = |s: &str| {
         app.as_ref().is_none_or(|a| world.services.iter().any(|x| x.id == s && x.apps.contains(&a.name)))
     };
-    let title = |id: &str| world.agreements.iter().find(|a| a.id == id).map(|a| a.title.clone()).unwrap_or_default();
+    let title =
+        |id: &str| world.agreements.iter().find(|a| a.id == id).map(|a| a.title.clone()).unwrap_or_default();
     let mut chains: BTreeSet<String> = BTreeSet::new();
     let mut services = Vec::new();
     for s in report.services.iter().filter(|s| uses(&s.service)) {
@@ -716,5 +742,6 @@ async fn coverage(
     q: Result<Query<CoverageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q.map_err(query_rejection)?;
-    Ok(Json(coverage_report(&b, &v, q.as_of.as_deref().unwrap_or(""), q.app.as_deref()).await?).into_response())
+    Ok(Json(coverage_report(&b, &v, q.as_of.as_deref().unwrap_or(""), q.app.as_deref()).await?)
+        .into_response())
 }

@@ -97,7 +97,9 @@ async fn fetch(args: &CheckArgs) -> Result<serde_json::Value, String> {
         return Err(format!("the server answered {} ({code}): {message}", status.as_u16()));
     }
     if !body["findings"].is_array() {
-        return Err("the server's answer is not a coverage report (is --server the BAA Tracker address?)".into());
+        return Err(
+            "the server's answer is not a coverage report (is --server the BAA Tracker address?)".into()
+        );
     }
     Ok(body)
 }

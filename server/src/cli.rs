@@ -74,7 +74,16 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
         }
         Command::Import { workspace, as_email, path, apply } => {
             let b = Backend::start(config, Clock::system()).await?;
-            Ok(import(&b, &workspace, &as_email, &path, apply, &mut std::io::stdout(), &mut std::io::stderr()).await)
+            Ok(import(
+                &b,
+                &workspace,
+                &as_email,
+                &path,
+                apply,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )
+            .await)
         }
         Command::Migrate => {
             Backend::start(config, Clock::system()).await?;
@@ -115,7 +124,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
 
 /// The member `email` in the workspace named or numbered `workspace`, as a viewer acting from the
 /// command line; `None` when there is no such member.
-pub async fn cli_viewer(b: &Backend, workspace: &str, email: &str) -> anyhow::Result<Option<baa_core::account::Viewer>> {
+pub async fn cli_viewer(
+    b: &Backend,
+    workspace: &str,
+    email: &str,
+) -> anyhow::Result<Option<baa_core::account::Viewer>> {
     use sqlx::Row;
     let email = email.trim().to_lowercase();
     let Some(user) = sqlx::query("SELECT id, session_version FROM users WHERE email = $1")
@@ -157,7 +170,9 @@ fn read_snapshot(path: &std::path::Path) -> Result<Vec<baa_core::fly_import::Sna
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     match files_from_zip(&name, &bytes) {
         Ok(files) => Ok(files),
-        Err(ImportFailure::Malformed(e)) => Err(format!("{} is neither a folder nor a readable ZIP: {e}", path.display())),
+        Err(ImportFailure::Malformed(e)) => {
+            Err(format!("{} is neither a folder nor a readable ZIP: {e}", path.display()))
+        }
         Err(ImportFailure::App(e)) => Err(e.public_message()),
     }
 }
@@ -167,16 +182,17 @@ pub fn describe_plan(plan: &baa_core::fly_import::ImportPlan) -> String {
     use baa_core::fly_import::Change;
     use std::fmt::Write;
     let mut s = String::new();
-    let mut change = |kind: &str, id: &str, fields: Option<&[baa_core::fly_import::FieldChange]>, create: bool| {
-        if create {
-            let _ = writeln!(s, "  create {kind} {id}");
-        } else if let Some(fields) = fields {
-            let _ = writeln!(s, "  change {kind} {id}");
-            for f in fields {
-                let _ = writeln!(s, "      {}: {} -> {}", f.field, f.before, f.after);
+    let mut change =
+        |kind: &str, id: &str, fields: Option<&[baa_core::fly_import::FieldChange]>, create: bool| {
+            if create {
+                let _ = writeln!(s, "  create {kind} {id}");
+            } else if let Some(fields) = fields {
+                let _ = writeln!(s, "  change {kind} {id}");
+                for f in fields {
+                    let _ = writeln!(s, "      {}: {} -> {}", f.field, f.before, f.after);
+                }
             }
-        }
-    };
+        };
     for c in &plan.orgs {
         match c {
             Change::Create { id, .. } => change("org", id, None, true),

@@ -67,7 +67,10 @@ async fn read_upload(mut form: Multipart) -> Result<Vec<SnapshotFile>, ImportFai
             continue;
         }
         let bytes = field.bytes().await.map_err(|_| {
-            ImportFailure::App(AppError::invalid("files", "the upload did not arrive whole; nothing was imported"))
+            ImportFailure::App(AppError::invalid(
+                "files",
+                "the upload did not arrive whole; nothing was imported",
+            ))
         })?;
         if file_name.is_empty() && bytes.is_empty() {
             // An empty file input still sends a part.
@@ -82,7 +85,12 @@ async fn read_upload(mut form: Multipart) -> Result<Vec<SnapshotFile>, ImportFai
     Ok(files)
 }
 
-async fn preview(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session, form: Multipart) -> Response {
+async fn preview(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    form: Multipart,
+) -> Response {
     let result = match read_upload(form).await {
         Ok(files) => imports::save_draft(&b, &v, &files).await,
         Err(e) => Err(e),
@@ -117,17 +125,21 @@ async fn apply(
     session: Session,
     Form(f): Form<ApplyForm>,
 ) -> Response {
-    let back = format!("/import?draft={}", url::form_urlencoded::byte_serialize(f.draft.as_bytes()).collect::<String>());
+    let back = format!(
+        "/import?draft={}",
+        url::form_urlencoded::byte_serialize(f.draft.as_bytes()).collect::<String>()
+    );
     match imports::apply_draft(&b, &v, f.draft.trim(), f.plan_hash.trim()).await {
         Ok(r) => {
-            let uncovered = match baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await {
-                Ok((_, report)) => report
-                    .services
-                    .iter()
-                    .filter(|s| r.changed_services.contains(&s.service) && !s.verdict.is_covered())
-                    .count(),
-                Err(_) => 0,
-            };
+            let uncovered =
+                match baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await {
+                    Ok((_, report)) => report
+                        .services
+                        .iter()
+                        .filter(|s| r.changed_services.contains(&s.service) && !s.verdict.is_covered())
+                        .count(),
+                    Err(_) => 0,
+                };
             let mut message = format!("Import applied: {} created, {} changed.", r.created, r.updated);
             if uncovered > 0 {
                 message.push_str(&format!(
@@ -141,7 +153,10 @@ async fn apply(
                 &session,
                 "/import",
                 "import",
-                AppError::invalid("files", "This preview expired or was already applied. Upload the snapshot again."),
+                AppError::invalid(
+                    "files",
+                    "This preview expired or was already applied. Upload the snapshot again.",
+                ),
                 &[],
             )
             .await
@@ -169,7 +184,12 @@ async fn create_token(
             if let Err(e) = session.insert(NEW_TOKEN_KEY, token.expose()).await {
                 tracing::warn!(error = %e, "keeping a new token for its one-time display failed");
             }
-            done(&session, "/tokens", format!("Token {} created. Copy it now: it is shown only once.", view.name)).await
+            done(
+                &session,
+                "/tokens",
+                format!("Token {} created. Copy it now: it is shown only once.", view.name),
+            )
+            .await
         }
         Err(e) => failed(&session, "/tokens", "token", e, &[("name", &f.name)]).await,
     }

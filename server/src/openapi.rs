@@ -87,9 +87,8 @@ pub fn document(server: &str) -> Value {
     let (orgs, org) = crud("org", "Org", "orgs", "slug", "Fly org slug");
     let (apps, app) = crud("app", "App", "apps", "name", "Fly app name");
     let (services, service) = crud("service", "Service", "services", "id", "Service id");
-    let error_response = |description: &str| {
-        json!({ "description": description, "content": content(reference("Error")) })
-    };
+    let error_response =
+        |description: &str| json!({ "description": description, "content": content(reference("Error")) });
     let import_body = json!({
         "type": "object",
         "properties": {

@@ -21,7 +21,10 @@ impl Api {
         Api {
             base: app.base.clone(),
             token: token.map(str::to_string),
-            http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("client"),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .expect("client"),
         }
     }
 
@@ -123,7 +126,8 @@ async fn without_a_valid_token_every_route_answers_401_json() {
     let token = make_token(&owner, "ci-deploy", "write:inventory").await;
     let revoked = make_token(&owner, "old", "write:inventory").await;
     let page: Value = serde_json::from_str(&owner.api("tokens_page").await.body).expect("json");
-    let old_id = page["tokens"].as_array().expect("tokens").iter().find(|t| t["name"] == "old").expect("old")["id"]
+    let old_id = page["tokens"].as_array().expect("tokens").iter().find(|t| t["name"] == "old").expect("old")
+        ["id"]
         .as_str()
         .expect("id")
         .to_string();
@@ -198,12 +202,18 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
     let owner = app.owner().await;
     let api = Api::new(&app, Some(&make_token(&owner, "ci-deploy", "write:inventory").await));
 
-    let r = api.post("/orgs", json!({"slug": "acme-prod", "name": "Acme Prod", "plan": "scale", "allowed_regions": ["iad"]})).await;
+    let r = api
+        .post(
+            "/orgs",
+            json!({"slug": "acme-prod", "name": "Acme Prod", "plan": "scale", "allowed_regions": ["iad"]}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["slug"], "acme-prod");
     assert_eq!(r.body["allowed_regions"], json!(["iad"]));
     assert_eq!(api.post("/orgs", json!({"slug": "acme-prod", "plan": "scale"})).await.status, 409);
-    let r = api.put("/orgs/acme-prod", json!({"name": "Acme Production", "plan": "scale", "packages": []})).await;
+    let r =
+        api.put("/orgs/acme-prod", json!({"name": "Acme Production", "plan": "scale", "packages": []})).await;
     assert_eq!((r.status, r.body["name"].as_str()), (200, Some("Acme Production")));
     assert_eq!(api.put("/orgs/nope", json!({"plan": "scale"})).await.status, 404);
     assert_eq!(api.get("/orgs").await.body["orgs"].as_array().map(Vec::len), Some(1));
@@ -230,7 +240,10 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
             json!({"name": "acme-errors", "vendor": "sentry", "plan": "business", "apps": ["acme-api"], "org": "acme-prod", "phi": "no", "phi_reason": "scrubbed before sending"}),
         )
         .await;
-    assert_eq!((r.status, r.body["plan"].as_str(), r.body["phi_reason"].as_str()), (200, Some("business"), Some("scrubbed before sending")));
+    assert_eq!(
+        (r.status, r.body["plan"].as_str(), r.body["phi_reason"].as_str()),
+        (200, Some("business"), Some("scrubbed before sending"))
+    );
     assert_eq!(api.get(&format!("/services/{id}")).await.body["plan"], "business");
 
     // Still in use: the org and the app cannot go.
@@ -244,11 +257,12 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
     assert_eq!(api.get("/orgs/acme-prod").await.status, 404);
 
     // The audit trail and the record history name the token.
-    let actors: Vec<String> =
-        sqlx::query_scalar::<_, String>("SELECT actor_name FROM audit_log WHERE action LIKE 'service.%' OR action LIKE 'org.%'")
-            .fetch_all(&app.backend.db.pool)
-            .await
-            .expect("rows");
+    let actors: Vec<String> = sqlx::query_scalar::<_, String>(
+        "SELECT actor_name FROM audit_log WHERE action LIKE 'service.%' OR action LIKE 'org.%'",
+    )
+    .fetch_all(&app.backend.db.pool)
+    .await
+    .expect("rows");
     assert!(!actors.is_empty());
     assert!(actors.iter().all(|a| a == "token: ci-deploy"), "{actors:?}");
     let recorded: Vec<String> = sqlx::query_scalar::<_, String>("SELECT actor_name FROM records")
@@ -258,7 +272,13 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
     assert!(recorded.iter().all(|a| a == "token: ci-deploy"));
     // The audit page shows it too.
     let audit: Value = serde_json::from_str(
-        &owner.api_with("audit_data", &[("actor", "token"), ("subject", ""), ("action", ""), ("from", ""), ("to", "")]).await.body,
+        &owner
+            .api_with(
+                "audit_data",
+                &[("actor", "token"), ("subject", ""), ("action", ""), ("from", ""), ("to", "")],
+            )
+            .await
+            .body,
     )
     .expect("json");
     assert!(audit.to_string().contains("token: ci-deploy"));
@@ -293,7 +313,10 @@ async fn wrong_input_is_a_4xx_json_error_never_a_500() {
     let api = Api::new(&app, Some(&token));
     let http = reqwest::Client::new();
     let raw = |method: reqwest::Method, path: &str, ct: Option<&str>, body: &str| {
-        let mut r = http.request(method, format!("{}/api/v1{path}", app.base)).bearer_auth(&token).body(body.to_string());
+        let mut r = http
+            .request(method, format!("{}/api/v1{path}", app.base))
+            .bearer_auth(&token)
+            .body(body.to_string());
         if let Some(ct) = ct {
             r = r.header("content-type", ct);
         }
@@ -302,7 +325,10 @@ async fn wrong_input_is_a_4xx_json_error_never_a_500() {
     let cases: Vec<(reqwest::Response, u16)> = vec![
         (raw(reqwest::Method::POST, "/orgs", Some("application/json"), "{not json").await.expect("r"), 400),
         (raw(reqwest::Method::POST, "/orgs", None, "{}").await.expect("r"), 415),
-        (raw(reqwest::Method::POST, "/orgs", Some("application/json"), r#"{"slug": 5}"#).await.expect("r"), 422),
+        (
+            raw(reqwest::Method::POST, "/orgs", Some("application/json"), r#"{"slug": 5}"#).await.expect("r"),
+            422,
+        ),
         (raw(reqwest::Method::POST, "/orgs", Some("application/json"), "[]").await.expect("r"), 422),
         (raw(reqwest::Method::PATCH, "/orgs", Some("application/json"), "{}").await.expect("r"), 405),
         (raw(reqwest::Method::GET, "/nothing-here", None, "").await.expect("r"), 404),
@@ -318,10 +344,22 @@ async fn wrong_input_is_a_4xx_json_error_never_a_500() {
         ("POST", "/orgs", json!({"slug": "Not A Slug!", "plan": "scale"}), 422, "slug"),
         ("POST", "/orgs", json!({"slug": "ok", "plan": "no-such-plan"}), 422, "plan"),
         ("POST", "/orgs", json!({"slug": "ok", "plan": "scale", "environment": "moon"}), 422, "environment"),
-        ("POST", "/orgs", json!({"slug": "ok", "plan": "scale", "effective_on": "31/12/2026"}), 422, "effective_on"),
+        (
+            "POST",
+            "/orgs",
+            json!({"slug": "ok", "plan": "scale", "effective_on": "31/12/2026"}),
+            422,
+            "effective_on",
+        ),
         ("POST", "/apps", json!({"name": "a", "org": "missing"}), 422, "org"),
         ("POST", "/services", json!({"name": "s", "vendor": "nobody", "plan": "x"}), 422, "vendor_plan"),
-        ("POST", "/services", json!({"name": "s", "vendor": "sentry", "plan": "team", "phi": "no"}), 422, "phi_reason"),
+        (
+            "POST",
+            "/services",
+            json!({"name": "s", "vendor": "sentry", "plan": "team", "phi": "no"}),
+            422,
+            "phi_reason",
+        ),
         ("POST", "/services", json!({"name": "", "vendor": "sentry", "plan": "team"}), 422, "name"),
         ("POST", "/imports/preview", json!({"files": []}), 422, "files"),
         ("POST", "/imports/preview", json!({"files": [{"name": "a.json"}]}), 422, "files"),
@@ -347,7 +385,9 @@ async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids(
     api.post("/orgs", json!({"slug": "acme-prod", "plan": "scale"})).await;
     api.post("/apps", json!({"name": "acme-api", "org": "acme-prod", "regions": ["iad"]})).await;
     api.post("/apps", json!({"name": "acme-web", "org": "acme-prod", "regions": ["iad"]})).await;
-    for (name, vendor, plan, app_name) in [("acme-db", "fly", "scale", "acme-api"), ("acme-errors", "sentry", "team", "acme-web")] {
+    for (name, vendor, plan, app_name) in
+        [("acme-db", "fly", "scale", "acme-api"), ("acme-errors", "sentry", "team", "acme-web")]
+    {
         let r = api
             .post(
                 "/services",
@@ -359,7 +399,14 @@ async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids(
     let r = owner
         .post(
             "/actions/agreements/create",
-            &[("title", "Fly.io BAA"), ("party_a", "us"), ("party_b", "vendor:fly"), ("kind", "baa"), ("status", "signed"), ("effective", "2026-01-01")],
+            &[
+                ("title", "Fly.io BAA"),
+                ("party_a", "us"),
+                ("party_b", "vendor:fly"),
+                ("kind", "baa"),
+                ("status", "signed"),
+                ("effective", "2026-01-01"),
+            ],
         )
         .await;
     assert_eq!(r.location(), "/agreements");
@@ -379,16 +426,22 @@ async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids(
     assert_eq!(db["chain"][0]["title"], "Fly.io BAA");
     let errors = services.iter().find(|s| s["name"] == "acme-errors").expect("errors");
     assert_eq!(errors["verdict"], "uncovered");
-    let rules: Vec<&str> = all.body["findings"].as_array().expect("f").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> =
+        all.body["findings"].as_array().expect("f").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"uncovered-service") && rules.contains(&"document-missing"), "{rules:?}");
 
     // One app: its services, and the agreements its chains rely on.
     let web = api.get("/coverage?app=acme-web").await;
     assert_eq!(web.body["app"], "acme-web");
     assert_eq!(web.body["services"].as_array().map(Vec::len), Some(1));
-    assert!(web.body["findings"].as_array().expect("f").iter().all(|f| f["subject"]["name"] == "acme-errors"), "{:?}", web.body["findings"]);
+    assert!(
+        web.body["findings"].as_array().expect("f").iter().all(|f| f["subject"]["name"] == "acme-errors"),
+        "{:?}",
+        web.body["findings"]
+    );
     let api_app = api.get("/coverage?app=acme-api").await;
-    let rules: Vec<&str> = api_app.body["findings"].as_array().expect("f").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> =
+        api_app.body["findings"].as_array().expect("f").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"document-missing") && !rules.contains(&"uncovered-service"), "{rules:?}");
     // As of a day before anything existed.
     let past = api.get("/coverage?as_of=2020-01-01").await;

@@ -6,8 +6,15 @@ use crate::helpers::TestApp;
 use crate::import::{acme, as_json, Layout};
 use server::check::{CheckArgs, Threshold};
 
-async fn check(server: &str, token: &str, app: Option<&str>, json: bool, fail_on: Threshold) -> (i32, String, String) {
-    let args = CheckArgs { server: server.into(), token: token.into(), app: app.map(str::to_string), json, fail_on };
+async fn check(
+    server: &str,
+    token: &str,
+    app: Option<&str>,
+    json: bool,
+    fail_on: Threshold,
+) -> (i32, String, String) {
+    let args =
+        CheckArgs { server: server.into(), token: token.into(), app: app.map(str::to_string), json, fail_on };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = server::check::run(&args, &mut out, &mut err).await;
     (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
@@ -50,7 +57,12 @@ async fn check_exit_codes_follow_the_findings_and_the_threshold() {
 
     // Say every service of acme-web handles no PHI: only findings below critical are left.
     let services = write.get("/services").await.body;
-    for s in services["services"].as_array().expect("s").iter().filter(|s| s["apps"].as_array().is_some_and(|a| a.iter().any(|x| x == "acme-web"))) {
+    for s in services["services"]
+        .as_array()
+        .expect("s")
+        .iter()
+        .filter(|s| s["apps"].as_array().is_some_and(|a| a.iter().any(|x| x == "acme-web")))
+    {
         let mut body = s.clone();
         body["phi"] = "no".into();
         body["phi_reason"] = "only public marketing pages".into();
@@ -88,22 +100,24 @@ async fn check_exit_codes_follow_the_findings_and_the_threshold() {
     assert!(err.contains("cannot reach"), "{err}");
 
     // Once through the built binary: the same codes, the token from the environment.
+    // (on the blocking pool, so the app on this test's runtime keeps answering meanwhile)
     let bin = |args: &[&str], token: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_baa-tracker"))
-            .env_clear()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_baa-tracker"));
+        cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("BAA_TOKEN", token)
-            .args(args)
-            .output()
-            .expect("run")
+            .args(args);
+        async move { tokio::task::spawn_blocking(move || cmd.output()).await.expect("join") }
     };
-    let out = bin(&["check", "--server", &app.base], &read);
+    let out = bin(&["check", "--server", &app.base], &read).await.expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = bin(&["check", "--server", &app.base, "--app", "acme-web", "--fail-on", "medium"], &read);
+    let out = bin(&["check", "--server", &app.base, "--app", "acme-web", "--fail-on", "medium"], &read)
+        .await
+        .expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let out = bin(&["check", "--server", &app.base, "--fail-on", "low"], &read);
+    let out = bin(&["check", "--server", &app.base, "--fail-on", "low"], &read).await.expect("run");
     assert_eq!(out.status.code(), Some(2), "usage error");
-    let out = bin(&["check", "--app", "x"], "");
+    let out = bin(&["check", "--app", "x"], "").await.expect("run");
     assert_eq!(out.status.code(), Some(2), "missing --server");
     app.stop().await;
 }

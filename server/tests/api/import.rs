@@ -65,7 +65,14 @@ pub fn acme(layout: Layout) -> Vec<SnapshotFile> {
 }
 
 pub fn as_json(files: &[SnapshotFile]) -> Value {
-    json!({ "files": files.iter().map(|f| json!({"name": f.name, "content": String::from_utf8_lossy(&f.bytes)})).collect::<Vec<_>>() })
+    use base64::Engine;
+    let file = |f: &SnapshotFile| match std::str::from_utf8(&f.bytes) {
+        Ok(text) => json!({"name": f.name, "content": text}),
+        Err(_) => {
+            json!({"name": f.name, "content_base64": base64::engine::general_purpose::STANDARD.encode(&f.bytes)})
+        }
+    };
+    json!({ "files": files.iter().map(file).collect::<Vec<_>>() })
 }
 
 /// The ids of the 14 services of the acme-health snapshot.
@@ -175,8 +182,12 @@ async fn every_layout_imports_to_the_same_inventory_and_a_second_import_changes_
         let applied = api.post("/imports", as_json(&files)).await;
         assert_eq!(applied.status, 200, "{:?}", applied.body);
         assert_eq!(applied.body["created"], 26);
-        let mut changed: Vec<&str> =
-            applied.body["changed_services"].as_array().expect("ids").iter().filter_map(Value::as_str).collect();
+        let mut changed: Vec<&str> = applied.body["changed_services"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         changed.sort_unstable();
         let mut want = ACME_SERVICES.to_vec();
         want.sort_unstable();
@@ -213,25 +224,47 @@ async fn a_malformed_file_is_refused_with_its_file_and_line_and_nothing_is_writt
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
-    let bad_toml = std::fs::read(fixtures_dir().join("fly-toml/commonknowledge__leftbookclub__fly.staging.toml")).expect("toml");
+    let bad_toml =
+        std::fs::read(fixtures_dir().join("fly-toml/commonknowledge__leftbookclub__fly.staging.toml"))
+            .expect("toml");
     let cases: Vec<(SnapshotFile, &str, Option<u64>, &str)> = vec![
-        (SnapshotFile::new("apps-list.json", b"[\n  {\"Name\": \"a\" \"Status\": \"deployed\"}\n]\n".to_vec()), "apps-list.json", Some(2), "not valid JSON"),
-        (SnapshotFile::new("orgs-list.json", b"{\n  \"acme\": 5\n}\n".to_vec()), "orgs-list.json", Some(2), "JSON of the wrong shape"),
-        (SnapshotFile::new("storage-list.txt", b"NAME    ORG\nb1      o1\n".to_vec()), "storage-list.txt", Some(1), "not a table header"),
+        (
+            SnapshotFile::new(
+                "apps-list.json",
+                b"[\n  {\"Name\": \"a\" \"Status\": \"deployed\"}\n]\n".to_vec(),
+            ),
+            "apps-list.json",
+            Some(2),
+            "not valid JSON",
+        ),
+        (
+            SnapshotFile::new("orgs-list.json", b"{\n  \"acme\": 5\n}\n".to_vec()),
+            "orgs-list.json",
+            Some(2),
+            "JSON of the wrong shape",
+        ),
+        (
+            SnapshotFile::new("storage-list.txt", b"NAME    ORG\nb1      o1\n".to_vec()),
+            "storage-list.txt",
+            Some(1),
+            "not a table header",
+        ),
         (SnapshotFile::new("fly-toml/fly.staging.toml", bad_toml), "fly-toml/fly.staging.toml", Some(8), ""),
-        (SnapshotFile::new("redis-list.txt", vec![0xff, 0xfe, 0x00]), "redis-list.txt", None, "UTF-8"),
+        (SnapshotFile::new("redis-list.txt", vec![0xff, 0xfe, 0x00]), "redis-list.txt", Some(1), "UTF-8"),
     ];
     let before = count_records(&app).await;
     for (bad, file, line, message) in cases {
         // The whole acme snapshot, with one file replaced or added.
-        let mut files: Vec<SnapshotFile> = acme(Layout::Current).into_iter().filter(|f| f.name != bad.name).collect();
+        let mut files: Vec<SnapshotFile> =
+            acme(Layout::Current).into_iter().filter(|f| f.name != bad.name).collect();
         files.push(bad);
         for path in ["/imports/preview", "/imports"] {
             let r = api.post(path, as_json(&files)).await;
             assert_eq!(r.status, 422, "{file}: {:?}", r.body);
             assert_eq!(r.body["error"]["code"], "invalid_snapshot");
             let details = r.body["error"]["details"].as_array().expect("details");
-            let hit = details.iter().find(|d| d["file"] == file).unwrap_or_else(|| panic!("{file}: {details:?}"));
+            let hit =
+                details.iter().find(|d| d["file"] == file).unwrap_or_else(|| panic!("{file}: {details:?}"));
             assert_eq!(hit["line"].as_u64(), line, "{file}: {hit}");
             assert!(hit["message"].as_str().unwrap_or("").contains(message), "{file}: {hit}");
             let text = r.body["error"]["message"].as_str().unwrap_or("");
@@ -242,18 +275,35 @@ async fn a_malformed_file_is_refused_with_its_file_and_line_and_nothing_is_writt
     app.stop().await;
 }
 
-async fn upload(client: &Client, files: &[SnapshotFile], zip: Option<(&str, Vec<u8>)>) -> crate::helpers::Resp {
+async fn upload(
+    client: &Client,
+    files: &[SnapshotFile],
+    zip: Option<(&str, Vec<u8>)>,
+) -> crate::helpers::Resp {
     let mut form = reqwest::multipart::Form::new();
     for f in files {
-        form = form.part("files", reqwest::multipart::Part::bytes(f.bytes.clone()).file_name(format!("snapshot/{}", f.name)));
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(f.bytes.clone()).file_name(format!("snapshot/{}", f.name)),
+        );
     }
     // An empty folder input still sends a part.
     form = form.part("files", reqwest::multipart::Part::bytes(Vec::new()).file_name(""));
     if let Some((name, bytes)) = zip {
         form = form.part("zip", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
     }
-    let r = client.http.post(format!("{}/actions/import/preview", client.base)).multipart(form).send().await.expect("upload");
-    crate::helpers::Resp { status: r.status().as_u16(), headers: r.headers().clone(), body: r.text().await.unwrap_or_default() }
+    let r = client
+        .http
+        .post(format!("{}/actions/import/preview", client.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    crate::helpers::Resp {
+        status: r.status().as_u16(),
+        headers: r.headers().clone(),
+        body: r.text().await.unwrap_or_default(),
+    }
 }
 
 async fn import_page(client: &Client, draft: &str) -> Value {
@@ -294,7 +344,11 @@ pub fn expected_findings() -> Findings {
     for org in ["acme-health-production", "acme-health-staging"] {
         out.insert(("platform-plan-ineligible".to_owned(), org.to_owned()));
     }
-    for id in ["fly:sentry:errors:acme-api-staging", "fly:tigris:object-storage:acme-health-staging-docs", "fly:upstash-redis:redis:acme-redis-staging"] {
+    for id in [
+        "fly:sentry:errors:acme-api-staging",
+        "fly:tigris:object-storage:acme-health-staging-docs",
+        "fly:upstash-redis:redis:acme-redis-staging",
+    ] {
         out.insert(("environment-mixed".to_owned(), id.to_owned()));
     }
     out
@@ -330,7 +384,10 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
     let r = eng.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert_eq!((r.status, r.location().as_str()), (303, "/"));
     let flash = eng.flash().await;
-    assert!(flash.contains("26 created") && flash.contains("14 imported services are NOT covered"), "{flash}");
+    assert!(
+        flash.contains("26 created") && flash.contains("14 imported services are NOT covered"),
+        "{flash}"
+    );
     // The draft is gone: applying again is refused, nothing doubles.
     let r = eng.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert_eq!(r.location(), "/import");
@@ -338,7 +395,8 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
 
     // The services and findings.
     let cov = read.get("/coverage").await.body;
-    let ids: BTreeSet<&str> = cov["services"].as_array().expect("s").iter().filter_map(|s| s["id"].as_str()).collect();
+    let ids: BTreeSet<&str> =
+        cov["services"].as_array().expect("s").iter().filter_map(|s| s["id"].as_str()).collect();
     assert_eq!(ids, ACME_SERVICES.into_iter().collect());
     assert!(cov["services"].as_array().expect("s").iter().all(|s| s["verdict"] == "uncovered"));
     let got: Findings = cov["findings"]
@@ -346,17 +404,24 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
         .expect("f")
         .iter()
         .filter(|f| f["subject"]["kind"] != "agreement" && f["subject"]["kind"] != "vendor")
-        .map(|f| (f["rule"].as_str().unwrap_or("").to_string(), f["subject"]["id"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["subject"]["id"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     assert_eq!(got, expected_findings());
     // The dashboard's loader sees the same.
-    let dash: Value = serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let dash: Value =
+        serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
     assert_eq!(dash["report"]["summary"]["uncovered_phi"], 14);
     // Each record version and audit entry names the engineer.
-    let actors: Vec<String> = sqlx::query_scalar::<_, String>("SELECT actor_name FROM records WHERE kind = 'service'")
-        .fetch_all(&app.backend.db.pool)
-        .await
-        .expect("rows");
+    let actors: Vec<String> =
+        sqlx::query_scalar::<_, String>("SELECT actor_name FROM records WHERE kind = 'service'")
+            .fetch_all(&app.backend.db.pool)
+            .await
+            .expect("rows");
     assert!(actors.iter().all(|a| a == "eng@acme-health.example"), "{actors:?}");
     app.stop().await;
 }
@@ -370,7 +435,15 @@ async fn a_stale_preview_is_not_applied_and_a_malformed_upload_says_file_and_lin
     let hash = import_page(&owner, &draft).await["preview"]["plan_hash"].as_str().expect("h").to_string();
     // Someone records the production org by hand meanwhile: the plan is different now.
     owner
-        .post("/actions/orgs/save", &[("slug", "acme-health-production"), ("name", "Prod"), ("environment", "production"), ("plan", "scale")])
+        .post(
+            "/actions/orgs/save",
+            &[
+                ("slug", "acme-health-production"),
+                ("name", "Prod"),
+                ("environment", "production"),
+                ("plan", "scale"),
+            ],
+        )
         .await;
     let before = count_records(&app).await;
     let r = owner.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
@@ -380,7 +453,10 @@ async fn a_stale_preview_is_not_applied_and_a_malformed_upload_says_file_and_lin
     // The fresh preview shows the org as a change, and applies.
     let page = import_page(&owner, &draft).await;
     let updates = page["preview"]["updates"].as_array().expect("u");
-    assert!(updates.iter().any(|u| u["id"] == "acme-health-production" && u["field"] == "name"), "{updates:?}");
+    assert!(
+        updates.iter().any(|u| u["id"] == "acme-health-production" && u["field"] == "name"),
+        "{updates:?}"
+    );
     let hash = page["preview"]["plan_hash"].as_str().expect("h").to_string();
     owner.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert!(owner.flash().await.contains("25 created, 1 changed"));
@@ -393,7 +469,10 @@ async fn a_stale_preview_is_not_applied_and_a_malformed_upload_says_file_and_lin
     let r = upload(&owner, &[], Some(("acme.zip", zip_of("acme", &files)))).await;
     assert_eq!(r.location(), "/import");
     let flash = owner.flash().await;
-    assert!(flash.contains("acme/storage-list.txt line 1") && flash.contains("Nothing was imported"), "{flash}");
+    assert!(
+        flash.contains("acme/storage-list.txt line 1") && flash.contains("Nothing was imported"),
+        "{flash}"
+    );
     assert_eq!(count_records(&app).await, before);
     app.stop().await;
 }
@@ -428,7 +507,10 @@ async fn the_command_line_previews_then_applies_and_refuses_malformed_snapshots(
     };
     let (code, out, _) = run("Acme Health", email, dir.path().to_path_buf(), false).await;
     assert_eq!(code, 0);
-    assert!(out.contains("26 to create") && out.contains("create service fly:sentry:errors:acme-api"), "{out}");
+    assert!(
+        out.contains("26 to create") && out.contains("create service fly:sentry:errors:acme-api"),
+        "{out}"
+    );
     assert!(out.contains("not mapped ext-wafris-list.txt:3"), "{out}");
     assert_eq!(app.count("records").await, 0, "preview only");
     let (code, out, _) = run("acme health", email, dir.path().to_path_buf(), true).await;
@@ -436,7 +518,8 @@ async fn the_command_line_previews_then_applies_and_refuses_malformed_snapshots(
     let (code, out, _) = run("Acme Health", email, dir.path().to_path_buf(), true).await;
     assert_eq!((code, out.contains("applied: 0 created, 0 changed")), (0, true), "{out}");
     // Malformed: exit 1, file and line, nothing written.
-    std::fs::write(dir.path().join("apps-list.json"), "[\n  {\"Name\": \"a\" \"Status\": \"deployed\"}\n]\n").expect("w");
+    std::fs::write(dir.path().join("apps-list.json"), "[\n  {\"Name\": \"a\" \"Status\": \"deployed\"}\n]\n")
+        .expect("w");
     let n = app.count("records").await;
     let (code, _, err) = run("Acme Health", email, dir.path().to_path_buf(), true).await;
     assert_eq!(code, 1);
