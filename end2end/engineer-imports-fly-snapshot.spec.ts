@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import * as fs from 'fs';
 import * as path from 'path';
 import { FIXTURES, MAIN_DATA } from './playwright.config';
 import { OWNER, inviteAndAccept, signIn } from './helpers';
@@ -57,10 +58,11 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
 
   // A malformed file: refused with its file and line, nothing imported.
   await invitee.getByLabel("Or the snapshot's files").setInputFiles([
-    ...SNAPSHOT,
-    path.join(FIXTURES, 'fly-toml/commonknowledge__leftbookclub__fly.staging.toml'),
+    ...SNAPSHOT.filter((f) => !f.endsWith('apps-list.json'))
+      .map((f) => ({ name: path.basename(f), mimeType: 'text/plain', buffer: fs.readFileSync(f) })),
+    { name: 'apps-list.json', mimeType: 'application/json', buffer: Buffer.from('[\n  {"Name": "a" "Status": "deployed"}\n]\n') },
   ]);
   await invitee.getByRole('button', { name: 'Preview import' }).click();
-  await expect(invitee.getByRole('alert').filter({ hasText: 'line 8' })).toContainText('Nothing was imported');
+  await expect(invitee.getByRole('alert').filter({ hasText: 'apps-list.json line 2' }).first()).toContainText('Nothing was imported');
   await ctx.close();
 });
