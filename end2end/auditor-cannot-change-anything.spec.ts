@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { MAIN_DATA } from './playwright.config';
+import { MAIN_DATA, MAIN_ORIGIN } from './playwright.config';
 import { OWNER, inviteAndAccept, signIn } from './helpers';
 
 test('an auditor reads members and settings but cannot change anything', async ({ page }) => {
@@ -20,13 +20,13 @@ test('an auditor reads members and settings but cannot change anything', async (
   // Even a hand-made request is refused on the server.
   const res = await auditor.request.post('/actions/members/invite', {
     form: { email: 'mallory@example.com', role: 'owner' },
-    headers: { origin: 'http://127.0.0.1:3100' },
+    headers: { origin: MAIN_ORIGIN },
     maxRedirects: 0,
   });
   expect(res.status()).toBe(403);
   const res2 = await auditor.request.post('/actions/settings', {
     form: { name: 'Hacked', require_2fa: '' },
-    headers: { origin: 'http://127.0.0.1:3100' },
+    headers: { origin: MAIN_ORIGIN },
     maxRedirects: 0,
   });
   expect(res2.status()).toBe(403);

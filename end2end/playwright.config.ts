@@ -4,10 +4,17 @@ import * as path from 'path';
 // Two servers from the same build, each with a fresh data folder: the main one, and one with a
 // one-minute idle timeout for the automatic-logoff journey. Mail goes to .eml files in the data
 // folder (no SMTP_URL), which the specs read to follow invitation links.
+// CARGO_TARGET_DIR is followed (as cargo does), and E2E_PORT moves both servers (E2E_PORT and
+// E2E_PORT + 1), so two checkouts can run their journeys side by side.
 const root = path.resolve(__dirname, '..');
-const bin = process.env.BAA_BIN ?? path.join(root, 'target/debug/baa-tracker');
-export const MAIN_DATA = path.join(root, 'target/e2e/main');
-export const IDLE_DATA = path.join(root, 'target/e2e/idle');
+const target = path.resolve(root, process.env.CARGO_TARGET_DIR ?? 'target');
+const bin = process.env.BAA_BIN ?? path.join(target, 'debug/baa-tracker');
+export const MAIN_DATA = path.join(target, 'e2e/main');
+export const IDLE_DATA = path.join(target, 'e2e/idle');
+const MAIN_PORT = Number(process.env.E2E_PORT ?? 3100);
+const IDLE_PORT = MAIN_PORT + 1;
+export const MAIN_ORIGIN = `http://127.0.0.1:${MAIN_PORT}`;
+export const FIXTURES = path.join(root, 'fixtures/fly');
 
 const launchOptions = {
   executablePath: '/usr/bin/chromium',
@@ -17,7 +24,7 @@ const launchOptions = {
 
 function server(port: number, data: string, extra: string) {
   return {
-    command: `rm -rf ${data} && mkdir -p ${data} && ${extra} DATA_DIR=${data} SITE_ROOT=${root}/target/site BIND_ADDR=127.0.0.1:${port} RUST_LOG=warn ${bin} serve`,
+    command: `rm -rf ${data} && mkdir -p ${data} && ${extra} DATA_DIR=${data} SITE_ROOT=${target}/site BIND_ADDR=127.0.0.1:${port} RUST_LOG=warn ${bin} serve`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -34,15 +41,15 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list']],
   use: { launchOptions, trace: 'off', screenshot: 'only-on-failure' },
-  webServer: [server(3100, MAIN_DATA, ''), server(3101, IDLE_DATA, 'SESSION_IDLE_MINUTES=1')],
+  webServer: [server(MAIN_PORT, MAIN_DATA, ''), server(IDLE_PORT, IDLE_DATA, 'SESSION_IDLE_MINUTES=1')],
   projects: [
-    { name: 'first-run', testMatch: 'first-run-owner-setup.spec.ts', use: { baseURL: 'http://127.0.0.1:3100' } },
+    { name: 'first-run', testMatch: 'first-run-owner-setup.spec.ts', use: { baseURL: `http://127.0.0.1:${MAIN_PORT}` } },
     {
       name: 'journeys',
       testIgnore: ['first-run-owner-setup.spec.ts', 'idle-logout.spec.ts'],
       dependencies: ['first-run'],
-      use: { baseURL: 'http://127.0.0.1:3100' },
+      use: { baseURL: `http://127.0.0.1:${MAIN_PORT}` },
     },
-    { name: 'idle', testMatch: 'idle-logout.spec.ts', use: { baseURL: 'http://127.0.0.1:3101' } },
+    { name: 'idle', testMatch: 'idle-logout.spec.ts', use: { baseURL: `http://127.0.0.1:${IDLE_PORT}` } },
   ],
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh machine (idempotent). Usage: scripts/bootstrap.sh [--test]
 # Without --test: what building and running the app needs. With --test: also what the test
-# suite needs (cargo-audit, PostgreSQL running, chromium, poppler, Playwright from npm).
+# suite needs (cargo-audit, PostgreSQL running, chromium, poppler, Playwright from npm,
+# schemathesis from PyPI in tools/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=versions.env
@@ -47,6 +48,14 @@ if $want_test; then
     say "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
     for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+  if [ "$(tools/venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into tools/venv)"
+    if ! python3 -m venv tools/venv 2>/dev/null; then
+      apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv tools/venv
+    fi
+    tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing Playwright (npm; the browser is Debian's chromium)"

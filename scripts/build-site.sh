@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Builds the browser bundle into target/site/pkg: the hydrate WASM, its JS glue and the CSS.
+# Builds the browser bundle into target/site/pkg (or $CARGO_TARGET_DIR/site/pkg): the hydrate WASM, its JS glue and the CSS.
 # No cargo-leptos: plain cargo + wasm-bindgen (pinned in scripts/versions.env), so nothing is
 # downloaded at build time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.env
-site=target/site/pkg
+# Follows CARGO_TARGET_DIR like cargo does (the server's SITE_ROOT is then $CARGO_TARGET_DIR/site).
+target="${CARGO_TARGET_DIR:-target}"
+site="$target/site/pkg"
 mkdir -p "$site"
 cargo build -p frontend --lib --target "$RUST_WASM_TARGET" --profile wasm-release
 wasm-bindgen --target web --no-typescript --out-dir "$site" --out-name baa-tracker \
-  "target/$RUST_WASM_TARGET/wasm-release/frontend.wasm"
+  "$target/$RUST_WASM_TARGET/wasm-release/frontend.wasm"
 # Shrink the bundle (about a third of its size). wasm-opt is pinned in tools/package.json.
 tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   -o "$site/baa-tracker_bg.wasm" "$site/baa-tracker_bg.wasm"

@@ -44,6 +44,10 @@ psql "$pg/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'b
 # Same package selection as above, so nothing is rebuilt.
 BAA_TEST_POSTGRES="$pg" timeout 1800 cargo test --workspace --exclude frontend --test api
 
+step "REST API fuzzing (schemathesis against the OpenAPI document)"
+# target/debug/baa-tracker was built by the test runs above.
+scripts/api-fuzz.sh
+
 step "browser journeys (Playwright + Debian chromium)"
 scripts/build-site.sh
 # target/debug/baa-tracker was built by the test runs above.

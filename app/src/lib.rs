@@ -11,6 +11,7 @@ pub mod api;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod graph;
+pub mod import_api;
 pub mod inventory_api;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -72,6 +73,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/members") view=pages::members::Members ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=pages::settings::Settings ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=pages::notifications::Notifications ssr=SsrMode::Async />
+                <Route path=path!("/import") view=pages::import::Import ssr=SsrMode::Async />
+                <Route path=path!("/tokens") view=pages::tokens::Tokens ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
             </Routes>
         </Router>

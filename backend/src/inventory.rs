@@ -82,9 +82,9 @@ pub struct Version {
     pub deleted: bool,
 }
 
-/// Appends a version of a record inside `tx`.
+/// Appends a version of a record inside `tx` (with its audit entry, in the same transaction).
 #[expect(clippy::too_many_arguments, reason = "one row of the version table, named field by field")]
-async fn append(
+pub(crate) async fn append(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     v: &Viewer,
     kind: Kind,
@@ -192,7 +192,7 @@ async fn append_one(
 }
 
 /// The latest version in force on `as_of` of every record of `kind`, keyed by entity id.
-async fn current<T: DeserializeOwned>(
+pub(crate) async fn current<T: DeserializeOwned>(
     b: &Backend,
     ws: &str,
     kind: Kind,

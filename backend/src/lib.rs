@@ -1,6 +1,8 @@
 //! Server-side core of BAA Tracker: storage, accounts, sessions and mail. No UI, no HTTP.
 
 pub mod accounts;
+pub mod api_inventory;
+pub mod api_tokens;
 pub mod audit;
 pub mod catalog_store;
 pub mod clock;
@@ -8,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod documents;
 pub mod error;
+pub mod imports;
 pub mod inventory;
 pub mod mail;
 pub mod notify;

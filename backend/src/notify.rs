@@ -228,11 +228,12 @@ pub fn service_notices(change: &ServiceChange<'_>) -> Vec<Notice> {
             continue;
         }
         let rules = [RuleId::PlanIneligible, RuleId::PlatformPlanIneligible, RuleId::UncoveredService];
-        let finding = rules.iter().find_map(|rule| {
-            now.findings.iter().find(|f| f.rule == *rule && f.subject.id == s.service)
-        });
+        let finding = rules
+            .iter()
+            .find_map(|rule| now.findings.iter().find(|f| f.rule == *rule && f.subject.id == s.service));
         let plan_rule = finding.is_some_and(|f| f.rule != RuleId::UncoveredService);
-        let kind = if before == Some(true) && plan_rule { Kind::PlanIneligible } else { Kind::UncoveredService };
+        let kind =
+            if before == Some(true) && plan_rule { Kind::PlanIneligible } else { Kind::UncoveredService };
         let title = match kind {
             Kind::PlanIneligible => format!("{} is no longer covered: its plan is not BAA-eligible", s.name),
             _ => format!("{} is not covered by a BAA", s.name),
@@ -484,7 +485,6 @@ pub async fn run_webhooks(db: Db, clock: Clock, shutdown: mail::tokio_util_shutd
 // ---------------------------------------------------------------------------------------------
 // What people see and change
 
-
 /// The viewer's notices, newest first (at most 200).
 pub async fn list(b: &Backend, v: &Viewer) -> AppResult<Vec<NoticeView>> {
     authorize(v, Permission::Read)?;
@@ -550,7 +550,6 @@ pub async fn mark_read(b: &Backend, v: &Viewer, id: Option<&str>) -> AppResult<u
     Ok(done.rows_affected())
 }
 
-
 /// The viewer's preferences for every kind.
 pub async fn preferences(b: &Backend, v: &Viewer) -> AppResult<Vec<PreferenceView>> {
     let rows = sqlx::query(
@@ -608,7 +607,6 @@ pub async fn save_preferences(b: &Backend, v: &Viewer, on: &[String]) -> AppResu
     tx.commit().await?;
     Ok(())
 }
-
 
 fn state(r: &sqlx::any::AnyRow) -> AppResult<String> {
     Ok(if r.try_get::<Option<i64>, _>("sent_at")?.is_some() {
@@ -729,7 +727,9 @@ pub async fn webhook_host(b: &Backend, v: &Viewer) -> AppResult<Option<String>> 
     Ok(match row {
         Some(r) => {
             let url: String = r.try_get("url")?;
-            Some(url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default())
+            Some(
+                url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default(),
+            )
         }
         None => None,
     })
@@ -746,7 +746,10 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
             .ok()
             .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
             .ok_or_else(|| {
-                AppError::invalid("webhook", "enter the webhook URL, e.g. https://hooks.slack.com/services/...")
+                AppError::invalid(
+                    "webhook",
+                    "enter the webhook URL, e.g. https://hooks.slack.com/services/...",
+                )
             })?;
         if raw.len() > 2000 {
             return Err(AppError::invalid("webhook", "the URL is too long"));
@@ -755,7 +758,10 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
     };
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
-    sqlx::query("DELETE FROM webhooks WHERE workspace_id = $1").bind(&v.workspace_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM webhooks WHERE workspace_id = $1")
+        .bind(&v.workspace_id)
+        .execute(&mut *tx)
+        .await?;
     if let Some(u) = &url {
         sqlx::query("INSERT INTO webhooks (workspace_id, url, updated_at) VALUES ($1, $2, $3)")
             .bind(&v.workspace_id)

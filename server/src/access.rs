@@ -150,6 +150,11 @@ pub async fn access(
 ) -> Response {
     let b = &state.backend;
     let path = req.uri().path().to_string();
+    // The REST API authenticates by bearer token only (never the session cookie), so it is
+    // exempt from the Origin check; its own guard still denies everything without a token.
+    if crate::api_v1::is_api(&path) {
+        return crate::api_v1::guard(b, req, next).await;
+    }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !same_origin(b, &req) {
         return (

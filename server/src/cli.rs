@@ -1,4 +1,6 @@
-//! Command line: `serve` (the default), `create-owner` for scripted first-run setup, `migrate`.
+//! Command line: `serve` (the default), `create-owner` for scripted first-run setup, `migrate`,
+//! `import` (a fly snapshot, straight into the database, as a member) and `check` (the CI gate,
+//! through the REST API of a running server).
 
 use baa_backend::accounts::{self, SetupInput};
 use baa_backend::clock::Clock;
@@ -36,6 +38,26 @@ pub enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Import a fly CLI snapshot (a folder made by scripts/fly-snapshot.sh, or a ZIP of it) into a
+    /// workspace, working on the database named by DATABASE_URL. Shows the plan; changes
+    /// nothing without --apply. Exit 0 done, 1 snapshot refused (malformed, or the plan changed),
+    /// 2 usage errors (unknown member or workspace, unreadable path).
+    Import {
+        /// Workspace id or name.
+        #[arg(long)]
+        workspace: String,
+        /// E-mail of the member the import is recorded for (owner or engineer).
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+        /// Snapshot folder or .zip file.
+        path: std::path::PathBuf,
+        /// Write the changes (default: preview only).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// CI gate: print the coverage findings of an app (or the workspace) from a running server
+    /// and exit 1 when any is at or above --fail-on, 0 otherwise, 2 on usage or connection errors.
+    Check(crate::check::CheckArgs),
 }
 
 /// Runs a command; returns the process exit code.
@@ -45,6 +67,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
             let app = crate::Application::spawn(config, Clock::system()).await?;
             app.run_until_signal().await?;
             Ok(0)
+        }
+        Command::Check(args) => {
+            let code = crate::check::run(&args, &mut std::io::stdout(), &mut std::io::stderr()).await;
+            Ok(code)
+        }
+        Command::Import { workspace, as_email, path, apply } => {
+            let b = Backend::start(config, Clock::system()).await?;
+            Ok(import(
+                &b,
+                &workspace,
+                &as_email,
+                &path,
+                apply,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )
+            .await)
         }
         Command::Migrate => {
             Backend::start(config, Clock::system()).await?;
@@ -80,5 +119,171 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
                 }
             }
         }
+    }
+}
+
+/// The member `email` in the workspace named or numbered `workspace`, as a viewer acting from the
+/// command line; `None` when there is no such member.
+pub async fn cli_viewer(
+    b: &Backend,
+    workspace: &str,
+    email: &str,
+) -> anyhow::Result<Option<baa_core::account::Viewer>> {
+    use sqlx::Row;
+    let email = email.trim().to_lowercase();
+    let Some(user) = sqlx::query("SELECT id, session_version FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&b.db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ws = sqlx::query("SELECT id FROM workspaces WHERE id = $1 OR LOWER(name) = $2 ORDER BY id")
+        .bind(workspace.trim())
+        .bind(workspace.trim().to_lowercase())
+        .fetch_all(&b.db.pool)
+        .await?;
+    let user_id: String = user.try_get("id")?;
+    let version: i64 = user.try_get("session_version")?;
+    for row in ws {
+        let id: String = row.try_get("id")?;
+        if let Some(mut v) = accounts::load_viewer(b, &user_id, version, Some(&id))
+            .await
+            .map_err(|e| anyhow::anyhow!(e.public_message()))?
+        {
+            if v.workspace_id == id {
+                v.source = "cli".into();
+                return Ok(Some(v));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a snapshot folder or ZIP.
+fn read_snapshot(path: &std::path::Path) -> Result<Vec<baa_core::fly_import::SnapshotFile>, String> {
+    use baa_backend::imports::{files_from_zip, ImportFailure};
+    if path.is_dir() {
+        return baa_core::fly_import::read_snapshot_dir(path).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match files_from_zip(&name, &bytes) {
+        Ok(files) => Ok(files),
+        Err(ImportFailure::Malformed(e)) => {
+            Err(format!("{} is neither a folder nor a readable ZIP: {e}", path.display()))
+        }
+        Err(ImportFailure::App(e)) => Err(e.public_message()),
+    }
+}
+
+/// A plan as text lines: creates, changes (field by field), unmapped (file:line), absent.
+pub fn describe_plan(plan: &baa_core::fly_import::ImportPlan) -> String {
+    use baa_core::fly_import::Change;
+    use std::fmt::Write;
+    let mut s = String::new();
+    let mut change =
+        |kind: &str, id: &str, fields: Option<&[baa_core::fly_import::FieldChange]>, create: bool| {
+            if create {
+                let _ = writeln!(s, "  create {kind} {id}");
+            } else if let Some(fields) = fields {
+                let _ = writeln!(s, "  change {kind} {id}");
+                for f in fields {
+                    let _ = writeln!(s, "      {}: {} -> {}", f.field, f.before, f.after);
+                }
+            }
+        };
+    for c in &plan.orgs {
+        match c {
+            Change::Create { id, .. } => change("org", id, None, true),
+            Change::Update { id, fields, .. } => change("org", id, Some(fields), false),
+            Change::Unchanged { .. } => {}
+        }
+    }
+    for c in &plan.apps {
+        match c {
+            Change::Create { id, .. } => change("app", id, None, true),
+            Change::Update { id, fields, .. } => change("app", id, Some(fields), false),
+            Change::Unchanged { .. } => {}
+        }
+    }
+    for c in &plan.services {
+        match c {
+            Change::Create { id, .. } => change("service", id, None, true),
+            Change::Update { id, fields, .. } => change("service", id, Some(fields), false),
+            Change::Unchanged { .. } => {}
+        }
+    }
+    for u in &plan.unmapped {
+        let at = u.line.map(|l| format!("{}:{l}", u.file)).unwrap_or_else(|| u.file.clone());
+        let _ = writeln!(s, "  not mapped {at}: {}", u.reason);
+    }
+    for a in &plan.absent {
+        let _ = writeln!(s, "  absent {:?} {}: {}", a.kind, a.id, a.reason);
+    }
+    s
+}
+
+/// `import`: preview (and with `apply`, apply) a snapshot as a member; returns the exit code.
+pub async fn import(
+    b: &Backend,
+    workspace: &str,
+    email: &str,
+    path: &std::path::Path,
+    apply: bool,
+    out: &mut impl std::io::Write,
+    err: &mut impl std::io::Write,
+) -> i32 {
+    use baa_backend::imports::{self, ImportFailure};
+    let v = match cli_viewer(b, workspace, email).await {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            let _ = writeln!(err, "import: {email} is not a member of a workspace named {workspace}");
+            return 2;
+        }
+        Err(e) => {
+            let _ = writeln!(err, "import: {e:#}");
+            return 2;
+        }
+    };
+    let files = match read_snapshot(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "import: {e}");
+            return 2;
+        }
+    };
+    let refused = |e: ImportFailure, err: &mut dyn std::io::Write| {
+        let code = match &e {
+            ImportFailure::Malformed(_) => 1,
+            ImportFailure::App(baa_backend::error::AppError::Conflict { .. }) => 1,
+            ImportFailure::App(_) => 2,
+        };
+        let _ = writeln!(err, "import: {e}\nnothing was imported");
+        code
+    };
+    let preview = match imports::preview(b, &v, &files).await {
+        Ok(p) => p,
+        Err(e) => return refused(e, err),
+    };
+    let _ = write!(
+        out,
+        "{} files, snapshot {}\nplan: {} to create, {} to change\n{}",
+        files.len(),
+        &preview.snapshot_hash[..12],
+        preview.creates,
+        preview.updates,
+        describe_plan(&preview.plan)
+    );
+    if !apply {
+        let _ = writeln!(out, "preview only: run again with --apply to import");
+        return 0;
+    }
+    match imports::apply(b, &v, &files, Some(&preview.plan_hash)).await {
+        Ok(r) => {
+            let _ = writeln!(out, "applied: {} created, {} changed", r.created, r.updated);
+            0
+        }
+        Err(e) => refused(e, err),
     }
 }

@@ -3,12 +3,19 @@
 //! `main.rs` only parses the command line; tests build the very same app through
 //! [`Application::spawn`] on port 0.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod access;
 pub mod actions;
+pub mod api_v1;
+pub mod check;
 pub mod cli;
 pub mod headers;
+pub mod import_actions;
 pub mod inventory_actions;
 pub mod notify_actions;
+pub mod openapi;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -57,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .merge(inventory_actions::routes())
         .merge(notify_actions::routes())
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
+        .merge(import_actions::routes())
+        .merge(api_v1::routes())
         .leptos_routes_with_context(
             &state,
             routes,

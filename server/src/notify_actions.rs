@@ -38,7 +38,11 @@ async fn read(
     let id = (!f.id.trim().is_empty()).then_some(f.id.trim());
     match notify::mark_read(&b, &v, id).await {
         Ok(n) => {
-            let msg = if id.is_some() { "Marked as read.".to_string() } else { format!("{n} notices marked as read.") };
+            let msg = if id.is_some() {
+                "Marked as read.".to_string()
+            } else {
+                format!("{n} notices marked as read.")
+            };
             done(&session, BACK, msg).await
         }
         Err(e) => failed(&session, BACK, "read", e, &[]).await,

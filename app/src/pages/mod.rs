@@ -5,9 +5,11 @@ pub mod audit;
 pub mod auth;
 pub mod coverage;
 pub mod details;
+pub mod import;
 pub mod members;
 pub mod notifications;
 pub mod settings;
+pub mod tokens;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

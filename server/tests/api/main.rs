@@ -3,11 +3,14 @@
 
 mod access;
 mod accounts;
+mod api_v1;
 mod audit;
+mod check;
 mod cli;
 mod coverage;
 mod documents;
 mod helpers;
+mod import;
 mod mail;
 mod notifications;
 mod s3;

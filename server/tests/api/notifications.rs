@@ -77,7 +77,8 @@ async fn add_tigris(eng: &Client) -> String {
         )
         .await;
     assert_eq!(r.status, 303);
-    let v: Value = serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v: Value =
+        serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
     v["services"]
         .as_array()
         .expect("services")
@@ -113,9 +114,17 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
     let id = add_tigris(&t.eng).await;
 
     assert_eq!(noticed(&app, "uncovered-service").await, set(&[ENG, LEGAL, OWNER]));
-    assert_eq!(mailed(&app, "notice").await, vec![ENG.to_string(), OWNER.to_string()], "legal opted out of mail");
+    assert_eq!(
+        mailed(&app, "notice").await,
+        vec![ENG.to_string(), OWNER.to_string()],
+        "legal opted out of mail"
+    );
     let got = app.smtp.wait_for(ENG, before_eng + 1).await.pop().expect("mail");
-    assert!(got.header("Subject").unwrap_or_default().contains("acme-uploads is not covered by a BAA"), "{:?}", got.header("Subject"));
+    assert!(
+        got.header("Subject").unwrap_or_default().contains("acme-uploads is not covered by a BAA"),
+        "{:?}",
+        got.header("Subject")
+    );
     let text = got.text();
     assert!(text.contains(&format!("{}/services/{id}", app.base)), "links to the service: {text}");
     assert!(text.contains("Next step:"), "{text}");
@@ -151,7 +160,12 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
         .owner
         .post(
             "/actions/services/save",
-            &[("name", "status-page"), ("vendor_plan", "tigris|standard"), ("phi", "no"), ("phi_reason", "public status page only")],
+            &[
+                ("name", "status-page"),
+                ("vendor_plan", "tigris|standard"),
+                ("phi", "no"),
+                ("phi_reason", "public status page only"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303);
@@ -164,7 +178,8 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
 async fn a_plan_change_that_makes_a_covered_service_ineligible_notifies() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
-    let clauses = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"];
+    let clauses =
+        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"];
     let mut sentry = vec![
         ("title", "Sentry BAA"),
         ("party_a", "us"),
@@ -177,7 +192,10 @@ async fn a_plan_change_that_makes_a_covered_service_ineligible_notifies() {
     assert_eq!(t.owner.post("/actions/agreements/create", &sentry).await.status, 303);
     let r = t
         .eng
-        .post("/actions/services/save", &[("name", "acme-errors"), ("vendor_plan", "sentry|business"), ("phi", "yes")])
+        .post(
+            "/actions/services/save",
+            &[("name", "acme-errors"), ("vendor_plan", "sentry|business"), ("phi", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert!(noticed(&app, "uncovered-service").await.is_empty(), "covered on Business: no notice");
@@ -246,13 +264,14 @@ async fn expiry_reminders_come_once_per_window_and_on_the_day_and_never_after() 
         app.advance(days * day);
         assert_eq!(pass().await, want, "step {i} ({days} days on)");
     }
-    let titles: Vec<String> = sqlx::query("SELECT DISTINCT title FROM notices WHERE kind = 'agreement-expiry' ORDER BY title")
-        .fetch_all(&b.db.pool)
-        .await
-        .expect("rows")
-        .iter()
-        .map(|r| r.try_get("title").expect("t"))
-        .collect();
+    let titles: Vec<String> =
+        sqlx::query("SELECT DISTINCT title FROM notices WHERE kind = 'agreement-expiry' ORDER BY title")
+            .fetch_all(&b.db.pool)
+            .await
+            .expect("rows")
+            .iter()
+            .map(|r| r.try_get("title").expect("t"))
+            .collect();
     assert_eq!(titles.len(), 5, "{titles:?}");
     assert!(titles.iter().all(|t| t.starts_with("Fly.io BAA")), "terminated agreements get none: {titles:?}");
     assert!(titles.iter().any(|t| t.contains("expires today")));
@@ -272,11 +291,23 @@ async fn expiry_windows_follow_the_workspace_policy() {
     owner
         .post(
             "/actions/agreements/create",
-            &[("title", "Fly.io BAA"), ("party_a", "us"), ("party_b", "vendor:fly"), ("kind", "baa"), ("status", "signed"), ("effective", "2026-01-01"), ("expiry", exp.as_str())],
+            &[
+                ("title", "Fly.io BAA"),
+                ("party_a", "us"),
+                ("party_b", "vendor:fly"),
+                ("kind", "baa"),
+                ("status", "signed"),
+                ("effective", "2026-01-01"),
+                ("expiry", exp.as_str()),
+            ],
         )
         .await;
     let b = &app.backend;
-    assert_eq!(baa_backend::notify::expiry_pass(b).await.expect("pass"), 0, "20 days: outside a 14-day window");
+    assert_eq!(
+        baa_backend::notify::expiry_pass(b).await.expect("pass"),
+        0,
+        "20 days: outside a 14-day window"
+    );
     app.advance(6 * 86_400);
     assert_eq!(baa_backend::notify::expiry_pass(b).await.expect("pass"), 1, "14 days");
     app.stop().await;
@@ -289,7 +320,13 @@ async fn a_document_upload_tells_owners() {
     t.owner
         .post(
             "/actions/agreements/create",
-            &[("title", "Fly.io BAA"), ("party_a", "us"), ("party_b", "vendor:fly"), ("kind", "baa"), ("status", "signed")],
+            &[
+                ("title", "Fly.io BAA"),
+                ("party_a", "us"),
+                ("party_b", "vendor:fly"),
+                ("kind", "baa"),
+                ("status", "signed"),
+            ],
         )
         .await;
     let v: Value =
@@ -333,7 +370,11 @@ async fn notices_wait_while_smtp_is_down_and_each_goes_out_exactly_once() {
             .fetch_one(&b.db.pool)
             .await
             .expect("row");
-        (r.try_get("sent_at").expect("s"), r.try_get("attempts").expect("a"), r.try_get("last_error").expect("e"))
+        (
+            r.try_get("sent_at").expect("s"),
+            r.try_get("attempts").expect("a"),
+            r.try_get("last_error").expect("e"),
+        )
     };
     assert!(state.0.is_none() && state.1 >= 1 && state.2.is_some(), "pending with the reason: {state:?}");
     // The owner sees it pending, with the reason.
@@ -464,7 +505,11 @@ async fn the_workspace_webhook_gets_slack_compatible_json_with_retries() {
     add_tigris(&owner).await;
     let b = &app.backend;
     let http = reqwest::Client::new();
-    assert_eq!(baa_backend::notify::deliver_webhooks(&b.db, &b.clock, &http).await.expect("d"), 0, "first call fails");
+    assert_eq!(
+        baa_backend::notify::deliver_webhooks(&b.db, &b.clock, &http).await.expect("d"),
+        0,
+        "first call fails"
+    );
     let d = page(&owner).await["owner"]["deliveries"]
         .as_array()
         .expect("d")
@@ -475,7 +520,11 @@ async fn the_workspace_webhook_gets_slack_compatible_json_with_retries() {
     assert_eq!(d["state"], "pending");
     assert!(d["last_error"].as_str().expect("e").contains("503"));
     assert!(!d["last_error"].as_str().expect("e").contains("secret"), "the error never holds the URL");
-    assert_eq!(baa_backend::notify::deliver_webhooks(&b.db, &b.clock, &http).await.expect("d"), 0, "not due yet");
+    assert_eq!(
+        baa_backend::notify::deliver_webhooks(&b.db, &b.clock, &http).await.expect("d"),
+        0,
+        "not due yet"
+    );
     app.advance(60);
     assert_eq!(baa_backend::notify::deliver_webhooks(&b.db, &b.clock, &http).await.expect("d"), 1);
     let bodies = hook.bodies.lock().expect("lock").clone();
@@ -490,5 +539,44 @@ async fn the_workspace_webhook_gets_slack_compatible_json_with_retries() {
         .map(|r| r.try_get("after_json").unwrap_or_default())
         .unwrap_or_default();
     assert!(!audit.contains("secret"), "{audit}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn imports_and_api_changes_that_leave_services_uncovered_notify_once() {
+    use crate::api_v1::{make_token, Api};
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let legal = app.member(&owner, Role::Legal, LEGAL).await;
+    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let files = crate::import::acme(crate::import::Layout::Json);
+    let applied = api.post("/imports", crate::import::as_json(&files)).await;
+    assert_eq!(applied.status, 200, "{:?}", applied.body);
+    let services = applied.body["changed_services"].as_array().expect("ids").len() as i64;
+    // Every imported service is uncovered (no BAA yet): one notice each for legal and the owner.
+    assert_eq!(noticed(&app, "uncovered-service").await, set(&[LEGAL, OWNER]));
+    assert_eq!(unread(&legal).await, services);
+    assert_eq!(mailed(&app, "notice").await.len() as i64, 2 * services);
+    // The same snapshot again changes nothing and tells no one.
+    api.post("/imports", crate::import::as_json(&files)).await;
+    assert_eq!(unread(&legal).await, services);
+    // A service added through the API: legal and owners hear of it (a token has no mailbox).
+    let r = api
+        .post(
+            "/services",
+            serde_json::json!({"name": "api-bucket", "vendor": "tigris", "plan": "standard", "phi": "yes"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(unread(&legal).await, services + 1);
+    let p = page(&legal).await;
+    assert!(
+        p["notices"]
+            .as_array()
+            .expect("n")
+            .iter()
+            .any(|n| n["title"] == "api-bucket is not covered by a BAA"),
+        "{p}"
+    );
     app.stop().await;
 }

@@ -1,0 +1,68 @@
+import { test, expect } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { FIXTURES, MAIN_DATA } from './playwright.config';
+import { OWNER, inviteAndAccept, signIn } from './helpers';
+
+// The acme-health snapshot as scripts/fly-snapshot.sh writes it (JSON where fly has it).
+const SNAPSHOT = [
+  'orgs-list.json', 'apps-list.json',
+  'secrets-list--acme-api.json', 'secrets-list--acme-api-staging.json', 'secrets-list--acme-web.json', 'secrets-list--acme-worker.json',
+  'storage-list.txt', 'redis-list.txt', 'redis-status--acme-redis-prod.txt',
+  'ext-sentry-list.txt', 'ext-arcjet-list.txt', 'ext-vector-list.txt', 'ext-kubernetes-list.txt', 'ext-wafris-list.txt',
+].map((f) => path.join(FIXTURES, f));
+
+test('an engineer imports the acme-health fly snapshot, reviews the plan, applies it and sees the services and findings', async ({ page }) => {
+  // A workspace of its own, so the other journeys' inventory stays as they expect it.
+  await signIn(page, OWNER.email, OWNER.password);
+  await page.goto('/settings');
+  await page.getByLabel('New workspace name').fill('Fly Import Demo');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByText('Workspace Fly Import Demo created; you are its owner.')).toBeVisible();
+  const eng = { email: 'sam@acme-health.example', name: 'Sam Engineer', password: 'engineer passphrase 2026' };
+  const { ctx, invitee } = await inviteAndAccept(page, MAIN_DATA, eng.email, 'Engineer', eng.name, eng.password);
+
+  await invitee.getByRole('link', { name: 'Import' }).click();
+  await expect(invitee.getByRole('heading', { name: 'Import', level: 1 })).toBeVisible();
+  await invitee.getByLabel("Or the snapshot's files").setInputFiles(SNAPSHOT);
+  await invitee.getByRole('button', { name: 'Preview import' }).click();
+
+  // The preview: what would be created, and what could not be mapped with file and line.
+  await expect(invitee.getByText('26 to create, 0 to change')).toBeVisible();
+  const creates = invitee.getByRole('table', { name: 'To create' });
+  await expect(creates.getByRole('row', { name: /fly:upstash-redis:redis:acme-redis-prod/ })).toBeVisible();
+  await expect(creates.getByRole('row', { name: /acme-health-production/ }).first()).toBeVisible();
+  const unmapped = invitee.getByRole('table', { name: 'Not mapped' });
+  await expect(unmapped.getByRole('row', { name: /ext-wafris-list\.txt 3/ })).toBeVisible();
+  await expect(unmapped.getByRole('row', { name: /secrets-list--acme-api\.json 28 DATABASE_URL/ })).toBeVisible();
+
+  // Nothing changed yet.
+  await invitee.goto('/inventory');
+  await expect(invitee.getByRole('link', { name: 'acme-redis-prod' })).toHaveCount(0);
+  await invitee.goBack();
+
+  await invitee.getByRole('button', { name: 'Apply import' }).click();
+  await expect(invitee.getByText('Import applied: 26 created, 0 changed. 14 imported services are NOT covered')).toBeVisible();
+  await expect(invitee.getByRole('listitem').filter({ hasText: 'uncovered-service' }).first()).toBeVisible();
+  await expect(invitee.getByRole('listitem').filter({ hasText: 'platform-plan-ineligible' }).first()).toBeVisible();
+  await invitee.goto('/inventory');
+  await expect(invitee.getByRole('link', { name: 'acme-redis-prod' })).toBeVisible();
+  await expect(invitee.getByRole('link', { name: 'acme-clinical-notes-index' })).toBeVisible();
+
+  // The same snapshot again changes nothing.
+  await invitee.goto('/import');
+  await invitee.getByLabel("Or the snapshot's files").setInputFiles(SNAPSHOT);
+  await invitee.getByRole('button', { name: 'Preview import' }).click();
+  await expect(invitee.getByText('it matches the inventory, nothing would change')).toBeVisible();
+  await expect(invitee.getByRole('button', { name: 'Apply import' })).toHaveCount(0);
+
+  // A malformed file: refused with its file and line, nothing imported.
+  await invitee.getByLabel("Or the snapshot's files").setInputFiles([
+    ...SNAPSHOT.filter((f) => !f.endsWith('apps-list.json'))
+      .map((f) => ({ name: path.basename(f), mimeType: 'text/plain', buffer: fs.readFileSync(f) })),
+    { name: 'apps-list.json', mimeType: 'application/json', buffer: Buffer.from('[\n  {"Name": "a" "Status": "deployed"}\n]\n') },
+  ]);
+  await invitee.getByRole('button', { name: 'Preview import' }).click();
+  await expect(invitee.getByRole('alert').filter({ hasText: 'apps-list.json line 2' }).first()).toContainText('Nothing was imported');
+  await ctx.close();
+});

@@ -1,0 +1,214 @@
+//! Form actions of the import page and the API tokens page (post/redirect/get like every form).
+//!
+//! Import: the snapshot (a folder's files, or a ZIP) is uploaded once to `/actions/import/preview`,
+//! kept as a draft (see `baa_backend::imports`), and the page `/import?draft=ID` shows the plan.
+//! The apply form sends the draft id and the hash of the plan shown; the backend re-plans and
+//! refuses when the plan changed since.
+
+use crate::actions::{done, failed, SignedIn};
+use crate::AppState;
+use axum::extract::{Multipart, State};
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+use baa_backend::error::AppError;
+use baa_backend::imports::{self, ImportFailure};
+use baa_backend::Backend;
+use baa_core::fly_import::SnapshotFile;
+use tower_sessions::Session;
+
+use app::import_api::NEW_TOKEN_KEY;
+
+/// Largest multipart upload of a snapshot.
+const UPLOAD_MAX: usize = 40 * 1024 * 1024;
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/actions/import/preview",
+            post(preview).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_MAX)),
+        )
+        .route("/actions/import/apply", post(apply))
+        .route("/actions/tokens/create", post(create_token))
+        .route("/actions/tokens/revoke", post(revoke_token))
+}
+
+/// A refused import as a form error: every file and line of a malformed snapshot in the message.
+fn as_app_error(e: ImportFailure) -> AppError {
+    match e {
+        ImportFailure::App(e) => e,
+        ImportFailure::Malformed(errors) => {
+            let mut message = errors.to_string();
+            if message.chars().count() > 3000 {
+                message = message.chars().take(3000).collect::<String>() + " …";
+            }
+            AppError::invalid("files", format!("{message}\nNothing was imported."))
+        }
+    }
+}
+
+async fn read_upload(mut form: Multipart) -> Result<Vec<SnapshotFile>, ImportFailure> {
+    let mut files = Vec::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(ImportFailure::App(AppError::invalid(
+                    "files",
+                    "the upload did not arrive whole (over 40 MB, or interrupted); nothing was imported",
+                )))
+            }
+        };
+        let field_name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        if field_name != "files" && field_name != "zip" {
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(|_| {
+            ImportFailure::App(AppError::invalid(
+                "files",
+                "the upload did not arrive whole; nothing was imported",
+            ))
+        })?;
+        if file_name.is_empty() && bytes.is_empty() {
+            // An empty file input still sends a part.
+            continue;
+        }
+        if file_name.to_ascii_lowercase().ends_with(".zip") {
+            files.extend(imports::files_from_zip(&file_name, &bytes)?);
+        } else {
+            files.push(SnapshotFile::new(file_name, bytes.to_vec()));
+        }
+    }
+    Ok(files)
+}
+
+async fn preview(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    form: Multipart,
+) -> Response {
+    let result = match read_upload(form).await {
+        Ok(files) => imports::save_draft(&b, &v, &files).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((id, p)) => {
+            let message = if p.plan.is_noop() {
+                "Snapshot read: it matches the inventory, nothing would change.".to_string()
+            } else {
+                format!(
+                    "Snapshot read: {} to create, {} to change. Review the plan, then apply it.",
+                    p.creates, p.updates
+                )
+            };
+            done(&session, &format!("/import?draft={id}"), message).await
+        }
+        Err(e) => failed(&session, "/import", "import", as_app_error(e), &[]).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    draft: String,
+    #[serde(default)]
+    plan_hash: String,
+}
+
+async fn apply(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<ApplyForm>,
+) -> Response {
+    let back = format!(
+        "/import?draft={}",
+        url::form_urlencoded::byte_serialize(f.draft.as_bytes()).collect::<String>()
+    );
+    match imports::apply_draft(&b, &v, f.draft.trim(), f.plan_hash.trim()).await {
+        Ok(r) => {
+            let uncovered =
+                match baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await {
+                    Ok((_, report)) => report
+                        .services
+                        .iter()
+                        .filter(|s| r.changed_services.contains(&s.service) && !s.verdict.is_covered())
+                        .count(),
+                    Err(_) => 0,
+                };
+            let mut message = format!("Import applied: {} created, {} changed.", r.created, r.updated);
+            if uncovered > 0 {
+                message.push_str(&format!(
+                    " {uncovered} imported services are NOT covered: the findings below say what to do next."
+                ));
+            }
+            done(&session, "/", message).await
+        }
+        Err(ImportFailure::App(AppError::NotFound)) => {
+            failed(
+                &session,
+                "/import",
+                "import",
+                AppError::invalid(
+                    "files",
+                    "This preview expired or was already applied. Upload the snapshot again.",
+                ),
+                &[],
+            )
+            .await
+        }
+        Err(e) => failed(&session, &back, "import", as_app_error(e), &[]).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+}
+
+async fn create_token(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    match baa_backend::api_tokens::create(&b, &v, &f.name, &f.scope).await {
+        Ok((view, token)) => {
+            if let Err(e) = session.insert(NEW_TOKEN_KEY, token.expose()).await {
+                tracing::warn!(error = %e, "keeping a new token for its one-time display failed");
+            }
+            done(
+                &session,
+                "/tokens",
+                format!("Token {} created. Copy it now: it is shown only once.", view.name),
+            )
+            .await
+        }
+        Err(e) => failed(&session, "/tokens", "token", e, &[("name", &f.name)]).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    id: String,
+}
+
+async fn revoke_token(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    match baa_backend::api_tokens::revoke(&b, &v, &f.id).await {
+        Ok(()) => done(&session, "/tokens", "Token revoked: it no longer works.").await,
+        Err(e) => failed(&session, "/tokens", "token", e, &[]).await,
+    }
+}

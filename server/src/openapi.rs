@@ -1,0 +1,330 @@
+//! The OpenAPI 3.1 document of `/api/v1`, written by hand as JSON so it says exactly what the
+//! handlers in [`crate::api_v1`] do. `scripts/test.sh` fuzzes the running app with schemathesis
+//! against it (no server errors, responses that match the schemas and documented statuses).
+
+use serde_json::{json, Value};
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+/// Responses every operation may give, plus the success ones.
+fn responses(ok: &[(&str, &str, Option<Value>)], errors: &[&str]) -> Value {
+    let mut r = serde_json::Map::new();
+    for (status, description, schema) in ok {
+        let mut one = json!({ "description": description });
+        if let Some(s) = schema {
+            one["content"] = content(s.clone());
+        }
+        r.insert((*status).to_string(), one);
+    }
+    for status in errors.iter().chain(["401", "405"].iter()) {
+        r.insert((*status).to_string(), json!({ "$ref": format!("#/components/responses/E{status}") }));
+    }
+    Value::Object(r)
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": content(reference(schema)) })
+}
+
+fn string_list() -> Value {
+    json!({ "type": "array", "items": { "type": "string" } })
+}
+
+fn nullable(t: &str) -> Value {
+    json!({ "type": [t, "null"] })
+}
+
+const READ_ERRORS: &[&str] = &["400", "404"];
+const WRITE_ERRORS: &[&str] = &["400", "403", "404", "409", "413", "415", "422"];
+
+fn crud(kind: &str, schema: &str, list_key: &str, key: &str, key_doc: &str) -> (Value, Value) {
+    let list = json!({
+        "type": "object", "required": [list_key],
+        "properties": { list_key: { "type": "array", "items": reference(schema) } }
+    });
+    let collection = json!({
+        "get": {
+            "operationId": format!("list_{list_key}"), "summary": format!("List {kind}s in force today"),
+            "tags": [kind], "responses": responses(&[("200", "The list", Some(list))], &["400"]),
+        },
+        "post": {
+            "operationId": format!("create_{kind}"), "summary": format!("Create a {kind} (409 when it exists)"),
+            "tags": [kind], "requestBody": body(&format!("{schema}Input")),
+            "responses": responses(&[("201", "Created", Some(reference(schema)))], WRITE_ERRORS),
+        },
+    });
+    let item = json!({
+        "parameters": [path_param(key, key_doc)],
+        "get": {
+            "operationId": format!("get_{kind}"), "summary": format!("One {kind}"), "tags": [kind],
+            "responses": responses(&[("200", "Found", Some(reference(schema)))], READ_ERRORS),
+        },
+        "put": {
+            "operationId": format!("update_{kind}"), "summary": format!("Change a {kind} (every field; 404 when unknown)"),
+            "tags": [kind], "requestBody": body(&format!("{schema}Input")),
+            "responses": responses(&[("200", "Changed", Some(reference(schema)))], WRITE_ERRORS),
+        },
+        "delete": {
+            "operationId": format!("delete_{kind}"), "summary": format!("Remove a {kind} from today on (history keeps it)"),
+            "tags": [kind], "responses": responses(&[("204", "Removed", None)], WRITE_ERRORS),
+        },
+    });
+    (collection, item)
+}
+
+/// The document, with `server` as the base URL.
+pub fn document(server: &str) -> Value {
+    let (orgs, org) = crud("org", "Org", "orgs", "slug", "Fly org slug");
+    let (apps, app) = crud("app", "App", "apps", "name", "Fly app name");
+    let (services, service) = crud("service", "Service", "services", "id", "Service id");
+    let error_response =
+        |description: &str| json!({ "description": description, "content": content(reference("Error")) });
+    let import_body = json!({
+        "type": "object",
+        "properties": {
+            "files": {
+                "type": "array",
+                "description": "Snapshot files (names as scripts/fly-snapshot.sh writes them), each with `content` (text) or `content_base64`.",
+                "items": {
+                    "type": "object", "required": ["name"],
+                    "properties": {
+                        "name": { "type": "string", "examples": ["apps-list.json"] },
+                        "content": { "type": "string" },
+                        "content_base64": { "type": "string", "contentEncoding": "base64" }
+                    }
+                }
+            },
+            "zip_base64": { "type": "string", "contentEncoding": "base64", "description": "A ZIP of the snapshot folder" },
+            "plan_hash": { "type": "string", "description": "Apply only: the plan_hash of the preview reviewed; refused with 409 when the plan changed since" }
+        }
+    });
+    let plan = json!({
+        "type": "object",
+        "description": "creates, field-level updates and unchanged records per kind; unmapped notes with file and line; absent records",
+        "required": ["orgs", "apps", "services", "unmapped", "absent"],
+        "properties": {
+            "orgs": { "type": "array", "items": { "type": "object" } },
+            "apps": { "type": "array", "items": { "type": "object" } },
+            "services": { "type": "array", "items": { "type": "object" } },
+            "unmapped": { "type": "array", "items": {
+                "type": "object", "required": ["file", "reason"],
+                "properties": { "file": { "type": "string" }, "line": nullable("integer"), "reason": { "type": "string" } }
+            } },
+            "absent": { "type": "array", "items": { "type": "object" } }
+        }
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "BAA Tracker API",
+            "version": "1",
+            "description": "Inventory (Fly orgs, apps, services), agreements, fly CLI imports and the coverage report of one workspace. Authenticate with `Authorization: Bearer baa_...` (owners make tokens on the API tokens page; scope `read` or `write:inventory`). Errors are JSON `{\"error\": {\"code\", \"message\"}}`."
+        },
+        "servers": [{ "url": format!("{}api/v1", if server.ends_with('/') { server.to_string() } else { format!("{server}/") }) }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/orgs": orgs, "/orgs/{slug}": org,
+            "/apps": apps, "/apps/{name}": app,
+            "/services": services, "/services/{id}": service,
+            "/agreements": { "get": {
+                "operationId": "list_agreements", "summary": "Agreements (latest version of each)", "tags": ["agreement"],
+                "responses": responses(&[("200", "The list", Some(json!({
+                    "type": "object", "required": ["agreements"],
+                    "properties": { "agreements": { "type": "array", "items": reference("Agreement") } }
+                })))], &["400"]),
+            } },
+            "/agreements/{id}": {
+                "parameters": [path_param("id", "Agreement id")],
+                "get": {
+                    "operationId": "get_agreement", "summary": "One agreement", "tags": ["agreement"],
+                    "responses": responses(&[("200", "Found", Some(reference("Agreement")))], READ_ERRORS),
+                }
+            },
+            "/imports/preview": { "post": {
+                "operationId": "preview_import", "summary": "What importing a fly snapshot would change (nothing is written)",
+                "tags": ["import"], "requestBody": { "required": true, "content": content(import_body.clone()) },
+                "responses": responses(&[("200", "The plan", Some(reference("ImportPreview")))], WRITE_ERRORS),
+            } },
+            "/imports": { "post": {
+                "operationId": "apply_import", "summary": "Import a fly snapshot: every create and update in one transaction, or nothing",
+                "tags": ["import"], "requestBody": { "required": true, "content": content(import_body) },
+                "responses": responses(&[("200", "Applied", Some(reference("ImportResult")))], WRITE_ERRORS),
+            } },
+            "/coverage": { "get": {
+                "operationId": "coverage", "summary": "Coverage report: verdicts, chains and findings (rule ids of the domain reference)",
+                "tags": ["coverage"],
+                "parameters": [
+                    { "name": "as_of", "in": "query", "required": false, "description": "YYYY-MM-DD (default today)", "schema": { "type": "string", "format": "date" } },
+                    { "name": "app", "in": "query", "required": false, "description": "Only this app: its services, the app, its org and the agreements its chains rely on", "schema": { "type": "string" } }
+                ],
+                "responses": responses(&[("200", "The report", Some(reference("Coverage")))], &["400", "404", "422"]),
+            } },
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "baa_... API token" } },
+            "responses": {
+                "E400": error_response("Malformed request (syntax)"),
+                "E401": error_response("No token, or an unknown or revoked one"),
+                "E403": error_response("The token's scope does not allow this"),
+                "E404": error_response("Not found in this workspace"),
+                "E405": error_response("Method not allowed"),
+                "E409": error_response("Conflicts with what exists (or the import plan changed since the preview)"),
+                "E413": error_response("Body too large"),
+                "E415": error_response("Send application/json"),
+                "E422": error_response("Invalid input: the field and what to do, or every error of a malformed snapshot with file and line"),
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object", "required": ["error"],
+                    "properties": { "error": {
+                        "type": "object", "required": ["code", "message"],
+                        "properties": {
+                            "code": { "type": "string", "examples": ["not_found", "invalid", "invalid_snapshot", "insufficient_scope"] },
+                            "message": { "type": "string" },
+                            "field": { "type": "string" },
+                            "details": { "type": "array", "items": {
+                                "type": "object", "required": ["file", "message"],
+                                "properties": { "file": { "type": "string" }, "line": nullable("integer"), "message": { "type": "string" } }
+                            } }
+                        }
+                    } }
+                },
+                "Environment": { "type": "string", "enum": ["production", "staging", "development"] },
+                "Org": {
+                    "type": "object", "required": ["slug", "name", "environment", "plan", "packages"],
+                    "properties": {
+                        "slug": { "type": "string" }, "name": { "type": "string" },
+                        "environment": reference("Environment"), "plan": { "type": "string" },
+                        "packages": string_list(),
+                        "allowed_regions": { "type": ["array", "null"], "items": { "type": "string" } }
+                    }
+                },
+                "OrgInput": {
+                    "type": "object", "required": ["plan"],
+                    "properties": {
+                        "slug": { "type": "string", "description": "Required to create; ignored on update (the path names the org)" },
+                        "name": { "type": "string" },
+                        "environment": { "type": "string", "description": "production (default), staging or development" },
+                        "plan": { "type": "string", "description": "Fly.io plan slug of the catalog, such as pay-as-you-go or scale" },
+                        "packages": string_list(), "allowed_regions": string_list(),
+                        "effective_on": { "type": "string", "description": "YYYY-MM-DD (default today)" }
+                    }
+                },
+                "App": {
+                    "type": "object", "required": ["name", "org", "regions"],
+                    "properties": {
+                        "name": { "type": "string" }, "org": { "type": "string" }, "regions": string_list(),
+                        "environment": { "oneOf": [reference("Environment"), { "type": "null" }] }
+                    }
+                },
+                "AppInput": {
+                    "type": "object", "required": ["org"],
+                    "properties": {
+                        "name": { "type": "string", "description": "Required to create; ignored on update" },
+                        "org": { "type": "string" }, "regions": string_list(),
+                        "environment": { "type": "string", "description": "empty: guessed from the name" },
+                        "effective_on": { "type": "string" }
+                    }
+                },
+                "Service": {
+                    "type": "object",
+                    "required": ["id", "name", "vendor", "product", "plan", "add_ons", "apps", "regions", "org", "phi", "phi_reason", "created_on", "removed_on"],
+                    "properties": {
+                        "id": { "type": "string" }, "name": { "type": "string" }, "vendor": { "type": "string" },
+                        "product": { "type": "string" }, "plan": { "type": "string" },
+                        "add_ons": string_list(), "apps": string_list(), "regions": string_list(),
+                        "org": nullable("string"),
+                        "phi": { "type": "string", "enum": ["yes", "no", "unknown"] },
+                        "phi_reason": nullable("string"),
+                        "created_on": { "type": "string", "format": "date" },
+                        "removed_on": { "type": ["string", "null"], "format": "date" }
+                    }
+                },
+                "ServiceInput": {
+                    "type": "object", "required": ["name", "vendor", "plan"],
+                    "properties": {
+                        "name": { "type": "string" }, "vendor": { "type": "string", "description": "catalog vendor slug" },
+                        "product": { "type": "string" }, "plan": { "type": "string" },
+                        "add_ons": string_list(), "apps": string_list(), "regions": string_list(),
+                        "org": { "type": "string", "description": "org slug when provisioned through Fly; empty or absent for direct" },
+                        "phi": { "type": "string", "description": "yes, no (with phi_reason) or unknown (default)" },
+                        "phi_reason": { "type": "string" }, "effective_on": { "type": "string" }
+                    }
+                },
+                "Agreement": {
+                    "type": "object", "required": ["id", "title", "parties", "kind", "history", "scope"],
+                    "properties": {
+                        "id": { "type": "string" }, "title": { "type": "string" },
+                        "parties": string_list(),
+                        "kind": { "type": "string", "enum": ["baa", "subcontractor-baa", "platform-agreement"] },
+                        "extends_to": string_list(),
+                        "status": nullable("string"),
+                        "history": { "type": "array", "items": { "type": "object" } },
+                        "effective": nullable("string"), "expiry": nullable("string"),
+                        "scope": { "type": "object" }, "clauses": string_list(),
+                        "has_executed_document": { "type": "boolean" }, "auto_renews": { "type": "boolean" },
+                        "notice_days": nullable("integer"), "supersedes": nullable("string")
+                    }
+                },
+                "ImportPreview": {
+                    "type": "object", "required": ["snapshot_hash", "plan_hash", "creates", "updates", "plan"],
+                    "properties": {
+                        "snapshot_hash": { "type": "string" }, "plan_hash": { "type": "string" },
+                        "creates": { "type": "integer" }, "updates": { "type": "integer" }, "plan": plan.clone()
+                    }
+                },
+                "ImportResult": {
+                    "type": "object", "required": ["snapshot_hash", "plan_hash", "created", "updated", "changed_services", "plan"],
+                    "properties": {
+                        "snapshot_hash": { "type": "string" }, "plan_hash": { "type": "string" },
+                        "created": { "type": "integer" }, "updated": { "type": "integer" },
+                        "changed_services": string_list(), "plan": plan
+                    }
+                },
+                "Finding": {
+                    "type": "object", "required": ["rule", "severity", "subject", "explanation", "next_step"],
+                    "properties": {
+                        "rule": { "type": "string", "enum": baa_core::coverage::RuleId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>() },
+                        "severity": { "type": "string", "enum": ["critical", "high", "medium", "warning", "low"] },
+                        "subject": { "type": "object", "required": ["kind", "id", "name"], "properties": {
+                            "kind": { "type": "string" }, "id": { "type": "string" }, "name": { "type": "string" }
+                        } },
+                        "explanation": { "type": "string" }, "next_step": { "type": "string" }
+                    }
+                },
+                "Coverage": {
+                    "type": "object", "required": ["as_of", "app", "summary", "services", "findings"],
+                    "properties": {
+                        "as_of": { "type": "string", "format": "date" },
+                        "app": nullable("string"),
+                        "summary": { "type": "object" },
+                        "services": { "type": "array", "items": {
+                            "type": "object", "required": ["id", "name", "phi", "verdict", "covered", "chain"],
+                            "properties": {
+                                "id": { "type": "string" }, "name": { "type": "string" },
+                                "phi": { "type": "boolean" },
+                                "verdict": { "type": "string", "enum": ["covered", "covered-no-phi", "uncovered"] },
+                                "covered": { "type": "boolean" },
+                                "chain": { "type": "array", "items": { "type": "object", "properties": {
+                                    "id": { "type": "string" }, "title": { "type": "string" }
+                                } } },
+                                "why": nullable("string")
+                            }
+                        } },
+                        "findings": { "type": "array", "items": reference("Finding") }
+                    }
+                }
+            }
+        }
+    })
+}
