@@ -621,7 +621,8 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     let mut after = before.clone();
     after.services.retain(|s| s.id != id);
     after.services.push(service.clone());
-    append_notifying(b, v, Kind::Service, &id, on, &service, (&before, &after, &[id.clone()])).await?;
+    append_notifying(b, v, Kind::Service, &id, on, &service, (&before, &after, std::slice::from_ref(&id)))
+        .await?;
     Ok(id)
 }
 
