@@ -19,7 +19,9 @@ use baa_core::account::{Permission, Viewer};
 use bytes::Bytes;
 use bytes::BytesMut;
 use object_store::aws::AmazonS3Builder;
-use object_store::{local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, ObjectStoreExt, PutPayload,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
