@@ -10,6 +10,7 @@ pub mod documents;
 pub mod error;
 pub mod inventory;
 pub mod mail;
+pub mod packet;
 pub mod password;
 pub mod secret;
 pub mod session_store;
