@@ -273,7 +273,6 @@ pub fn build_bundle<N: AsRef<str>, B: AsRef<[u8]>>(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 

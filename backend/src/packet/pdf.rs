@@ -70,7 +70,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -574,14 +574,14 @@ fn place(g: &Graph, first_rows: usize, rows: usize) -> Vec<GraphPage> {
     pages
 }
 
-fn node_box(l: &mut Layout<'_>, n: &GraphNode, x: f32, y: f32) {
+fn node_box(l: &mut Layout<'_>, n: &GraphNode, x: f32, y: f32, h: f32) {
     let (fill, stroke, text) = match n.kind {
         NodeKind::Us => (NAVY, NAVY, WHITE),
         NodeKind::Customer => (Rgb(0.90, 0.94, 0.99), BLUE, INK),
         NodeKind::Vendor => (Rgb(0.95, 0.96, 0.97), MUTED, INK),
         NodeKind::Subcontractor => (WHITE, RULE, INK),
     };
-    l.rect(x, y, NODE_W, NODE_H, Some(fill), Some((stroke, 0.7)));
+    l.rect(x, y, NODE_W, h, Some(fill), Some((stroke, 0.7)));
     let style = if n.kind == NodeKind::Us { Face::Bold } else { Face::Regular };
     let size = 6.8;
     let mut lines = wrap(l.f, &n.label, style, size, NODE_W - 8.0);
@@ -591,7 +591,7 @@ fn node_box(l: &mut Layout<'_>, n: &GraphNode, x: f32, y: f32) {
         lines.push(fit(l.f, &rest, style, size, NODE_W - 8.0));
     }
     let total = lines.len() as f32 * 8.2;
-    let mut base = y + (NODE_H - total) / 2.0 + 6.3;
+    let mut base = y + (h - total) / 2.0 + 6.3;
     for line in lines {
         let w = l.f.width(style, size, &line);
         l.text(x + (NODE_W - w) / 2.0, base, size, style, text, line);
@@ -640,6 +640,7 @@ fn graph(l: &mut Layout<'_>, g: &Graph) {
     let pages = place(g, rows_from(l.y), rows_from(BODY_TOP + 12.0));
     let index: HashMap<&str, usize> = g.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let count = pages.len();
+    let us_count = g.nodes.iter().filter(|n| n.kind == NodeKind::Us).count();
     for (p, page) in pages.iter().enumerate() {
         if p > 0 {
             l.new_page();
@@ -660,36 +661,49 @@ fn graph(l: &mut Layout<'_>, g: &Graph) {
         }
         l.y += header_h;
         let top = l.y;
-        let pos = |node: usize| -> Option<(usize, f32, f32)> {
-            page.at.get(&node).map(|&(col, row)| (col, column_x(col), top + row * PITCH))
+        // "us" is a hub: drawn as a tall box so its many lines meet it side by side.
+        let hub_h = if us_count == 1 {
+            (0.35 * (page.rows as f32 - 1.0) * PITCH + NODE_H).max(NODE_H)
+        } else {
+            NODE_H
+        };
+        // Column, x, top and height of a node placed on this page.
+        let pos = |node: usize| -> Option<(usize, f32, f32, f32)> {
+            page.at.get(&node).map(|&(col, row)| {
+                let h = if g.nodes[node].kind == NodeKind::Us { hub_h } else { NODE_H };
+                let mid = top + row * PITCH + NODE_H / 2.0;
+                (col, column_x(col), mid - h / 2.0, h)
+            })
         };
         // Edges under the boxes. Ends sharing a side of a box are spread along that side, in
         // the order of the boxes they lead to, so lines into "us" do not meet in one point.
         struct Drawn {
-            a: usize,
-            b: usize,
-            ya: f32,
-            yb: f32,
+            a: (usize, f32, f32, f32),
+            b: (usize, f32, f32, f32),
+            na: usize,
+            nb: usize,
             side_a: bool,
             side_b: bool,
             edge: usize,
         }
         let mut drawn: Vec<Drawn> = Vec::new();
         for (k, e) in g.edges.iter().enumerate() {
-            let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
+            let (Some(&na), Some(&nb)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
                 continue;
             };
-            let (Some((ca, _, ya)), Some((cb, _, yb))) = (pos(a), pos(b)) else {
+            let (Some(a), Some(b)) = (pos(na), pos(nb)) else {
                 continue;
             };
             // true: the right side of the box.
-            let (side_a, side_b) = if ca == cb { (true, true) } else { (ca < cb, cb < ca) };
-            drawn.push(Drawn { a, b, ya, yb, side_a, side_b, edge: k });
+            let (side_a, side_b) = if a.0 == b.0 { (true, true) } else { (a.0 < b.0, b.0 < a.0) };
+            drawn.push(Drawn { a, b, na, nb, side_a, side_b, edge: k });
         }
-        let mut ends: HashMap<(usize, bool), Vec<(f32, usize, bool)>> = HashMap::new();
+        // (node, right side) -> (centre of the other box, edge, whether this is its start)
+        type Ends = HashMap<(usize, bool), Vec<(f32, usize, bool)>>;
+        let mut ends: Ends = HashMap::new();
         for (i, d) in drawn.iter().enumerate() {
-            ends.entry((d.a, d.side_a)).or_default().push((d.yb, i, true));
-            ends.entry((d.b, d.side_b)).or_default().push((d.ya, i, false));
+            ends.entry((d.na, d.side_a)).or_default().push((d.b.2 + d.b.3 / 2.0, i, true));
+            ends.entry((d.nb, d.side_b)).or_default().push((d.a.2 + d.a.3 / 2.0, i, false));
         }
         let mut attach: HashMap<(usize, bool), f32> = HashMap::new();
         let mut degree: HashMap<usize, usize> = HashMap::new();
@@ -697,53 +711,53 @@ fn graph(l: &mut Layout<'_>, g: &Graph) {
             *degree.entry(*node).or_default() += list.len();
             list.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
             let n = list.len() as f32;
+            let h = if g.nodes[*node].kind == NodeKind::Us { hub_h } else { NODE_H };
             for (k, &(_, i, is_a)) in list.iter().enumerate() {
-                let spread = if n > 1.0 { 3.0 + (NODE_H - 6.0) * (k as f32 + 0.5) / n } else { NODE_H / 2.0 };
-                attach.insert((i, is_a), spread);
+                let y = if n > 1.0 { 3.0 + (h - 6.0) * (k as f32 + 0.5) / n } else { h / 2.0 };
+                attach.insert((i, is_a), y);
             }
         }
-        let mut labels: Vec<(f32, f32, String, Rgb)> = Vec::new();
+        let gap = column_x(1) - column_x(0) - NODE_W;
+        let mut labels: Vec<(f32, f32, String, f32, Rgb)> = Vec::new();
         for (i, d) in drawn.iter().enumerate() {
             let e = &g.edges[d.edge];
             let color = if e.covered { GREEN } else { RED };
             let dashed = !e.covered;
-            let xa = column_x(page.at.get(&d.a).map_or(0, |p| p.0));
-            let xb = column_x(page.at.get(&d.b).map_or(0, |p| p.0));
-            let ma = d.ya + attach.get(&(i, true)).copied().unwrap_or(NODE_H / 2.0);
-            let mb = d.yb + attach.get(&(i, false)).copied().unwrap_or(NODE_H / 2.0);
-            let start = (if d.side_a { xa + NODE_W } else { xa }, ma);
-            let end = (if d.side_b { xb + NODE_W } else { xb }, mb);
+            let ma = d.a.2 + attach.get(&(i, true)).copied().unwrap_or(d.a.3 / 2.0);
+            let mb = d.b.2 + attach.get(&(i, false)).copied().unwrap_or(d.b.3 / 2.0);
+            let start = (if d.side_a { d.a.1 + NODE_W } else { d.a.1 }, ma);
+            let end = (if d.side_b { d.b.1 + NODE_W } else { d.b.1 }, mb);
+            let text = fit(l.f, &e.status, Face::Regular, 5.6, gap - 8.0);
+            let w = l.f.width(Face::Regular, 5.6, &text);
             if d.side_a && d.side_b {
                 // Same column (a subcontractor's subcontractor): an elbow on the right.
                 let out = start.0 + 10.0;
                 l.push(Item::Line { x1: start.0, y1: ma, x2: out, y2: ma, color, width: 0.9, dashed });
                 l.push(Item::Line { x1: out, y1: ma, x2: out, y2: mb, color, width: 0.9, dashed });
                 arrow(l, (out, mb), end, color, dashed);
-                labels.push((out + 14.0, (ma + mb) / 2.0, e.status.clone(), color));
+                labels.push((out + 2.0 + w / 2.0, (ma + mb) / 2.0, text, w, color));
                 continue;
             }
             arrow(l, start, end, color, dashed);
-            // The label goes near the end with fewer lines (away from hubs like "us").
+            // The label sits beside the box with fewer lines (not the hub), where lines are
+            // a row apart.
             let deg = |n: usize| degree.get(&n).copied().unwrap_or(0);
-            let t = if deg(d.a) < deg(d.b) { 0.42 } else { 0.58 };
-            labels.push((
-                start.0 + (end.0 - start.0) * t,
-                start.1 + (end.1 - start.1) * t,
-                e.status.clone(),
-                color,
-            ));
+            let (from, to) = if deg(d.na) < deg(d.nb) { (start, end) } else { (end, start) };
+            let dir = if to.0 > from.0 { 1.0 } else { -1.0 };
+            let lx = from.0 + dir * (w / 2.0 + 4.0);
+            let t = if (to.0 - from.0).abs() > 0.1 { (lx - from.0) / (to.0 - from.0) } else { 0.0 };
+            labels.push((lx, from.1 + (to.1 - from.1) * t, text, w, color));
         }
-        let gap = column_x(1) - column_x(0) - NODE_W;
-        for (x, y, text, color) in labels {
-            let text = fit(l.f, &text, Face::Regular, 5.6, gap - 4.0);
-            let w = l.f.width(Face::Regular, 5.6, &text);
+        for (x, y, text, w, color) in labels {
             l.rect(x - w / 2.0 - 1.5, y - 3.9, w + 3.0, 7.2, Some(WHITE), None);
             l.text(x - w / 2.0, y + 2.0, 5.6, Face::Regular, color, text);
         }
-        let mut placed: Vec<(&usize, &(usize, f32))> = page.at.iter().collect();
-        placed.sort_by(|a, b| a.0.cmp(b.0));
-        for (&node, &(col, row)) in placed {
-            node_box(l, &g.nodes[node], column_x(col), top + row * PITCH);
+        let mut placed: Vec<usize> = page.at.keys().copied().collect();
+        placed.sort_unstable();
+        for node in placed {
+            if let Some((_, x, y, h)) = pos(node) {
+                node_box(l, &g.nodes[node], x, y, h);
+            }
         }
         l.y = top + page.rows as f32 * PITCH;
     }
@@ -1018,6 +1032,134 @@ fn font_id(face: Face) -> FontId {
     FontId(face.resource_name().to_string())
 }
 
+/// Graphics state already set on a page, so each operator is written only when it changes
+/// (a 400-page packet has some 60,000 text items; repeating colour and font for each doubles
+/// the content streams and the time to write them).
+#[derive(Default)]
+struct State {
+    in_text: bool,
+    fill: Option<Rgb>,
+    stroke: Option<(Rgb, f32)>,
+    font: Option<(Face, f32)>,
+}
+
+impl State {
+    fn fill(&mut self, ops: &mut Vec<Op>, c: Rgb) {
+        if self.fill != Some(c) {
+            ops.push(Op::SetFillColor { col: color(c) });
+            self.fill = Some(c);
+        }
+    }
+
+    fn stroke(&mut self, ops: &mut Vec<Op>, c: Rgb, width: f32) {
+        if self.stroke != Some((c, width)) {
+            ops.push(Op::SetOutlineColor { col: color(c) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+            self.stroke = Some((c, width));
+        }
+    }
+
+    fn text(&mut self, ops: &mut Vec<Op>, on: bool) {
+        if on != self.in_text {
+            ops.push(if on { Op::StartTextSection } else { Op::EndTextSection });
+            self.in_text = on;
+        }
+    }
+}
+
+/// One page's display list as PDF operations: runs of text share one text object.
+fn page_ops(f: &FontSet, page: Vec<Item>) -> Vec<Op> {
+    let mut ops: Vec<Op> = Vec::with_capacity(page.len() * 3);
+    let mut st = State::default();
+    for item in page {
+        match item {
+            Item::Text { x, y, size, style, color: c, text } => {
+                st.text(&mut ops, true);
+                st.fill(&mut ops, c);
+                for (face, run, dx) in f.runs(style, &text) {
+                    if st.font != Some((face, size)) {
+                        ops.push(Op::SetFont {
+                            font: PdfFontHandle::External(font_id(face)),
+                            size: Pt(size),
+                        });
+                        st.font = Some((face, size));
+                    }
+                    ops.push(Op::SetTextMatrix {
+                        matrix: TextMatrix::Translate(Pt(x + dx * size), Pt(PAGE_H - y)),
+                    });
+                    ops.push(Op::ShowText { items: vec![TextItem::Text(run.to_string())] });
+                }
+            }
+            Item::Rect { x, y, w, h, fill, stroke } => {
+                let mode = match (fill, stroke) {
+                    (Some(_), Some(_)) => PaintMode::FillStroke,
+                    (Some(_), None) => PaintMode::Fill,
+                    (None, Some(_)) => PaintMode::Stroke,
+                    (None, None) => continue,
+                };
+                st.text(&mut ops, false);
+                if let Some(c) = fill {
+                    st.fill(&mut ops, c);
+                }
+                if let Some((c, width)) = stroke {
+                    st.stroke(&mut ops, c, width);
+                }
+                ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(x),
+                        y: Pt(PAGE_H - y - h),
+                        width: Pt(w),
+                        height: Pt(h),
+                        mode: Some(mode),
+                        winding_order: Some(WindingOrder::NonZero),
+                    },
+                });
+            }
+            Item::Line { x1, y1, x2, y2, color: c, width, dashed } => {
+                st.text(&mut ops, false);
+                // Colour and width outside the saved state, so restoring it only undoes the dash.
+                st.stroke(&mut ops, c, width);
+                if dashed {
+                    ops.push(Op::SaveGraphicsState);
+                    ops.push(Op::SetLineDashPattern {
+                        dash: printpdf::LineDashPattern::new(0.0, &[2.5, 2.0]),
+                    });
+                }
+                ops.push(Op::DrawLine {
+                    line: Line {
+                        points: vec![
+                            LinePoint { p: pt(x1, y1), bezier: false },
+                            LinePoint { p: pt(x2, y2), bezier: false },
+                        ],
+                        is_closed: false,
+                    },
+                });
+                if dashed {
+                    ops.push(Op::RestoreGraphicsState);
+                }
+            }
+            Item::Poly { points, fill } => {
+                st.text(&mut ops, false);
+                st.fill(&mut ops, fill);
+                ops.push(Op::DrawPolygon {
+                    polygon: Polygon {
+                        rings: vec![PolygonRing {
+                            points: points
+                                .iter()
+                                .map(|&(x, y)| LinePoint { p: pt(x, y), bezier: false })
+                                .collect(),
+                        }],
+                        mode: PaintMode::Fill,
+                        winding_order: WindingOrder::NonZero,
+                    },
+                });
+            }
+        }
+    }
+    st.text(&mut ops, false);
+    ops
+}
+
 fn emit(
     pages: Vec<Vec<Item>>,
     f: &FontSet,
@@ -1046,8 +1188,8 @@ fn emit(
         info.subject = "HIPAA business associate agreements: evidence packet".to_string();
         info.identifier = data.packet_id.clone();
         if let Ok(t) = printpdf::OffsetDateTime::from_unix_timestamp(data.generated_at.timestamp()) {
-            info.creation_date = t.clone();
-            info.modification_date = t.clone();
+            info.creation_date = t;
+            info.modification_date = t;
             info.metadata_date = t;
         }
     }
@@ -1058,92 +1200,8 @@ fn emit(
         }
     }
 
-    let mut out_pages = Vec::with_capacity(pages.len());
-    for page in pages {
-        let mut ops: Vec<Op> = Vec::with_capacity(page.len() * 5);
-        for item in page {
-            match item {
-                Item::Text { x, y, size, style, color: c, text } => {
-                    ops.push(Op::StartTextSection);
-                    ops.push(Op::SetFillColor { col: color(c) });
-                    for (face, run, dx) in f.runs(style, &text) {
-                        ops.push(Op::SetFont {
-                            font: PdfFontHandle::External(font_id(face)),
-                            size: Pt(size),
-                        });
-                        ops.push(Op::SetTextMatrix {
-                            matrix: TextMatrix::Translate(Pt(x + dx * size), Pt(PAGE_H - y)),
-                        });
-                        ops.push(Op::ShowText { items: vec![TextItem::Text(run.to_string())] });
-                    }
-                    ops.push(Op::EndTextSection);
-                }
-                Item::Rect { x, y, w, h, fill, stroke } => {
-                    let mode = match (fill, stroke) {
-                        (Some(_), Some(_)) => PaintMode::FillStroke,
-                        (Some(_), None) => PaintMode::Fill,
-                        (None, Some(_)) => PaintMode::Stroke,
-                        (None, None) => continue,
-                    };
-                    if let Some(c) = fill {
-                        ops.push(Op::SetFillColor { col: color(c) });
-                    }
-                    if let Some((c, width)) = stroke {
-                        ops.push(Op::SetOutlineColor { col: color(c) });
-                        ops.push(Op::SetOutlineThickness { pt: Pt(width) });
-                    }
-                    ops.push(Op::DrawRectangle {
-                        rectangle: Rect {
-                            x: Pt(x),
-                            y: Pt(PAGE_H - y - h),
-                            width: Pt(w),
-                            height: Pt(h),
-                            mode: Some(mode),
-                            winding_order: Some(WindingOrder::NonZero),
-                        },
-                    });
-                }
-                Item::Line { x1, y1, x2, y2, color: c, width, dashed } => {
-                    if dashed {
-                        ops.push(Op::SaveGraphicsState);
-                        ops.push(Op::SetLineDashPattern {
-                            dash: printpdf::LineDashPattern::new(0.0, &[2.5, 2.0]),
-                        });
-                    }
-                    ops.push(Op::SetOutlineColor { col: color(c) });
-                    ops.push(Op::SetOutlineThickness { pt: Pt(width) });
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: vec![
-                                LinePoint { p: pt(x1, y1), bezier: false },
-                                LinePoint { p: pt(x2, y2), bezier: false },
-                            ],
-                            is_closed: false,
-                        },
-                    });
-                    if dashed {
-                        ops.push(Op::RestoreGraphicsState);
-                    }
-                }
-                Item::Poly { points, fill } => {
-                    ops.push(Op::SetFillColor { col: color(fill) });
-                    ops.push(Op::DrawPolygon {
-                        polygon: Polygon {
-                            rings: vec![PolygonRing {
-                                points: points
-                                    .iter()
-                                    .map(|&(x, y)| LinePoint { p: pt(x, y), bezier: false })
-                                    .collect(),
-                            }],
-                            mode: PaintMode::Fill,
-                            winding_order: WindingOrder::NonZero,
-                        },
-                    });
-                }
-            }
-        }
-        out_pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
-    }
+    let out_pages: Vec<PdfPage> =
+        pages.into_iter().map(|page| PdfPage::new(Mm(210.0), Mm(297.0), page_ops(f, page))).collect();
     doc.add_bookmark("Cover", 1);
     for (title, page) in toc {
         doc.add_bookmark(title, page + 1);

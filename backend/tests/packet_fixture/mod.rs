@@ -277,6 +277,34 @@ pub fn fixture(agreements: usize, clauses: usize, coverage: usize, audit_entries
             });
         }
     }
+    // Larger packets get a larger graph: a generated vendor (with one subcontractor) and a
+    // customer per four agreements beyond the first six.
+    for k in 0..agreements.saturating_sub(6) / 4 {
+        let (v, sub, c) = (format!("vendor:gen{k}"), format!("sub:gen{k}:0"), format!("cust:gen{k}"));
+        nodes.push(GraphNode {
+            id: v.clone(),
+            label: format!("Generated Vendor {k} LLC"),
+            kind: NodeKind::Vendor,
+        });
+        nodes.push(GraphNode {
+            id: sub.clone(),
+            label: format!("Hosting Provider {k}"),
+            kind: NodeKind::Subcontractor,
+        });
+        nodes.push(GraphNode {
+            id: c.clone(),
+            label: format!("Community Clinic {k}"),
+            kind: NodeKind::Customer,
+        });
+        edges.push(GraphEdge {
+            from: "us".into(),
+            to: v.clone(),
+            status: "signed".into(),
+            covered: k % 13 != 7,
+        });
+        edges.push(GraphEdge { from: v, to: sub, status: "signed".into(), covered: true });
+        edges.push(GraphEdge { from: c, to: "us".into(), status: "signed".into(), covered: true });
+    }
 
     let findings = vec![
         FindingRow {
