@@ -134,6 +134,35 @@ fn a_table_that_breaks_across_pages_repeats_its_header() {
     }
 }
 
+#[test]
+fn an_empty_packet_and_overlong_text_still_render() {
+    let mut fx = fixture(0, 0, 0, 0);
+    fx.data.graph = Default::default();
+    fx.data.business_associates.clear();
+    fx.data.workspace_name = "Tab\tand\nnewline Workspace".into();
+    // A finding far longer than a page: its row is split across pages, nothing is lost.
+    let words: Vec<String> = (0..2_500).map(|i| format!("word{i}")).collect();
+    fx.data.findings.truncate(1);
+    fx.data.findings[0].message = words.join(" ");
+    let pdf = render_pdf(&fx.data).unwrap();
+    let text = pdftotext(&pdf, None).split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "No business associates are recorded.",
+        "No services are recorded.",
+        "No parties are recorded.",
+        "No agreements are recorded.",
+        "Tab and newline Workspace",
+        "word0 word1",
+        "word2498 word2499",
+        "Open findings (continued)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}");
+    }
+    // The data round-trips as JSON, so it can be stored with a background job.
+    let json = serde_json::to_string(&fx.data).unwrap();
+    assert_eq!(serde_json::from_str::<baa_backend::packet::PacketData>(&json).unwrap(), fx.data);
+}
+
 fn bundle() -> (Vec<u8>, packet_fixture::Fixture) {
     let fx = fixture(3, 8, 10, 6);
     let pdf = render_pdf(&fx.data).unwrap();

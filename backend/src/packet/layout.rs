@@ -248,7 +248,11 @@ impl<'f> Layout<'f> {
         color: Rgb,
         text: impl Into<String>,
     ) {
-        let text = text.into();
+        let mut text = text.into();
+        if text.chars().any(char::is_control) {
+            // Tabs and line breaks in recorded names would print as missing-glyph boxes.
+            text = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        }
         if !text.is_empty() {
             self.push(Item::Text { x, y, size, style, color, text });
         }
