@@ -105,7 +105,8 @@ pub struct ManifestFile {
     pub original_name: Option<String>,
 }
 
-/// Writes a bundle file by file; [`BundleWriter::finish`] adds the manifest.
+/// Writes a bundle file by file; [`BundleWriter::finish`] adds the manifest. Files are
+/// deflated; each must be under 4 GiB (no ZIP64), far above `DOCUMENT_MAX_MB`.
 pub struct BundleWriter<W: Write + Seek> {
     zip: ZipWriter<W>,
     meta: PacketMeta,
@@ -169,8 +170,7 @@ impl<W: Write + Seek> BundleWriter<W> {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .last_modified_time(zip_time(meta.generated_at))
-            .unix_permissions(0o644)
-            .large_file(false);
+            .unix_permissions(0o644);
         BundleWriter {
             zip: ZipWriter::new(out),
             meta,

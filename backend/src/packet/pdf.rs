@@ -414,7 +414,7 @@ fn coverage(l: &mut Layout<'_>, data: &PacketData) {
             let phi = match r.phi {
                 Phi::Yes => Cell::from("Yes"),
                 Phi::No => Cell::muted("No"),
-                Phi::Unknown => Cell::strong("Unknown", AMBER),
+                Phi::Unknown => Cell { text: "Unknown".into(), style: None, color: Some(AMBER) },
             };
             let chain =
                 if r.chain.is_empty() { Cell::muted("none") } else { Cell::from(r.chain.join(" › ")) };
@@ -439,14 +439,14 @@ fn coverage(l: &mut Layout<'_>, data: &PacketData) {
     l.table(
         "Coverage",
         &[
-            Col::new("Service", 0.14),
-            Col::new("App", 0.105),
-            Col::new("Org", 0.095),
-            Col::new("Vendor", 0.12),
-            Col::new("Plan", 0.13),
-            Col::new("PHI", 0.085),
+            Col::new("Service", 0.135),
+            Col::new("App", 0.10),
+            Col::new("Org", 0.10),
+            Col::new("Vendor", 0.115),
+            Col::new("Plan", 0.125),
+            Col::new("PHI", 0.09),
             Col::new("Verdict", 0.105),
-            Col::new("Chain", 0.22),
+            Col::new("Chain", 0.23),
         ],
         &rows,
     );

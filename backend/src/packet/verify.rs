@@ -134,16 +134,19 @@ impl VerifyReport {
     }
 }
 
-fn read_hashed(r: &mut impl Read) -> std::io::Result<(u64, String, Vec<u8>, bool)> {
-    read_hashed_keep(r, false)
+/// Size and SHA-256 of a file, and its bytes when they were asked for.
+struct Hashed {
+    size: u64,
+    sha256: String,
+    bytes: Option<Vec<u8>>,
 }
 
 /// Streams `r` through SHA-256; keeps the bytes only when asked (the manifest, the audit
 /// excerpt), so large documents are never held whole.
-fn read_hashed_keep(r: &mut impl Read, keep: bool) -> std::io::Result<(u64, String, Vec<u8>, bool)> {
+fn read_hashed(r: &mut impl Read, keep: bool) -> std::io::Result<Hashed> {
     let mut hasher = Sha256::new();
     let mut size = 0_u64;
-    let mut kept = Vec::new();
+    let mut kept = keep.then(Vec::new);
     let mut buf = vec![0_u8; 64 * 1024];
     loop {
         let n = match r.read(&mut buf) {
@@ -153,12 +156,12 @@ fn read_hashed_keep(r: &mut impl Read, keep: bool) -> std::io::Result<(u64, Stri
             Err(e) => return Err(e),
         };
         hasher.update(&buf[..n]);
-        if keep {
-            kept.extend_from_slice(&buf[..n]);
+        if let Some(k) = kept.as_mut() {
+            k.extend_from_slice(&buf[..n]);
         }
         size += n as u64;
     }
-    Ok((size, hex::encode(hasher.finalize()), kept, keep))
+    Ok(Hashed { size, sha256: hex::encode(hasher.finalize()), bytes: kept })
 }
 
 /// Checks a bundle read from `reader`, offline. Never fails: whatever cannot be checked is a
@@ -188,10 +191,10 @@ pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
 
     // The manifest.
     let manifest_bytes = match zip.by_name(MANIFEST_NAME) {
-        Ok(mut f) => match read_hashed_keep(&mut f, true) {
-            Ok((_, sha, bytes, _)) => {
-                report.manifest_sha256 = Some(sha);
-                bytes
+        Ok(mut f) => match read_hashed(&mut f, true) {
+            Ok(h) => {
+                report.manifest_sha256 = Some(h.sha256);
+                h.bytes.unwrap_or_default()
             }
             Err(e) => {
                 report.problems.push(Problem::BadManifest { reason: format!("cannot be read: {e}") });
@@ -236,26 +239,24 @@ pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
             }
         };
         report.files_checked += 1;
-        let is_audit = file.path == AUDIT_NAME;
-        let result = if is_audit { read_hashed_keep(&mut entry, true) } else { read_hashed(&mut entry) };
-        match result {
-            Ok((size, sha, bytes, kept)) => {
-                if size != file.size {
+        match read_hashed(&mut entry, file.path == AUDIT_NAME) {
+            Ok(h) => {
+                if h.size != file.size {
                     report.problems.push(Problem::SizeMismatch {
                         path: file.path.clone(),
                         expected: file.size,
-                        actual: size,
+                        actual: h.size,
                     });
                 }
-                if !sha.eq_ignore_ascii_case(&file.sha256) {
+                if !h.sha256.eq_ignore_ascii_case(&file.sha256) {
                     report.problems.push(Problem::HashMismatch {
                         path: file.path.clone(),
                         expected: file.sha256.clone(),
-                        actual: sha,
+                        actual: h.sha256,
                     });
                 }
-                if kept {
-                    audit_bytes = Some(bytes);
+                if h.bytes.is_some() {
+                    audit_bytes = h.bytes;
                 }
             }
             Err(e) => {
@@ -271,7 +272,7 @@ pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
 
     if let Some(bytes) = audit_bytes {
         check_audit(&bytes, &manifest, &mut report);
-    } else if !listed.contains(AUDIT_NAME) {
+    } else if !listed.contains(AUDIT_NAME) && !in_zip.contains(AUDIT_NAME) {
         report.problems.push(Problem::Missing { path: AUDIT_NAME.to_string() });
     }
     report
