@@ -16,6 +16,7 @@ pub mod mail;
 pub mod notify;
 
 pub mod packet;
+pub mod packets;
 pub mod password;
 pub mod secret;
 pub mod session_store;
