@@ -113,7 +113,13 @@ async fn gather(
         world.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
     };
     let vendor_name = |slug: &str| -> String {
-        world.catalog.vendors.iter().find(|x| x.slug == slug).map(|x| x.name.clone()).unwrap_or_else(|| slug.to_string())
+        world
+            .catalog
+            .vendors
+            .iter()
+            .find(|x| x.slug == slug)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| slug.to_string())
     };
 
     // Coverage.
@@ -134,7 +140,9 @@ async fn gather(
                 }
                 (packet::Verdict::Covered, String::new(), names)
             }
-            cov::Verdict::CoveredNoPhi { reason } => (packet::Verdict::CoveredNoPhi, reason.clone(), Vec::new()),
+            cov::Verdict::CoveredNoPhi { reason } => {
+                (packet::Verdict::CoveredNoPhi, reason.clone(), Vec::new())
+            }
             cov::Verdict::Uncovered { why } => (packet::Verdict::Uncovered, why.clone(), Vec::new()),
         };
         let mut plan = s.plan.clone();
@@ -212,9 +220,16 @@ async fn gather(
         .collect();
     for n in &nodes {
         if n.kind == NodeKind::Vendor
-            && !edges.iter().any(|e| (e.from == n.id || e.to == n.id) && (e.from == world.us || e.to == world.us))
+            && !edges
+                .iter()
+                .any(|e| (e.from == n.id || e.to == n.id) && (e.from == world.us || e.to == world.us))
         {
-            edges.push(GraphEdge { from: world.us.clone(), to: n.id.clone(), status: "none".into(), covered: false });
+            edges.push(GraphEdge {
+                from: world.us.clone(),
+                to: n.id.clone(),
+                status: "none".into(),
+                covered: false,
+            });
         }
     }
 
@@ -418,7 +433,14 @@ pub async fn get(b: &Backend, v: &Viewer, id: &str) -> AppResult<PacketView> {
     view(&row)
 }
 
-async fn record(b: &Backend, v: &Viewer, action: &str, id: &str, as_of: &str, after: serde_json::Value) -> AppResult<()> {
+async fn record(
+    b: &Backend,
+    v: &Viewer,
+    action: &str,
+    id: &str,
+    as_of: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
     audit::record(
         &mut tx,
@@ -506,12 +528,14 @@ async fn progress(b: &Backend, id: &str, status: &str, pct: i64, stage: &str) ->
 }
 
 async fn finish_failed(b: &Backend, id: &str, message: &str) -> AppResult<()> {
-    sqlx::query("UPDATE packets SET status = 'failed', stage = 'Failed', error = $1, finished_at = $2 WHERE id = $3")
-        .bind(message)
-        .bind(b.clock.now())
-        .bind(id)
-        .execute(&b.db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE packets SET status = 'failed', stage = 'Failed', error = $1, finished_at = $2 WHERE id = $3",
+    )
+    .bind(message)
+    .bind(b.clock.now())
+    .bind(id)
+    .execute(&b.db.pool)
+    .await?;
     Ok(())
 }
 

@@ -69,7 +69,11 @@ pub enum Command {
 
 /// `verify-packet`: prints the report of [`baa_backend::packet::verify_bundle`]; returns 0 when
 /// the bundle is intact, 1 when it has problems, 2 when the file cannot be opened.
-pub fn verify_packet(path: &std::path::Path, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+pub fn verify_packet(
+    path: &std::path::Path,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {

@@ -150,7 +150,9 @@ impl Application {
         let backend = Backend::start(config.clone(), clock).await?;
         match baa_backend::packets::fail_interrupted(&backend).await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(packets = n, "marked evidence packets interrupted by a restart as failed"),
+            Ok(n) => {
+                tracing::warn!(packets = n, "marked evidence packets interrupted by a restart as failed")
+            }
             Err(e) => tracing::warn!(error = %e, "marking interrupted evidence packets failed"),
         }
         let addr = listener.local_addr()?;

@@ -43,17 +43,18 @@ async fn create(
     .await;
     match started {
         Ok((_, as_of)) => {
-            done(&session, BACK, format!("Generating the evidence packet as of {as_of}. It appears below when done.")).await
+            done(
+                &session,
+                BACK,
+                format!("Generating the evidence packet as of {as_of}. It appears below when done."),
+            )
+            .await
         }
         Err(e) => failed(&session, BACK, "packet", e, &[("as_of", &f.as_of)]).await,
     }
 }
 
-async fn download_pdf(
-    State(b): State<Backend>,
-    SignedIn(v): SignedIn,
-    Path(id): Path<String>,
-) -> Response {
+async fn download_pdf(State(b): State<Backend>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
     send(&b, &v, &id, File::Pdf).await
 }
 
