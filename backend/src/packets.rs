@@ -296,7 +296,7 @@ async fn gather(
 
     // Findings, most severe first.
     let mut findings: Vec<&cov::Finding> = report.findings.iter().collect();
-    findings.sort_by(|x, y| y.severity.cmp(&x.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let findings: Vec<FindingRow> = findings
         .into_iter()
         .map(|f| FindingRow {
