@@ -281,3 +281,63 @@ pub async fn notifications_page() -> Result<NotificationsData, UiError> {
         owner,
     })
 }
+
+/// One evidence packet, as the packets page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketRow {
+    /// Id (for the download links).
+    pub id: String,
+    /// The day it describes.
+    pub as_of: String,
+    /// queued, running, done or failed.
+    pub status: String,
+    /// 0 to 100.
+    pub progress: i64,
+    /// What it is doing now.
+    pub stage: String,
+    /// Who asked for it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// SHA-256 of the PDF, when done.
+    pub pdf_sha256: Option<String>,
+    /// SHA-256 of the ZIP bundle, when done.
+    pub bundle_sha256: Option<String>,
+    /// Bundle size in bytes, when done.
+    pub bundle_size: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The evidence packets page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketsData {
+    /// Today (the default as-of date), `YYYY-MM-DD`.
+    pub today: String,
+    /// Packets, newest first.
+    pub packets: Vec<PacketRow>,
+}
+
+/// Loads the evidence packets page (owners, legal and auditors).
+#[server(endpoint = "packets_page")]
+pub async fn packets_page() -> Result<PacketsData, UiError> {
+    let (b, v) = crate::ssr::context().await?;
+    let packets = baa_backend::packets::list(&b, &v)
+        .await?
+        .into_iter()
+        .map(|p| PacketRow {
+            id: p.id,
+            as_of: p.as_of,
+            status: p.status,
+            progress: p.progress,
+            stage: p.stage,
+            created_by: p.created_by,
+            created_at: p.created_at,
+            pdf_sha256: p.pdf_sha256,
+            bundle_sha256: p.bundle_sha256,
+            bundle_size: p.bundle_size,
+            error: p.error,
+        })
+        .collect();
+    Ok(PacketsData { today: baa_backend::inventory::today_for(&b).to_string(), packets })
+}

@@ -119,6 +119,7 @@ pub fn Frame(
         ("/settings", "Settings", Permission::Read),
         ("/tokens", "API tokens", Permission::ManageSettings),
         ("/audit", "Audit", Permission::ReadAudit),
+        ("/packets", "Evidence packets", Permission::Read),
         ("/notifications", "Notifications", Permission::Read),
         ("/account", "Account", Permission::Read),
     ];
@@ -171,7 +172,10 @@ pub fn Frame(
                 <ul>
                     {nav
                         .into_iter()
-                        .filter(|(_, _, p)| viewer.can(*p))
+                        .filter(|(href, _, p)| {
+                            // Evidence packets: owners, legal and auditors (not engineers).
+                            viewer.can(*p) && (*href != "/packets" || viewer.role != baa_core::account::Role::Engineer)
+                        })
                         .map(|(href, label, _)| {
                             let here = label == current;
                             view! {

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/members") view=pages::members::Members ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=pages::settings::Settings ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=pages::notifications::Notifications ssr=SsrMode::Async />
+                <Route path=path!("/packets") view=pages::packets::Packets ssr=SsrMode::Async />
                 <Route path=path!("/import") view=pages::import::Import ssr=SsrMode::Async />
                 <Route path=path!("/tokens") view=pages::tokens::Tokens ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />

@@ -313,6 +313,22 @@ pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64) -> AppResult<
     rows.iter().map(row_entry).collect()
 }
 
+/// The last `limit` entries of a workspace's chain recorded at or before `until` (unix seconds),
+/// oldest first. No permission check: callers (evidence packets) check their own.
+pub async fn excerpt(b: &Backend, workspace_id: &str, until: i64, limit: i64) -> AppResult<Vec<Entry>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 AND at <= $2 ORDER BY seq DESC LIMIT $3"
+    ))
+    .bind(workspace_id)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(&b.db.pool)
+    .await?;
+    let mut out = rows.iter().map(row_entry).collect::<AppResult<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
 /// The whole chain as JSON Lines (oldest first), for export. Records the export itself.
 pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
     authorize(v, Permission::ReadAudit)?;

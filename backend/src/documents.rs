@@ -79,6 +79,32 @@ impl Store {
         }
     }
 
+    /// Stores `bytes` under an arbitrary key (such as `packets/<id>.pdf`), replacing any
+    /// object there.
+    pub async fn put_key(&self, key: &str, bytes: Bytes) -> AppResult<()> {
+        self.inner
+            .put(&ObjectPath::from(key), PutPayload::from(bytes))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("storing {key}: {e}")))?;
+        Ok(())
+    }
+
+    /// Reads the object stored under `key` by [`Store::put_key`].
+    pub async fn get_key(&self, key: &str) -> AppResult<Bytes> {
+        self.inner
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {key}: {e}")))?
+            .bytes()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {key}: {e}")))
+    }
+
+    /// Reads the blob of a document version by its SHA-256 (no integrity check).
+    pub async fn get_blob(&self, sha256: &str) -> AppResult<Bytes> {
+        self.get_key(&format!("sha256/{sha256}")).await
+    }
+
     /// Removes blobs no document row refers to (left by a process killed mid-upload).
     pub async fn sweep(&self, b: &Backend) -> anyhow::Result<usize> {
         use futures_util::StreamExt;

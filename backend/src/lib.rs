@@ -14,6 +14,9 @@ pub mod imports;
 pub mod inventory;
 pub mod mail;
 pub mod notify;
+
+pub mod packet;
+pub mod packets;
 pub mod password;
 pub mod secret;
 pub mod session_store;

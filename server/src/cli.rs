@@ -58,6 +58,36 @@ pub enum Command {
     /// CI gate: print the coverage findings of an app (or the workspace) from a running server
     /// and exit 1 when any is at or above --fail-on, 0 otherwise, 2 on usage or connection errors.
     Check(crate::check::CheckArgs),
+    /// Check an evidence bundle (the ZIP of an evidence packet) offline: every file against the
+    /// manifest's SHA-256 and the audit excerpt's hash chain. Needs no configuration or database.
+    /// Exit 0 intact, 1 problems found, 2 unreadable file.
+    VerifyPacket {
+        /// The bundle (.zip).
+        bundle: std::path::PathBuf,
+    },
+}
+
+/// `verify-packet`: prints the report of [`baa_backend::packet::verify_bundle`]; returns 0 when
+/// the bundle is intact, 1 when it has problems, 2 when the file cannot be opened.
+pub fn verify_packet(
+    path: &std::path::Path,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "baa-tracker: cannot read {}: {e}", path.display());
+            return 2;
+        }
+    };
+    let report = baa_backend::packet::verify_bundle(std::io::BufReader::new(file));
+    let _ = write!(out, "{}", baa_backend::packet::format_report(&report));
+    if report.is_ok() {
+        0
+    } else {
+        1
+    }
 }
 
 /// Runs a command; returns the process exit code.
@@ -67,6 +97,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
             let app = crate::Application::spawn(config, Clock::system()).await?;
             app.run_until_signal().await?;
             Ok(0)
+        }
+        Command::VerifyPacket { bundle } => {
+            Ok(verify_packet(&bundle, &mut std::io::stdout(), &mut std::io::stderr()))
         }
         Command::Check(args) => {
             let code = crate::check::run(&args, &mut std::io::stdout(), &mut std::io::stderr()).await;

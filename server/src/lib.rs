@@ -16,6 +16,7 @@ pub mod import_actions;
 pub mod inventory_actions;
 pub mod notify_actions;
 pub mod openapi;
+pub mod packet_actions;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notify_actions::routes())
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .merge(import_actions::routes())
+        .merge(packet_actions::routes())
         .merge(api_v1::routes())
         .leptos_routes_with_context(
             &state,
@@ -146,6 +148,13 @@ impl Application {
         clock: Clock,
     ) -> anyhow::Result<Application> {
         let backend = Backend::start(config.clone(), clock).await?;
+        match baa_backend::packets::fail_interrupted(&backend).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::warn!(packets = n, "marked evidence packets interrupted by a restart as failed")
+            }
+            Err(e) => tracing::warn!(error = %e, "marking interrupted evidence packets failed"),
+        }
         let addr = listener.local_addr()?;
         let state = AppState { leptos_options: leptos_options(&config), backend: backend.clone() };
         let (trigger, shutdown) = tokio_util_shutdown::channel();

@@ -5,6 +5,14 @@ use clap::Parser;
 #[tokio::main]
 async fn main() {
     let cli = server::cli::Cli::parse();
+    if let Some(server::cli::Command::VerifyPacket { bundle }) = &cli.command {
+        // Offline: no configuration or database needed.
+        std::process::exit(server::cli::verify_packet(
+            bundle,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ));
+    }
     let config = match baa_backend::config::Config::from_env() {
         Ok(c) => c,
         Err(e) => {

@@ -8,6 +8,7 @@ pub mod details;
 pub mod import;
 pub mod members;
 pub mod notifications;
+pub mod packets;
 pub mod settings;
 pub mod tokens;
 

@@ -30,7 +30,7 @@ pub fn pdf(note: &str) -> Vec<u8> {
     out
 }
 
-async fn upload(c: &Client, agreement: &str, name: &str, bytes: Vec<u8>) -> (u16, String) {
+pub async fn upload(c: &Client, agreement: &str, name: &str, bytes: Vec<u8>) -> (u16, String) {
     let form = reqwest::multipart::Form::new().text("id", agreement.to_string()).part(
         "file",
         reqwest::multipart::Part::bytes(bytes)
@@ -50,7 +50,7 @@ async fn upload(c: &Client, agreement: &str, name: &str, bytes: Vec<u8>) -> (u16
     (status, flash)
 }
 
-async fn signed_agreement(owner: &Client) -> String {
+pub async fn signed_agreement(owner: &Client) -> String {
     owner
         .post(
             "/actions/agreements/create",

@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod mail;
 mod notifications;
+mod packets;
 mod s3;
 mod security;
 mod sessions;

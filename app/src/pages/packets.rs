@@ -1,0 +1,85 @@
+//! Evidence packets: generate one for a day, follow its progress, download the PDF and the
+//! bundle. While a packet is being made the page reloads itself every two seconds (a meta
+//! refresh, so no script and nothing for the CSP to allow).
+
+use crate::api::{packets_page, PacketRow};
+use crate::components::{app_page, field_error};
+use leptos::prelude::*;
+use leptos_meta::Meta;
+
+/// The evidence packets page.
+#[component]
+pub fn Packets() -> impl IntoView {
+    let data = Resource::new(|| (), |_| packets_page());
+    app_page("Evidence packets", data, |_v, f, d| {
+        let busy = d.packets.iter().any(|p| p.status == "queued" || p.status == "running");
+        view! {
+            {busy.then(|| view! { <Meta http_equiv="refresh" content="2" /> })}
+            <section class="card" aria-labelledby="new-h">
+                <h2 id="new-h">"Generate an evidence packet"</h2>
+                <p class="hint">"A packet shows the record as it stood at the end of the chosen day: coverage, business associates, agreements with their history, clause evidence and signed documents, open findings and the audit trail. You get a PDF to read and a ZIP bundle anyone can check offline with "<code>"baa-tracker verify-packet"</code>"."</p>
+                <form method="post" action="/actions/packets/create" class="inline-form" aria-label="Generate an evidence packet">
+                    <div class="field" class:has-error=field_error(&f, "as_of").is_some()>
+                        <label for="packet-as-of">"As of"</label>
+                        <input id="packet-as-of" name="as_of" type="date" value=d.today.clone() max=d.today.clone() required />
+                        {field_error(&f, "as_of").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    </div>
+                    <button type="submit">"Generate packet"</button>
+                </form>
+                {field_error(&f, "packet").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </section>
+            <section aria-labelledby="list-h">
+                <h2 id="list-h">"Packets"</h2>
+                {if d.packets.is_empty() {
+                    view! { <p class="hint">"No packets yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap"><table>
+                            <thead><tr>
+                                <th scope="col">"As of"</th>
+                                <th scope="col">"Requested"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"SHA-256"</th>
+                                <th scope="col">"Download"</th>
+                            </tr></thead>
+                            <tbody>{d.packets.iter().map(row).collect_view()}</tbody>
+                        </table></div>
+                    }.into_any()
+                }}
+            </section>
+        }
+        .into_any()
+    })
+}
+
+fn row(p: &PacketRow) -> impl IntoView {
+    let done = p.status == "done";
+    let label = format!("Packet as of {}: {} ({}%)", p.as_of, p.stage, p.progress);
+    view! {
+        <tr data-packet=p.id.clone() data-status=p.status.clone()>
+            <th scope="row">{p.as_of.clone()}</th>
+            <td>{p.created_by.clone()}<br /><span class="muted small">{p.created_at.clone()}</span></td>
+            <td>
+                <span class=format!("badge packet-{}", p.status)>{p.status.clone()}</span>
+                {(!done && p.status != "failed").then(|| view! {
+                    " "<progress max="100" value=p.progress.to_string() aria-label=label.clone()>{format!("{}%", p.progress)}</progress>
+                    " "<span class="muted small">{p.stage.clone()}</span>
+                })}
+                {p.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+            </td>
+            <td class="hash">
+                {p.pdf_sha256.clone().map(|h| view! { <div><span class="muted small">"PDF "</span><code>{h}</code></div> })}
+                {p.bundle_sha256.clone().map(|h| view! { <div><span class="muted small">"ZIP "</span><code>{h}</code></div> })}
+            </td>
+            <td>
+                {done.then(|| view! {
+                    <a href=format!("/packets/{}/pdf", p.id) download>"PDF"</a>
+                    " · "
+                    <a href=format!("/packets/{}/bundle", p.id) download>
+                        {format!("Bundle ({} KB)", p.bundle_size.unwrap_or(0) / 1024)}
+                    </a>
+                })}
+            </td>
+        </tr>
+    }
+}

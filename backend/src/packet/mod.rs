@@ -1,0 +1,44 @@
+//! Evidence packets (domain section 6): the PDF an auditor reads and the ZIP bundle that lets
+//! anyone re-check it.
+//!
+//! Pure: [`PacketData`] is plain data assembled elsewhere; [`render_pdf`] draws it,
+//! [`build_bundle`] / [`BundleWriter`] package it with the executed documents, the audit
+//! excerpt and a manifest of SHA-256 hashes, and [`verify_bundle`] checks a bundle offline.
+//! No database, no clock, no network.
+
+mod bundle;
+mod fonts;
+mod layout;
+mod model;
+mod pdf;
+mod verify;
+
+pub use bundle::{
+    audit_summary, build_bundle, safe_name, AuditSummary, BundleWriter, Manifest, ManifestFile, PacketMeta,
+    AUDIT_NAME, DOCUMENTS_DIR, FORMAT, MANIFEST_NAME, PDF_NAME,
+};
+pub use model::{
+    AgreementSection, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CoverageRow, DocumentVersion,
+    FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi, Severity, SeverityCounts,
+    StatusEntry, Summary, Verdict,
+};
+pub use pdf::render_pdf;
+pub use verify::{format_report, verify_bundle, Problem, VerifyReport};
+
+/// Why a packet or bundle could not be made. Callers report it; none of it is the user's input
+/// to correct, so it carries text rather than fine-grained kinds.
+#[derive(Debug, thiserror::Error)]
+pub enum PacketError {
+    /// An embedded font could not be parsed or subset.
+    #[error("font: {0}")]
+    Font(String),
+    /// Reading a document or writing the bundle failed.
+    #[error("writing the bundle: {0}")]
+    Io(#[from] std::io::Error),
+    /// The ZIP writer failed.
+    #[error("writing the bundle: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    /// JSON (the manifest, the audit excerpt, the content hash).
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}

@@ -1,0 +1,707 @@
+//! Evidence packets, end to end: [`assemble`] reads the world as of a day into
+//! [`PacketData`]; [`start`] queues a packet and generates it in the background (PDF and ZIP
+//! bundle, stored in the document object store under `packets/<id>.pdf` and
+//! `packets/<id>.zip`, with their SHA-256 in the `packets` table); [`download`] re-checks that
+//! hash before sending a file.
+//!
+//! Who may generate and download: owners, legal and auditors, that is [`Permission::Read`] and
+//! any role but engineer ([`can_generate`]). A packet is what legal hands an auditor and what
+//! an auditor reads, so both need it; it prints an audit-trail excerpt, which legal may not
+//! otherwise browse, but only the part that documents the compliance record.
+
+use crate::accounts::authorize;
+use crate::audit::{self, Actor, Event};
+use crate::db::new_id;
+use crate::error::{AppError, AppResult};
+use crate::inventory;
+use crate::packet::{
+    self, AgreementSection, AuditExcerpt, AuditRow, BundleWriter, BusinessAssociate, ClauseRow, CoverageRow,
+    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PacketMeta, Person,
+    SeverityCounts, StatusEntry, Summary,
+};
+use crate::Backend;
+use baa_core::account::{Permission, Role, Viewer};
+use baa_core::coverage::{self as cov, Clause, Standing};
+use bytes::Bytes;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::BTreeSet;
+
+/// Most audit entries printed in (and bundled with) a packet: the last ones up to the as-of day.
+pub const AUDIT_LIMIT: i64 = 500;
+
+/// Whether the viewer may generate and download evidence packets (owners, legal, auditors).
+pub fn can_generate(v: &Viewer) -> bool {
+    v.can(Permission::Read) && v.role != Role::Engineer
+}
+
+fn check(v: &Viewer) -> AppResult<()> {
+    authorize(v, Permission::Read)?;
+    if v.role == Role::Engineer {
+        return Err(AppError::Forbidden(format!(
+            "Evidence packets are for owners, legal and auditors; your role ({}) cannot make or download them. Ask an owner of {} if you need one.",
+            v.role.label(),
+            v.workspace_name
+        )));
+    }
+    Ok(())
+}
+
+/// Last second (unix) of a day, UTC.
+fn end_of_day(day: NaiveDate) -> i64 {
+    day.succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 1)
+        .unwrap_or(i64::MAX)
+}
+
+fn status_text(s: cov::Status) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn ts(at: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(at, 0).unwrap_or_default()
+}
+
+/// One document version in force on the as-of day, with where its bytes are.
+#[derive(Debug, Clone)]
+struct StoredVersion {
+    agreement_id: String,
+    version: DocumentVersion,
+}
+
+async fn document_versions(b: &Backend, ws: &str, until: i64) -> AppResult<Vec<StoredVersion>> {
+    let rows = sqlx::query(
+        "SELECT agreement_id, version, file_name, size, sha256, uploaded_by_name, uploaded_at FROM documents \
+         WHERE workspace_id = $1 AND uploaded_at <= $2 ORDER BY agreement_id, version",
+    )
+    .bind(ws)
+    .bind(until)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredVersion {
+                agreement_id: r.try_get("agreement_id")?,
+                version: DocumentVersion {
+                    version: r.try_get("version")?,
+                    file_name: r.try_get("file_name")?,
+                    uploaded_by: r.try_get("uploaded_by_name")?,
+                    uploaded_at: ts(r.try_get("uploaded_at")?),
+                    size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
+                    sha256: r.try_get("sha256")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Everything a packet prints about the viewer's workspace as of `as_of`, with the document
+/// versions to bundle (agreement title, version).
+async fn gather(
+    b: &Backend,
+    v: &Viewer,
+    packet_id: &str,
+    as_of: NaiveDate,
+) -> AppResult<(PacketData, Vec<(String, StoredVersion)>, Vec<audit::Entry>)> {
+    check(v)?;
+    let (world, report) = inventory::coverage(b, v, as_of).await?;
+    let until = end_of_day(as_of);
+    let party_name = |id: &str| -> String {
+        world.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+    };
+    let vendor_name = |slug: &str| -> String {
+        world
+            .catalog
+            .vendors
+            .iter()
+            .find(|x| x.slug == slug)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| slug.to_string())
+    };
+
+    // Coverage.
+    let mut coverage = Vec::new();
+    for sr in &report.services {
+        let Some(s) = world.services.iter().find(|s| s.id == sr.service) else { continue };
+        let (verdict, detail, chain) = match &sr.verdict {
+            cov::Verdict::Covered { chain } => {
+                let mut names = vec![party_name(&world.us)];
+                for id in chain {
+                    if let Some(a) = world.agreements.iter().find(|a| &a.id == id) {
+                        let last = names.last().cloned().unwrap_or_default();
+                        let other = a.parties.iter().find(|p| party_name(p) != last).cloned();
+                        if let Some(o) = other {
+                            names.push(party_name(&o));
+                        }
+                    }
+                }
+                (packet::Verdict::Covered, String::new(), names)
+            }
+            cov::Verdict::CoveredNoPhi { reason } => {
+                (packet::Verdict::CoveredNoPhi, reason.clone(), Vec::new())
+            }
+            cov::Verdict::Uncovered { why } => (packet::Verdict::Uncovered, why.clone(), Vec::new()),
+        };
+        let mut plan = s.plan.clone();
+        if !s.add_ons.is_empty() {
+            plan = format!("{plan} + {}", s.add_ons.join(", "));
+        }
+        coverage.push(CoverageRow {
+            service: s.name.clone(),
+            app: s.apps.join(", "),
+            org: match &s.provisioning {
+                cov::ServiceProvisioning::Platform { org } => org.clone(),
+                cov::ServiceProvisioning::Direct => String::new(),
+            },
+            vendor: vendor_name(&s.vendor),
+            plan,
+            phi: match s.phi {
+                cov::Phi::Yes => packet::Phi::Yes,
+                cov::Phi::No { .. } => packet::Phi::No,
+                cov::Phi::Unknown => packet::Phi::Unknown,
+            },
+            verdict,
+            detail,
+            chain,
+        });
+    }
+
+    // Business associates: vendors with services existing that day.
+    let live: Vec<&cov::Service> = world.services.iter().filter(|s| s.exists_on(as_of)).collect();
+    let mut business_associates = Vec::new();
+    for vendor in &world.catalog.vendors {
+        let services: Vec<String> =
+            live.iter().filter(|s| s.vendor == vendor.slug).map(|s| s.name.clone()).collect();
+        if !services.is_empty() {
+            business_associates.push(BusinessAssociate {
+                name: vendor.name.clone(),
+                services,
+                contact: String::new(),
+            });
+        }
+    }
+
+    // Graph: us, customers, vendors we use or contract with, subcontractors; one edge per agreement.
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    used.insert(world.us.clone());
+    for s in &live {
+        used.insert(inventory::vendor_party(&s.vendor));
+    }
+    for a in &world.agreements {
+        used.extend(a.parties.iter().cloned());
+    }
+    let nodes: Vec<GraphNode> = world
+        .parties
+        .iter()
+        .filter(|p| used.contains(&p.id) || matches!(p.role, cov::Role::Customer { .. }))
+        .map(|p| GraphNode {
+            id: p.id.clone(),
+            label: p.name.clone(),
+            kind: match p.role {
+                cov::Role::Us => NodeKind::Us,
+                cov::Role::Customer { .. } => NodeKind::Customer,
+                cov::Role::Vendor { .. } => NodeKind::Vendor,
+                cov::Role::Subcontractor { .. } => NodeKind::Subcontractor,
+            },
+        })
+        .collect();
+    let mut edges: Vec<GraphEdge> = world
+        .agreements
+        .iter()
+        .map(|a| GraphEdge {
+            from: a.parties[0].clone(),
+            to: a.parties[1].clone(),
+            status: a.status_on(as_of).map(status_text).unwrap_or_else(|| "none".into()),
+            covered: a.standing_on(as_of) == Standing::Active,
+        })
+        .collect();
+    for n in &nodes {
+        if n.kind == NodeKind::Vendor
+            && !edges
+                .iter()
+                .any(|e| (e.from == n.id || e.to == n.id) && (e.from == world.us || e.to == world.us))
+        {
+            edges.push(GraphEdge {
+                from: world.us.clone(),
+                to: n.id.clone(),
+                status: "none".into(),
+                covered: false,
+            });
+        }
+    }
+
+    // Agreements with history, clause evidence and document versions.
+    let versions = document_versions(b, &v.workspace_id, until).await?;
+    let mut agreements = Vec::new();
+    let mut to_bundle = Vec::new();
+    for a in &world.agreements {
+        let recorded = inventory::history(b, v, inventory::Kind::Agreement, &a.id).await?;
+        let history = a
+            .history
+            .iter()
+            .map(|h| {
+                let when = h.on.to_string();
+                let ver = recorded.iter().rev().find(|r| r.effective_on == when);
+                StatusEntry {
+                    status: status_text(h.status),
+                    when: h.on,
+                    who: ver.map(|r| r.actor.clone()).unwrap_or_default(),
+                    why: ver.and_then(|r| r.reason.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let clauses = Clause::ALL
+            .iter()
+            .map(|c| match a.clause_evidence.get(c) {
+                Some(ev) => ClauseRow {
+                    clause: c.label().to_string(),
+                    confirmed: true,
+                    location: ev.location.clone(),
+                    confirmed_by: ev.confirmed_by.clone(),
+                    confirmed_on: Some(ev.confirmed_on),
+                },
+                None => ClauseRow {
+                    clause: c.label().to_string(),
+                    confirmed: false,
+                    location: String::new(),
+                    confirmed_by: String::new(),
+                    confirmed_on: None,
+                },
+            })
+            .collect();
+        let docs: Vec<&StoredVersion> = versions.iter().filter(|d| d.agreement_id == a.id).collect();
+        for d in &docs {
+            to_bundle.push((a.title.clone(), (*d).clone()));
+        }
+        agreements.push(AgreementSection {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            parties: a.parties.iter().map(|p| party_name(p)).collect(),
+            kind: match &a.kind {
+                cov::AgreementKind::Baa => "BAA".into(),
+                cov::AgreementKind::SubcontractorBaa => "Subcontractor BAA".into(),
+                cov::AgreementKind::PlatformAgreement { .. } => "Platform agreement".into(),
+            },
+            status: a.status_on(as_of).map(status_text).unwrap_or_else(|| "not recorded".into()),
+            effective: a.effective_from(),
+            expiry: a.expiry,
+            history,
+            clauses,
+            documents: docs.iter().map(|d| d.version.clone()).collect(),
+        });
+    }
+
+    // Findings, most severe first.
+    let mut findings: Vec<&cov::Finding> = report.findings.iter().collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let findings: Vec<FindingRow> = findings
+        .into_iter()
+        .map(|f| FindingRow {
+            rule: f.rule.as_str().to_string(),
+            severity: f.severity.into(),
+            subject: f.subject.name.clone(),
+            message: f.explanation.clone(),
+            next_step: f.next_step.clone(),
+        })
+        .collect();
+    let mut counts = SeverityCounts::default();
+    for f in &findings {
+        match f.severity {
+            packet::Severity::Critical => counts.critical += 1,
+            packet::Severity::High => counts.high += 1,
+            packet::Severity::Medium => counts.medium += 1,
+            packet::Severity::Warning => counts.warning += 1,
+            packet::Severity::Low => counts.low += 1,
+        }
+    }
+
+    // Audit excerpt up to the end of the day.
+    let entries = audit::excerpt(b, &v.workspace_id, until, AUDIT_LIMIT).await?;
+    let audit_rows = entries
+        .iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: ts(e.at),
+            actor: e.actor_name.clone(),
+            action: e.action.clone(),
+            subject: e.subject_name.clone(),
+            hash: e.hash.clone(),
+            prev_hash: e.prev_hash.clone(),
+        })
+        .collect();
+    let head_hash = entries.last().map(|e| e.hash.clone()).unwrap_or_else(|| audit::GENESIS.to_string());
+
+    let data = PacketData {
+        packet_id: packet_id.to_string(),
+        workspace_id: v.workspace_id.clone(),
+        workspace_name: v.workspace_name.clone(),
+        as_of,
+        generated_by: Person { name: v.name.clone(), email: v.email.clone() },
+        generated_at: b.clock.now_utc(),
+        summary: Summary {
+            services_total: report.services.len(),
+            services_covered: report.services.iter().filter(|s| s.verdict.is_covered()).count(),
+            open_findings: counts,
+        },
+        business_associates,
+        coverage,
+        graph: Graph { nodes, edges },
+        agreements,
+        findings,
+        audit: AuditExcerpt { entries: audit_rows, head_hash },
+    };
+    Ok((data, to_bundle, entries))
+}
+
+/// The packet data for the viewer's workspace as of `as_of` (owners, legal and auditors).
+pub async fn assemble(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<PacketData> {
+    Ok(gather(b, v, &new_id(), as_of).await?.0)
+}
+
+/// A packet as the list page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketView {
+    /// Id.
+    pub id: String,
+    /// The day it describes (`YYYY-MM-DD`).
+    pub as_of: String,
+    /// queued, running, done or failed.
+    pub status: String,
+    /// 0 to 100.
+    pub progress: i64,
+    /// What it is doing now.
+    pub stage: String,
+    /// Who asked for it.
+    pub created_by: String,
+    /// When (formatted).
+    pub created_at: String,
+    /// When it finished (formatted), if it did.
+    pub finished_at: Option<String>,
+    /// SHA-256 of the PDF, when done.
+    pub pdf_sha256: Option<String>,
+    /// SHA-256 of the ZIP bundle, when done.
+    pub bundle_sha256: Option<String>,
+    /// Size of the ZIP bundle in bytes, when done.
+    pub bundle_size: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+const COLUMNS: &str = "id, as_of, status, progress, stage, created_by_name, created_at, finished_at, pdf_sha256, bundle_sha256, bundle_size, error";
+
+fn view(r: &sqlx::any::AnyRow) -> AppResult<PacketView> {
+    Ok(PacketView {
+        id: r.try_get("id")?,
+        as_of: r.try_get("as_of")?,
+        status: r.try_get("status")?,
+        progress: r.try_get("progress")?,
+        stage: r.try_get("stage")?,
+        created_by: r.try_get("created_by_name")?,
+        created_at: crate::clock::fmt_ts(r.try_get("created_at")?),
+        finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(crate::clock::fmt_ts),
+        pdf_sha256: r.try_get("pdf_sha256")?,
+        bundle_sha256: r.try_get("bundle_sha256")?,
+        bundle_size: r.try_get("bundle_size")?,
+        error: r.try_get("error")?,
+    })
+}
+
+/// The workspace's packets, newest first.
+pub async fn list(b: &Backend, v: &Viewer) -> AppResult<Vec<PacketView>> {
+    check(v)?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM packets WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200"
+    ))
+    .bind(&v.workspace_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// One packet of the viewer's workspace.
+pub async fn get(b: &Backend, v: &Viewer, id: &str) -> AppResult<PacketView> {
+    check(v)?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM packets WHERE id = $1 AND workspace_id = $2"))
+        .bind(id)
+        .bind(&v.workspace_id)
+        .fetch_optional(&b.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(&row)
+}
+
+async fn record(
+    b: &Backend,
+    v: &Viewer,
+    action: &str,
+    id: &str,
+    as_of: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    let mut tx = b.db.begin_write().await?;
+    audit::record(
+        &mut tx,
+        b.clock.now(),
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action,
+            subject_kind: "packet",
+            subject_id: id,
+            subject_name: &format!("Evidence packet as of {as_of}"),
+            before: serde_json::Value::Null,
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues a packet for `as_of` and generates it in the background; returns its id.
+pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<String> {
+    check(v)?;
+    if as_of > inventory::today_for(b) {
+        return Err(AppError::invalid("as_of", "choose today or a day in the past"));
+    }
+    let id = new_id();
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO packets (id, workspace_id, as_of, status, progress, stage, created_by, created_by_name, created_at) \
+         VALUES ($1, $2, $3, 'queued', 0, 'Queued', $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(&v.workspace_id)
+    .bind(as_of.to_string())
+    .bind(&v.user_id)
+    .bind(&v.name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action: "packet.requested",
+            subject_kind: "packet",
+            subject_id: &id,
+            subject_name: &format!("Evidence packet as of {as_of}"),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"as_of": as_of.to_string()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let (b2, v2, id2) = (b.clone(), v.clone(), id.clone());
+    tokio::spawn(async move {
+        if let Err(e) = generate(&b2, &v2, &id2, as_of).await {
+            let message = match &e {
+                AppError::Internal(inner) => {
+                    tracing::error!(packet = %id2, error = %inner, "generating an evidence packet failed");
+                    "Generating the packet failed (see the server log); try again.".to_string()
+                }
+                other => other.public_message(),
+            };
+            if let Err(e2) = finish_failed(&b2, &id2, &message).await {
+                tracing::error!(packet = %id2, error = %e2, "recording a failed packet failed");
+            }
+        }
+    });
+    Ok(id)
+}
+
+async fn progress(b: &Backend, id: &str, status: &str, pct: i64, stage: &str) -> AppResult<()> {
+    sqlx::query("UPDATE packets SET status = $1, progress = $2, stage = $3 WHERE id = $4")
+        .bind(status)
+        .bind(pct)
+        .bind(stage)
+        .bind(id)
+        .execute(&b.db.pool)
+        .await?;
+    Ok(())
+}
+
+async fn finish_failed(b: &Backend, id: &str, message: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE packets SET status = 'failed', stage = 'Failed', error = $1, finished_at = $2 WHERE id = $3",
+    )
+    .bind(message)
+    .bind(b.clock.now())
+    .bind(id)
+    .execute(&b.db.pool)
+    .await?;
+    Ok(())
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate) -> AppResult<()> {
+    progress(b, id, "running", 10, "Assembling the record").await?;
+    let (data, to_bundle, entries) = gather(b, v, id, as_of).await?;
+    progress(b, id, "running", 40, "Drawing the PDF").await?;
+    let for_pdf = data.clone();
+    let pdf = tokio::task::spawn_blocking(move || packet::render_pdf(&for_pdf))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    progress(b, id, "running", 80, "Packing the bundle").await?;
+    let mut docs = Vec::new();
+    for (title, d) in to_bundle {
+        let bytes = b.documents.get_blob(&d.version.sha256).await?;
+        let name = format!("{title} v{} {}", d.version.version, d.version.file_name);
+        docs.push((name, bytes));
+    }
+    let mut jsonl = String::new();
+    for e in &entries {
+        jsonl.push_str(&serde_json::to_string(e).map_err(internal)?);
+        jsonl.push('\n');
+    }
+    let meta = PacketMeta::of(&data);
+    let pdf_bytes = pdf.clone();
+    let zip = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, packet::PacketError> {
+        let mut w = BundleWriter::new(std::io::Cursor::new(Vec::new()), meta);
+        w.add_pdf(&pdf_bytes)?;
+        for (name, bytes) in &docs {
+            w.add_document(name, bytes.as_ref())?;
+        }
+        w.add_audit_excerpt(jsonl.as_bytes())?;
+        Ok(w.finish()?.into_inner())
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)?;
+    let pdf_sha = hex::encode(Sha256::digest(&pdf));
+    let zip_sha = hex::encode(Sha256::digest(&zip));
+    let zip_size = i64::try_from(zip.len()).unwrap_or(i64::MAX);
+    b.documents.put_key(&format!("packets/{id}.pdf"), Bytes::from(pdf)).await?;
+    b.documents.put_key(&format!("packets/{id}.zip"), Bytes::from(zip)).await?;
+    let now = b.clock.now();
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query(
+        "UPDATE packets SET status = 'done', progress = 100, stage = 'Done', finished_at = $1, pdf_sha256 = $2, \
+         bundle_sha256 = $3, bundle_size = $4 WHERE id = $5",
+    )
+    .bind(now)
+    .bind(&pdf_sha)
+    .bind(&zip_sha)
+    .bind(zip_size)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Event {
+            workspace_id: &v.workspace_id,
+            actor: &Actor::of(v),
+            action: "packet.generated",
+            subject_kind: "packet",
+            subject_id: id,
+            subject_name: &format!("Evidence packet as of {as_of}"),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({
+                "as_of": as_of.to_string(),
+                "pdf_sha256": pdf_sha,
+                "bundle_sha256": zip_sha,
+                "bundle_size": zip_size,
+                "audit_head": data.audit.head_hash,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Marks packets left queued or running by a previous process as failed. Call once at server
+/// start, before serving.
+pub async fn fail_interrupted(b: &Backend) -> AppResult<u64> {
+    let r = sqlx::query(
+        "UPDATE packets SET status = 'failed', stage = 'Failed', error = 'interrupted by a restart; generate it again', \
+         finished_at = $1 WHERE status IN ('queued', 'running')",
+    )
+    .bind(b.clock.now())
+    .execute(&b.db.pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Which file of a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum File {
+    /// The PDF.
+    Pdf,
+    /// The ZIP bundle.
+    Bundle,
+}
+
+/// A packet file ready to send.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// File name for `Content-Disposition`.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// SHA-256, hex (checked against the bytes).
+    pub sha256: String,
+    /// The bytes.
+    pub bytes: Bytes,
+}
+
+/// Reads a finished packet's PDF or bundle, re-checking its SHA-256; records the download.
+pub async fn download(b: &Backend, v: &Viewer, id: &str, file: File) -> AppResult<Download> {
+    let p = get(b, v, id).await?;
+    let (sha, key, ext, content_type) = match file {
+        File::Pdf => (p.pdf_sha256.clone(), format!("packets/{id}.pdf"), "pdf", "application/pdf"),
+        File::Bundle => (p.bundle_sha256.clone(), format!("packets/{id}.zip"), "zip", "application/zip"),
+    };
+    let Some(expected) = sha.filter(|_| p.status == "done") else {
+        return Err(AppError::Conflict {
+            field: "packet".into(),
+            message: "This packet is not ready yet; wait until it shows as done.".into(),
+        });
+    };
+    let bytes = b.documents.get_key(&key).await?;
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != expected {
+        tracing::error!(packet = %id, expected = %expected, actual = %actual, "packet file failed its integrity check");
+        record(
+            b,
+            v,
+            "packet.integrity_failed",
+            id,
+            &p.as_of,
+            serde_json::json!({"file": ext, "expected": expected, "actual": actual}),
+        )
+        .await?;
+        return Err(AppError::Conflict {
+            field: "packet".into(),
+            message: "This packet file failed its integrity check (its bytes no longer match the SHA-256 recorded when it was made), so it was not sent. The event is in the audit trail; generate the packet again.".into(),
+        });
+    }
+    record(b, v, "packet.downloaded", id, &p.as_of, serde_json::json!({"file": ext})).await?;
+    let mut ws: String = v
+        .workspace_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    ws.truncate(40);
+    let stem = match file {
+        File::Pdf => "evidence-packet",
+        File::Bundle => "evidence-bundle",
+    };
+    Ok(Download {
+        file_name: format!("{stem}-{}-{}.{ext}", ws.trim_matches('-'), p.as_of),
+        content_type,
+        sha256: actual,
+        bytes,
+    })
+}

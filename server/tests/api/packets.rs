@@ -1,0 +1,224 @@
+//! Evidence packets through the app: generated in the background for a day, the PDF reads
+//! right, the bundle verifies (and a changed byte is named), a past day differs from today,
+//! the verify-packet command's exit codes, and who may generate and download.
+
+use crate::documents::{pdf, signed_agreement, upload};
+use crate::helpers::{Client, TestApp};
+use baa_core::account::Role;
+use serde_json::Value;
+use std::io::{Cursor, Read, Write};
+
+async fn packets(c: &Client) -> Vec<Value> {
+    let r = c.api("packets_page").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).expect("json");
+    v["packets"].as_array().expect("packets").clone()
+}
+
+/// Asks for a packet as of `as_of` and waits until it is done; returns the packet row.
+async fn generate(c: &Client, as_of: &str) -> Value {
+    let before = packets(c).await.len();
+    let r = c.post("/actions/packets/create", &[("as_of", as_of)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/packets");
+    for _ in 0..600 {
+        let list = packets(c).await;
+        assert_eq!(list.len(), before + 1);
+        let p = list[0].clone();
+        match p["status"].as_str() {
+            Some("done") => return p,
+            Some("failed") => panic!("packet failed: {p}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("packet not done within a minute");
+}
+
+async fn bytes(c: &Client, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.bytes().await.expect("body").to_vec())
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The bundle with one byte of `target` changed.
+fn tamper(zip_bytes: &[u8], target: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        let name = f.name().expect("name").to_string();
+        let mut content = Vec::new();
+        f.read_to_end(&mut content).expect("read");
+        if name == target {
+            let mid = content.len() / 2;
+            content[mid] ^= 0x01;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).expect("start");
+        out.write_all(&content).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+#[tokio::test]
+async fn owner_generates_a_packet_that_reads_right_and_verifies() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    owner
+        .post(
+            "/actions/orgs/save",
+            &[
+                ("slug", "acme-health-production"),
+                ("environment", "production"),
+                ("plan", "scale"),
+                ("effective_on", "2026-02-01"),
+            ],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/apps/save",
+            &[
+                ("name", "acme-api"),
+                ("org", "acme-health-production"),
+                ("regions", "iad"),
+                ("effective_on", "2026-02-01"),
+            ],
+        )
+        .await;
+    owner
+        .post(
+            "/actions/services/save",
+            &[
+                ("name", "acme-uploads"),
+                ("vendor_plan", "tigris|standard"),
+                ("apps", "acme-api"),
+                ("org", "acme-health-production"),
+                ("regions", "iad"),
+                ("phi", "yes"),
+                ("effective_on", "2026-02-01"),
+            ],
+        )
+        .await;
+    let agreement = signed_agreement(&owner).await;
+    let doc = pdf("signed fly baa");
+    let (status, flash) = upload(&owner, &agreement, "fly-baa-signed.pdf", doc.clone()).await;
+    assert_eq!(status, 303, "{flash}");
+    let doc_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&doc));
+    let cov: Value =
+        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let rule = cov["report"]["findings"][0]["rule"].as_str().expect("a finding").to_string();
+
+    let now = chrono::Utc::now().date_naive();
+    let (today, today_long) = (now.to_string(), now.format("%-d %B %Y").to_string());
+    let p = generate(&owner, "").await;
+    assert_eq!(p["as_of"], today.as_str());
+    let id = p["id"].as_str().expect("id").to_string();
+
+    // The PDF.
+    let (status, headers, pdf_bytes) = bytes(&owner, &format!("/packets/{id}/pdf")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(disposition.starts_with("attachment;") && disposition.contains(".pdf"), "{disposition}");
+    assert!(pdf_bytes.starts_with(b"%PDF-"));
+    assert_eq!(
+        p["pdf_sha256"].as_str(),
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&pdf_bytes)).as_str())
+    );
+    let text = pdftotext(&pdf_bytes);
+    for needle in
+        ["Acme Health", today_long.as_str(), "Fly.io BAA", doc_sha.as_str(), rule.as_str(), "acme-uploads"]
+    {
+        assert!(text.contains(needle), "{needle} missing from the packet PDF");
+    }
+
+    // The bundle verifies; a changed byte is named.
+    let (status, headers, zip_bytes) = bytes(&owner, &format!("/packets/{id}/bundle")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/zip");
+    assert!(zip_bytes.starts_with(b"PK"));
+    let report = baa_backend::packet::verify_bundle(Cursor::new(&zip_bytes));
+    assert!(report.is_ok(), "{}", baa_backend::packet::format_report(&report));
+    let names: Vec<String> = zip::ZipArchive::new(Cursor::new(&zip_bytes))
+        .expect("zip")
+        .file_names()
+        .map(|n| n.expect("name").to_string())
+        .collect();
+    let doc_entry = names
+        .iter()
+        .find(|n| n.starts_with("documents/") && n.contains("Fly.io BAA v1 fly-baa-signed"))
+        .expect("the document is in the bundle, named by agreement and version")
+        .clone();
+    let bad = tamper(&zip_bytes, &doc_entry);
+    let report = baa_backend::packet::verify_bundle(Cursor::new(&bad));
+    assert!(!report.is_ok());
+    assert!(baa_backend::packet::format_report(&report).contains(&doc_entry));
+
+    // verify-packet exit codes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (good_path, bad_path) = (dir.path().join("good.zip"), dir.path().join("bad.zip"));
+    std::fs::write(&good_path, &zip_bytes).expect("write");
+    std::fs::write(&bad_path, &bad).expect("write");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(server::cli::verify_packet(&good_path, &mut out, &mut err), 0);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(server::cli::verify_packet(&bad_path, &mut out, &mut err), 1);
+    assert!(String::from_utf8_lossy(&out).contains(&doc_entry));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(server::cli::verify_packet(&dir.path().join("missing.zip"), &mut out, &mut err), 2);
+
+    // A day before the service and the agreement existed reads differently.
+    let past = generate(&owner, "2026-01-15").await;
+    let (_, _, past_pdf) = bytes(&owner, &format!("/packets/{}/pdf", past["id"].as_str().expect("id"))).await;
+    let past_text = pdftotext(&past_pdf);
+    assert!(past_text.contains("15 January 2026"));
+    assert!(!past_text.contains("acme-uploads"), "the service did not exist yet");
+    assert!(!past_text.contains(doc_sha.as_str()), "the document was not uploaded yet");
+
+    // The audit trail records the request and the result.
+    let audit = owner.get("/audit/export.jsonl").await.body;
+    assert!(audit.contains("packet.requested") && audit.contains("packet.generated"));
+    assert!(audit.contains("packet.downloaded"));
+
+    // The page auto-refreshes only while a packet is being made.
+    let (_, page) = owner.page("/packets").await;
+    assert!(page.body.contains("Evidence packets"));
+    assert!(!page.body.contains("http-equiv=\"refresh\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn engineers_cannot_generate_and_auditors_can_download() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let p = generate(&owner, "").await;
+    let id = p["id"].as_str().expect("id").to_string();
+    let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
+    let r = eng.post("/actions/packets/create", &[("as_of", "")]).await;
+    assert_eq!(r.status, 403);
+    let (status, _, _) = bytes(&eng, &format!("/packets/{id}/pdf")).await;
+    assert_eq!(status, 403);
+    let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
+    let (status, _, body) = bytes(&auditor, &format!("/packets/{id}/bundle")).await;
+    assert_eq!(status, 200);
+    assert!(baa_backend::packet::verify_bundle(Cursor::new(&body)).is_ok());
+    let (status, _, body) = bytes(&auditor, &format!("/packets/{id}/pdf")).await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with(b"%PDF-"));
+    // A future day is refused.
+    let r = owner.post("/actions/packets/create", &[("as_of", "2999-01-01")]).await;
+    assert_eq!(r.status, 303);
+    assert!(packets(&owner).await.len() == 1, "nothing queued for a future day");
+    app.stop().await;
+}
