@@ -102,7 +102,7 @@ impl Store {
 
     /// Reads the blob of a document version by its SHA-256 (no integrity check).
     pub async fn get_blob(&self, sha256: &str) -> AppResult<Bytes> {
-        self.get_key(&format!("sha256/{sha256}")).await
+        self.get_key(blob_path(sha256).as_ref()).await
     }
 
     /// Removes blobs no document row refers to (left by a process killed mid-upload).
@@ -141,14 +141,6 @@ pub struct Received {
     pub bytes: Bytes,
     /// SHA-256, hex.
     pub sha256: String,
-}
-
-impl Received {
-    /// A received upload from bytes already in memory.
-    pub fn from_bytes(bytes: impl Into<Bytes>) -> Received {
-        let bytes = bytes.into();
-        Received { sha256: hex::encode(Sha256::digest(&bytes)), bytes }
-    }
 }
 
 fn too_big(max_bytes: usize) -> AppError {
@@ -289,11 +281,7 @@ pub async fn upload(
     }
     check_pdf(&bytes)?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    b.documents
-        .inner
-        .put(&blob_path(&sha), PutPayload::from(bytes))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing a document: {e}")))?;
+    b.documents.put_key(blob_path(&sha).as_ref(), bytes).await?;
     let now = b.clock.now();
     let id = new_id();
     let mut tx = b.db.begin_write().await?;
@@ -406,15 +394,7 @@ pub async fn download(b: &Backend, v: &Viewer, id: &str) -> AppResult<(DocumentV
     .await?
     .ok_or(AppError::NotFound)?;
     let doc = view(&row)?;
-    let bytes = b
-        .documents
-        .inner
-        .get(&blob_path(&doc.sha256))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading document {id}: {e}")))?
-        .bytes()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading document {id}: {e}")))?;
+    let bytes = b.documents.get_blob(&doc.sha256).await?;
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != doc.sha256 {
         tracing::error!(document = %id, expected = %doc.sha256, actual = %actual, "document failed its integrity check");
@@ -464,7 +444,7 @@ mod tests {
             up.push(chunk).expect("within limit");
         }
         let got = up.finish();
-        assert_eq!(got.sha256, Received::from_bytes(&b"%PDF-1.4 rest of it"[..]).sha256);
+        assert_eq!(got.sha256, hex::encode(Sha256::digest(b"%PDF-1.4 rest of it")));
         let mut up = Incoming::new(8);
         assert!(up.push(b"%PDF-1.4").is_ok());
         assert!(up.push(b"x").is_err(), "one byte over the limit is refused");
