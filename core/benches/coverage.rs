@@ -161,7 +161,7 @@ fn world(services: usize) -> World {
         svc.provisioning = ServiceProvisioning::Platform { org: format!("org-{}", a % ORGS) };
         svc.phi = match rng.below(20) {
             0 => Phi::Unknown,
-            1 => Phi::No { reason: "metrics only".into() },
+            1 => Phi::no("metrics only".into()),
             _ => Phi::Yes,
         };
         b = b.service(svc);
@@ -199,7 +199,7 @@ fn bench(c: &mut Criterion) {
             "{n} services: {} findings, {} uncovered PHI services, {} expiring",
             report.findings.len(),
             report.summary.uncovered_phi,
-            report.expiring.len()
+            report.deadlines.len()
         );
         group.throughput(Throughput::Elements(u64::try_from(n).unwrap()));
         group.bench_with_input(BenchmarkId::from_parameter(n), &w, |b, w| {

@@ -63,8 +63,8 @@ pub enum CatalogError {
     BadSlug(String),
 }
 
-/// Whether a vendor signs a BAA for a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Whether a vendor signs a BAA for a plan or product.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Eligibility {
     /// The vendor signs BAAs on this plan.
@@ -73,8 +73,35 @@ pub enum Eligibility {
     NotEligible,
     /// The vendor says it signs BAAs but does not name plans: ask.
     OnRequest,
-    /// Nobody has found out yet.
+    /// Nobody has found out yet (the default: fails closed).
+    #[default]
     Unknown,
+}
+
+impl Eligibility {
+    /// Every value, in form order.
+    pub const ALL: [Eligibility; 4] =
+        [Eligibility::Eligible, Eligibility::OnRequest, Eligibility::NotEligible, Eligibility::Unknown];
+
+    /// The kebab-case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Eligibility::Eligible => "eligible",
+            Eligibility::NotEligible => "not-eligible",
+            Eligibility::OnRequest => "on-request",
+            Eligibility::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the kebab-case id.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+
+    /// Whether a BAA on these terms can count (eligible, or on request once a BAA is signed).
+    pub fn counts(self) -> bool {
+        matches!(self, Eligibility::Eligible | Eligibility::OnRequest)
+    }
 }
 
 /// How likely a vendor is to see PHI, for triage only (the engine uses each service's own flag).
@@ -171,6 +198,10 @@ pub struct Product {
     pub slug: String,
     /// Display name.
     pub name: String,
+    /// Whether the vendor's BAA covers this product (AWS covers only its HIPAA-eligible
+    /// services); missing means unknown, which fails closed.
+    #[serde(default)]
+    pub baa_eligible: Eligibility,
 }
 
 /// A plan (billing tier) and whether the vendor signs a BAA on it.
@@ -237,6 +268,10 @@ pub struct Vendor {
     /// Configuration required for any BAA with this vendor, as text.
     #[serde(default)]
     pub required_configuration: Vec<String>,
+    /// Names of well-known SDK environment variables (app secrets) that show an app uses the
+    /// vendor directly, such as `SUPABASE_URL`; an import turns them into candidate services.
+    #[serde(default)]
+    pub secret_names: Vec<String>,
     /// Set when the extension can no longer be created.
     #[serde(default)]
     pub removed: Option<Removal>,
@@ -273,6 +308,25 @@ impl Vendor {
             return Eligibility::Eligible;
         }
         self.plan(plan).map_or(Eligibility::Unknown, |p| p.baa_eligible)
+    }
+
+    /// Eligibility of a product: the catalog's word, or unknown for a product it does not list.
+    pub fn product_eligibility(&self, slug: &str) -> Eligibility {
+        self.product(slug).map_or(Eligibility::Unknown, |p| p.baa_eligible)
+    }
+
+    /// Display name of a product, or its slug when the catalog does not know it.
+    pub fn product_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        self.product(slug).map_or(slug, |p| p.name.as_str())
+    }
+
+    /// Configuration the vendor requires for its BAA on a service with these add-ons.
+    pub fn required_configuration_for(&self, add_ons: &[String]) -> Vec<&str> {
+        self.required_configuration
+            .iter()
+            .chain(self.add_ons.iter().filter(|a| add_ons.contains(&a.slug)).flat_map(|a| a.required_configuration.iter()))
+            .map(String::as_str)
+            .collect()
     }
 
     /// The platform slug when this vendor is an extension.

@@ -628,7 +628,7 @@ fn what_people_recorded_survives_a_reimport() {
     api.regions = vec!["iad".into()];
     let sentry = world.services.iter_mut().find(|s| s.id == "fly:sentry:errors:acme-web").unwrap();
     sentry.plan = "business".into();
-    sentry.phi = Phi::No { reason: "PII scrubbing on".into() };
+    sentry.phi = Phi::no("PII scrubbing on");
     sentry.apps.push("acme-admin-legacy".into());
     let redis =
         world.services.iter_mut().find(|s| s.id == "fly:upstash-redis:redis:acme-redis-prod").unwrap();
@@ -690,9 +690,13 @@ fn a_service_recorded_by_hand_is_matched_by_name_not_duplicated() {
         plan: "business".into(),
         add_ons: Vec::new(),
         apps: vec!["acme-api".into()],
+        candidate_apps: Vec::new(),
         regions: Vec::new(),
         provisioning: ServiceProvisioning::Platform { org: PROD.into() },
+        account: None,
         phi: Phi::Yes,
+        unconfirmed: None,
+        attestations: Vec::new(),
         created_on: d("2026-01-01"),
         removed_on: None,
     };

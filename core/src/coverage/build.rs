@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 
 use super::model::{
-    Agreement, AgreementKind, App, Clause, Environment, FlyOrg, Party, Phi, Role, Scope, Service,
-    ServiceProvisioning, Status, StatusChange, World,
+    Agreement, AgreementKind, App, Clause, ClauseEvidence, Downstream, Environment, FlyOrg, Party, Phi, Role,
+    Scope, Service, ServiceProvisioning, Status, StatusChange, World,
 };
 use crate::catalog::Catalog;
 
@@ -57,22 +57,24 @@ impl WorldBuilder {
         self
     }
 
-    /// Adds a vendor party whose id is its catalog slug, with listed PHI subcontractors.
+    /// Adds a vendor party whose id is its catalog slug, whose PHI subcontractors are known:
+    /// the list given (none when it is empty).
     pub fn vendor(self, slug: &str, subcontractors: &[&str]) -> Self {
-        let name = self.world.catalog.vendor(slug).map_or_else(|| slug.to_owned(), |v| v.name.clone());
-        self.party(Party {
-            id: slug.to_owned(),
-            name,
-            role: Role::Vendor { vendor: slug.to_owned(), subcontractors: strings(subcontractors) },
-        })
+        self.vendor_with(slug, Downstream::from_list(strings(subcontractors)))
     }
 
-    /// Adds a subcontractor party (not a vendor of ours).
+    /// Adds a vendor party whose id is its catalog slug, with what is known of its subcontractors.
+    pub fn vendor_with(self, slug: &str, downstream: Downstream) -> Self {
+        let name = self.world.catalog.vendor(slug).map_or_else(|| slug.to_owned(), |v| v.name.clone());
+        self.party(Party { id: slug.to_owned(), name, role: Role::Vendor { vendor: slug.to_owned(), downstream } })
+    }
+
+    /// Adds a subcontractor party (not a vendor of ours) with its own known subcontractors.
     pub fn subcontractor(self, id: &str, subcontractors: &[&str]) -> Self {
         self.party(Party {
             id: id.to_owned(),
             name: id.to_owned(),
-            role: Role::Subcontractor { subcontractors: strings(subcontractors) },
+            role: Role::Subcontractor { downstream: Downstream::from_list(strings(subcontractors)) },
         })
     }
 
@@ -146,15 +148,20 @@ pub fn service(id: &str, vendor: &str, product: &str, plan: &str, created_on: Na
         plan: plan.to_owned(),
         add_ons: Vec::new(),
         apps: Vec::new(),
+        candidate_apps: Vec::new(),
         regions: Vec::new(),
         provisioning: ServiceProvisioning::Direct,
+        account: None,
         phi: Phi::Yes,
+        unconfirmed: None,
+        attestations: Vec::new(),
         created_on,
         removed_on: None,
     }
 }
 
-/// An agreement signed on `signed_on`, scope all, every clause confirmed, document uploaded.
+/// An agreement signed on `signed_on`, scope all, every clause confirmed (with a location and
+/// who confirmed it), document uploaded.
 pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: NaiveDate) -> Agreement {
     Agreement {
         id: id.to_owned(),
@@ -165,13 +172,19 @@ pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: Nai
         effective: None,
         expiry: None,
         scope: Scope::All,
-        clauses: Clause::ALL.to_vec(),
+        signed_on: Some(signed_on),
+        recorded_on: None,
         has_executed_document: true,
         auto_renews: false,
         notice_days: None,
         notes: String::new(),
         supersedes: None,
-        clause_evidence: std::collections::BTreeMap::new(),
+        clause_evidence: Clause::ALL
+            .iter()
+            .map(|c| {
+                (*c, ClauseEvidence { location: "§ 1".to_owned(), confirmed_by: "legal".to_owned(), confirmed_on: signed_on })
+            })
+            .collect(),
     }
 }
 

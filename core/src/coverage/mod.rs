@@ -11,9 +11,11 @@ mod report;
 
 pub use engine::evaluate;
 pub use model::{
-    Agreement, AgreementKind, App, Clause, ClauseEvidence, Environment, FlyOrg, Party, Phi, Policy, Role,
-    Scope, Service, ServiceProvisioning, Standing, Status, StatusChange, World,
+    cites_encryption, AccountCheck, Agreement, AgreementKind, App, Attestation, Clause, ClauseEvidence,
+    Downstream, Environment, FlyOrg, NoPhiBasis, Party, Phi, Policy, Role, Scope, ScopeMiss, Service,
+    ServiceProvisioning, Standing, Status, StatusChange, World,
 };
 pub use report::{
-    Expiring, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary, Verdict,
+    Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary,
+    Verdict,
 };

@@ -52,24 +52,69 @@ pub enum Role {
     Vendor {
         /// Catalog slug of the vendor.
         vendor: String,
-        /// Party ids of the vendor's own PHI subcontractors.
+        /// What we know of the vendor's own PHI subcontractors.
         #[serde(default)]
-        subcontractors: Vec<String>,
+        downstream: Downstream,
     },
     /// A vendor's subcontractor that we do not contract with ourselves.
     Subcontractor {
-        /// Party ids of its own PHI subcontractors.
+        /// What we know of its own PHI subcontractors.
         #[serde(default)]
-        subcontractors: Vec<String>,
+        downstream: Downstream,
     },
 }
 
 impl Role {
-    /// Listed PHI subcontractors of a vendor or subcontractor (empty for others).
+    /// Listed PHI subcontractors of a vendor or subcontractor (empty for others, and when the
+    /// list is unknown or known to be empty).
     pub fn subcontractors(&self) -> &[String] {
         match self {
-            Role::Vendor { subcontractors, .. } | Role::Subcontractor { subcontractors } => subcontractors,
+            Role::Vendor { downstream, .. } | Role::Subcontractor { downstream } => downstream.listed(),
             _ => &[],
+        }
+    }
+
+    /// What is known of the party's PHI subcontractors (`None` for us and customers).
+    pub fn downstream(&self) -> Option<&Downstream> {
+        match self {
+            Role::Vendor { downstream, .. } | Role::Subcontractor { downstream } => Some(downstream),
+            _ => None,
+        }
+    }
+}
+
+/// What we know of a vendor's (or subcontractor's) own PHI subcontractors. "Unknown" is not
+/// "none": until someone records the vendor's answer, the chain below it is unverified.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "known")]
+pub enum Downstream {
+    /// Nobody has recorded the vendor's subcontractor list.
+    #[default]
+    Unknown,
+    /// The vendor states it uses no subcontractor that handles PHI.
+    None,
+    /// The vendor's PHI subcontractors, as party ids.
+    Listed {
+        /// Party ids.
+        subcontractors: Vec<String>,
+    },
+}
+
+impl Downstream {
+    /// The listed subcontractors (empty unless [`Downstream::Listed`]).
+    pub fn listed(&self) -> &[String] {
+        match self {
+            Downstream::Listed { subcontractors } => subcontractors,
+            _ => &[],
+        }
+    }
+
+    /// Downstream from a list: `None` when it is empty, else `Listed`.
+    pub fn from_list(subcontractors: Vec<String>) -> Self {
+        if subcontractors.is_empty() {
+            Downstream::None
+        } else {
+            Downstream::Listed { subcontractors }
         }
     }
 }
@@ -148,13 +193,132 @@ impl App {
 pub enum Phi {
     /// It creates, receives, keeps or sends PHI.
     Yes,
-    /// It does not, for the stated reason.
+    /// It does not, on the stated basis.
     No {
-        /// Why not (a blank reason counts as unknown).
+        /// Why not, as one of the accepted grounds.
+        #[serde(default)]
+        basis: NoPhiBasis,
+        /// Details; required for [`NoPhiBasis::Other`] (blank counts as unknown).
+        #[serde(default)]
         reason: String,
+        /// Who decided.
+        #[serde(default)]
+        decided_by: String,
+        /// When.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// Nobody has said: treated as PHI.
     Unknown,
+}
+
+impl Phi {
+    /// "No PHI" for a reason given as free text (basis `other`), as older records and tests
+    /// state it.
+    pub fn no(reason: impl Into<String>) -> Self {
+        Phi::No { basis: NoPhiBasis::Other, reason: reason.into(), decided_by: String::new(), decided_on: None }
+    }
+
+    /// Whether this is a valid "no PHI" decision: a structured basis, or `other` with a reason
+    /// that is not blank and does not rest on encryption (HHS guidance on cloud computing, 2016:
+    /// a vendor that keeps encrypted PHI without the key is still a business associate).
+    pub fn valid_no(&self) -> bool {
+        match self {
+            Phi::No { basis: NoPhiBasis::Other, reason, .. } => {
+                !reason.trim().is_empty() && !cites_encryption(reason)
+            }
+            Phi::No { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The reason as a person reads it ("transmission-only conduit: ...").
+    pub fn no_text(&self) -> Option<String> {
+        let Phi::No { basis, reason, .. } = self else { return None };
+        let reason = reason.trim();
+        Some(match (basis, reason.is_empty()) {
+            (NoPhiBasis::Other, _) => reason.to_owned(),
+            (basis, true) => basis.label().to_owned(),
+            (basis, false) => format!("{}: {reason}", basis.label()),
+        })
+    }
+}
+
+/// Whether a free-text reason rests on encryption, which is never a reason to skip a BAA.
+pub fn cites_encryption(reason: &str) -> bool {
+    let lower = reason.to_lowercase();
+    ["encrypt", "cipher", "e2ee", "aes-256", "aes256"].iter().any(|w| lower.contains(w))
+}
+
+/// The accepted grounds for "this service handles no PHI".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoPhiBasis {
+    /// The service is never sent PHI: the app does not send it any, by design.
+    NotHandledByDesign,
+    /// Transmission only, with no access or storage beyond transient copies (the narrow
+    /// "conduit" exception of 45 CFR 160.103, as HHS reads it).
+    Conduit,
+    /// Only de-identified data reaches it (45 CFR 164.514).
+    Deidentified,
+    /// Another reason, stated in the text.
+    #[default]
+    Other,
+}
+
+impl NoPhiBasis {
+    /// Every basis, in form order.
+    pub const ALL: [NoPhiBasis; 4] =
+        [NoPhiBasis::NotHandledByDesign, NoPhiBasis::Conduit, NoPhiBasis::Deidentified, NoPhiBasis::Other];
+
+    /// The kebab-case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoPhiBasis::NotHandledByDesign => "not-handled-by-design",
+            NoPhiBasis::Conduit => "conduit",
+            NoPhiBasis::Deidentified => "de-identified",
+            NoPhiBasis::Other => "other",
+        }
+    }
+
+    /// Parses the kebab-case id.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == text)
+    }
+
+    /// Label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoPhiBasis::NotHandledByDesign => "no PHI is sent to it, by design",
+            NoPhiBasis::Conduit => "transmission-only conduit",
+            NoPhiBasis::Deidentified => "only de-identified data",
+            NoPhiBasis::Other => "other reason",
+        }
+    }
+}
+
+/// Someone's confirmation that a configuration the vendor requires for its BAA is in place on
+/// one service (the Upstash HIPAA flag, Supabase's HIPAA project setting, Sentry's scrubbing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// The requirement, as the catalog words it.
+    pub item: String,
+    /// Who confirmed it.
+    pub confirmed_by: String,
+    /// When.
+    pub confirmed_on: NaiveDate,
+    /// Last day the confirmation holds; it must be reviewed by then.
+    pub review_on: NaiveDate,
+    /// How it was checked (optional).
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Attestation {
+    /// Whether it holds on `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.confirmed_on <= day && day <= self.review_on
+    }
 }
 
 /// How a service was provisioned.
@@ -186,16 +350,31 @@ pub struct Service {
     /// Add-on slugs in use (HIPAA add-on, Prod Pack).
     #[serde(default)]
     pub add_ons: Vec<String>,
-    /// Names of apps that use it.
+    /// Names of apps known to use it.
     #[serde(default)]
     pub apps: Vec<String>,
-    /// Regions the data lives in.
+    /// Apps that may use it, as an import guessed (several buckets in one org, a DATABASE_URL
+    /// towards one of several databases): shown as unconfirmed, never used as a fact.
+    #[serde(default)]
+    pub candidate_apps: Vec<String>,
+    /// Regions the data lives in (empty: unknown).
     #[serde(default)]
     pub regions: Vec<String>,
     /// Through the platform or direct.
     pub provisioning: ServiceProvisioning,
+    /// The vendor account it lives in (AWS account id, Sentry organization slug, Upstash team,
+    /// Supabase organization); `None` when unknown.
+    #[serde(default)]
+    pub account: Option<String>,
     /// Whether it handles PHI.
     pub phi: Phi,
+    /// Set while the service itself is only suspected (found from an app's secrets): why it is
+    /// thought to exist. It is evaluated like any other service (fail closed).
+    #[serde(default)]
+    pub unconfirmed: Option<String>,
+    /// Confirmations of the configuration its vendor requires for the BAA.
+    #[serde(default)]
+    pub attestations: Vec<Attestation>,
     /// First day it existed.
     pub created_on: NaiveDate,
     /// First day it no longer existed.
@@ -270,29 +449,134 @@ pub enum Scope {
         /// Region codes.
         #[serde(default)]
         regions: Vec<String>,
+        /// Vendor accounts it covers (AWS account ids, Sentry organization slugs, Fly org slugs).
+        #[serde(default)]
+        accounts: Vec<String>,
     },
 }
 
 impl Scope {
-    /// Whether the scope covers a product (None: not checked), plan and set of regions.
-    pub fn covers(&self, product: Option<&str>, plan: Option<&str>, regions: &[String]) -> bool {
+    /// The products listed (empty: any).
+    pub fn products(&self) -> &[String] {
         match self {
-            Scope::All => true,
-            Scope::Limited { products, plans, regions: allowed } => {
-                let ok = |list: &[String], item: Option<&str>| {
-                    list.is_empty() || item.is_none_or(|i| list.iter().any(|x| x == i))
-                };
-                ok(products, product)
-                    && ok(plans, plan)
-                    && (allowed.is_empty() || regions.iter().all(|r| allowed.contains(r)))
-            }
+            Scope::All => &[],
+            Scope::Limited { products, .. } => products,
+        }
+    }
+
+    /// The plans listed (empty: any).
+    pub fn plans(&self) -> &[String] {
+        match self {
+            Scope::All => &[],
+            Scope::Limited { plans, .. } => plans,
+        }
+    }
+
+    /// The regions listed (empty: any).
+    pub fn regions(&self) -> &[String] {
+        match self {
+            Scope::All => &[],
+            Scope::Limited { regions, .. } => regions,
+        }
+    }
+
+    /// The accounts listed (empty: not limited to accounts).
+    pub fn accounts(&self) -> &[String] {
+        match self {
+            Scope::All => &[],
+            Scope::Limited { accounts, .. } => accounts,
         }
     }
 
     /// Whether the scope names this plan explicitly.
     pub fn names_plan(&self, plan: &str) -> bool {
-        matches!(self, Scope::Limited { plans, .. } if plans.iter().any(|p| p == plan))
+        self.plans().iter().any(|p| p == plan)
     }
+
+    /// Whether the scope names this product explicitly.
+    pub fn names_product(&self, product: &str) -> bool {
+        self.products().iter().any(|p| p == product)
+    }
+
+    /// Whether the scope names this account explicitly.
+    pub fn names_account(&self, account: &str) -> bool {
+        self.accounts().iter().any(|a| a == account)
+    }
+
+    /// The first dimension in which the scope leaves out a product (`None`: not checked), plan,
+    /// set of regions and account, or `None` when it covers them. Unknown regions (an empty list)
+    /// never fit a scope limited to regions, and an unknown account never fits a scope limited to
+    /// accounts: what the data cannot tell fails closed.
+    pub fn miss(&self, product: Option<&str>, plan: Option<&str>, regions: &[String], account: AccountCheck<'_>) -> Option<ScopeMiss> {
+        let listed = |list: &[String], item: Option<&str>| list.is_empty() || item.is_none_or(|i| list.iter().any(|x| x == i));
+        if !listed(self.products(), product) {
+            return Some(ScopeMiss::Product);
+        }
+        if !listed(self.plans(), plan) {
+            return Some(ScopeMiss::Plan);
+        }
+        let allowed = self.regions();
+        if !allowed.is_empty() {
+            if regions.is_empty() {
+                return Some(ScopeMiss::RegionsUnknown);
+            }
+            let outside: Vec<String> = regions.iter().filter(|r| !allowed.contains(r)).cloned().collect();
+            if !outside.is_empty() {
+                return Some(ScopeMiss::Regions(outside));
+            }
+        }
+        let accounts = self.accounts();
+        match account {
+            AccountCheck::None => {}
+            AccountCheck::IfLimited(acct) => {
+                if !accounts.is_empty() && !acct.is_some_and(|a| self.names_account(a)) {
+                    return Some(ScopeMiss::Account);
+                }
+            }
+            AccountCheck::Named(acct) => {
+                if !acct.is_some_and(|a| self.names_account(a)) {
+                    return Some(ScopeMiss::AccountNotNamed);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether the scope covers a product (None: not checked), plan and set of regions, with no
+    /// account check.
+    pub fn covers(&self, product: Option<&str>, plan: Option<&str>, regions: &[String]) -> bool {
+        self.miss(product, plan, regions, AccountCheck::None).is_none()
+    }
+}
+
+/// How a link checks the vendor account of a service against an agreement's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountCheck<'a> {
+    /// Accounts are not checked.
+    None,
+    /// When the scope lists accounts, the service's account must be among them.
+    IfLimited(Option<&'a str>),
+    /// The scope must name the service's account (an account created for us through a platform
+    /// is not the one a direct agreement was signed for unless the agreement says so).
+    Named(Option<&'a str>),
+}
+
+/// The dimension in which a scope leaves a service out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeMiss {
+    /// The product is not listed.
+    Product,
+    /// The plan is not listed.
+    Plan,
+    /// The service's regions are unknown and the scope is limited to regions.
+    RegionsUnknown,
+    /// These regions of the service are not listed.
+    Regions(Vec<String>),
+    /// The scope lists accounts and the service's account is unknown or not among them.
+    Account,
+    /// The scope does not name the service's account, as a service provisioned through a
+    /// platform requires.
+    AccountNotNamed,
 }
 
 /// A clause of the required-clause checklist (domain section 5).
@@ -383,9 +667,13 @@ pub struct Agreement {
     pub expiry: Option<NaiveDate>,
     /// What it covers.
     pub scope: Scope,
-    /// Clauses legal has confirmed are in the document.
+    /// Day both parties had signed, when recorded (kept apart from the effective date).
     #[serde(default)]
-    pub clauses: Vec<Clause>,
+    pub signed_on: Option<NaiveDate>,
+    /// Day the agreement was first recorded in the tracker (filled in by the storage layer), so
+    /// a record entered after the day it claims can say so.
+    #[serde(default)]
+    pub recorded_on: Option<NaiveDate>,
     /// Whether the executed document is uploaded.
     #[serde(default)]
     pub has_executed_document: bool,
@@ -401,7 +689,8 @@ pub struct Agreement {
     /// The agreement this one renews (which is superseded from this one's effective date).
     #[serde(default)]
     pub supersedes: Option<String>,
-    /// Where each confirmed clause is found in the document, and who confirmed it when.
+    /// Where each confirmed clause is found in the document, and who confirmed it when: the one
+    /// source of the checklist (a clause counts as confirmed only with both).
     #[serde(default)]
     pub clause_evidence: std::collections::BTreeMap<Clause, ClauseEvidence>,
 }
@@ -415,6 +704,13 @@ pub struct ClauseEvidence {
     pub confirmed_by: String,
     /// When.
     pub confirmed_on: NaiveDate,
+}
+
+impl ClauseEvidence {
+    /// Whether it says where the clause is and who confirmed it.
+    pub fn is_complete(&self) -> bool {
+        !self.location.trim().is_empty() && !self.confirmed_by.trim().is_empty()
+    }
 }
 
 impl Agreement {
@@ -437,15 +733,30 @@ impl Agreement {
     }
 
     /// Last day of the term running on `day`: the expiry, or for an auto-renewing agreement the
-    /// end of the renewed term that contains `day` (each term as long as the first).
+    /// end of the renewed term that contains `day`. Renewed terms follow the calendar: a first
+    /// term of whole months (2026-01-01 to 2026-12-31) renews for the same number of months
+    /// (to 2027-12-31, 2028-12-31: no drift in leap years); any other first term renews for the
+    /// same number of days.
     pub fn term_end_on(&self, day: NaiveDate) -> Option<NaiveDate> {
         let expiry = self.expiry?;
         if !self.auto_renews || day <= expiry {
             return Some(expiry);
         }
         let from = self.effective_from()?;
-        let term = (expiry - from).num_days().max(1);
-        let periods = ((day - expiry).num_days() + term - 1) / term;
+        let next = expiry.succ_opt()?;
+        if let Some(months) = whole_months(from, next) {
+            let elapsed = u32::try_from(months_between(from, day).max(0)).ok()?;
+            let mut k = (elapsed / months).saturating_sub(1).max(1);
+            loop {
+                let end = add_months(from, k.checked_add(1)?.checked_mul(months)?)?.pred_opt()?;
+                if end >= day {
+                    return Some(end);
+                }
+                k += 1;
+            }
+        }
+        let term = (expiry - from).num_days() + 1;
+        let periods = ((day - expiry).num_days() + term - 1) / term.max(1);
         expiry.checked_add_signed(chrono::Duration::days(periods * term))
     }
 
@@ -473,10 +784,45 @@ impl Agreement {
         }
     }
 
-    /// Whether a clause is confirmed.
+    /// Whether a clause is confirmed: recorded with where it is found and who confirmed it.
     pub fn confirms(&self, clause: Clause) -> bool {
-        self.clauses.contains(&clause)
+        self.clause_evidence.get(&clause).is_some_and(ClauseEvidence::is_complete)
     }
+
+    /// How many of the twelve required clauses are confirmed.
+    pub fn confirmed_clauses(&self) -> usize {
+        Clause::ALL.iter().filter(|c| self.confirms(**c)).count()
+    }
+
+    /// The required clauses not confirmed, in checklist order.
+    pub fn unconfirmed_clauses(&self) -> Vec<Clause> {
+        Clause::ALL.into_iter().filter(|c| !self.confirms(*c)).collect()
+    }
+
+    /// The first day after `day` on which a status change dated later ends the agreement
+    /// (a termination or supersession recorded ahead of time), with that status.
+    pub fn ends_after(&self, day: NaiveDate) -> Option<(NaiveDate, Status)> {
+        self.history
+            .iter()
+            .filter(|c| c.on > day && matches!(c.status, Status::Terminated | Status::Superseded))
+            .map(|c| (c.on, c.status))
+            .min_by_key(|(on, _)| *on)
+    }
+}
+
+/// Whole months from `a` to `b` when `b` is exactly that many calendar months after `a`.
+fn whole_months(a: NaiveDate, b: NaiveDate) -> Option<u32> {
+    let m = u32::try_from(months_between(a, b)).ok().filter(|m| *m >= 1)?;
+    (add_months(a, m)? == b).then_some(m)
+}
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    (i64::from(b.year()) - i64::from(a.year())) * 12 + i64::from(b.month()) - i64::from(a.month())
+}
+
+fn add_months(day: NaiveDate, months: u32) -> Option<NaiveDate> {
+    day.checked_add_months(chrono::Months::new(months))
 }
 
 /// Where an agreement stands on a given day.

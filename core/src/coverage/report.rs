@@ -31,11 +31,19 @@ pub enum RuleId {
     RegionOutsidePolicy,
     /// A service's PHI status is unknown.
     PhiUnknown,
+    /// A PHI service whose regions are unknown while a region policy is set.
+    RegionUnknown,
+    /// A PHI service lacks an attestation of the configuration its vendor requires.
+    ConfigurationUnconfirmed,
+    /// An active agreement ends by a dated termination, or by supersession with no successor.
+    AgreementEnding,
+    /// An auto-renewing agreement's notice deadline is near.
+    RenewalNoticeDue,
 }
 
 impl RuleId {
-    /// Every rule, in the order of domain section 3.
-    pub const ALL: [RuleId; 12] = [
+    /// Every rule, in the order of domain section 3, then the rules added since.
+    pub const ALL: [RuleId; 16] = [
         RuleId::UncoveredService,
         RuleId::PlanIneligible,
         RuleId::PlatformPlanIneligible,
@@ -48,6 +56,10 @@ impl RuleId {
         RuleId::EnvironmentMixed,
         RuleId::RegionOutsidePolicy,
         RuleId::PhiUnknown,
+        RuleId::RegionUnknown,
+        RuleId::ConfigurationUnconfirmed,
+        RuleId::AgreementEnding,
+        RuleId::RenewalNoticeDue,
     ];
 
     /// The kebab-case id ("uncovered-service").
@@ -65,6 +77,10 @@ impl RuleId {
             RuleId::EnvironmentMixed => "environment-mixed",
             RuleId::RegionOutsidePolicy => "region-outside-policy",
             RuleId::PhiUnknown => "phi-unknown",
+            RuleId::RegionUnknown => "region-unknown",
+            RuleId::ConfigurationUnconfirmed => "configuration-unconfirmed",
+            RuleId::AgreementEnding => "agreement-ending",
+            RuleId::RenewalNoticeDue => "renewal-notice-due",
         }
     }
 
@@ -76,11 +92,14 @@ impl RuleId {
             | RuleId::PlatformPlanIneligible
             | RuleId::AgreementExpired
             | RuleId::CustomerUncovered => Severity::Critical,
-            RuleId::DocumentMissing | RuleId::RegionOutsidePolicy => Severity::High,
-            RuleId::ClausesIncomplete | RuleId::DownstreamUnverified | RuleId::EnvironmentMixed => {
-                Severity::Medium
+            RuleId::DocumentMissing | RuleId::RegionOutsidePolicy | RuleId::ConfigurationUnconfirmed => {
+                Severity::High
             }
-            RuleId::AgreementExpiring => Severity::Warning,
+            RuleId::ClausesIncomplete
+            | RuleId::DownstreamUnverified
+            | RuleId::EnvironmentMixed
+            | RuleId::RegionUnknown => Severity::Medium,
+            RuleId::AgreementExpiring | RuleId::AgreementEnding | RuleId::RenewalNoticeDue => Severity::Warning,
             RuleId::PhiUnknown => Severity::Low,
         }
     }
@@ -189,20 +208,63 @@ pub struct ServiceReport {
     pub name: String,
     /// Whether it is treated as handling PHI (yes or unknown).
     pub phi: bool,
+    /// Whether the service itself is only suspected (found from secrets); it is evaluated
+    /// like any other, and shown as unconfirmed.
+    #[serde(default)]
+    pub unconfirmed: bool,
     /// The verdict.
     pub verdict: Verdict,
 }
 
-/// An active agreement that expires within the largest reminder window.
+/// What comes to an end, or must be decided, on a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlineKind {
+    /// The agreement expires (its last day in force).
+    Expiry,
+    /// A termination recorded ahead of time takes effect (the first day it no longer counts).
+    Termination,
+    /// It is superseded from that day and no successor agreement is recorded.
+    SupersededWithoutSuccessor,
+    /// The last day to give notice before an auto-renewing agreement renews itself.
+    RenewalNotice,
+}
+
+impl DeadlineKind {
+    /// The kebab-case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Expiry => "expiry",
+            DeadlineKind::Termination => "termination",
+            DeadlineKind::SupersededWithoutSuccessor => "superseded-without-successor",
+            DeadlineKind::RenewalNotice => "renewal-notice",
+        }
+    }
+
+    /// Short label ("expires", "terminated from").
+    pub fn label(self) -> &'static str {
+        match self {
+            DeadlineKind::Expiry => "expires",
+            DeadlineKind::Termination => "terminated from",
+            DeadlineKind::SupersededWithoutSuccessor => "superseded without successor from",
+            DeadlineKind::RenewalNotice => "renewal notice due by",
+        }
+    }
+}
+
+/// An active agreement with a deadline within the largest reminder window: an expiry, a dated
+/// termination, a supersession with no successor, or an auto-renewal's notice deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Expiring {
+pub struct Deadline {
     /// Agreement id.
     pub agreement: String,
     /// Agreement display name.
     pub name: String,
-    /// Last day in force.
-    pub expiry: NaiveDate,
-    /// Days from the as-of date to the expiry (0 on the last day).
+    /// What happens on the day.
+    pub kind: DeadlineKind,
+    /// The day.
+    pub on: NaiveDate,
+    /// Days from the as-of date to the day (0 on the day).
     pub days_left: i64,
     /// The smallest reminder window that contains it.
     pub window: u32,
@@ -257,6 +319,6 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
-    /// Active agreements expiring within the largest reminder window, soonest first.
-    pub expiring: Vec<Expiring>,
+    /// Deadlines of active agreements within the largest reminder window, soonest first.
+    pub deadlines: Vec<Deadline>,
 }

@@ -63,7 +63,8 @@ impl ExtensionKind {
             Self::Tigris => ("tigris", "object-storage"),
             Self::UpstashRedis => ("upstash-redis", "redis"),
             Self::UpstashVector => ("upstash-vector", "vector"),
-            Self::Kubernetes => ("fly-kubernetes", "kubernetes"),
+            // FKS is Fly.io's own product, under the Fly.io BAA (not a separate vendor).
+            Self::Kubernetes => ("fly", "kubernetes"),
             Self::Arcjet => ("arcjet", "shield"),
             Self::Wafris => ("wafris", "firewall"),
             Self::Supabase => ("supabase", "postgres"),
@@ -99,6 +100,17 @@ impl ExtensionKind {
             Self::Planetscale => "planetscale",
             Self::Enveloop => "enveloop",
             Self::Other(name) => name,
+        }
+    }
+
+    /// Vendor and product slugs for an extension of a kind the catalog does not model: the
+    /// kind's own name, so the service is recorded as uncatalogued (and fails closed).
+    pub fn uncatalogued_slugs(&self) -> String {
+        let slug = slugify(self.command_name());
+        if slug.is_empty() {
+            "unknown-extension".to_owned()
+        } else {
+            slug
         }
     }
 

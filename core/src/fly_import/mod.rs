@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 
 pub use mapping::ExtensionKind;
 pub use plan::{
-    apply, plan_import, service_id, Absent, Change, FieldChange, ImportPlan, NewService, RecordKind,
-    DEFAULT_ORG_PLAN,
+    apply, candidate_service_id, plan_import, plan_import_with, service_id, Absent, Change, Decisions,
+    FieldChange, ImportPlan, NewService, RecordKind, DEFAULT_ORG_PLAN,
 };
 pub use snapshot::{
     AppSecrets, Extension, FlyToml, RedisStatus, SecretName, Snapshot, SnapshotApp, SnapshotOrg,
