@@ -58,7 +58,8 @@ fn catalog() -> Catalog {
                 command: format!("fly ext vendor-{v} create"),
             },
             baa_terms: "signs BAAs on Pro".into(),
-            products: vec![Product { slug: "db".into(), name: format!("Vendor {v} database") }],
+            secret_names: Vec::new(),
+            products: vec![Product { slug: "db".into(), name: format!("Vendor {v} database"), baa_eligible: Eligibility::Eligible }],
             plans: vec![
                 Plan {
                     slug: "free".into(),
@@ -161,7 +162,7 @@ fn world(services: usize) -> World {
         svc.provisioning = ServiceProvisioning::Platform { org: format!("org-{}", a % ORGS) };
         svc.phi = match rng.below(20) {
             0 => Phi::Unknown,
-            1 => Phi::no("metrics only".into()),
+            1 => Phi::no("metrics only"),
             _ => Phi::Yes,
         };
         b = b.service(svc);

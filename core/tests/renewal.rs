@@ -95,15 +95,35 @@ fn each_row_gives_its_standing_and_findings() {
 }
 
 #[test]
-fn renewed_terms_are_as_long_as_the_first() {
+fn renewed_terms_follow_the_calendar() {
     let w = world(true, None);
     let a = &w.agreements[0];
     assert_eq!(a.term_end_on(d("2025-06-01")), Some(d("2025-12-31")));
-    // 364-day terms: 2025-12-31 + 364 = 2026-12-30.
-    assert_eq!(a.term_end_on(d("2026-01-01")), Some(d("2026-12-30")));
-    assert_eq!(a.term_end_on(d("2026-12-30")), Some(d("2026-12-30")));
-    assert_eq!(a.term_end_on(d("2026-12-31")), Some(d("2027-12-29")));
+    // A first term of one calendar year renews for calendar years: no drift, leap years included.
+    assert_eq!(a.term_end_on(d("2026-01-01")), Some(d("2026-12-31")));
+    assert_eq!(a.term_end_on(d("2026-12-31")), Some(d("2026-12-31")));
+    assert_eq!(a.term_end_on(d("2027-01-01")), Some(d("2027-12-31")));
+    assert_eq!(a.term_end_on(d("2028-12-31")), Some(d("2028-12-31")));
+    assert_eq!(a.term_end_on(d("2035-07-04")), Some(d("2035-12-31")));
     assert_eq!(a.standing_on(d("2030-01-01")), Standing::Active);
     let fixed = &world(false, None).agreements[0];
     assert_eq!(fixed.standing_on(d("2026-01-01")), Standing::Expired(d("2025-12-31")));
+}
+
+#[test]
+fn month_terms_renew_by_months_and_other_terms_by_days() {
+    let mut a = world(true, None).agreements[0].clone();
+    // Quarterly from March 1st: May 31st, then August 31st, November 30th.
+    a.effective = Some(d("2026-03-01"));
+    a.expiry = Some(d("2026-05-31"));
+    assert_eq!(a.term_end_on(d("2026-06-01")), Some(d("2026-08-31")));
+    assert_eq!(a.term_end_on(d("2026-09-01")), Some(d("2026-11-30")));
+    // A year from 2027-03-01 ends 2028-02-29; the next ends 2029-02-28.
+    a.effective = Some(d("2027-03-01"));
+    a.expiry = Some(d("2028-02-29"));
+    assert_eq!(a.term_end_on(d("2028-03-01")), Some(d("2029-02-28")));
+    // 74 days (not whole months) renew for 74 days.
+    a.effective = Some(d("2026-01-01"));
+    a.expiry = Some(d("2026-03-15"));
+    assert_eq!(a.term_end_on(d("2026-03-16")), Some(d("2026-05-28")));
 }

@@ -5,6 +5,8 @@
 //! set `BAA_FLY_FIXTURES` to read them from elsewhere.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on bad fixtures")]
 
+mod candidates;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -429,7 +431,7 @@ fn secret_values_digests_and_redis_passwords_are_never_kept() {
 // ---------------------------------------------------------------------------------------------
 // The acme-health plan
 
-/// (id, org, plan, add-ons, apps, regions)
+/// (id, org, plan, add-ons, apps, candidate apps, regions)
 type ServiceRow = (
     &'static str,
     &'static str,
@@ -437,65 +439,39 @@ type ServiceRow = (
     &'static [&'static str],
     &'static [&'static str],
     &'static [&'static str],
+    &'static [&'static str],
 );
 
-const ACME_SERVICES: [ServiceRow; 14] = [
-    ("fly:arcjet:shield:acme-api", PROD, "default", &[], &["acme-api"], &[]),
-    ("fly:arcjet:shield:acme-web", PROD, "default", &[], &["acme-web"], &[]),
-    ("fly:fly-kubernetes:kubernetes:acme-analytics-fks", PROD, "default", &[], &[], &["ord"]),
-    ("fly:sentry:errors:acme-api", PROD, "team", &[], &["acme-api"], &[]),
-    ("fly:sentry:errors:acme-api-staging", STAGING, "team", &[], &["acme-api-staging"], &[]),
-    ("fly:sentry:errors:acme-web", PROD, "team", &[], &["acme-web"], &[]),
-    ("fly:sentry:errors:acme-worker", PROD, "team", &[], &["acme-worker"], &[]),
-    (
-        "fly:tigris:object-storage:acme-health-exports",
-        PROD,
-        "standard",
-        &[],
-        &["acme-api", "acme-worker"],
-        &[],
-    ),
-    (
-        "fly:tigris:object-storage:acme-health-patient-docs",
-        PROD,
-        "standard",
-        &[],
-        &["acme-api", "acme-worker"],
-        &[],
-    ),
-    (
-        "fly:tigris:object-storage:acme-health-staging-docs",
-        STAGING,
-        "standard",
-        &[],
-        &["acme-api-staging"],
-        &[],
-    ),
-    (
-        "fly:upstash-redis:redis:acme-redis-prod",
-        PROD,
-        "fixed",
-        &[],
-        &["acme-api", "acme-worker"],
-        &["iad", "ord"],
-    ),
-    (
-        "fly:upstash-redis:redis:acme-redis-staging",
-        STAGING,
-        "pay-as-you-go",
-        &[],
-        &["acme-api-staging"],
-        &["iad"],
-    ),
-    (
-        "fly:upstash-redis:redis:acme-sessions-prod",
-        PROD,
-        "pay-as-you-go",
-        &[],
-        &["acme-api", "acme-worker"],
-        &["iad"],
-    ),
-    ("fly:upstash-vector:vector:acme-clinical-notes-index", PROD, "default", &[], &["acme-worker"], &["iad"]),
+const PAYG: &str = "pay-as-you-go";
+const BOTH: &[&str] = &["acme-api", "acme-worker"];
+
+/// Every service of the acme-health snapshot: its extensions, and each app's Fly Machines (the
+/// CLI cannot say which of the two production buckets or Redis databases each app uses, so
+/// those links are candidates; the staging org has one of each, so there the link is a fact).
+const ACME_SERVICES: [ServiceRow; 23] = [
+    ("fly:arcjet:shield:acme-api", PROD, "default", &[], &["acme-api"], &[], &[]),
+    ("fly:arcjet:shield:acme-web", PROD, "default", &[], &["acme-web"], &[], &[]),
+    ("fly:fly:kubernetes:acme-analytics-fks", PROD, PAYG, &[], &[], &[], &["ord"]),
+    ("fly:fly:machines:acme-admin-legacy", PROD, PAYG, &[], &["acme-admin-legacy"], &[], &[]),
+    ("fly:fly:machines:acme-api", PROD, PAYG, &[], &["acme-api"], &[], &[]),
+    ("fly:fly:machines:acme-api-staging", STAGING, PAYG, &[], &["acme-api-staging"], &[], &[]),
+    ("fly:fly:machines:acme-db", PROD, PAYG, &[], &["acme-db"], &[], &[]),
+    ("fly:fly:machines:acme-web", PROD, PAYG, &[], &["acme-web"], &[], &[]),
+    ("fly:fly:machines:acme-web-staging", STAGING, PAYG, &[], &["acme-web-staging"], &[], &[]),
+    ("fly:fly:machines:acme-worker", PROD, PAYG, &[], &["acme-worker"], &[], &[]),
+    ("fly:fly:machines:acme-worker-staging", STAGING, PAYG, &[], &["acme-worker-staging"], &[], &[]),
+    ("fly:fly:machines:priya-playground", "personal", PAYG, &[], &["priya-playground"], &[], &[]),
+    ("fly:sentry:errors:acme-api", PROD, "team", &[], &["acme-api"], &[], &[]),
+    ("fly:sentry:errors:acme-api-staging", STAGING, "team", &[], &["acme-api-staging"], &[], &[]),
+    ("fly:sentry:errors:acme-web", PROD, "team", &[], &["acme-web"], &[], &[]),
+    ("fly:sentry:errors:acme-worker", PROD, "team", &[], &["acme-worker"], &[], &[]),
+    ("fly:tigris:object-storage:acme-health-exports", PROD, "standard", &[], &[], BOTH, &[]),
+    ("fly:tigris:object-storage:acme-health-patient-docs", PROD, "standard", &[], &[], BOTH, &[]),
+    ("fly:tigris:object-storage:acme-health-staging-docs", STAGING, "standard", &[], &["acme-api-staging"], &[], &[]),
+    ("fly:upstash-redis:redis:acme-redis-prod", PROD, "fixed", &[], &[], BOTH, &["iad", "ord"]),
+    ("fly:upstash-redis:redis:acme-redis-staging", STAGING, PAYG, &[], &["acme-api-staging"], &[], &["iad"]),
+    ("fly:upstash-redis:redis:acme-sessions-prod", PROD, PAYG, &[], &[], BOTH, &["iad"]),
+    ("fly:upstash-vector:vector:acme-clinical-notes-index", PROD, "default", &[], &["acme-worker"], &[], &["iad"]),
 ];
 const PROD: &str = "acme-health-production";
 const STAGING: &str = "acme-health-staging";
@@ -534,19 +510,21 @@ fn acme_health_import_creates_the_expected_orgs_apps_and_services() {
                 s.plan.clone(),
                 s.add_ons.clone(),
                 s.apps.clone(),
+                s.candidate_apps.clone(),
                 s.regions.clone(),
             )
         })
         .collect();
     let want: Vec<_> = ACME_SERVICES
         .iter()
-        .map(|(id, org, plan, add_ons, apps, regions)| {
+        .map(|(id, org, plan, add_ons, apps, candidates, regions)| {
             (
                 *id,
                 ServiceProvisioning::Platform { org: (*org).into() },
                 (*plan).to_owned(),
                 strings(add_ons),
                 strings(apps),
+                strings(candidates),
                 strings(regions),
             )
         })
@@ -558,7 +536,8 @@ fn acme_health_import_creates_the_expected_orgs_apps_and_services() {
         let vendor = world.catalog.vendor(&s.vendor).unwrap();
         assert!(vendor.product(&s.product).is_some() && vendor.plan(&s.plan).is_some(), "{}", s.id);
     }
-    assert_eq!((plan.creates(), plan.updates()), (3 + 9 + 14, 0));
+    assert_eq!((plan.creates(), plan.updates()), (3 + 9 + 23, 0));
+    assert!(world.services.iter().all(|s| s.unconfirmed.is_none()), "no vendor is guessed from these secrets");
 
     // What could not be mapped, with the line it comes from.
     let unmapped: Vec<(&str, Option<usize>, &str)> = plan
@@ -570,9 +549,9 @@ fn acme_health_import_creates_the_expected_orgs_apps_and_services() {
         unmapped,
         [
             ("ext-wafris-list.txt", Some(3), "`fly ext wafris list` printed the command's help"),
-            ("secrets-list--acme-api-staging.json", Some(23), "DATABASE_URL points at a database the CLI does not name (a Fly Postgres app, Supabase, another provider)"),
-            ("secrets-list--acme-api.json", Some(28), "DATABASE_URL points at a database the CLI does not name (a Fly Postgres app, Supabase, another provider)"),
-            ("secrets-list--acme-worker.json", Some(23), "DATABASE_URL points at a database the CLI does not name (a Fly Postgres app, Supabase, another provider)"),
+            ("secrets-list--acme-api-staging.json", Some(23), "DATABASE_URL points at a database the snapshot does not show (no Fly Postgres app in the org)"),
+            ("secrets-list--acme-api.json", Some(28), "DATABASE_URL points at a database the snapshot does not show (no Fly Postgres app in the org)"),
+            ("secrets-list--acme-worker.json", Some(23), "DATABASE_URL points at a database the snapshot does not show (no Fly Postgres app in the org)"),
         ]
     );
 }
@@ -587,14 +566,16 @@ fn plan_notes_explain_every_assumption() {
     let (sentry, _) = notes("fly:sentry:errors:acme-web");
     assert!(sentry.contains("plan `team`") && sentry.contains("PHI unknown"), "{sentry}");
     let (redis, sources) = notes("fly:upstash-redis:redis:acme-redis-prod");
-    assert!(redis.contains("the CLI does not show which Upstash Redis each app uses"), "{redis}");
+    assert!(redis.contains("candidate apps") && redis.contains("unconfirmed until an engineer confirms"), "{redis}");
     assert!(!redis.contains("ProdPack unknown"), "{redis}");
     assert_eq!(sources[0].to_string(), "redis-list.txt line 2");
     assert_eq!(sources[1].to_string(), "redis-status--acme-redis-prod.txt line 3");
     let (sessions, _) = notes("fly:upstash-redis:redis:acme-sessions-prod");
     assert!(sessions.contains("ProdPack unknown"), "{sessions}");
-    let (fks, _) = notes("fly:fly-kubernetes:kubernetes:acme-analytics-fks");
-    assert!(fks.contains("no app in the snapshot points at it"), "{fks}");
+    let (fks, _) = notes("fly:fly:kubernetes:acme-analytics-fks");
+    assert!(fks.contains("no app in the snapshot points at it") && fks.contains("Fly.io's own product"), "{fks}");
+    let (machines, _) = notes("fly:fly:machines:acme-api");
+    assert!(machines.contains("Fly Machines") && machines.contains("PHI unknown"), "{machines}");
     let org = match &plan.orgs[0] {
         Change::Create { notes, .. } => notes.join(" | "),
         other => panic!("{other:?}"),
@@ -612,7 +593,7 @@ fn importing_the_same_snapshot_again_changes_nothing() {
         assert!(!first.is_noop());
         let second = plan_import(&world, &parse(&acme(layout)));
         assert_eq!((second.creates(), second.updates()), (0, 0), "{second:#?}");
-        assert_eq!(second.orgs.len() + second.apps.len() + second.services.len(), 3 + 9 + 14);
+        assert_eq!(second.orgs.len() + second.apps.len() + second.services.len(), 3 + 9 + 23);
         assert!(second.absent.is_empty());
         assert_eq!(apply(&world, &second, d("2026-09-01")), world);
     }
@@ -647,6 +628,8 @@ fn what_people_recorded_survives_a_reimport() {
         updates,
         [
             (PROD, vec![f("name", "Acme (prod)", "Acme Health Production")]),
+            // The app's Machines run where the app runs.
+            ("fly:fly:machines:acme-api", vec![f("regions", "(none)", "iad")]),
             (
                 "fly:upstash-redis:redis:acme-redis-prod",
                 vec![
@@ -705,7 +688,7 @@ fn a_service_recorded_by_hand_is_matched_by_name_not_duplicated() {
     let (plan, after) = import(&world, &acme(Layout::Json));
     assert!(plan.services.iter().any(|c| matches!(c, Change::Unchanged { id } if id == "svc-123")));
     assert!(!after.services.iter().any(|s| s.id == "fly:sentry:errors:acme-api"));
-    assert_eq!(after.services.len(), 14);
+    assert_eq!(after.services.len(), 23);
 }
 
 #[test]
@@ -732,6 +715,7 @@ fn records_the_snapshot_no_longer_shows_are_reported_absent_not_removed() {
         absent,
         [
             (RecordKind::App, "acme-web"),
+            (RecordKind::Service, "fly:fly:machines:acme-web"),
             (RecordKind::Service, "fly:tigris:object-storage:acme-health-exports")
         ]
     );
@@ -781,19 +765,29 @@ fn hints_without_a_matching_extension_are_unmapped_with_their_line() {
     assert_eq!(
         unmapped,
         [
-            ("ext-newthing-list.txt", Some(2)),
-            ("secrets-list--acme-db.json", Some(2)),
             ("secrets-list--acme-db.json", Some(3)),
             ("secrets-list--acme-db.json", Some(4)),
             ("secrets-list--ghost.json", None),
         ]
     );
     let reasons: Vec<&str> = plan.unmapped.iter().map(|u| u.reason.as_str()).collect();
-    assert!(reasons[0].contains("no vendor for `newthing` extensions"), "{}", reasons[0]);
-    assert!(reasons[1].contains("the snapshot has no `fly ext sentry list` output"), "{}", reasons[1]);
-    assert!(reasons[2].contains("only one of BUCKET_NAME and AWS_ENDPOINT_URL_S3"), "{}", reasons[2]);
-    assert!(reasons[3].contains("no `fly redis list` output"), "{}", reasons[3]);
-    assert!(reasons[4].contains("its org is unknown"), "{}", reasons[4]);
+    assert!(reasons[0].contains("only one of BUCKET_NAME and AWS_ENDPOINT_URL_S3"), "{}", reasons[0]);
+    assert!(reasons[1].contains("no `fly redis list` output"), "{}", reasons[1]);
+    assert!(reasons[2].contains("its org is unknown"), "{}", reasons[2]);
+    // A kind the catalog does not know is an uncatalogued service, not only a note.
+    let other = plan.services.iter().find(|c| c.id() == "fly:newthing:newthing:n1").unwrap();
+    assert!(matches!(other, Change::Create { notes, .. } if notes.iter().any(|n| n.contains("uncatalogued"))));
+    // SENTRY_DSN with no Sentry extension named after the app, and SUPABASE_URL: candidate direct
+    // services, evaluated like any other (fail closed).
+    for (id, vendor) in [("secret:sentry:acme-db", "sentry"), ("secret:supabase:acme-db", "supabase")] {
+        match plan.services.iter().find(|c| c.id() == id) {
+            Some(Change::Create { record, .. }) => {
+                assert_eq!((record.vendor.as_str(), record.provisioning.clone()), (vendor, ServiceProvisioning::Direct));
+                assert!(record.unconfirmed.as_deref().is_some_and(|u| u.contains("acme-db")), "{record:?}");
+            }
+            other => panic!("{id}: {other:?}"),
+        }
+    }
     // The removed Supabase extension is still imported, with a plan that fails closed.
     let sb = plan.services.iter().find(|c| c.id() == "fly:supabase:postgres:acme-sb").unwrap();
     match sb {
@@ -834,26 +828,33 @@ fn prod_pack_enabled_in_redis_status_is_recorded_as_the_add_on() {
 /// (rule id, subject id) of findings.
 type Findings = BTreeSet<(String, String)>;
 
-/// Findings of every imported acme-health service when only Fly.io's BAA is signed: each is
-/// PHI-unknown (so treated as PHI) with no chain, both orgs are on a plan without a BAA, and the
-/// staging org holds PHI services.
+/// Findings of the imported acme-health world when only Fly.io's BAA is signed: every service is
+/// PHI-unknown (so treated as PHI); the extensions have no chain; Fly.io's own products have their
+/// chain, but every org is on a plan without a BAA; non-production orgs hold PHI services; and
+/// Sentry's data scrubbing is not confirmed.
 fn base_findings() -> Findings {
     let mut out = BTreeSet::new();
-    for (id, ..) in ACME_SERVICES {
-        out.insert(("uncovered-service".to_owned(), id.to_owned()));
+    for (id, org, ..) in ACME_SERVICES {
         out.insert(("phi-unknown".to_owned(), id.to_owned()));
+        if !id.starts_with("fly:fly:") {
+            out.insert(("uncovered-service".to_owned(), id.to_owned()));
+        }
+        if org != PROD {
+            out.insert(("environment-mixed".to_owned(), id.to_owned()));
+        }
+        if id.starts_with("fly:sentry:") {
+            out.insert(("configuration-unconfirmed".to_owned(), id.to_owned()));
+        }
     }
-    for org in [PROD, STAGING] {
+    for org in [PROD, STAGING, "personal"] {
         out.insert(("platform-plan-ineligible".to_owned(), org.to_owned()));
     }
-    for id in [
-        "fly:sentry:errors:acme-api-staging",
-        "fly:tigris:object-storage:acme-health-staging-docs",
-        "fly:upstash-redis:redis:acme-redis-staging",
-    ] {
-        out.insert(("environment-mixed".to_owned(), id.to_owned()));
-    }
     out
+}
+
+/// Services of the acme world with no regions recorded.
+fn without_regions() -> Vec<&'static str> {
+    ACME_SERVICES.iter().filter(|r| r.6.is_empty()).map(|r| r.0).collect()
 }
 
 #[test]
@@ -883,8 +884,11 @@ fn coverage_of_the_imported_acme_world_with_only_a_fly_baa() {
             iad_only,
             set(&[
                 ("region-outside-policy", "fly:upstash-redis:redis:acme-redis-prod"),
-                ("region-outside-policy", "fly:fly-kubernetes:kubernetes:acme-analytics-fks"),
-            ]),
+                ("region-outside-policy", "fly:fly:kubernetes:acme-analytics-fks"),
+            ])
+            .union(&without_regions().into_iter().map(|id| ("region-unknown".to_owned(), id.to_owned())).collect())
+            .cloned()
+            .collect(),
             set(&[]),
         ),
     ];
@@ -896,7 +900,7 @@ fn coverage_of_the_imported_acme_world_with_only_a_fly_baa() {
         assert_eq!(got, want, "{name}");
         assert_eq!(
             (report.summary.services, report.summary.phi_services, report.summary.covered_phi),
-            (14, 14, 0),
+            (23, 23, if name.contains("Compliance") { 6 } else { 0 }),
             "{name}"
         );
     }
