@@ -55,6 +55,37 @@ pub struct CoverageView {
     pub can_edit_agreements: bool,
     /// The relationship graph as an SVG document.
     pub graph_svg: String,
+    /// Versions recorded after the day that hold on it (only for a past day).
+    pub corrections: Vec<CorrectionRow>,
+    /// Verdicts those corrections change: (service, as recorded, corrected).
+    pub corrected_verdicts: Vec<(String, String, String)>,
+}
+
+/// A correction recorded after the day it holds on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionRow {
+    /// What kind of record.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// created, changed or removed.
+    pub change: String,
+    /// Day from which it holds.
+    pub effective_on: String,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// Who recorded it.
+    pub actor: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// "recorded 2026-08-15, effective 2026-07-01" when an agreement was entered after the day it
+/// claims to hold from; `None` when it was recorded in time.
+pub fn recorded_late(a: &Agreement) -> Option<String> {
+    let from = a.effective_from()?;
+    let recorded = a.recorded_on?;
+    (recorded > from).then(|| format!("recorded {recorded}, effective {from}"))
 }
 
 /// Loads coverage for `as_of` (YYYY-MM-DD; empty for today).
@@ -65,7 +96,23 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let today = inventory::today_for(&b);
     let day = inventory::date("as_of", &as_of)?.unwrap_or(today);
-    let (world, report) = inventory::coverage(&b, &v, day).await?;
+    let view = inventory::coverage_view(&b, &v, day).await?;
+    let (world, report) = (view.world, view.report);
+    let corrections = view
+        .corrections
+        .into_iter()
+        .map(|c| CorrectionRow {
+            kind: c.kind.as_str().to_owned(),
+            name: c.name,
+            change: c.change,
+            effective_on: c.effective_on,
+            recorded_at: c.recorded_at,
+            actor: c.actor,
+            reason: c.reason.unwrap_or_default(),
+        })
+        .collect();
+    let corrected_verdicts =
+        view.corrected_verdicts.into_iter().map(|c| (c.name, c.recorded, c.corrected)).collect();
     let vendors = world
         .catalog
         .vendors
@@ -109,6 +156,8 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
         can_edit_inventory: v.can(Permission::EditInventory),
         can_edit_agreements: v.can(Permission::EditAgreements),
         graph_svg,
+        corrections,
+        corrected_verdicts,
     })
 }
 
@@ -121,6 +170,12 @@ pub struct VendorPageEntry {
     pub local_edit: Option<(String, String, String)>,
     /// Differences with a newer bundled entry, one line each.
     pub update_available: Vec<String>,
+    /// How to reach the vendor about its BAA.
+    pub contact: String,
+    /// unknown, none or listed: what we know of its own PHI subcontractors.
+    pub downstream: String,
+    /// Names of its recorded PHI subcontractors.
+    pub subcontractors: Vec<String>,
 }
 
 /// The vendors page.
@@ -137,17 +192,37 @@ pub struct VendorsView {
 /// Loads the vendor catalog with this workspace's edits.
 #[server(endpoint = "vendors_data")]
 pub async fn vendors_data() -> Result<VendorsView, UiError> {
+    use baa_core::coverage::{Downstream, Role};
     let (b, v) = crate::ssr::context().await?;
     let cat = baa_backend::inventory::catalog();
+    let world = baa_backend::inventory::load_world(&b, &v, baa_backend::inventory::today_for(&b)).await?;
+    let name_of = |id: &str| world.parties.iter().find(|p| p.id == id).map_or(id.to_string(), |p| p.name.clone());
     Ok(VendorsView {
         catalog_version: format!("version {} (checked {})", cat.version, cat.checked),
         vendors: baa_backend::catalog_store::vendor_views(&b, &v)
             .await?
             .into_iter()
-            .map(|x| VendorPageEntry {
-                vendor: x.vendor,
-                local_edit: x.local_edit,
-                update_available: x.update_available,
+            .map(|x| {
+                let party = world.parties.iter().find(|p| p.id == baa_backend::inventory::vendor_party(&x.vendor.slug));
+                let downstream = party.and_then(|p| p.role.downstream()).cloned().unwrap_or_default();
+                VendorPageEntry {
+                    contact: party.map(|p| p.contact.clone()).unwrap_or_default(),
+                    downstream: match &downstream {
+                        Downstream::Unknown => "unknown",
+                        Downstream::None => "none",
+                        Downstream::Listed { .. } => "listed",
+                    }
+                    .to_owned(),
+                    subcontractors: party
+                        .map(|p| match &p.role {
+                            Role::Vendor { .. } => p.role.subcontractors().iter().map(|s| name_of(s)).collect(),
+                            _ => Vec::new(),
+                        })
+                        .unwrap_or_default(),
+                    vendor: x.vendor,
+                    local_edit: x.local_edit,
+                    update_available: x.update_available,
+                }
             })
             .collect(),
         can_edit: v.can(baa_core::account::Permission::EditCatalog),
@@ -192,6 +267,8 @@ pub struct ServiceDetailView {
     pub id: String,
     /// Its versions.
     pub history: Vec<VersionRow>,
+    /// The configurations its vendor requires for the BAA (with the add-ons in use).
+    pub required: Vec<String>,
 }
 
 /// Loads one service as of a day.
@@ -203,7 +280,15 @@ pub async fn service_detail(id: String, as_of: String) -> Result<ServiceDetailVi
         return Err(baa_backend::error::AppError::NotFound.into());
     }
     let view = coverage_data(as_of).await?;
-    Ok(ServiceDetailView { view, id, history: version_rows(history) })
+    let catalog = baa_backend::catalog_store::effective(&b.db.pool, &v.workspace_id, i64::MAX).await?;
+    let required = view
+        .services
+        .iter()
+        .find(|s| s.id == id)
+        .and_then(|s| catalog.vendor(&s.vendor).map(|x| (x, s)))
+        .map(|(x, s)| x.required_configuration_for(&s.add_ons).into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    Ok(ServiceDetailView { view, id, history: version_rows(history), required })
 }
 
 /// An agreement with its history.

@@ -8,7 +8,7 @@
 use crate::accounts::authorize;
 use crate::db::{flag, new_id};
 use crate::error::{AppError, AppResult};
-use crate::inventory::catalog;
+use crate::storage::world::catalog;
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use baa_core::catalog::{Catalog, Eligibility, PartialDate, Vendor};
@@ -27,14 +27,18 @@ struct Edit {
 }
 
 /// Latest non-reverted edit per vendor recorded at or before `until` (unix seconds).
-async fn edits(b: &Backend, ws: &str, until: i64) -> AppResult<BTreeMap<String, Edit>> {
+async fn edits<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ws: &str,
+    until: i64,
+) -> AppResult<BTreeMap<String, Edit>> {
     let rows = sqlx::query(
         "SELECT vendor_slug, recorded_at, actor_name, reason, reverted, base_data, data FROM catalog_edits \
          WHERE workspace_id = $1 AND recorded_at <= $2 ORDER BY vendor_slug, seq",
     )
     .bind(ws)
     .bind(until)
-    .fetch_all(&b.db.pool)
+    .fetch_all(exec)
     .await?;
     let mut out = BTreeMap::new();
     for r in rows {
@@ -64,9 +68,13 @@ async fn edits(b: &Backend, ws: &str, until: i64) -> AppResult<BTreeMap<String, 
 
 /// The catalog in force for a workspace at `until` (unix seconds): bundled entries with local
 /// edits applied.
-pub async fn effective(b: &Backend, ws: &str, until: i64) -> AppResult<Catalog> {
+pub async fn effective<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ws: &str,
+    until: i64,
+) -> AppResult<Catalog> {
     let mut cat = catalog().clone();
-    let e = edits(b, ws, until).await?;
+    let e = edits(exec, ws, until).await?;
     for v in &mut cat.vendors {
         if let Some(edit) = e.get(&v.slug) {
             *v = edit.data.clone();
@@ -136,7 +144,7 @@ pub fn diff(local: &Vendor, bundled: &Vendor) -> Vec<String> {
 /// Every vendor with its local edit and any pending catalog update.
 pub async fn vendor_views(b: &Backend, v: &Viewer) -> AppResult<Vec<VendorView>> {
     authorize(v, Permission::Read)?;
-    let e = edits(b, &v.workspace_id, i64::MAX).await?;
+    let e = edits(&b.db.pool, &v.workspace_id, i64::MAX).await?;
     Ok(catalog()
         .vendors
         .iter()
@@ -249,7 +257,7 @@ pub async fn edit_vendor(b: &Backend, v: &Viewer, input: &VendorEditInput) -> Ap
     authorize(v, Permission::EditCatalog)?;
     let reason = reason(&input.reason)?;
     let bundled = catalog().vendor(input.slug.trim()).ok_or(AppError::NotFound)?.clone();
-    let current = edits(b, &v.workspace_id, i64::MAX).await?.remove(&bundled.slug);
+    let current = edits(&b.db.pool, &v.workspace_id, i64::MAX).await?.remove(&bundled.slug);
     let mut data = current.as_ref().map(|e| e.data.clone()).unwrap_or_else(|| bundled.clone());
     let terms = input.baa_terms.trim();
     if terms.is_empty() || terms.chars().count() > 300 {
@@ -281,7 +289,7 @@ pub async fn take_bundled(b: &Backend, v: &Viewer, slug: &str, why: &str) -> App
     authorize(v, Permission::EditCatalog)?;
     let reason = reason(why)?;
     let bundled = catalog().vendor(slug.trim()).ok_or(AppError::NotFound)?.clone();
-    if !edits(b, &v.workspace_id, i64::MAX).await?.contains_key(&bundled.slug) {
+    if !edits(&b.db.pool, &v.workspace_id, i64::MAX).await?.contains_key(&bundled.slug) {
         return Err(AppError::invalid("reason", "this vendor has no local edit"));
     }
     append(b, v, &bundled.slug, &reason, true, &bundled, &bundled).await
@@ -293,7 +301,7 @@ pub async fn keep_local(b: &Backend, v: &Viewer, slug: &str, why: &str) -> AppRe
     authorize(v, Permission::EditCatalog)?;
     let reason = reason(why)?;
     let bundled = catalog().vendor(slug.trim()).ok_or(AppError::NotFound)?.clone();
-    let current = edits(b, &v.workspace_id, i64::MAX)
+    let current = edits(&b.db.pool, &v.workspace_id, i64::MAX)
         .await?
         .remove(&bundled.slug)
         .ok_or_else(|| AppError::invalid("reason", "this vendor has no local edit"))?;

@@ -367,8 +367,8 @@ pub async fn list(b: &Backend, v: &Viewer, agreement_id: &str) -> AppResult<Vec<
 }
 
 /// Ids of agreements with an executed document uploaded at or before `until` (unix seconds).
-pub async fn agreements_with_documents(
-    b: &Backend,
+pub async fn agreements_with_documents<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
     ws: &str,
     until: i64,
 ) -> AppResult<std::collections::HashSet<String>> {
@@ -377,7 +377,7 @@ pub async fn agreements_with_documents(
     )
     .bind(ws)
     .bind(until)
-    .fetch_all(&b.db.pool)
+    .fetch_all(exec)
     .await?;
     rows.iter().map(|r| Ok(r.try_get("agreement_id")?)).collect()
 }

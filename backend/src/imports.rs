@@ -205,6 +205,16 @@ pub fn plan_hash(plan: &ImportPlan) -> String {
     hex::encode(Sha256::digest(json.as_bytes()))
 }
 
+/// Imports applied at once by this instance (others queue; see `apply_inner`).
+static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+fn busy() -> ImportFailure {
+    ImportFailure::App(AppError::Conflict {
+        field: "files".into(),
+        message: "Another import is being applied; try again in a moment.".into(),
+    })
+}
+
 fn parse(files: &[SnapshotFile]) -> Result<Snapshot, ImportFailure> {
     check_limits(files)?;
     Snapshot::parse(files).map_err(ImportFailure::Malformed)
@@ -219,7 +229,8 @@ pub async fn preview(
     authorize(v, Permission::EditInventory)?;
     let snapshot = parse(files)?;
     let world = inventory::load_world(b, v, inventory::today_for(b)).await?;
-    let plan = fly_import::plan_import(&world, &snapshot);
+    let decisions = inventory::decisions(b, &v.workspace_id).await?;
+    let plan = fly_import::plan_import_with(&world, &snapshot, &decisions);
     Ok(ImportPreview {
         snapshot_hash: snapshot_hash(files),
         plan_hash: plan_hash(&plan),
@@ -253,11 +264,19 @@ async fn apply_inner(
     let snap_hash = snapshot_hash(files);
     let on = inventory::today_for(b);
     let now = b.clock.now();
-    // The write transaction is open before the world is read: on SQLite it holds the write lock,
-    // so nothing changes between planning and writing.
+    // One import at a time per instance, so concurrent imports queue here instead of holding
+    // pool connections while they wait for the write lock; a wait that lasts is a 409.
+    let _permit = tokio::time::timeout(std::time::Duration::from_secs(30), IMPORTS.acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    let decisions = inventory::decisions(b, &v.workspace_id).await?;
+    // The write transaction is open before the world is read, and the world is read through it:
+    // on SQLite it holds the write lock, so nothing changes between planning and writing.
     let mut tx = b.db.begin_write().await?;
-    let before = inventory::load_world(b, v, on).await?;
-    let plan = fly_import::plan_import(&before, &snapshot);
+    let before =
+        crate::storage::world::load_in(&mut tx, &v.workspace_id, &v.workspace_name, on, i64::MAX).await?;
+    let plan = fly_import::plan_import_with(&before, &snapshot, &decisions);
     let hash = plan_hash(&plan);
     if let Some(expected) = expected_plan_hash {
         if expected != hash {
@@ -326,7 +345,7 @@ async fn apply_inner(
     }
     // Services the import leaves uncovered notify the importer, legal and owners, in this
     // transaction: the notices commit with the import or not at all.
-    let policy = inventory::policy(b, &v.workspace_id, on).await?;
+    let policy = crate::storage::world::policy_in(&mut *tx, &v.workspace_id, on, i64::MAX).await?;
     let change = crate::notify::ServiceChange {
         before: &before,
         after: &after,

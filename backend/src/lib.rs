@@ -1,6 +1,7 @@
 //! Server-side core of BAA Tracker: storage, accounts, sessions and mail. No UI, no HTTP.
 
 pub mod accounts;
+pub mod agreements;
 pub mod api_inventory;
 pub mod api_tokens;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod packets;
 pub mod password;
 pub mod secret;
 pub mod session_store;
+pub mod storage;
 pub mod totp;
 
 use std::sync::Arc;

@@ -287,29 +287,52 @@ pub async fn inventory_changed(
     Ok(n)
 }
 
-/// The expiry notices due on `today`: one per reminder window, one on the day itself.
+/// The deadline notices due on `today`: one per reminder window, one on the day itself, for
+/// every deadline of an active agreement (expiry, a dated termination, a supersession with no
+/// successor, an auto-renewal's notice deadline).
 pub fn expiry_notices(report: &Report) -> Vec<Notice> {
+    use baa_core::coverage::DeadlineKind;
     report
-        .expiring
+        .deadlines
         .iter()
         .map(|e| {
+            let (what, body, next_step) = match e.kind {
+                DeadlineKind::Expiry => (
+                    "expires",
+                    format!("{} ends on {}. Services that rely on it lose their coverage after that day unless it is renewed.", e.name, e.on),
+                    "Start the renewal now: record the renewed agreement (Renew on the agreement page) and upload the signed copy.",
+                ),
+                DeadlineKind::Termination => (
+                    "is terminated from",
+                    format!("{} is terminated from {}. Services that rely on it lose their coverage that day.", e.name, e.on),
+                    "Sign a replacement before that day, or move PHI off the services that rely on it.",
+                ),
+                DeadlineKind::SupersededWithoutSuccessor => (
+                    "is superseded, with no successor, from",
+                    format!("{} is marked superseded from {} but no agreement that replaces it is recorded.", e.name, e.on),
+                    "Record the agreement that replaces it (Renew on the agreement page), or correct its status.",
+                ),
+                DeadlineKind::RenewalNotice => (
+                    "renews itself unless notice is given by",
+                    format!("{} renews automatically; notice not to renew must be given by {}.", e.name, e.on),
+                    "Decide whether it should renew, and give the other party notice by that day if not.",
+                ),
+            };
             let (slot, title) = if e.days_left <= 0 {
-                ("today".to_string(), format!("{} expires today ({})", e.name, e.expiry))
+                ("today".to_string(), format!("{} {what} today ({})", e.name, e.on))
             } else {
-                (
-                    format!("{}d", e.window),
-                    format!("{} expires on {} (in {} days)", e.name, e.expiry, e.days_left),
-                )
+                (format!("{}d", e.window), format!("{} {what} {} (in {} days)", e.name, e.on, e.days_left))
+            };
+            let key = match e.kind {
+                DeadlineKind::Expiry => format!("expiry:{}:{}:{slot}", e.agreement, e.on),
+                kind => format!("{}:{}:{}:{slot}", kind.as_str(), e.agreement, e.on),
             };
             Notice {
                 kind: Kind::AgreementExpiry,
-                event_key: format!("expiry:{}:{}:{slot}", e.agreement, e.expiry),
+                event_key: key,
                 title,
-                body: format!(
-                    "{} ends on {}. Services that rely on it lose their coverage that day unless it is renewed.",
-                    e.name, e.expiry
-                ),
-                next_step: "Start the renewal now: record the renewed agreement (Renew on the agreement page) and upload the signed copy.".into(),
+                body,
+                next_step: next_step.into(),
                 link: format!("/agreements/{}", e.agreement),
             }
         })

@@ -107,7 +107,8 @@ async fn gather(
     as_of: NaiveDate,
 ) -> AppResult<(PacketData, Vec<(String, StoredVersion)>, Vec<audit::Entry>)> {
     check(v)?;
-    let (world, report) = inventory::coverage(b, v, as_of).await?;
+    let view = inventory::coverage_view(b, v, as_of).await?;
+    let (world, report) = (&view.world, &view.report);
     let until = end_of_day(as_of);
     let party_name = |id: &str| -> String {
         world.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
@@ -169,18 +170,28 @@ async fn gather(
         });
     }
 
-    // Business associates: vendors with services existing that day.
+    // Business associates: vendors with services existing that day, and Fly.io whenever a
+    // service runs on it or was provisioned through it.
     let live: Vec<&cov::Service> = world.services.iter().filter(|s| s.exists_on(as_of)).collect();
     let mut business_associates = Vec::new();
     for vendor in &world.catalog.vendors {
-        let services: Vec<String> =
+        let mut services: Vec<String> =
             live.iter().filter(|s| s.vendor == vendor.slug).map(|s| s.name.clone()).collect();
+        if vendor.slug == baa_core::catalog::FLY {
+            for s in live.iter().filter(|s| s.vendor != vendor.slug) {
+                if let cov::ServiceProvisioning::Platform { org } = &s.provisioning {
+                    services.push(format!("{} (provisioned through org {org})", s.name));
+                }
+            }
+        }
         if !services.is_empty() {
-            business_associates.push(BusinessAssociate {
-                name: vendor.name.clone(),
-                services,
-                contact: String::new(),
-            });
+            let contact = world
+                .parties
+                .iter()
+                .find(|p| p.id == inventory::vendor_party(&vendor.slug))
+                .map(|p| p.contact.clone())
+                .unwrap_or_default();
+            business_associates.push(BusinessAssociate { name: vendor.name.clone(), services, contact });
         }
     }
 
@@ -253,9 +264,10 @@ async fn gather(
                 }
             })
             .collect();
+        // One rule for the checklist: a clause counts only with where it is and who confirmed it.
         let clauses = Clause::ALL
             .iter()
-            .map(|c| match a.clause_evidence.get(c) {
+            .map(|c| match a.clause_evidence.get(c).filter(|_| a.confirms(*c)) {
                 Some(ev) => ClauseRow {
                     clause: c.label().to_string(),
                     confirmed: true,
@@ -287,6 +299,8 @@ async fn gather(
             },
             status: a.status_on(as_of).map(status_text).unwrap_or_else(|| "not recorded".into()),
             effective: a.effective_from(),
+            signed_on: a.signed_on,
+            recorded_on: a.recorded_on,
             expiry: a.expiry,
             history,
             clauses,
@@ -351,6 +365,23 @@ async fn gather(
         graph: Graph { nodes, edges },
         agreements,
         findings,
+        corrections: view
+            .corrections
+            .iter()
+            .map(|c| packet::CorrectionRow {
+                record: format!("{} {}", c.kind.as_str(), c.name),
+                change: c.change.clone(),
+                holds_from: c.effective_on.clone(),
+                corrected_on: c.recorded_at.clone(),
+                by: c.actor.clone(),
+                why: c.reason.clone().unwrap_or_default(),
+            })
+            .collect(),
+        corrected_verdicts: view
+            .corrected_verdicts
+            .iter()
+            .map(|c| (c.name.clone(), c.recorded.clone(), c.corrected.clone()))
+            .collect(),
         audit: AuditExcerpt { entries: audit_rows, head_hash },
     };
     Ok((data, to_bundle, entries))

@@ -413,7 +413,11 @@ struct ServiceBody {
     #[serde(default)]
     phi: Option<String>,
     #[serde(default)]
+    phi_basis: Option<String>,
+    #[serde(default)]
     phi_reason: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
     #[serde(default)]
     effective_on: Option<String>,
 }
@@ -431,17 +435,19 @@ fn service_input(body: ServiceBody, id: Option<&str>) -> ServiceInput {
         regions: body.regions.join(","),
         org: body.org.unwrap_or_default(),
         phi: body.phi.unwrap_or_else(|| "unknown".into()),
+        phi_basis: body.phi_basis.unwrap_or_default(),
         phi_reason: body.phi_reason.unwrap_or_default(),
+        account: body.account.unwrap_or_default(),
         effective_on: body.effective_on.unwrap_or_default(),
     }
 }
 
 /// A service as the API shows it: the same fields it takes.
 fn service_json(s: &Service) -> Value {
-    let (phi, reason) = match &s.phi {
-        Phi::Yes => ("yes", None),
-        Phi::No { reason } => ("no", Some(reason.clone())),
-        Phi::Unknown => ("unknown", None),
+    let (phi, basis, reason) = match &s.phi {
+        Phi::Yes => ("yes", None, None),
+        Phi::No { basis, reason, .. } => ("no", Some(basis.as_str()), Some(reason.clone())),
+        Phi::Unknown => ("unknown", None, None),
     };
     json!({
         "id": s.id,
@@ -454,7 +460,15 @@ fn service_json(s: &Service) -> Value {
         "regions": s.regions,
         "org": match &s.provisioning { ServiceProvisioning::Platform { org } => Some(org.clone()), ServiceProvisioning::Direct => None },
         "phi": phi,
+        "phi_basis": basis,
         "phi_reason": reason,
+        "account": s.account,
+        "candidate_apps": s.candidate_apps,
+        "unconfirmed": s.unconfirmed,
+        "attestations": s.attestations.iter().map(|a| json!({
+            "item": a.item, "confirmed_by": a.confirmed_by, "confirmed_on": a.confirmed_on.to_string(),
+            "review_on": a.review_on.to_string(), "note": a.note,
+        })).collect::<Vec<_>>(),
         "created_on": s.created_on.to_string(),
         "removed_on": s.removed_on.map(|d| d.to_string()),
     })
@@ -535,7 +549,13 @@ fn agreement_json(a: &Agreement) -> Value {
         "effective": a.effective.map(|d| d.to_string()),
         "expiry": a.expiry.map(|d| d.to_string()),
         "scope": a.scope,
-        "clauses": a.clauses,
+        "signed_on": a.signed_on.map(|d| d.to_string()),
+        "recorded_on": a.recorded_on.map(|d| d.to_string()),
+        // One rule for the checklist everywhere: a clause counts only with where it is found
+        // and who confirmed it.
+        "clauses": baa_core::coverage::Clause::ALL.iter().filter(|c| a.confirms(**c)).collect::<Vec<_>>(),
+        "clauses_confirmed": a.confirmed_clauses(),
+        "clause_evidence": a.clause_evidence,
         "has_executed_document": a.has_executed_document,
         "auto_renews": a.auto_renews,
         "notice_days": a.notice_days,

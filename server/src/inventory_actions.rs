@@ -7,7 +7,10 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use axum::{Form, Router};
-use baa_backend::inventory::{self, AgreementInput, AppInput, OrgInput, PartyInput, ServiceInput};
+use baa_backend::agreements::{self, AgreementInput};
+use baa_backend::inventory::{
+    self, AppInput, AttestInput, CandidateDecision, OrgInput, PartyInput, ServiceInput, VendorFactsInput,
+};
 use baa_backend::{documents, Backend};
 use tower_sessions::Session;
 
@@ -18,6 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/apps/save", post(save_app))
         .route("/actions/services/save", post(save_service))
         .route("/actions/services/remove", post(remove_service))
+        .route("/actions/services/attest", post(attest))
+        .route("/actions/services/confirm", post(confirm_candidate))
+        .route("/actions/services/reject", post(reject_candidate))
+        .route("/actions/vendors/facts", post(vendor_facts))
         .route("/actions/parties/save", post(save_party))
         .route("/actions/agreements/create", post(create_agreement))
         .route("/actions/agreements/status", post(agreement_status))
@@ -157,7 +164,14 @@ async fn save_service(
                 "/inventory",
                 "service",
                 e,
-                &[("service_name", &f.name), ("regions", &f.regions), ("phi_reason", &f.phi_reason)],
+                &[
+                    ("service_name", &f.name),
+                    ("regions", &f.regions),
+                    ("phi_reason", &f.phi_reason),
+                    ("phi_basis", &f.phi_basis),
+                    ("phi", &f.phi),
+                    ("account", &f.account),
+                ],
             )
             .await
         }
@@ -188,6 +202,76 @@ async fn remove_service(
     }
 }
 
+/// Back to the service's page.
+fn service_page(id: &str) -> String {
+    format!("/services/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>())
+}
+
+async fn attest(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<AttestInput>,
+) -> Response {
+    let back = service_page(&f.id);
+    let message = if f.withdraw == "on" { "Confirmation withdrawn." } else { "Configuration confirmed." };
+    match inventory::attest(&b, &v, &f).await {
+        Ok(()) => done(&session, &back, message).await,
+        Err(e) => failed(&session, &back, "attest", e, &[("review_on", &f.review_on), ("note", &f.note)]).await,
+    }
+}
+
+async fn confirm_candidate(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<CandidateDecision>,
+) -> Response {
+    let back = service_page(&f.id);
+    let message = if f.app.trim().is_empty() {
+        "Confirmed: the service is recorded as a fact.".to_string()
+    } else {
+        format!("Confirmed: {} uses this service.", f.app.trim())
+    };
+    match inventory::confirm_candidate(&b, &v, &f).await {
+        Ok(()) => done(&session, &back, message).await,
+        Err(e) => failed(&session, &back, "candidate", e, &[]).await,
+    }
+}
+
+async fn reject_candidate(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<CandidateDecision>,
+) -> Response {
+    let (back, message) = if f.app.trim().is_empty() {
+        ("/inventory".to_string(), "Rejected: the candidate service is removed and will not be imported again.".to_string())
+    } else {
+        (service_page(&f.id), format!("Rejected: {} does not use this service.", f.app.trim()))
+    };
+    match inventory::reject_candidate(&b, &v, &f).await {
+        Ok(()) => done(&session, &back, message).await,
+        Err(e) => failed(&session, &service_page(&f.id), "candidate", e, &[("reason", &f.reason)]).await,
+    }
+}
+
+async fn vendor_facts(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<VendorFactsInput>,
+) -> Response {
+    let back = format!("/vendors#{}", f.vendor);
+    match inventory::save_vendor_facts(&b, &v, &f).await {
+        Ok(()) => done(&session, &back, "Vendor facts saved.").await,
+        Err(e) => {
+            failed(&session, &back, &format!("facts-{}", f.vendor), e, &[("contact", &f.contact), ("reason", &f.reason)])
+                .await
+        }
+    }
+}
+
 async fn save_party(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
@@ -200,7 +284,13 @@ async fn save_party(
     }
 }
 
-/// Agreement forms send one `clauses` value per ticked box, so they are read as pairs.
+/// Ticked clauses arrive as `clause=<id>`, each with its location in `where:<id>`.
+fn clause_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    pairs.iter().filter(|(k, _)| k == "clause").map(|(_, c)| (c.clone(), get(&format!("where:{c}")))).collect()
+}
+
+/// Agreement forms send one `clause` value per ticked box, so they are read as pairs.
 fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     AgreementInput {
@@ -215,15 +305,12 @@ fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
         products: get("products"),
         plans: get("plans"),
         regions: get("regions"),
+        accounts: get("accounts"),
+        signed_on: get("signed_on"),
         auto_renews: get("auto_renews"),
         notice_days: get("notice_days"),
         notes: get("notes"),
-        clauses: pairs
-            .iter()
-            .filter(|(n, _)| n == "clauses")
-            .map(|(_, v)| v.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        clause_evidence: clause_pairs(pairs),
     }
 }
 
@@ -234,7 +321,7 @@ async fn create_agreement(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let input = agreement_input(&pairs);
-    match inventory::create_agreement(&b, &v, &input).await {
+    match agreements::create_agreement(&b, &v, &input).await {
         Ok(_) => done(&session, "/agreements", "Agreement recorded.").await,
         Err(e) => {
             failed(
@@ -247,6 +334,8 @@ async fn create_agreement(
                     ("effective", &input.effective),
                     ("expiry", &input.expiry),
                     ("plans", &input.plans),
+                    ("accounts", &input.accounts),
+                    ("signed_on", &input.signed_on),
                     ("extends_to", &input.extends_to),
                     ("notice_days", &input.notice_days),
                     ("notes", &input.notes),
@@ -275,7 +364,7 @@ async fn agreement_status(
     session: Session,
     Form(f): Form<StatusForm>,
 ) -> Response {
-    match inventory::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
+    match agreements::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
         Ok(()) => done(&session, "/agreements", "Status changed.").await,
         Err(e) => failed(&session, "/agreements", "status", e, &[]).await,
     }
@@ -312,7 +401,7 @@ async fn update_agreement(
     let id = get("id");
     let back =
         format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
-    match inventory::update_agreement(&b, &v, &id, &input, &get("reason")).await {
+    match agreements::update_agreement(&b, &v, &id, &input, &get("reason")).await {
         Ok(()) => done(&session, &back, "Agreement updated.").await,
         Err(e) => {
             failed(
@@ -352,11 +441,11 @@ async fn renew_agreement(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
-    Form(f): Form<inventory::RenewInput>,
+    Form(f): Form<agreements::RenewInput>,
 ) -> Response {
     let back =
         format!("/agreements/{}", url::form_urlencoded::byte_serialize(f.id.as_bytes()).collect::<String>());
-    match inventory::renew_agreement(&b, &v, &f).await {
+    match agreements::renew_agreement(&b, &v, &f).await {
         Ok(id) => done(&session, &format!("/agreements/{id}"), "Renewed: this agreement supersedes the previous one from its effective date. Upload the signed renewal.").await,
         Err(e) => failed(&session, &back, "renew", e, &[("effective", &f.effective), ("expiry", &f.expiry), ("reason", &f.reason)]).await,
     }
@@ -384,7 +473,7 @@ async fn confirm_clauses(
             (c.clone(), location)
         })
         .collect();
-    match inventory::confirm_clauses(&b, &v, &id, &confirmed).await {
+    match agreements::confirm_clauses(&b, &v, &id, &confirmed).await {
         Ok(()) => done(&session, &back, "Clause checklist saved.").await,
         Err(e) => failed(&session, &back, "clauses", e, &[]).await,
     }

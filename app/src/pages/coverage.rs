@@ -2,9 +2,9 @@
 
 use crate::api::{overview_page, Flash};
 use crate::components::{app_page, field_error, refill, Field};
-use crate::inventory_api::{coverage_data, CoverageView};
+use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
-    AgreementKind, Finding, Phi, Role as PartyRole, ServiceProvisioning, Severity, Verdict,
+    AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, ServiceProvisioning, Severity, Verdict,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -67,12 +67,19 @@ pub fn Dashboard() -> impl IntoView {
         let s = d.report.summary.clone();
         let past = d.as_of != d.today;
         let findings = d.report.findings.clone();
-        let expiring = d.report.expiring.clone();
+        let deadlines = d.report.deadlines.clone();
+        let late: Vec<(String, String, String)> = d
+            .agreements
+            .iter()
+            .filter_map(|a| recorded_late(a).map(|t| (a.id.clone(), a.title.clone(), t)))
+            .collect();
+        let corrections = d.corrections.clone();
+        let corrected = d.corrected_verdicts.clone();
         let cov_class = if s.uncovered_phi > 0 { "warn-text" } else { "ok-text" };
         view! {
             <p class="lead">"Welcome, "{v.name.clone()}". You are "<strong>{v.role.label()}</strong>" in "{v.workspace_name.clone()}"."</p>
             {as_of_form("/", &d)}
-            {past.then(|| view! { <p class="flash ok" role="status">"Showing the world as it was on "{d.as_of.clone()}"."</p> })}
+            {past.then(|| view! { <p class="flash ok" role="status">{if d.as_of < d.today { format!("Showing the record as it stood at the end of {}; corrections made later are listed below.", d.as_of) } else { format!("Showing the record as planned for {}.", d.as_of) }}</p> })}
             <div class="cards">
                 <section class="card" aria-labelledby="cov-h">
                     <h2 id="cov-h">"Coverage"</h2>
@@ -93,11 +100,11 @@ pub fn Dashboard() -> impl IntoView {
                     </ul>
                 </section>
                 <section class="card" aria-labelledby="exp-h">
-                    <h2 id="exp-h">"Expiring soon"</h2>
-                    {if expiring.is_empty() {
-                        view! { <p>"No agreement expires within the reminder windows."</p> }.into_any()
+                    <h2 id="exp-h">"Ending or due soon"</h2>
+                    {if deadlines.is_empty() {
+                        view! { <p>"No agreement ends, and no renewal notice is due, within the reminder windows."</p> }.into_any()
                     } else {
-                        view! { <ul class="plain">{expiring.iter().map(|e| view! { <li><strong>{e.name.clone()}</strong>" expires "{e.expiry.to_string()}" ("{e.days_left}" days)"</li> }).collect_view()}</ul> }.into_any()
+                        view! { <ul class="plain">{deadlines.iter().map(|e| view! { <li><a href=format!("/agreements/{}", e.agreement)><strong>{e.name.clone()}</strong></a>" "{e.kind.label()}" "{e.on.to_string()}" ("{e.days_left}" days)"</li> }).collect_view()}</ul> }.into_any()
                     }}
                 </section>
             </div>
@@ -109,6 +116,25 @@ pub fn Dashboard() -> impl IntoView {
                     view! { <ul class="findings">{findings.iter().map(finding_row).collect_view()}</ul> }.into_any()
                 }}
             </section>
+            {(!corrections.is_empty()).then(|| view! {
+                <section aria-labelledby="corr-h" class="card">
+                    <h2 id="corr-h">"Corrected later"</h2>
+                    <p>"These records were entered after "{d.as_of.clone()}" but say they held on it. The verdicts above are as recorded by the end of that day."</p>
+                    {(!corrected.is_empty()).then(|| view! {
+                        <ul class="plain">{corrected.iter().map(|(name, was, now)| view! { <li><strong>{name.clone()}</strong>": "{was.clone()}" as recorded, "{now.clone()}" with the corrections"</li> }).collect_view()}</ul>
+                    })}
+                    <div class="table-wrap"><table>
+                        <thead><tr><th scope="col">"Record"</th><th scope="col">"Change"</th><th scope="col">"Holds from"</th><th scope="col">"Corrected on"</th><th scope="col">"By"</th><th scope="col">"Why"</th></tr></thead>
+                        <tbody>{corrections.iter().map(|c| view! { <tr><td>{format!("{} {}", c.kind, c.name)}</td><td>{c.change.clone()}</td><td>{c.effective_on.clone()}</td><td>{c.recorded_at.clone()}</td><td>{c.actor.clone()}</td><td>{c.reason.clone()}</td></tr> }).collect_view()}</tbody>
+                    </table></div>
+                </section>
+            })}
+            {(!late.is_empty()).then(|| view! {
+                <section aria-labelledby="late-h">
+                    <h2 id="late-h">"Agreements recorded after the day they claim"</h2>
+                    <ul class="plain">{late.iter().map(|(id, title, t)| view! { <li><a href=format!("/agreements/{id}")>{title.clone()}</a>": "{t.clone()}</li> }).collect_view()}</ul>
+                </section>
+            })}
             <section aria-labelledby="graph-h">
                 <h2 id="graph-h">"Chain of agreements"</h2>
                 <div class="graph-wrap" inner_html=d.graph_svg.clone()></div>
@@ -186,12 +212,14 @@ pub fn Inventory() -> impl IntoView {
             let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
             let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
             let id = s.id.clone();
+            let candidates = (!s.candidate_apps.is_empty()).then(|| view! { <span class="badge state-pending" title="The import could not tell which app uses it: confirm or reject on the service page.">{format!("unconfirmed: {}", s.candidate_apps.join(", "))}</span> });
             view! {
                 <tr>
-                    <td><a href=format!("/services/{}", s.id)>{s.name.clone()}</a></td>
+                    <td><a href=format!("/services/{}", s.id)>{format!("{} · {}", vendor_name(&s.vendor), s.name)}</a>
+                        {s.unconfirmed.is_some().then(|| view! { " " <span class="badge state-pending" title=s.unconfirmed.clone().unwrap_or_default()>"unconfirmed service"</span> })}</td>
                     <td>{vendor_name(&s.vendor)}</td>
                     <td>{s.plan.clone()}{(!s.add_ons.is_empty()).then(|| format!(" + {}", s.add_ons.join(", ")))}</td>
-                    <td>{s.apps.join(", ")}</td>
+                    <td>{s.apps.join(", ")}" "{candidates}</td>
                     <td>{via}</td>
                     <td>{phi}</td>
                     <td class=class>{text}</td>
@@ -228,6 +256,27 @@ pub fn Inventory() -> impl IntoView {
         }
         .into_any()
     })
+}
+
+/// The PHI fields of a service form: yes / no / unknown, and for "no" a basis from the accepted
+/// grounds (never encryption, and the form says why).
+pub fn phi_fields(prefix: &str, f: &Option<Flash>, phi: &str, basis: &str, reason: &str) -> impl IntoView {
+    let phi = if phi.is_empty() { "unknown".to_string() } else { phi.to_string() };
+    let (phi_id, basis_id, reason_id) =
+        (format!("{prefix}-phi"), format!("{prefix}-phi-basis"), format!("{prefix}-phi-reason"));
+    view! {
+        <div class="field"><label for=phi_id.clone()>"Handles PHI?"</label>
+            <select id=phi_id name="phi">{[("unknown", "unknown (treated as yes)"), ("yes", "yes"), ("no", "no")].into_iter().map(|(v, l)| view! { <option value=v selected=v == phi>{l}</option> }).collect_view()}</select>
+            {field_error(f, "phi").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+        <div class="field"><label for=basis_id.clone()>"If no: on what basis"</label>
+            <select id=basis_id name="phi_basis" aria-describedby=format!("{prefix}-phi-why")>
+                {NoPhiBasis::ALL.into_iter().map(|b| view! { <option value=b.as_str() selected=b.as_str() == basis>{b.label()}</option> }).collect_view()}
+            </select>
+            <p class="hint" id=format!("{prefix}-phi-why")>"Encryption is not a basis: a vendor that keeps encrypted PHI, even without the key, still needs a BAA (HHS guidance on cloud computing, 2016)."</p>
+            {field_error(f, "phi_basis").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+        <div class="field"><label for=reason_id.clone()>"Details (required for another reason)"</label><input id=reason_id name="phi_reason" value=reason.to_string() />
+            {field_error(f, "phi_reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+    }
 }
 
 fn org_form(f: &Option<Flash>, plans: &[(String, String, String)]) -> impl IntoView {
@@ -287,12 +336,34 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
                 <select id="svc-org" name="org"><option value="">"(direct with the vendor)"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
             <div class="field"><label for="svc-regions">"Regions"</label><input id="svc-regions" name="regions" value=refill(f, "regions") />
                 {field_error(f, "regions").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-            <div class="field"><label for="svc-phi">"Handles PHI?"</label>
-                <select id="svc-phi" name="phi"><option value="unknown">"unknown (treated as yes)"</option><option value="yes">"yes"</option><option value="no">"no"</option></select></div>
-            <Field label="If no: why not" name="phi_reason" required=false value=refill(f, "phi_reason") error=field_error(f, "phi_reason") />
+            <Field label="Vendor account (AWS account id, Sentry organization…; empty: unknown)" name="account" required=false value=refill(f, "account") error=field_error(f, "account") />
+            {phi_fields("svc", f, &refill(f, "phi"), &refill(f, "phi_basis"), &refill(f, "phi_reason"))}
             <Field label="In use since (empty: today)" name="effective_on" kind="date" required=false error=field_error(f, "effective_on") />
             <button type="submit">"Add service"</button>
         </form>
+    }
+}
+
+/// The clause checklist of the agreement form: every box starts unticked, each clause named in
+/// full, and a ticked clause needs where it is found.
+fn clause_rows(prefix: &str, f: &Option<Flash>) -> impl IntoView {
+    view! {
+        <fieldset class="clauses"><legend>"Required clauses found in the document (tick only what you have read, and say where)"</legend>
+            {field_error(f, "clauses").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {Clause::ALL.into_iter().map(|c| {
+                let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let cid = format!("{prefix}-cl-{value}");
+                let wid = format!("{prefix}-where-{value}");
+                view! {
+                    <div class="clause-row">
+                        <input id=cid.clone() type="checkbox" name="clause" value=value.clone() />
+                        <label for=cid>{c.label()}</label>
+                        <label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label>
+                        <input id=wid name=format!("where:{value}") placeholder="section or page" />
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
     }
 }
 
@@ -315,9 +386,9 @@ pub fn Agreements() -> impl IntoView {
                     <td>{format!("{} ↔ {}", name_of(&a.parties[0]), name_of(&a.parties[1]))}</td>
                     <td>{kind}</td>
                     <td>{status}</td>
-                    <td>{a.effective.map(|x| x.to_string()).unwrap_or_default()}</td>
+                    <td>{a.effective.map(|x| x.to_string()).unwrap_or_default()}{recorded_late(a).map(|t| view! { <br /><span class="hint">{t}</span> })}</td>
                     <td>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "none".into())}</td>
-                    <td>{format!("{}/12", a.clauses.len())}</td>
+                    <td>{format!("{}/12", a.confirmed_clauses())}</td>
                     {edit.then(|| view! { <td>
                         <form method="post" action="/actions/agreements/status" class="row-form">
                             <input type="hidden" name="id" value=id.clone() />
@@ -357,15 +428,13 @@ pub fn Agreements() -> impl IntoView {
                         <select id="ag-status" name="status"><option value="signed">"signed"</option><option value="draft">"draft"</option><option value="sent">"sent"</option><option value="in-negotiation">"in negotiation"</option></select></div>
                     <Field label="Effective date" name="effective" kind="date" required=false value=refill(&f, "effective") error=field_error(&f, "effective") />
                     <Field label="Expiry date" name="expiry" kind="date" required=false value=refill(&f, "expiry") error=field_error(&f, "expiry") />
+                    <Field label="Signed on" name="signed_on" kind="date" required=false value=refill(&f, "signed_on") error=field_error(&f, "signed_on") />
                     <Field label="Plans covered (comma-separated, empty for all)" name="plans" required=false value=refill(&f, "plans") error=field_error(&f, "plans") />
+                    <Field label="Accounts covered (AWS account ids, Sentry organizations, Fly orgs; comma-separated, empty for all)" name="accounts" required=false value=refill(&f, "accounts") error=field_error(&f, "accounts") />
                     <div class="field checkbox"><input id="ag-auto" type="checkbox" name="auto_renews" value="on" /><label for="ag-auto">"Renews automatically at the end of each term"</label></div>
                     <Field label="Notice period (days)" name="notice_days" required=false value=refill(&f, "notice_days") error=field_error(&f, "notice_days") />
                     <div class="field"><label for="ag-notes">"Notes"</label><textarea id="ag-notes" name="notes" rows="3">{refill(&f, "notes")}</textarea></div>
-                    <fieldset class="clauses"><legend>"Required clauses confirmed in the document"</legend>
-                        {["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"].into_iter().map(|c| view! {
-                            <label class="check"><input type="checkbox" name="clauses" value=c checked=true />{c.to_uppercase()}</label>
-                        }).collect_view()}
-                    </fieldset>
+                    {clause_rows("new", &f)}
                     <button type="submit">"Record agreement"</button>
                 </form>
                 <form method="post" action="/actions/parties/save" class="card inline-form" aria-label="Add a customer or subcontractor">

@@ -27,6 +27,7 @@ pub fn ServicePage() -> impl IntoView {
     };
     let data = Resource::new(key, |(id, as_of)| service_detail(id, as_of));
     app_page("Service", data, |_v, _f, d| {
+        let _f = _f.clone();
         let view_ = d.view.clone();
         let Some(s) = view_.services.iter().find(|s| s.id == d.id).cloned() else {
             return view! {
@@ -67,22 +68,26 @@ pub fn ServicePage() -> impl IntoView {
         view! {
             <h2>{s.name.clone()}</h2>
             <dl class="facts">
-                <dt>"Vendor"</dt><dd>{vendor}</dd>
+                <dt>"Vendor"</dt><dd>{vendor.clone()}</dd>
                 <dt>"Product"</dt><dd>{s.product.clone()}</dd>
                 <dt>"Plan"</dt><dd>{s.plan.clone()}{(!s.add_ons.is_empty()).then(|| format!(" + {}", s.add_ons.join(", ")))}</dd>
-                <dt>"Apps"</dt><dd>{s.apps.join(", ")}</dd>
+                <dt>"Vendor account"</dt><dd>{s.account.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                <dt>"Apps"</dt><dd>{if s.apps.is_empty() { "none known".to_string() } else { s.apps.join(", ") }}</dd>
+                {(!s.candidate_apps.is_empty()).then(|| view! { <dt>"Apps that may use it"</dt><dd><span class="badge state-pending">"unconfirmed"</span>" "{s.candidate_apps.join(", ")}</dd> })}
                 <dt>"Regions"</dt><dd>{s.regions.join(", ")}</dd>
                 <dt>"Provisioned"</dt><dd>{match &s.provisioning { ServiceProvisioning::Platform { org } => format!("through Fly org {org}"), ServiceProvisioning::Direct => "directly with the vendor".into() }}</dd>
-                <dt>"PHI"</dt><dd>{match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { reason } => format!("no: {reason}"), Phi::Unknown => "unknown (treated as yes)".into() }}</dd>
+                <dt>"PHI"</dt><dd>{match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { decided_by, decided_on, .. } => format!("no: {}{}", s.phi.no_text().unwrap_or_default(), if decided_by.is_empty() { String::new() } else { format!(" (decided by {decided_by}{})", decided_on.map(|d| format!(" on {d}")).unwrap_or_default()) }), Phi::Unknown => "unknown (treated as yes)".into() }}</dd>
                 <dt>"In use since"</dt><dd>{s.created_on.to_string()}</dd>
             </dl>
             <section class="card"><h2>"Verdict"</h2>{verdict}</section>
+            {candidate_section(&s, view_.can_edit_inventory)}
+            {config_section(&s, &d.required, &view_.as_of, view_.can_edit_inventory)}
             {view_.can_edit_inventory.then(|| {
                 let current = format!("{}|{}", s.vendor, s.plan);
                 let vendor_slug = s.vendor.clone();
                 let org = match &s.provisioning { ServiceProvisioning::Platform { org } => org.clone(), ServiceProvisioning::Direct => String::new() };
                 let phi = match &s.phi { Phi::Yes => "yes", Phi::No { .. } => "no", Phi::Unknown => "unknown" };
-                let reason = match &s.phi { Phi::No { reason } => reason.clone(), _ => String::new() };
+                let (basis, reason) = match &s.phi { Phi::No { basis, reason, .. } => (basis.as_str(), reason.clone()), _ => ("", String::new()) };
                 view! {
                     <form method="post" action="/actions/services/save" class="card stack narrow" aria-label="Change this service">
                         <h3>"Change this service"</h3>
@@ -95,9 +100,8 @@ pub fn ServicePage() -> impl IntoView {
                         <div class="field"><label for="edit-apps">"Apps using it (comma-separated)"</label><input id="edit-apps" name="apps" value=s.apps.join(", ") /></div>
                         <div class="field"><label for="edit-regions">"Regions"</label><input id="edit-regions" name="regions" value=s.regions.join(", ") /></div>
                         <div class="field"><label for="edit-addons">"Add-ons (comma-separated)"</label><input id="edit-addons" name="add_ons" value=s.add_ons.join(", ") /></div>
-                        <div class="field"><label for="edit-phi">"Handles PHI?"</label>
-                            <select id="edit-phi" name="phi">{["yes", "no", "unknown"].into_iter().map(|o| view! { <option value=o selected=o == phi>{o}</option> }).collect_view()}</select></div>
-                        <div class="field"><label for="edit-reason">"If no: why not"</label><input id="edit-reason" name="phi_reason" value=reason /></div>
+                        <div class="field"><label for="edit-account">"Vendor account (empty: unknown)"</label><input id="edit-account" name="account" value=s.account.clone().unwrap_or_default() /></div>
+                        {crate::pages::coverage::phi_fields("edit", &_f, phi, basis, &reason)}
                         <div class="field"><label for="edit-on">"Changed on (empty: today)"</label><input id="edit-on" type="date" name="effective_on" /></div>
                         <button type="submit">"Save change"</button>
                     </form>
@@ -133,11 +137,12 @@ pub fn AgreementPage() -> impl IntoView {
         };
         let scope = match &a.scope {
             Scope::All => "everything the vendor offers".to_string(),
-            Scope::Limited { products, plans, regions } => format!(
-                "products: {}; plans: {}; regions: {}",
+            Scope::Limited { products, plans, regions, accounts } => format!(
+                "products: {}; plans: {}; regions: {}; accounts: {}",
                 if products.is_empty() { "all".into() } else { products.join(", ") },
                 if plans.is_empty() { "all".into() } else { plans.join(", ") },
-                if regions.is_empty() { "all".into() } else { regions.join(", ") }
+                if regions.is_empty() { "all".into() } else { regions.join(", ") },
+                if accounts.is_empty() { "any".into() } else { accounts.join(", ") }
             ),
         };
         let id = a.id.clone();
@@ -146,7 +151,9 @@ pub fn AgreementPage() -> impl IntoView {
             <dl class="facts">
                 <dt>"Parties"</dt><dd>{format!("{} and {}", name(&a.parties[0]), name(&a.parties[1]))}</dd>
                 <dt>"Kind"</dt><dd>{kind}</dd>
+                <dt>"Signed"</dt><dd>{a.signed_on.map(|x| x.to_string()).unwrap_or_else(|| "date not recorded".into())}</dd>
                 <dt>"Effective"</dt><dd>{a.effective.map(|x| x.to_string()).unwrap_or_else(|| "from signature".into())}</dd>
+                <dt>"Recorded"</dt><dd>{a.recorded_on.map(|x| x.to_string()).unwrap_or_default()}{crate::inventory_api::recorded_late(&a).map(|t| view! { " " <span class="badge state-pending">{format!("entered late: {t}")}</span> })}</dd>
                 <dt>"Expires"</dt><dd>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "no expiry".into())}</dd>
                 <dt>"Renewal"</dt><dd>{if a.auto_renews { "renews automatically at the end of each term".to_string() } else { "fixed term".to_string() }}{a.notice_days.map(|n| format!("; {n} days' notice"))}</dd>
                 <dt>"Scope"</dt><dd>{scope}</dd>
@@ -169,11 +176,11 @@ pub fn AgreementPage() -> impl IntoView {
                 })}
             </section>
             {d.can_edit.then(|| {
-                let (products, plans, regions) = match &a.scope { Scope::All => (String::new(), String::new(), String::new()), Scope::Limited { products, plans, regions } => (products.join(", "), plans.join(", "), regions.join(", ")) };
+                let (products, plans, regions, accounts) = match &a.scope { Scope::All => (String::new(), String::new(), String::new(), String::new()), Scope::Limited { products, plans, regions, accounts } => (products.join(", "), plans.join(", "), regions.join(", "), accounts.join(", ")) };
                 let extends = match &a.kind { AgreementKind::PlatformAgreement { extends_to } => Some(extends_to.join(", ")), _ => None };
                 view! {
                     <details class="card">
-                        <summary>"Edit dates, scope and clause checklist"</summary>
+                        <summary>"Edit dates and scope"</summary>
                         <form method="post" action="/actions/agreements/update" class="stack narrow" aria-label="Edit the agreement">
                             <input type="hidden" name="id" value=a.id.clone() />
                             <div class="field"><label for="ed-title">"Title"</label><input id="ed-title" name="title" value=a.title.clone() /></div>
@@ -189,12 +196,7 @@ pub fn AgreementPage() -> impl IntoView {
                             <div class="field"><label for="ed-plans">"Plans (empty: all)"</label><input id="ed-plans" name="plans" value=plans />
                                 {field_error(&f, "plans").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                             <div class="field"><label for="ed-regions">"Regions (empty: all)"</label><input id="ed-regions" name="regions" value=regions /></div>
-                            <fieldset class="clauses"><legend>"Clauses confirmed in the document"</legend>
-                                {Clause::ALL.into_iter().map(|c| {
-                                    let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-                                    view! { <label class="check"><input type="checkbox" name="clauses" value=value checked=a.clauses.contains(&c) />{c.label()}</label> }
-                                }).collect_view()}
-                            </fieldset>
+                            <div class="field"><label for="ed-accounts">"Accounts (empty: any)"</label><input id="ed-accounts" name="accounts" value=accounts /></div>
                             <div class="field" class:has-error=field_error(&f, "reason").is_some()><label for="ed-reason">"Why"</label><input id="ed-reason" name="reason" required=true />
                                 {field_error(&f, "reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                             <button type="submit">"Save changes"</button>
@@ -240,6 +242,7 @@ pub fn AgreementPage() -> impl IntoView {
                 })}
             </section>
             <section aria-labelledby="cl-h"><h2 id="cl-h">"Required clauses (45 CFR 164.504(e), 164.314(a))"</h2>
+                <p>{format!("{} of 12 confirmed (a clause counts only with where it is found and who confirmed it).", a.confirmed_clauses())}</p>
                 {if d.can_edit {
                     view! {
                         <form method="post" action="/actions/agreements/clauses" class="stack" aria-label="Clause checklist">
@@ -255,7 +258,7 @@ pub fn AgreementPage() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td><label for=cid.clone()>{c.label()}</label></td>
-                                            <td><input id=cid type="checkbox" name="clause" value=value.clone() checked=a.clauses.contains(&c) /></td>
+                                            <td><input id=cid type="checkbox" name="clause" value=value.clone() checked=a.confirms(c) /></td>
                                             <td><label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label><input id=wid name=format!("where:{value}") value=ev.as_ref().map(|e| e.location.clone()).unwrap_or_default() /></td>
                                             <td>{ev.map(|e| format!("{} on {}", e.confirmed_by, e.confirmed_on)).unwrap_or_default()}</td>
                                         </tr>
@@ -268,7 +271,7 @@ pub fn AgreementPage() -> impl IntoView {
                 } else {
                     view! {
                         <ul class="plain checklist">{Clause::ALL.into_iter().map(|c| {
-                            let ok = a.clauses.contains(&c);
+                            let ok = a.confirms(c);
                             let ev = a.clause_evidence.get(&c).map(|e| format!(" — {} (confirmed by {} on {})", e.location, e.confirmed_by, e.confirmed_on)).unwrap_or_default();
                             view! { <li class=if ok { "ok-text" } else { "warn-text" }>{if ok { "✓ " } else { "✗ " }}{c.label()}{ev}</li> }
                         }).collect_view()}</ul>
@@ -297,6 +300,83 @@ pub fn AgreementPage() -> impl IntoView {
             <section><h2>"Changes"</h2>{history_table(d.history.clone())}</section>
         }
         .into_any()
+    })
+}
+
+/// Confirm or reject what an import could only guess about this service.
+fn candidate_section(s: &baa_core::coverage::Service, edit: bool) -> impl IntoView {
+    if s.unconfirmed.is_none() && s.candidate_apps.is_empty() {
+        return None;
+    }
+    let id = s.id.clone();
+    let reject = |app: &str, label: String| {
+        let rid = format!("rej-{}", if app.is_empty() { "service" } else { app });
+        view! {
+            <form method="post" action="/actions/services/reject" class="row-form">
+                <input type="hidden" name="id" value=id.clone() />
+                <input type="hidden" name="app" value=app.to_string() />
+                <label class="visually-hidden" for=rid.clone()>{format!("Why reject: {label}")}</label>
+                <input id=rid name="reason" placeholder="why (required)" required=true />
+                <button type="submit" class="small secondary">{format!("Reject: {label}")}</button>
+            </form>
+        }
+    };
+    let confirm = |app: &str, label: String| view! {
+        <form method="post" action="/actions/services/confirm" class="row-form">
+            <input type="hidden" name="id" value=id.clone() />
+            <input type="hidden" name="app" value=app.to_string() />
+            <button type="submit" class="small">{format!("Confirm: {label}")}</button>
+        </form>
+    };
+    Some(view! {
+        <section class="card" aria-labelledby="cand-h">
+            <h2 id="cand-h">"Unconfirmed"</h2>
+            <p class="hint">"An import found these but could not tell for sure. They count as facts nowhere: the service is still evaluated (fail closed) until someone decides."</p>
+            {s.unconfirmed.clone().map(|why| view! {
+                <div class="candidate"><p><strong>"This service itself: "</strong>{why}</p>
+                {edit.then(|| view! { {confirm("", "it exists and is ours".into())}{reject("", "not ours, or not in use".into())} })}</div>
+            })}
+            {s.candidate_apps.iter().map(|app| view! {
+                <div class="candidate"><p><strong>{app.clone()}</strong>" may use it."</p>
+                {edit.then(|| view! { {confirm(app, format!("{app} uses it"))}{reject(app, format!("{app} does not"))} })}</div>
+            }).collect_view()}
+        </section>
+    })
+}
+
+/// The configurations the vendor requires for its BAA, with who confirmed each on this service.
+fn config_section(s: &baa_core::coverage::Service, required: &[String], as_of: &str, edit: bool) -> impl IntoView {
+    if required.is_empty() {
+        return None;
+    }
+    let day = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d").ok();
+    Some(view! {
+        <section class="card" aria-labelledby="cfg-h">
+            <h2 id="cfg-h">"Configuration the vendor requires"</h2>
+            <ul class="plain">{required.iter().enumerate().map(|(n, item)| {
+                let att = s.attestations.iter().find(|a| &a.item == item).cloned();
+                let holds = att.as_ref().zip(day).is_some_and(|(a, d)| a.holds_on(d));
+                let status = match &att {
+                    Some(a) if holds => format!("confirmed by {} on {}, review by {}", a.confirmed_by, a.confirmed_on, a.review_on),
+                    Some(a) => format!("confirmed by {} on {}, but past its review date {}", a.confirmed_by, a.confirmed_on, a.review_on),
+                    None => "not confirmed".to_string(),
+                };
+                let rid = format!("cfg-review-{n}");
+                view! {
+                    <li class="config-item">
+                        <strong>{item.clone()}</strong>": "<span class=if holds { "ok-text" } else { "warn-text" }>{status}</span>
+                        {edit.then(|| view! {
+                            <form method="post" action="/actions/services/attest" class="row-form">
+                                <input type="hidden" name="id" value=s.id.clone() />
+                                <input type="hidden" name="item" value=item.clone() />
+                                <label for=rid.clone()>"Review by"</label><input id=rid type="date" name="review_on" />
+                                <button type="submit" class="small">"I checked it is set"</button>
+                            </form>
+                        })}
+                    </li>
+                }
+            }).collect_view()}</ul>
+        </section>
     })
 }
 
@@ -335,6 +415,31 @@ pub fn Vendors() -> impl IntoView {
                         {(!v.required_configuration.is_empty()).then(|| view! { <p>"Required configuration: "{v.required_configuration.join("; ")}</p> })}
                         <p class="hint">"Source: "{v.source.url.clone().map(|u| view! { <a href=u.clone() rel="noopener noreferrer">{v.source.name.clone()}</a> }.into_any()).unwrap_or_else(|| v.source.name.clone().into_any())}", checked "{v.source.checked.to_string()}"."</p>
                         {e.local_edit.clone().map(|(by, at, why)| view! { <p class="warn-text">"Edited for this workspace by "{by}" on "{at}": "{why}</p> })}
+                        <p>"Contact: "{if e.contact.is_empty() { "not recorded".to_string() } else { e.contact.clone() }}</p>
+                        <p>"Its own PHI subcontractors: "{match e.downstream.as_str() {
+                            "none" => "none (the vendor says it uses none)".to_string(),
+                            "listed" => e.subcontractors.join(", "),
+                            _ => "unknown: until recorded, the chain below it is unverified".to_string(),
+                        }}</p>
+                        {edit.then(|| {
+                            let fid = format!("facts-{slug}");
+                            let mine_facts = f.as_ref().and_then(|x| x.form.clone()) == Some(fid.clone());
+                            view! {
+                                <details open=mine_facts>
+                                    <summary>"Record contact and subcontractors"</summary>
+                                    <form method="post" action="/actions/vendors/facts" class="stack narrow">
+                                        <input type="hidden" name="vendor" value=slug.clone() />
+                                        <div class="field"><label for=format!("{fid}-contact")>"Contact for BAA matters"</label><input id=format!("{fid}-contact") name="contact" value=e.contact.clone() />
+                                            {mine_facts.then(|| field_error(&f, "contact").map(|m| view! { <p class="field-error">{m}</p> }))}</div>
+                                        <div class="field"><label for=format!("{fid}-down")>"Its PHI subcontractors"</label>
+                                            <select id=format!("{fid}-down") name="downstream">{[("unknown", "unknown"), ("none", "none: the vendor says it uses none"), ("listed", "listed: recorded as subcontractors on the agreements page")].into_iter().map(|(val, l)| view! { <option value=val selected=val == e.downstream>{l}</option> }).collect_view()}</select>
+                                            {mine_facts.then(|| field_error(&f, "downstream").map(|m| view! { <p class="field-error">{m}</p> }))}</div>
+                                        <div class="field"><label for=format!("{fid}-why")>"Source (subprocessor page, letter)"</label><input id=format!("{fid}-why") name="reason" /></div>
+                                        <button type="submit">"Save vendor facts"</button>
+                                    </form>
+                                </details>
+                            }
+                        })}
                         {(!e.update_available.is_empty()).then(|| view! {
                             <div class="flash error" role="status">
                                 <p><strong>"The catalog has newer facts for "{v.name.clone()}" than your edit:"</strong></p>

@@ -18,7 +18,7 @@ pub use bundle::{
     AUDIT_NAME, DOCUMENTS_DIR, FORMAT, MANIFEST_NAME, PDF_NAME,
 };
 pub use model::{
-    AgreementSection, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CoverageRow, DocumentVersion,
+    AgreementSection, CorrectionRow, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CoverageRow, DocumentVersion,
     FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi, Severity, SeverityCounts,
     StatusEntry, Summary, Verdict,
 };

@@ -33,8 +33,32 @@ pub struct PacketData {
     pub agreements: Vec<AgreementSection>,
     /// Findings open on the as-of date, most severe first.
     pub findings: Vec<FindingRow>,
+    /// Records entered after the as-of date that say they held on it: the packet shows the day
+    /// as recorded then, and lists these apart.
+    #[serde(default)]
+    pub corrections: Vec<CorrectionRow>,
+    /// Verdicts those corrections change: (service, as recorded, with the corrections).
+    #[serde(default)]
+    pub corrected_verdicts: Vec<(String, String, String)>,
     /// The audit-trail excerpt and the chain head.
     pub audit: AuditExcerpt,
+}
+
+/// A record entered after the as-of date that holds on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionRow {
+    /// "agreement Fly.io BAA".
+    pub record: String,
+    /// created, changed or removed.
+    pub change: String,
+    /// Day from which it holds.
+    pub holds_from: String,
+    /// When it was recorded.
+    pub corrected_on: String,
+    /// Who recorded it.
+    pub by: String,
+    /// Why.
+    pub why: String,
 }
 
 impl PacketData {
@@ -288,6 +312,12 @@ pub struct AgreementSection {
     pub status: String,
     /// First day in force.
     pub effective: Option<NaiveDate>,
+    /// Day it was signed, when recorded.
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    /// Day it was first recorded in the tracker.
+    #[serde(default)]
+    pub recorded_on: Option<NaiveDate>,
     /// Last day in force (None: does not expire).
     pub expiry: Option<NaiveDate>,
     /// Status history, oldest first.

@@ -38,7 +38,9 @@ pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, PacketError> {
     agreements(&mut l, data);
     section(&mut l, &mut toc, "6", "Open findings");
     findings(&mut l, data);
-    section(&mut l, &mut toc, "7", "Audit trail excerpt");
+    section(&mut l, &mut toc, "7", "Corrections recorded later");
+    corrections(&mut l, data);
+    section(&mut l, &mut toc, "8", "Audit trail excerpt");
     audit(&mut l, data);
 
     let mut cover_layout = Layout::new(f);
@@ -821,7 +823,17 @@ fn agreement(l: &mut Layout<'_>, num: &str, a: &AgreementSection) {
             ("Parties", a.parties.join("  ·  "), Face::Regular),
             ("Kind", a.kind.clone(), Face::Regular),
             ("Status", format!("{} on the as-of date", a.status), Face::Regular),
+            ("Signed", opt_date(a.signed_on, "date not recorded"), Face::Regular),
             ("Effective", opt_date(a.effective, "not recorded"), Face::Regular),
+            (
+                "Recorded",
+                match (a.recorded_on, a.effective) {
+                    (Some(r), Some(e)) if r > e => format!("{r} (entered after its effective date {e})"),
+                    (Some(r), _) => r.to_string(),
+                    (None, _) => "not recorded".to_string(),
+                },
+                Face::Regular,
+            ),
             ("Expiry", opt_date(a.expiry, "does not expire"), Face::Regular),
             ("Agreement id", a.id.clone(), Face::Mono),
         ],
@@ -958,6 +970,51 @@ fn findings(l: &mut Layout<'_>, data: &PacketData) {
             Col::new("Subject", 0.16),
             Col::new("Finding", 0.29),
             Col::new("Next step", 0.26),
+        ],
+        &rows,
+    );
+}
+
+fn corrections(l: &mut Layout<'_>, data: &PacketData) {
+    l.paragraph(
+        "The sections above show the record as it stood at the end of the as-of date. These records were \
+         entered later but say they held on that date; they are listed here instead of being folded in.",
+        Face::Regular,
+        9.0,
+        INK,
+    );
+    l.gap(8.0);
+    if data.corrections.is_empty() {
+        l.paragraph("No corrections recorded after the as-of date.", Face::Bold, 9.0, GREEN);
+        return;
+    }
+    for (service, was, now) in &data.corrected_verdicts {
+        l.paragraph(&format!("{service}: {was} as recorded, {now} with the corrections."), Face::Bold, 8.5, INK);
+    }
+    l.gap(4.0);
+    let rows: Vec<Row> = data
+        .corrections
+        .iter()
+        .map(|c| {
+            Row::new(vec![
+                Cell::strong(c.record.clone(), INK),
+                c.change.clone().into(),
+                c.holds_from.clone().into(),
+                c.corrected_on.clone().into(),
+                c.by.clone().into(),
+                c.why.clone().into(),
+            ])
+        })
+        .collect();
+    l.table(
+        "Corrections",
+        &[
+            Col::new("Record", 0.26),
+            Col::new("Change", 0.10),
+            Col::new("Holds from", 0.12),
+            Col::new("Corrected on", 0.18),
+            Col::new("By", 0.14),
+            Col::new("Why", 0.20),
         ],
         &rows,
     );

@@ -173,6 +173,9 @@ pub fn fixture(agreements: usize, clauses: usize, coverage: usize, audit_entries
             kind: if i == 0 { "BAA (platform; extends to Tigris, Upstash)".into() } else { "BAA".into() },
             status: if i % 11 == 5 { "expired".into() } else { "signed".into() },
             effective: Some(day(30 + i as u64 % 200)),
+            signed_on: Some(day(25 + i as u64 % 200)),
+            // One in seven was entered after the day it claims to hold from.
+            recorded_on: Some(day(if i % 7 == 3 { 300 } else { 25 + i as u64 % 200 })),
             expiry: (i % 3 != 0).then(|| day(900 + i as u64 % 400)),
             history: vec![
                 StatusEntry {
@@ -340,6 +343,15 @@ pub fn fixture(agreements: usize, clauses: usize, coverage: usize, audit_entries
     ];
 
     let data = PacketData {
+        corrections: vec![baa_backend::packet::CorrectionRow {
+            record: "agreement Sentry BAA".into(),
+            change: "created".into(),
+            holds_from: "2026-01-01".into(),
+            corrected_on: "2026-12-01 09:00 UTC".into(),
+            by: "Dana Legal".into(),
+            why: "entered late from the signed copy".into(),
+        }],
+        corrected_verdicts: vec![("acme-errors".into(), "not covered".into(), "covered".into())],
         packet_id: "pkt_2026-11-22_01JD8Q".into(),
         workspace_id: WORKSPACE_ID.into(),
         workspace_name: "Acme Telehealth Inc.".into(),

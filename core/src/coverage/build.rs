@@ -41,7 +41,7 @@ impl WorldBuilder {
         Self {
             world: World {
                 us: US.to_owned(),
-                parties: vec![Party { id: US.to_owned(), name: "Acme Health".to_owned(), role: Role::Us }],
+                parties: vec![Party { id: US.to_owned(), name: "Acme Health".to_owned(), role: Role::Us, contact: String::new() }],
                 catalog,
                 orgs: Vec::new(),
                 apps: Vec::new(),
@@ -66,7 +66,12 @@ impl WorldBuilder {
     /// Adds a vendor party whose id is its catalog slug, with what is known of its subcontractors.
     pub fn vendor_with(self, slug: &str, downstream: Downstream) -> Self {
         let name = self.world.catalog.vendor(slug).map_or_else(|| slug.to_owned(), |v| v.name.clone());
-        self.party(Party { id: slug.to_owned(), name, role: Role::Vendor { vendor: slug.to_owned(), downstream } })
+        self.party(Party {
+            id: slug.to_owned(),
+            name,
+            role: Role::Vendor { vendor: slug.to_owned(), downstream },
+            contact: String::new(),
+        })
     }
 
     /// Adds a subcontractor party (not a vendor of ours) with its own known subcontractors.
@@ -75,6 +80,7 @@ impl WorldBuilder {
             id: id.to_owned(),
             name: id.to_owned(),
             role: Role::Subcontractor { downstream: Downstream::from_list(strings(subcontractors)) },
+            contact: String::new(),
         })
     }
 
@@ -84,6 +90,7 @@ impl WorldBuilder {
             id: id.to_owned(),
             name: id.to_owned(),
             role: Role::Customer { active, handles_phi },
+            contact: String::new(),
         })
     }
 

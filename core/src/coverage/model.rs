@@ -33,6 +33,9 @@ pub struct Party {
     pub name: String,
     /// What the party is to us.
     pub role: Role,
+    /// How to reach the party about the agreement (name, e-mail, address), when recorded.
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// What a party is to us.

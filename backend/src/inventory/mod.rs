@@ -1,0 +1,338 @@
+//! Inventory: Fly orgs, apps, services, parties and the coverage policy, as versioned records
+//! (storage in `crate::storage`). Validation happens here, before the write, so a refused
+//! change stores nothing; every function authorizes the viewer first.
+
+mod parties;
+mod services;
+
+pub use parties::{save_party, save_vendor_facts, PartyInput, VendorFactsInput};
+pub use services::{
+    attest, confirm_candidate, decisions, phi_of, reject_candidate, remove_service, save_service, AttestInput,
+    CandidateDecision, ServiceInput, ENCRYPTION_IS_NO_REASON,
+};
+
+use crate::accounts::authorize;
+use crate::error::{AppError, AppResult};
+pub(crate) use crate::storage::records::append;
+pub use crate::storage::records::{last_day, Kind, Version};
+pub use crate::storage::world::{catalog, subcontractor_of, vendor_party, CoverageView, US};
+use crate::storage::{records, world};
+use crate::Backend;
+use baa_core::account::{Permission, Viewer};
+use baa_core::coverage::{App, Environment, FlyOrg, Policy, World};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version in force on `as_of` of every record of `kind`, as known now.
+pub(crate) async fn current<T: DeserializeOwned>(
+    b: &Backend,
+    ws: &str,
+    kind: Kind,
+    as_of: NaiveDate,
+) -> AppResult<BTreeMap<String, T>> {
+    records::current(&b.db.pool, ws, kind, as_of, i64::MAX).await
+}
+
+/// Version history of one record, oldest first (empty when it is not in this workspace).
+pub async fn history(b: &Backend, v: &Viewer, kind: Kind, entity_id: &str) -> AppResult<Vec<Version>> {
+    authorize(v, Permission::Read)?;
+    records::history(&b.db, &v.workspace_id, kind, entity_id).await
+}
+
+/// The workspace's policy as of a day, as known now.
+pub async fn policy(b: &Backend, ws: &str, as_of: NaiveDate) -> AppResult<Policy> {
+    world::policy(b, ws, as_of, i64::MAX).await
+}
+
+/// The world as it held on `as_of`, as known now (every correction included): what writes
+/// validate against.
+pub async fn load_world(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<World> {
+    authorize(v, Permission::Read)?;
+    world::load(b, &v.workspace_id, &v.workspace_name, as_of, i64::MAX).await
+}
+
+/// Everything the coverage pages need for one day: the world and the engine's report as recorded
+/// by the end of that day (for a past day), with later corrections listed apart.
+pub async fn coverage_view(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<CoverageView> {
+    authorize(v, Permission::Read)?;
+    world::coverage_view(b, &v.workspace_id, &v.workspace_name, as_of).await
+}
+
+/// The world and report of one day, as recorded by the end of that day for a past day.
+pub async fn coverage(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<(World, baa_core::coverage::Report)> {
+    let view = coverage_view(b, v, as_of).await?;
+    Ok((view.world, view.report))
+}
+
+/// Today in the application clock (UTC).
+pub fn today_for(b: &Backend) -> NaiveDate {
+    world::today(b)
+}
+
+fn today(b: &Backend) -> NaiveDate {
+    world::today(b)
+}
+
+pub(crate) fn slug(field: &str, s: &str) -> AppResult<String> {
+    let s = s.trim().to_lowercase();
+    if s.is_empty() || s.len() > 63 || !s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
+        return Err(AppError::invalid(field, "use lowercase letters, digits and dashes (as Fly names do)"));
+    }
+    Ok(s)
+}
+
+pub(crate) fn regions(field: &str, s: &str) -> AppResult<Vec<String>> {
+    let mut out = Vec::new();
+    for r in s.split([',', ' ']).map(str::trim).filter(|r| !r.is_empty()) {
+        let r = r.to_lowercase();
+        if r.len() > 8 || !r.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+            return Err(AppError::invalid(field, format!("{r} is not a region code such as iad or fra")));
+        }
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Comma-separated items, trimmed, empty ones dropped, each at most `max` characters.
+pub(crate) fn list(field: &str, s: &str, max: usize) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        if item.chars().count() > max || item.chars().any(char::is_control) {
+            return Err(AppError::invalid(field, format!("keep each entry under {max} characters, on one line")));
+        }
+        if !out.iter().any(|x| x == item) {
+            out.push(item.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Parses an optional `YYYY-MM-DD` date field.
+pub fn date(field: &str, s: &str) -> AppResult<Option<NaiveDate>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
+        .map(Some)
+        .ok_or_else(|| AppError::invalid(field, "enter a date as YYYY-MM-DD (years 1900 to 9999)"))
+}
+
+fn environment(s: &str) -> AppResult<Environment> {
+    match s {
+        "production" => Ok(Environment::Production),
+        "staging" => Ok(Environment::Staging),
+        "development" => Ok(Environment::Development),
+        _ => Err(AppError::invalid("environment", "choose production, staging or development")),
+    }
+}
+
+/// Appends one version in a transaction of its own.
+#[expect(clippy::too_many_arguments, reason = "one row of the version table, named field by field")]
+async fn append_one(
+    b: &Backend,
+    v: &Viewer,
+    kind: Kind,
+    entity_id: &str,
+    effective_on: NaiveDate,
+    data: &impl Serialize,
+    deleted: bool,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let mut tx = b.db.begin_write().await?;
+    append(&mut tx, v, kind, entity_id, effective_on, data, deleted, reason, b.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records to append in one transaction, with the world before and after them for notices.
+pub(crate) struct Change<'a> {
+    /// (kind, id, data, deleted, reason).
+    pub versions: Vec<(Kind, String, serde_json::Value, bool, Option<&'a str>)>,
+    /// Day from which they hold.
+    pub on: NaiveDate,
+    pub before: &'a World,
+    pub after: &'a World,
+    /// Services changed directly (others notify only when they were covered before).
+    pub changed: &'a [String],
+}
+
+/// Appends versions and, in the same transaction, the notices for services the change leaves
+/// uncovered.
+pub(crate) async fn append_notifying(b: &Backend, v: &Viewer, change: Change<'_>) -> AppResult<()> {
+    let policy = policy(b, &v.workspace_id, change.on).await?;
+    let mut tx = b.db.begin_write().await?;
+    let now = b.clock.now();
+    for (kind, id, data, deleted, reason) in &change.versions {
+        append(&mut tx, v, *kind, id, change.on, data, *deleted, *reason, now).await?;
+    }
+    let notice = crate::notify::ServiceChange {
+        before: change.before,
+        after: change.after,
+        as_of: change.on,
+        policy: &policy,
+        changed: change.changed,
+    };
+    let notices = crate::notify::inventory_changed(&mut tx, b, v, &notice).await?;
+    tx.commit().await?;
+    if notices > 0 {
+        b.mailer.wake.notify_one();
+    }
+    Ok(())
+}
+
+fn json(value: &impl Serialize) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// A Fly org as the form sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrgInput {
+    /// Fly slug.
+    #[serde(default)]
+    pub slug: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// production, staging, development.
+    #[serde(default)]
+    pub environment: String,
+    /// Fly.io plan slug from the catalog.
+    #[serde(default)]
+    pub plan: String,
+    /// Comma-separated package slugs.
+    #[serde(default)]
+    pub packages: String,
+    /// Comma-separated allowed regions (empty: workspace policy).
+    #[serde(default)]
+    pub allowed_regions: String,
+    /// Day from which this holds (empty: today).
+    #[serde(default)]
+    pub effective_on: String,
+}
+
+/// Creates or changes a Fly org.
+pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<String> {
+    authorize(v, Permission::EditInventory)?;
+    let slug = slug("slug", &input.slug)?;
+    let name =
+        baa_core::account::check_display_name("name", if input.name.trim().is_empty() { &slug } else { &input.name })?;
+    let env = environment(&input.environment)?;
+    let fly = catalog()
+        .vendor(baa_core::catalog::FLY)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("catalog lacks fly")))?;
+    let plan = input.plan.trim().to_string();
+    if fly.plan(&plan).is_none() {
+        return Err(AppError::invalid("plan", "choose a Fly.io plan from the list"));
+    }
+    let packages = list("packages", &input.packages, 64)?;
+    for p in &packages {
+        if !fly.add_ons.iter().any(|a| &a.slug == p) {
+            return Err(AppError::invalid("packages", format!("{p} is not a Fly.io package in the catalog")));
+        }
+    }
+    let allowed = regions("allowed_regions", &input.allowed_regions)?;
+    let on = date("effective_on", &input.effective_on)?.unwrap_or_else(|| today(b));
+    let org = FlyOrg {
+        slug: slug.clone(),
+        name,
+        environment: env,
+        plan,
+        packages,
+        allowed_regions: (!allowed.is_empty()).then_some(allowed),
+    };
+    let before = load_world(b, v, on).await?;
+    let mut after = before.clone();
+    after.orgs.retain(|o| o.slug != slug);
+    after.orgs.push(org.clone());
+    let versions = vec![(Kind::Org, slug.clone(), json(&org)?, false, None)];
+    append_notifying(b, v, Change { versions, on, before: &before, after: &after, changed: &[] }).await?;
+    Ok(slug)
+}
+
+/// A Fly app as the form sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppInput {
+    /// Fly app name.
+    #[serde(default)]
+    pub name: String,
+    /// Org slug.
+    #[serde(default)]
+    pub org: String,
+    /// Comma-separated regions.
+    #[serde(default)]
+    pub regions: String,
+    /// Empty: guessed from the name.
+    #[serde(default)]
+    pub environment: String,
+    /// Day from which this holds (empty: today).
+    #[serde(default)]
+    pub effective_on: String,
+}
+
+/// Creates or changes a Fly app. A new app also gets its Fly Machines service (Fly.io's own
+/// compute, PHI unknown until someone says otherwise), in the same transaction; an existing
+/// app's Machines follow its regions and org.
+pub async fn save_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<String> {
+    authorize(v, Permission::EditInventory)?;
+    let name = slug("name", &input.name)?;
+    let on = date("effective_on", &input.effective_on)?.unwrap_or_else(|| today(b));
+    let before = load_world(b, v, on).await?;
+    let org = input.org.trim();
+    if !before.orgs.iter().any(|o| o.slug == org) {
+        return Err(AppError::invalid("org", "choose an org that exists (add the org first)"));
+    }
+    let app = App {
+        name: name.clone(),
+        org: org.to_string(),
+        regions: regions("regions", &input.regions)?,
+        environment: if input.environment.trim().is_empty() {
+            None
+        } else {
+            Some(environment(input.environment.trim())?)
+        },
+    };
+    let mut after = before.clone();
+    after.apps.retain(|a| a.name != name);
+    after.apps.push(app.clone());
+    let mut versions = vec![(Kind::App, name.clone(), json(&app)?, false, None)];
+    let compute = services::fly_compute_for(&before, &app, on);
+    let mut changed = Vec::new();
+    if let Some(service) = compute {
+        after.services.retain(|s| s.id != service.id);
+        after.services.push(service.clone());
+        changed.push(service.id.clone());
+        versions.push((Kind::Service, service.id.clone(), json(&service)?, false, None));
+    }
+    append_notifying(b, v, Change { versions, on, before: &before, after: &after, changed: &changed }).await?;
+    Ok(name)
+}
+
+/// Sets the workspace coverage policy (allowed regions, reminder windows) from today on.
+pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows: &str) -> AppResult<Policy> {
+    authorize(v, Permission::ManageSettings)?;
+    let allowed = regions("allowed_regions", allowed_regions)?;
+    let mut reminder_windows = Vec::new();
+    for w in windows.split([',', ' ']).map(str::trim).filter(|w| !w.is_empty()) {
+        let days: u32 = w.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| {
+            AppError::invalid("reminder_windows", "list whole days from 1 to 365, such as 90, 60, 30, 7")
+        })?;
+        if !reminder_windows.contains(&days) {
+            reminder_windows.push(days);
+        }
+    }
+    if reminder_windows.is_empty() {
+        return Err(AppError::invalid("reminder_windows", "give at least one reminder window, such as 30"));
+    }
+    reminder_windows.sort_unstable_by(|a, b| b.cmp(a));
+    let policy = Policy { allowed_regions: allowed, reminder_windows };
+    append_one(b, v, Kind::Policy, "policy", today(b), &policy, false, None).await?;
+    Ok(policy)
+}

@@ -1,0 +1,4 @@
+//! Storage below the features: versioned records and the world rebuilt from them.
+
+pub mod records;
+pub mod world;
