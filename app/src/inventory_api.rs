@@ -196,14 +196,18 @@ pub async fn vendors_data() -> Result<VendorsView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let cat = baa_backend::inventory::catalog();
     let world = baa_backend::inventory::load_world(&b, &v, baa_backend::inventory::today_for(&b)).await?;
-    let name_of = |id: &str| world.parties.iter().find(|p| p.id == id).map_or(id.to_string(), |p| p.name.clone());
+    let name_of =
+        |id: &str| world.parties.iter().find(|p| p.id == id).map_or(id.to_string(), |p| p.name.clone());
     Ok(VendorsView {
         catalog_version: format!("version {} (checked {})", cat.version, cat.checked),
         vendors: baa_backend::catalog_store::vendor_views(&b, &v)
             .await?
             .into_iter()
             .map(|x| {
-                let party = world.parties.iter().find(|p| p.id == baa_backend::inventory::vendor_party(&x.vendor.slug));
+                let party = world
+                    .parties
+                    .iter()
+                    .find(|p| p.id == baa_backend::inventory::vendor_party(&x.vendor.slug));
                 let downstream = party.and_then(|p| p.role.downstream()).cloned().unwrap_or_default();
                 VendorPageEntry {
                     contact: party.map(|p| p.contact.clone()).unwrap_or_default(),
@@ -215,7 +219,9 @@ pub async fn vendors_data() -> Result<VendorsView, UiError> {
                     .to_owned(),
                     subcontractors: party
                         .map(|p| match &p.role {
-                            Role::Vendor { .. } => p.role.subcontractors().iter().map(|s| name_of(s)).collect(),
+                            Role::Vendor { .. } => {
+                                p.role.subcontractors().iter().map(|s| name_of(s)).collect()
+                            }
                             _ => Vec::new(),
                         })
                         .unwrap_or_default(),

@@ -32,7 +32,14 @@ pub fn status_label(st: Status) -> &'static str {
 }
 
 /// Appends one version in a transaction of its own.
-async fn append_one(b: &Backend, v: &Viewer, id: &str, on: NaiveDate, a: &Agreement, reason: Option<&str>) -> AppResult<()> {
+async fn append_one(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    on: NaiveDate,
+    a: &Agreement,
+    reason: Option<&str>,
+) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
     append(&mut tx, v, Kind::Agreement, id, on, a, false, reason, b.clock.now()).await?;
     tx.commit().await?;
@@ -197,8 +204,10 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
         "subcontractor-baa" => AgreementKind::SubcontractorBaa,
         "platform-agreement" => {
             // It counts only between the platform and the vendor it extends to.
-            let platform = [&a, &bp].into_iter().find(|p| vendor_of(p).as_deref() == Some(baa_core::catalog::FLY));
-            let other = [&a, &bp].into_iter().find(|p| vendor_of(p).is_some_and(|x| x != baa_core::catalog::FLY));
+            let platform =
+                [&a, &bp].into_iter().find(|p| vendor_of(p).as_deref() == Some(baa_core::catalog::FLY));
+            let other =
+                [&a, &bp].into_iter().find(|p| vendor_of(p).is_some_and(|x| x != baa_core::catalog::FLY));
             let (Some(_), Some(other)) = (platform, other) else {
                 return Err(AppError::invalid(
                     "party_b",
@@ -210,7 +219,10 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
             if extends_to.iter().any(|x| *x != vendor) {
                 return Err(AppError::invalid(
                     "extends_to",
-                    format!("an agreement with {} can only extend Fly.io's BAA to {} extensions", other.name, other.name),
+                    format!(
+                        "an agreement with {} can only extend Fly.io's BAA to {} extensions",
+                        other.name, other.name
+                    ),
                 ));
             }
             AgreementKind::PlatformAgreement { extends_to: vec![vendor] }
@@ -382,7 +394,10 @@ pub async fn set_agreement_status(
         return Err(AppError::invalid("status", format!("the agreement is already {}", status_label(st))));
     }
     let reason = reason.trim();
-    if reason.chars().count() < 3 || reason.chars().count() > 500 || reason.chars().any(|c| c.is_control() && c != '\n') {
+    if reason.chars().count() < 3
+        || reason.chars().count() > 500
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
         return Err(AppError::invalid("reason", "say why the status changes (3 to 500 characters)"));
     }
     if let Some(last) = a.history.last() {

@@ -116,14 +116,26 @@ pub async fn remove_app(b: &Backend, v: &Viewer, name: &str) -> AppResult<()> {
     let on = today(b);
     let a = app(b, v, name).await?;
     let services: BTreeMap<String, Service> = current(b, &v.workspace_id, Kind::Service, on).await?;
-    if services.values().any(|s| s.apps.contains(&a.name)) {
+    // The app's own Fly compute goes with it; any other service that names it keeps it.
+    let own = |s: &Service| {
+        s.vendor == baa_core::catalog::FLY
+            && s.apps == [a.name.clone()]
+            && s.id.ends_with(&format!(":{}", a.name))
+    };
+    if services.values().any(|s| s.apps.contains(&a.name) && !own(s)) {
         return Err(AppError::Conflict {
             field: "name".into(),
             message: format!("services still use app {name}; change or remove them first"),
         });
     }
+    let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
-    append(&mut tx, v, Kind::App, &a.name, on, &a, true, Some("removed"), b.clock.now()).await?;
+    for s in services.values().filter(|s| own(s)) {
+        let mut gone = s.clone();
+        gone.removed_on = Some(on);
+        append(&mut tx, v, Kind::Service, &s.id, on, &gone, true, Some("app removed"), now).await?;
+    }
+    append(&mut tx, v, Kind::App, &a.name, on, &a, true, Some("removed"), now).await?;
     tx.commit().await?;
     Ok(())
 }

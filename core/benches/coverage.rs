@@ -59,7 +59,11 @@ fn catalog() -> Catalog {
             },
             baa_terms: "signs BAAs on Pro".into(),
             secret_names: Vec::new(),
-            products: vec![Product { slug: "db".into(), name: format!("Vendor {v} database"), baa_eligible: Eligibility::Eligible }],
+            products: vec![Product {
+                slug: "db".into(),
+                name: format!("Vendor {v} database"),
+                baa_eligible: Eligibility::Eligible,
+            }],
             plans: vec![
                 Plan {
                     slug: "free".into(),

@@ -324,7 +324,12 @@ impl Vendor {
     pub fn required_configuration_for(&self, add_ons: &[String]) -> Vec<&str> {
         self.required_configuration
             .iter()
-            .chain(self.add_ons.iter().filter(|a| add_ons.contains(&a.slug)).flat_map(|a| a.required_configuration.iter()))
+            .chain(
+                self.add_ons
+                    .iter()
+                    .filter(|a| add_ons.contains(&a.slug))
+                    .flat_map(|a| a.required_configuration.iter()),
+            )
             .map(String::as_str)
             .collect()
     }

@@ -23,8 +23,8 @@ use std::collections::BTreeSet;
 use baa_core::catalog::{Catalog, Eligibility};
 use baa_core::coverage::build::{agreement, app, baa, org, service, With, WorldBuilder, US};
 use baa_core::coverage::{
-    evaluate, AgreementKind, Attestation, Downstream, Environment, NoPhiBasis, Phi, Policy, Report, RuleId, Scope,
-    ServiceProvisioning, Severity, Standing, Status, StatusChange, SubjectKind, Verdict, World,
+    evaluate, AgreementKind, Attestation, Downstream, Environment, NoPhiBasis, Phi, Policy, Report, RuleId,
+    Scope, ServiceProvisioning, Severity, Standing, Status, StatusChange, SubjectKind, Verdict, World,
 };
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
@@ -106,7 +106,8 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
         let vendor = *s.pick(&VENDORS);
         let v = catalog.vendor(vendor).unwrap();
         let plan = s.pick(&v.plans).slug.clone();
-        let product = if s.chance(10) { "not-in-catalog".to_owned() } else { s.pick(&v.products).slug.clone() };
+        let product =
+            if s.chance(10) { "not-in-catalog".to_owned() } else { s.pick(&v.products).slug.clone() };
         let mut svc = service(&format!("svc-{i}"), vendor, &product, &plan, day(s.n(730)));
         if !v.add_ons.is_empty() && s.chance(40) {
             svc.add_ons = vec![v.add_ons[0].slug.clone()];
@@ -129,7 +130,12 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
             0 => Phi::Unknown,
             1 => Phi::no("scrubbed"),
             2 => Phi::no(String::new()),
-            3 => Phi::No { basis: NoPhiBasis::Deidentified, reason: String::new(), decided_by: "x".into(), decided_on: None },
+            3 => Phi::No {
+                basis: NoPhiBasis::Deidentified,
+                reason: String::new(),
+                decided_by: "x".into(),
+                decided_on: None,
+            },
             _ => Phi::Yes,
         };
         if s.chance(15) {
@@ -234,10 +240,18 @@ fn counts(elig: Eligibility, named: bool) -> bool {
 
 /// Whether a scope lets in a product, plan, regions and account, written out independently of
 /// the engine: listed dimensions must list the item; a region-limited scope needs known regions.
-fn in_scope(scope: &Scope, product: Option<&str>, plan: &str, regions: &[String], account: Option<&str>, must_name_account: bool) -> bool {
+fn in_scope(
+    scope: &Scope,
+    product: Option<&str>,
+    plan: &str,
+    regions: &[String],
+    account: Option<&str>,
+    must_name_account: bool,
+) -> bool {
     let listed = |list: &[String], item: &str| list.is_empty() || list.iter().any(|x| x == item);
     let products_ok = product.is_none_or(|p| listed(scope.products(), p));
-    let regions_ok = scope.regions().is_empty() || (!regions.is_empty() && regions.iter().all(|r| scope.regions().contains(r)));
+    let regions_ok = scope.regions().is_empty()
+        || (!regions.is_empty() && regions.iter().all(|r| scope.regions().contains(r)));
     let accounts = scope.accounts();
     let account_ok = if must_name_account {
         account.is_some_and(|a| accounts.iter().any(|x| x == a))
@@ -248,8 +262,14 @@ fn in_scope(scope: &Scope, product: Option<&str>, plan: &str, regions: &[String]
 }
 
 /// Checks one covered verdict link by link; returns what is wrong, if anything.
-fn check_chain(world: &World, as_of: NaiveDate, svc: &baa_core::coverage::Service, chain: &[String]) -> Result<(), String> {
-    let find = |id: &String| world.agreements.iter().find(|a| &a.id == id).ok_or(format!("unknown agreement {id}"));
+fn check_chain(
+    world: &World,
+    as_of: NaiveDate,
+    svc: &baa_core::coverage::Service,
+    chain: &[String],
+) -> Result<(), String> {
+    let find =
+        |id: &String| world.agreements.iter().find(|a| &a.id == id).ok_or(format!("unknown agreement {id}"));
     let party_of = |vendor: &str| {
         world
             .parties
@@ -271,13 +291,15 @@ fn check_chain(world: &World, as_of: NaiveDate, svc: &baa_core::coverage::Servic
         ServiceProvisioning::Platform { org } => world.orgs.iter().find(|o| &o.slug == org),
         ServiceProvisioning::Direct => None,
     };
-    let org_eligible = |o: &baa_core::coverage::FlyOrg| counts(fly_vendor.eligibility(&o.plan, &o.packages), false);
+    let org_eligible =
+        |o: &baa_core::coverage::FlyOrg| counts(fly_vendor.eligibility(&o.plan, &o.packages), false);
     let fly = || party_of("fly").ok_or("no Fly party");
     match chain {
         [only] if svc.vendor == "fly" => {
             let a = find(only)?;
             let ok_kind = a.kind == AgreementKind::Baa && between(a, US, &fly()?) && active(a);
-            let product_ok = counts(fly_vendor.product_eligibility(&svc.product), a.scope.names_product(&svc.product));
+            let product_ok =
+                counts(fly_vendor.product_eligibility(&svc.product), a.scope.names_product(&svc.product));
             let (plan, account, org_ok) = match org_of(svc) {
                 Some(o) => (o.plan.clone(), Some(o.slug.clone()), org_eligible(o)),
                 None if matches!(svc.provisioning, ServiceProvisioning::Direct) => (
@@ -287,19 +309,32 @@ fn check_chain(world: &World, as_of: NaiveDate, svc: &baa_core::coverage::Servic
                 ),
                 None => return Err("Fly service in an unrecorded org".into()),
             };
-            let scope_ok = in_scope(&a.scope, Some(&svc.product), &plan, &svc.regions, account.as_deref(), false);
-            (ok_kind && product_ok && org_ok && scope_ok).then_some(()).ok_or(format!("own chain fails: {a:?}"))
+            let scope_ok =
+                in_scope(&a.scope, Some(&svc.product), &plan, &svc.regions, account.as_deref(), false);
+            (ok_kind && product_ok && org_ok && scope_ok)
+                .then_some(())
+                .ok_or(format!("own chain fails: {a:?}"))
         }
         [only] => {
             let a = find(only)?;
             let v = vendor.ok_or("uncatalogued vendor covered")?;
             let party = party_of(&svc.vendor).ok_or("no vendor party")?;
-            let extension = org_of(svc).is_some() || matches!(svc.provisioning, ServiceProvisioning::Platform { .. });
+            let extension =
+                org_of(svc).is_some() || matches!(svc.provisioning, ServiceProvisioning::Platform { .. });
             let ok_kind = a.kind == AgreementKind::Baa && between(a, US, &party) && active(a);
             let plan_ok = counts(v.eligibility(&svc.plan, &svc.add_ons), a.scope.names_plan(&svc.plan));
             let product_ok = counts(v.product_eligibility(&svc.product), a.scope.names_product(&svc.product));
-            let scope_ok = in_scope(&a.scope, Some(&svc.product), &svc.plan, &svc.regions, svc.account.as_deref(), extension);
-            (ok_kind && plan_ok && product_ok && scope_ok).then_some(()).ok_or(format!("direct chain fails: {a:?}"))
+            let scope_ok = in_scope(
+                &a.scope,
+                Some(&svc.product),
+                &svc.plan,
+                &svc.regions,
+                svc.account.as_deref(),
+                extension,
+            );
+            (ok_kind && plan_ok && product_ok && scope_ok)
+                .then_some(())
+                .ok_or(format!("direct chain fails: {a:?}"))
         }
         [ours, ext] => {
             let (a, e) = (find(ours)?, find(ext)?);

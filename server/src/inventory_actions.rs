@@ -217,7 +217,9 @@ async fn attest(
     let message = if f.withdraw == "on" { "Confirmation withdrawn." } else { "Configuration confirmed." };
     match inventory::attest(&b, &v, &f).await {
         Ok(()) => done(&session, &back, message).await,
-        Err(e) => failed(&session, &back, "attest", e, &[("review_on", &f.review_on), ("note", &f.note)]).await,
+        Err(e) => {
+            failed(&session, &back, "attest", e, &[("review_on", &f.review_on), ("note", &f.note)]).await
+        }
     }
 }
 
@@ -246,7 +248,10 @@ async fn reject_candidate(
     Form(f): Form<CandidateDecision>,
 ) -> Response {
     let (back, message) = if f.app.trim().is_empty() {
-        ("/inventory".to_string(), "Rejected: the candidate service is removed and will not be imported again.".to_string())
+        (
+            "/inventory".to_string(),
+            "Rejected: the candidate service is removed and will not be imported again.".to_string(),
+        )
     } else {
         (service_page(&f.id), format!("Rejected: {} does not use this service.", f.app.trim()))
     };
@@ -266,8 +271,14 @@ async fn vendor_facts(
     match inventory::save_vendor_facts(&b, &v, &f).await {
         Ok(()) => done(&session, &back, "Vendor facts saved.").await,
         Err(e) => {
-            failed(&session, &back, &format!("facts-{}", f.vendor), e, &[("contact", &f.contact), ("reason", &f.reason)])
-                .await
+            failed(
+                &session,
+                &back,
+                &format!("facts-{}", f.vendor),
+                e,
+                &[("contact", &f.contact), ("reason", &f.reason)],
+            )
+            .await
         }
     }
 }
@@ -287,7 +298,11 @@ async fn save_party(
 /// Ticked clauses arrive as `clause=<id>`, each with its location in `where:<id>`.
 fn clause_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    pairs.iter().filter(|(k, _)| k == "clause").map(|(_, c)| (c.clone(), get(&format!("where:{c}")))).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "clause")
+        .map(|(_, c)| (c.clone(), get(&format!("where:{c}"))))
+        .collect()
 }
 
 /// Agreement forms send one `clause` value per ticked box, so they are read as pairs.

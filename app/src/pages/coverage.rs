@@ -4,7 +4,8 @@ use crate::api::{overview_page, Flash};
 use crate::components::{app_page, field_error, refill, Field};
 use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
-    AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, ServiceProvisioning, Severity, Verdict,
+    AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, ServiceProvisioning, Severity,
+    Verdict,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -321,12 +321,14 @@ fn candidate_section(s: &baa_core::coverage::Service, edit: bool) -> impl IntoVi
             </form>
         }
     };
-    let confirm = |app: &str, label: String| view! {
-        <form method="post" action="/actions/services/confirm" class="row-form">
-            <input type="hidden" name="id" value=id.clone() />
-            <input type="hidden" name="app" value=app.to_string() />
-            <button type="submit" class="small">{format!("Confirm: {label}")}</button>
-        </form>
+    let confirm = |app: &str, label: String| {
+        view! {
+            <form method="post" action="/actions/services/confirm" class="row-form">
+                <input type="hidden" name="id" value=id.clone() />
+                <input type="hidden" name="app" value=app.to_string() />
+                <button type="submit" class="small">{format!("Confirm: {label}")}</button>
+            </form>
+        }
     };
     Some(view! {
         <section class="card" aria-labelledby="cand-h">
@@ -345,7 +347,12 @@ fn candidate_section(s: &baa_core::coverage::Service, edit: bool) -> impl IntoVi
 }
 
 /// The configurations the vendor requires for its BAA, with who confirmed each on this service.
-fn config_section(s: &baa_core::coverage::Service, required: &[String], as_of: &str, edit: bool) -> impl IntoView {
+fn config_section(
+    s: &baa_core::coverage::Service,
+    required: &[String],
+    as_of: &str,
+    edit: bool,
+) -> impl IntoView {
     if required.is_empty() {
         return None;
     }

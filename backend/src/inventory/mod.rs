@@ -7,8 +7,8 @@ mod services;
 
 pub use parties::{save_party, save_vendor_facts, PartyInput, VendorFactsInput};
 pub use services::{
-    attest, confirm_candidate, decisions, phi_of, reject_candidate, remove_service, save_service, AttestInput,
-    CandidateDecision, ServiceInput, ENCRYPTION_IS_NO_REASON,
+    attest, confirm_candidate, decisions, phi_of, reject_candidate, remove_service, save_service,
+    AttestInput, CandidateDecision, ServiceInput, ENCRYPTION_IS_NO_REASON,
 };
 
 use crate::accounts::authorize;
@@ -61,7 +61,11 @@ pub async fn coverage_view(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResu
 }
 
 /// The world and report of one day, as recorded by the end of that day for a past day.
-pub async fn coverage(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<(World, baa_core::coverage::Report)> {
+pub async fn coverage(
+    b: &Backend,
+    v: &Viewer,
+    as_of: NaiveDate,
+) -> AppResult<(World, baa_core::coverage::Report)> {
     let view = coverage_view(b, v, as_of).await?;
     Ok((view.world, view.report))
 }
@@ -77,7 +81,9 @@ fn today(b: &Backend) -> NaiveDate {
 
 pub(crate) fn slug(field: &str, s: &str) -> AppResult<String> {
     let s = s.trim().to_lowercase();
-    if s.is_empty() || s.len() > 63 || !s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    if s.is_empty()
+        || s.len() > 63
+        || !s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
     {
         return Err(AppError::invalid(field, "use lowercase letters, digits and dashes (as Fly names do)"));
     }
@@ -103,7 +109,10 @@ pub(crate) fn list(field: &str, s: &str, max: usize) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         if item.chars().count() > max || item.chars().any(char::is_control) {
-            return Err(AppError::invalid(field, format!("keep each entry under {max} characters, on one line")));
+            return Err(AppError::invalid(
+                field,
+                format!("keep each entry under {max} characters, on one line"),
+            ));
         }
         if !out.iter().any(|x| x == item) {
             out.push(item.to_owned());
@@ -222,8 +231,10 @@ pub struct OrgInput {
 pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<String> {
     authorize(v, Permission::EditInventory)?;
     let slug = slug("slug", &input.slug)?;
-    let name =
-        baa_core::account::check_display_name("name", if input.name.trim().is_empty() { &slug } else { &input.name })?;
+    let name = baa_core::account::check_display_name(
+        "name",
+        if input.name.trim().is_empty() { &slug } else { &input.name },
+    )?;
     let env = environment(&input.environment)?;
     let fly = catalog()
         .vendor(baa_core::catalog::FLY)
@@ -311,7 +322,8 @@ pub async fn save_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<St
         changed.push(service.id.clone());
         versions.push((Kind::Service, service.id.clone(), json(&service)?, false, None));
     }
-    append_notifying(b, v, Change { versions, on, before: &before, after: &after, changed: &changed }).await?;
+    append_notifying(b, v, Change { versions, on, before: &before, after: &after, changed: &changed })
+        .await?;
     Ok(name)
 }
 

@@ -54,7 +54,10 @@ pub async fn save_party(b: &Backend, v: &Viewer, input: &PartyInput) -> AppResul
             let vendor = catalog()
                 .vendor(input.vendor.trim())
                 .ok_or_else(|| AppError::invalid("vendor", "choose the vendor this subcontractor serves"))?;
-            (format!("sub:{}:{}", vendor.slug, new_id()), Role::Subcontractor { downstream: Downstream::Unknown })
+            (
+                format!("sub:{}:{}", vendor.slug, new_id()),
+                Role::Subcontractor { downstream: Downstream::Unknown },
+            )
         }
         _ => return Err(AppError::invalid("kind", "choose customer or subcontractor")),
     };
@@ -86,7 +89,10 @@ pub async fn save_vendor_facts(b: &Backend, v: &Viewer, input: &VendorFactsInput
     authorize(v, Permission::EditAgreements)?;
     let world = load_world(b, v, today(b)).await?;
     let slug = input.vendor.trim();
-    let vendor = world.catalog.vendor(slug).ok_or_else(|| AppError::invalid("vendor", "choose a vendor from the catalog"))?;
+    let vendor = world
+        .catalog
+        .vendor(slug)
+        .ok_or_else(|| AppError::invalid("vendor", "choose a vendor from the catalog"))?;
     let id = vendor_party(&vendor.slug);
     let listed = world
         .parties

@@ -8,7 +8,9 @@ use crate::error::{AppError, AppResult};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use baa_core::catalog::FLY;
-use baa_core::coverage::{cites_encryption, App, Attestation, NoPhiBasis, Phi, Service, ServiceProvisioning, World};
+use baa_core::coverage::{
+    cites_encryption, App, Attestation, NoPhiBasis, Phi, Service, ServiceProvisioning, World,
+};
 use baa_core::fly_import::service_id;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -133,7 +135,10 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     let add_ons = list("add_ons", &input.add_ons, 64)?;
     for a in &add_ons {
         if vendor.is_some_and(|v| !v.add_ons.iter().any(|x| &x.slug == a)) {
-            return Err(AppError::invalid("add_ons", format!("{a} is not an add-on of {}", vendor.map_or("", |v| v.name.as_str()))));
+            return Err(AppError::invalid(
+                "add_ons",
+                format!("{a} is not an add-on of {}", vendor.map_or("", |v| v.name.as_str())),
+            ));
         }
     }
     let apps = list("apps", &input.apps, 63)?;
@@ -144,12 +149,17 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     }
     let provisioning = match input.org.trim() {
         "" => ServiceProvisioning::Direct,
-        org if before.orgs.iter().any(|o| o.slug == org) => ServiceProvisioning::Platform { org: org.to_string() },
+        org if before.orgs.iter().any(|o| o.slug == org) => {
+            ServiceProvisioning::Platform { org: org.to_string() }
+        }
         _ => return Err(AppError::invalid("org", "choose an org that exists")),
     };
     let account = input.account.trim();
     if account.chars().count() > 128 || account.chars().any(char::is_control) {
-        return Err(AppError::invalid("account", "enter the vendor account id on one line (up to 128 characters)"));
+        return Err(AppError::invalid(
+            "account",
+            "enter the vendor account id on one line (up to 128 characters)",
+        ));
     }
     let phi = phi_of(&input.phi, &input.phi_basis, &input.phi_reason, &v.name, today(b))?;
     // A decision already on record keeps who made it and when, unless it changes.
@@ -192,7 +202,14 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
 }
 
 /// Writes one version of a service, with notices for what it leaves uncovered.
-async fn write(b: &Backend, v: &Viewer, before: &World, service: Service, on: NaiveDate, reason: Option<&str>) -> AppResult<()> {
+async fn write(
+    b: &Backend,
+    v: &Viewer,
+    before: &World,
+    service: Service,
+    on: NaiveDate,
+    reason: Option<&str>,
+) -> AppResult<()> {
     let mut after = before.clone();
     after.services.retain(|s| s.id != service.id);
     after.services.push(service.clone());
@@ -287,7 +304,10 @@ pub async fn attest(b: &Backend, v: &Viewer, input: &AttestInput) -> AppResult<(
             None => on.checked_add_months(chrono::Months::new(12)).unwrap_or(on),
         };
         if review_on <= on || review_on > on.checked_add_months(chrono::Months::new(36)).unwrap_or(on) {
-            return Err(AppError::invalid("review_on", "set a review date after today and within three years"));
+            return Err(AppError::invalid(
+                "review_on",
+                "set a review date after today and within three years",
+            ));
         }
         let note = input.note.trim();
         if note.chars().count() > 500 {
@@ -359,7 +379,10 @@ pub async fn reject_candidate(b: &Backend, v: &Viewer, input: &CandidateDecision
     let mut tx = b.db.begin_write().await?;
     if app.is_empty() {
         if s.unconfirmed.is_none() {
-            return Err(AppError::invalid("id", "only a candidate service can be rejected; remove a confirmed one instead"));
+            return Err(AppError::invalid(
+                "id",
+                "only a candidate service can be rejected; remove a confirmed one instead",
+            ));
         }
         s.removed_on = Some(on);
         super::append(&mut tx, v, Kind::Service, &s.id, on, &s, true, Some(reason), now).await?;

@@ -18,9 +18,9 @@ pub use bundle::{
     AUDIT_NAME, DOCUMENTS_DIR, FORMAT, MANIFEST_NAME, PDF_NAME,
 };
 pub use model::{
-    AgreementSection, CorrectionRow, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CoverageRow, DocumentVersion,
-    FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi, Severity, SeverityCounts,
-    StatusEntry, Summary, Verdict,
+    AgreementSection, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CorrectionRow, CoverageRow,
+    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi, Severity,
+    SeverityCounts, StatusEntry, Summary, Verdict,
 };
 pub use pdf::render_pdf;
 pub use verify::{format_report, verify_bundle, Problem, VerifyReport};

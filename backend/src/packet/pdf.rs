@@ -989,7 +989,12 @@ fn corrections(l: &mut Layout<'_>, data: &PacketData) {
         return;
     }
     for (service, was, now) in &data.corrected_verdicts {
-        l.paragraph(&format!("{service}: {was} as recorded, {now} with the corrections."), Face::Bold, 8.5, INK);
+        l.paragraph(
+            &format!("{service}: {was} as recorded, {now} with the corrections."),
+            Face::Bold,
+            8.5,
+            INK,
+        );
     }
     l.gap(4.0);
     let rows: Vec<Row> = data

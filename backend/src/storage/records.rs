@@ -282,7 +282,12 @@ pub struct Correction {
 }
 
 /// Versions recorded after `known_at` whose effective day is on or before `as_of`.
-pub async fn corrections(db: &crate::db::Db, ws: &str, as_of: NaiveDate, known_at: i64) -> AppResult<Vec<Correction>> {
+pub async fn corrections(
+    db: &crate::db::Db,
+    ws: &str,
+    as_of: NaiveDate,
+    known_at: i64,
+) -> AppResult<Vec<Correction>> {
     let rows = sqlx::query(
         "SELECT kind, entity_id, seq, effective_on, recorded_at, actor_name, reason, deleted, data FROM records \
          WHERE workspace_id = $1 AND effective_on <= $2 AND recorded_at > $3 ORDER BY recorded_at, kind, entity_id, seq",
@@ -296,7 +301,8 @@ pub async fn corrections(db: &crate::db::Db, ws: &str, as_of: NaiveDate, known_a
     for r in rows {
         let Some(kind) = Kind::parse(&r.try_get::<String, _>("kind")?) else { continue };
         let entity_id: String = r.try_get("entity_id")?;
-        let data: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("data")?).unwrap_or_default();
+        let data: serde_json::Value =
+            serde_json::from_str(&r.try_get::<String, _>("data")?).unwrap_or_default();
         let name = ["name", "title", "slug"]
             .iter()
             .find_map(|k| data.get(*k).and_then(|n| n.as_str()))

@@ -61,7 +61,10 @@ pub async fn policy_in<'e>(
     as_of: NaiveDate,
     known_at: i64,
 ) -> AppResult<Policy> {
-    Ok(current::<Policy, _>(exec, ws, Kind::Policy, as_of, known_at).await?.remove("policy").unwrap_or_default())
+    Ok(current::<Policy, _>(exec, ws, Kind::Policy, as_of, known_at)
+        .await?
+        .remove("policy")
+        .unwrap_or_default())
 }
 
 /// Subcontractor parties are stored with the vendor they serve encoded in their id
@@ -95,7 +98,10 @@ pub async fn load_in(
         let id = vendor_party(&vendor.slug);
         let subs: Vec<String> = stored
             .values()
-            .filter(|p| matches!(p.role, Role::Subcontractor { .. }) && subcontractor_of(p) == Some(vendor.slug.as_str()))
+            .filter(|p| {
+                matches!(p.role, Role::Subcontractor { .. })
+                    && subcontractor_of(p) == Some(vendor.slug.as_str())
+            })
             .map(|p| p.id.clone())
             .collect();
         let recorded = stored.get(&id);
@@ -176,7 +182,12 @@ fn verdict_text(v: &baa_core::coverage::Verdict) -> &'static str {
 
 /// Coverage of `as_of` for workspace `ws`: as recorded by the end of a past day, with the later
 /// corrections and the verdicts they change.
-pub async fn coverage_view(b: &Backend, ws: &str, ws_name: &str, as_of: NaiveDate) -> AppResult<CoverageView> {
+pub async fn coverage_view(
+    b: &Backend,
+    ws: &str,
+    ws_name: &str,
+    as_of: NaiveDate,
+) -> AppResult<CoverageView> {
     let known = known_at(b, as_of);
     let world = load(b, ws, ws_name, as_of, known).await?;
     let policy = policy(b, ws, as_of, known).await?;
@@ -204,7 +215,8 @@ pub async fn coverage_view(b: &Backend, ws: &str, ws_name: &str, as_of: NaiveDat
                     });
                 }
             }
-            let after: std::collections::BTreeSet<&str> = corrected.services.iter().map(|s| s.service.as_str()).collect();
+            let after: std::collections::BTreeSet<&str> =
+                corrected.services.iter().map(|s| s.service.as_str()).collect();
             for s in report.services.iter().filter(|s| !after.contains(s.service.as_str())) {
                 changed.push(CorrectedVerdict {
                     service: s.service.clone(),

@@ -41,7 +41,12 @@ impl WorldBuilder {
         Self {
             world: World {
                 us: US.to_owned(),
-                parties: vec![Party { id: US.to_owned(), name: "Acme Health".to_owned(), role: Role::Us, contact: String::new() }],
+                parties: vec![Party {
+                    id: US.to_owned(),
+                    name: "Acme Health".to_owned(),
+                    role: Role::Us,
+                    contact: String::new(),
+                }],
                 catalog,
                 orgs: Vec::new(),
                 apps: Vec::new(),
@@ -189,7 +194,14 @@ pub fn agreement(id: &str, a: &str, b: &str, kind: AgreementKind, signed_on: Nai
         clause_evidence: Clause::ALL
             .iter()
             .map(|c| {
-                (*c, ClauseEvidence { location: "§ 1".to_owned(), confirmed_by: "legal".to_owned(), confirmed_on: signed_on })
+                (
+                    *c,
+                    ClauseEvidence {
+                        location: "§ 1".to_owned(),
+                        confirmed_by: "legal".to_owned(),
+                        confirmed_on: signed_on,
+                    },
+                )
             })
             .collect(),
     }

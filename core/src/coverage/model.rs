@@ -219,7 +219,12 @@ impl Phi {
     /// "No PHI" for a reason given as free text (basis `other`), as older records and tests
     /// state it.
     pub fn no(reason: impl Into<String>) -> Self {
-        Phi::No { basis: NoPhiBasis::Other, reason: reason.into(), decided_by: String::new(), decided_on: None }
+        Phi::No {
+            basis: NoPhiBasis::Other,
+            reason: reason.into(),
+            decided_by: String::new(),
+            decided_on: None,
+        }
     }
 
     /// Whether this is a valid "no PHI" decision: a structured basis, or `other` with a reason
@@ -510,8 +515,16 @@ impl Scope {
     /// set of regions and account, or `None` when it covers them. Unknown regions (an empty list)
     /// never fit a scope limited to regions, and an unknown account never fits a scope limited to
     /// accounts: what the data cannot tell fails closed.
-    pub fn miss(&self, product: Option<&str>, plan: Option<&str>, regions: &[String], account: AccountCheck<'_>) -> Option<ScopeMiss> {
-        let listed = |list: &[String], item: Option<&str>| list.is_empty() || item.is_none_or(|i| list.iter().any(|x| x == i));
+    pub fn miss(
+        &self,
+        product: Option<&str>,
+        plan: Option<&str>,
+        regions: &[String],
+        account: AccountCheck<'_>,
+    ) -> Option<ScopeMiss> {
+        let listed = |list: &[String], item: Option<&str>| {
+            list.is_empty() || item.is_none_or(|i| list.iter().any(|x| x == i))
+        };
         if !listed(self.products(), product) {
             return Some(ScopeMiss::Product);
         }

@@ -99,7 +99,9 @@ impl RuleId {
             | RuleId::DownstreamUnverified
             | RuleId::EnvironmentMixed
             | RuleId::RegionUnknown => Severity::Medium,
-            RuleId::AgreementExpiring | RuleId::AgreementEnding | RuleId::RenewalNoticeDue => Severity::Warning,
+            RuleId::AgreementExpiring | RuleId::AgreementEnding | RuleId::RenewalNoticeDue => {
+                Severity::Warning
+            }
             RuleId::PhiUnknown => Severity::Low,
         }
     }

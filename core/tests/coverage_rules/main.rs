@@ -12,8 +12,8 @@ use baa_core::coverage::build::{
     app, baa, org, platform_agreement, service, subcontractor_baa, With, WorldBuilder, US,
 };
 use baa_core::coverage::{
-    evaluate, Agreement, Attestation, Clause, Environment, Phi, Policy, RuleId, Scope, Service, ServiceProvisioning,
-    Severity, Status, StatusChange, Verdict, World,
+    evaluate, Agreement, Attestation, Clause, Environment, Phi, Policy, RuleId, Scope, Service,
+    ServiceProvisioning, Severity, Status, StatusChange, Verdict, World,
 };
 use chrono::{Days, NaiveDate};
 
@@ -69,7 +69,10 @@ fn platform(org: &str) -> ServiceProvisioning {
 /// Sentry error monitoring used by acme-api, provisioned directly, with the configuration
 /// Sentry requires (data scrubbing) confirmed.
 fn sentry(plan: &str) -> Service {
-    attested(service("errors", "sentry", "errors", plan, d("2026-02-01")).with(|s| s.apps = vec!["acme-api".into()]))
+    attested(
+        service("errors", "sentry", "errors", plan, d("2026-02-01"))
+            .with(|s| s.apps = vec!["acme-api".into()]),
+    )
 }
 
 /// The service with every configuration its vendor requires confirmed, reviewed in a year.
@@ -419,7 +422,8 @@ fn bundled_catalog_has_every_vendor_of_the_domain_table() {
 
 #[test]
 fn catalog_validation_rejects_inconsistent_files() {
-    let base: serde_json::Value = serde_json::from_str(include_str!("../../../catalog/vendors.json")).unwrap();
+    let base: serde_json::Value =
+        serde_json::from_str(include_str!("../../../catalog/vendors.json")).unwrap();
     let check = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v = base.clone();
         f(&mut v);

@@ -11,10 +11,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "service_without_phi_and_with_reason_needs_no_baa",
             base()
-                .service(
-                    sentry("team")
-                        .with(|s| s.phi = Phi::no("PII scrubbing on; no request bodies")),
-                )
+                .service(sentry("team").with(|s| s.phi = Phi::no("PII scrubbing on; no request bodies")))
                 .build(),
             &[],
         ),
@@ -151,8 +148,12 @@ pub fn cases() -> Vec<Case> {
                 .vendor("arcjet", &[])
                 .service(service("aj", "arcjet", "shield", "default", d("2026-01-01")))
                 .agreement(baa("aj-baa", "arcjet", d("2026-01-01")).with(|a| {
-                    a.scope =
-                        Scope::Limited { products: vec![], plans: vec!["default".into()], regions: vec![], accounts: vec![] }
+                    a.scope = Scope::Limited {
+                        products: vec![],
+                        plans: vec!["default".into()],
+                        regions: vec![],
+                        accounts: vec![],
+                    }
                 }))
                 .build(),
             &[("plan-ineligible", "aj")],
@@ -162,8 +163,12 @@ pub fn cases() -> Vec<Case> {
             sentry_party(base())
                 .service(sentry("enterprise"))
                 .agreement(baa("sentry-baa", "sentry", d("2026-02-01")).with(|a| {
-                    a.scope =
-                        Scope::Limited { products: vec![], plans: vec!["business".into()], regions: vec![], accounts: vec![] }
+                    a.scope = Scope::Limited {
+                        products: vec![],
+                        plans: vec!["business".into()],
+                        regions: vec![],
+                        accounts: vec![],
+                    }
                 }))
                 .build(),
             &[("uncovered-service", "errors")],
@@ -173,7 +178,12 @@ pub fn cases() -> Vec<Case> {
             sentry_party(base())
                 .service(sentry("business").with(|s| s.regions = vec!["fra".into()]))
                 .agreement(baa("sentry-baa", "sentry", d("2026-02-01")).with(|a| {
-                    a.scope = Scope::Limited { products: vec![], plans: vec![], regions: vec!["iad".into()], accounts: vec![] }
+                    a.scope = Scope::Limited {
+                        products: vec![],
+                        plans: vec![],
+                        regions: vec!["iad".into()],
+                        accounts: vec![],
+                    }
                 }))
                 .build(),
             &[("uncovered-service", "errors")],
@@ -199,9 +209,18 @@ pub fn cases() -> Vec<Case> {
             "platform_agreement_that_names_the_plan_covers_it",
             sentry_party(base())
                 .service(sentry_ext("team"))
-                .agreement(platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")).with(|a| {
-                    a.scope = Scope::Limited { products: vec![], plans: vec!["team".into()], regions: vec![], accounts: vec![] }
-                }))
+                .agreement(
+                    platform_agreement("fly-sentry", "fly", "sentry", &["sentry"], d("2026-03-01")).with(
+                        |a| {
+                            a.scope = Scope::Limited {
+                                products: vec![],
+                                plans: vec!["team".into()],
+                                regions: vec![],
+                                accounts: vec![],
+                            }
+                        },
+                    ),
+                )
                 .build(),
             &[],
         ),
@@ -415,7 +434,9 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "signed_baa_with_unconfirmed_clause_is_clauses_incomplete",
-            fly_baa(|a| { a.clause_evidence.remove(&Clause::TerminationForBreach); }),
+            fly_baa(|a| {
+                a.clause_evidence.remove(&Clause::TerminationForBreach);
+            }),
             &[("clauses-incomplete", "fly-baa")],
         ),
         case(
@@ -602,4 +623,3 @@ pub fn cases() -> Vec<Case> {
         ),
     ]
 }
-

@@ -85,17 +85,22 @@ pub fn cases() -> Vec<Case> {
                 .build(),
             &[],
         ),
-        case("machines_are_covered_by_the_fly_baa_on_an_eligible_org", base().service(machines("m-api", "acme-api")).build(), &[]),
+        case(
+            "machines_are_covered_by_the_fly_baa_on_an_eligible_org",
+            base().service(machines("m-api", "acme-api")).build(),
+            &[],
+        ),
         case(
             "machines_on_an_ineligible_org_are_platform_plan_ineligible",
-            base().service(machines("m-api", "acme-api")).build().with(|w| w.orgs[0].plan = "pay-as-you-go".into()),
+            base()
+                .service(machines("m-api", "acme-api"))
+                .build()
+                .with(|w| w.orgs[0].plan = "pay-as-you-go".into()),
             &[("platform-plan-ineligible", "acme-prod")],
         ),
         case(
             "fly_kubernetes_is_covered_by_the_fly_baa",
-            base()
-                .service(machines("fks", "acme-api").with(|s| s.product = "kubernetes".into()))
-                .build(),
+            base().service(machines("fks", "acme-api").with(|s| s.product = "kubernetes".into())).build(),
             &[],
         ),
         case(
@@ -103,7 +108,11 @@ pub fn cases() -> Vec<Case> {
             fly_baa(|a| a.scope = limited(&[], &[], &[], &["acme-other"])),
             &[("uncovered-service", "db")],
         ),
-        case("fly_baa_naming_the_org_covers", fly_baa(|a| a.scope = limited(&[], &[], &[], &["acme-prod"])), &[]),
+        case(
+            "fly_baa_naming_the_org_covers",
+            fly_baa(|a| a.scope = limited(&[], &[], &[], &["acme-prod"])),
+            &[],
+        ),
         // 3. Unknown regions.
         case(
             "unknown_regions_never_fit_a_region_limited_baa",
@@ -131,12 +140,20 @@ pub fn cases() -> Vec<Case> {
         // 4. Product eligibility.
         case(
             "aws_s3_under_an_aws_baa_is_covered",
-            base().vendor("aws", &[]).service(s3("s3")).agreement(baa("aws-baa", "aws", d("2026-01-01"))).build(),
+            base()
+                .vendor("aws", &[])
+                .service(s3("s3"))
+                .agreement(baa("aws-baa", "aws", d("2026-01-01")))
+                .build(),
             &[],
         ),
         case(
             "aws_product_the_catalog_does_not_list_fails_closed",
-            base().vendor("aws", &[]).service(s3("lightsail")).agreement(baa("aws-baa", "aws", d("2026-01-01"))).build(),
+            base()
+                .vendor("aws", &[])
+                .service(s3("lightsail"))
+                .agreement(baa("aws-baa", "aws", d("2026-01-01")))
+                .build(),
             &[("plan-ineligible", "s3")],
         ),
         case(
@@ -144,7 +161,10 @@ pub fn cases() -> Vec<Case> {
             base()
                 .vendor("aws", &[])
                 .service(s3("lightsail"))
-                .agreement(baa("aws-baa", "aws", d("2026-01-01")).with(|a| a.scope = limited(&["lightsail"], &[], &[], &[])))
+                .agreement(
+                    baa("aws-baa", "aws", d("2026-01-01"))
+                        .with(|a| a.scope = limited(&["lightsail"], &[], &[], &[])),
+                )
                 .build(),
             &[],
         ),
@@ -157,7 +177,8 @@ pub fn cases() -> Vec<Case> {
                 .build()
                 .with(|w| {
                     let aws = w.catalog.vendors.iter_mut().find(|v| v.slug == "aws").unwrap();
-                    aws.products.iter_mut().find(|p| p.slug == "s3").unwrap().baa_eligible = Eligibility::NotEligible;
+                    aws.products.iter_mut().find(|p| p.slug == "s3").unwrap().baa_eligible =
+                        Eligibility::NotEligible;
                 }),
             &[("plan-ineligible", "s3")],
         ),
@@ -167,7 +188,10 @@ pub fn cases() -> Vec<Case> {
             base()
                 .vendor("aws", &[])
                 .service(s3("s3"))
-                .agreement(baa("aws-baa", "aws", d("2026-01-01")).with(|a| a.scope = limited(&[], &[], &[], &["222"])))
+                .agreement(
+                    baa("aws-baa", "aws", d("2026-01-01"))
+                        .with(|a| a.scope = limited(&[], &[], &[], &["222"])),
+                )
                 .build(),
             &[("uncovered-service", "s3")],
         ),
@@ -176,7 +200,10 @@ pub fn cases() -> Vec<Case> {
             base()
                 .vendor("aws", &[])
                 .service(s3("s3").with(|s| s.account = None))
-                .agreement(baa("aws-baa", "aws", d("2026-01-01")).with(|a| a.scope = limited(&[], &[], &[], &["111"])))
+                .agreement(
+                    baa("aws-baa", "aws", d("2026-01-01"))
+                        .with(|a| a.scope = limited(&[], &[], &[], &["111"])),
+                )
                 .build(),
             &[("uncovered-service", "s3")],
         ),
@@ -185,7 +212,10 @@ pub fn cases() -> Vec<Case> {
             base()
                 .vendor("aws", &[])
                 .service(s3("s3"))
-                .agreement(baa("aws-baa", "aws", d("2026-01-01")).with(|a| a.scope = limited(&[], &[], &[], &["111"])))
+                .agreement(
+                    baa("aws-baa", "aws", d("2026-01-01"))
+                        .with(|a| a.scope = limited(&[], &[], &[], &["111"])),
+                )
                 .build(),
             &[],
         ),
@@ -235,7 +265,9 @@ pub fn cases() -> Vec<Case> {
         case(
             "unconfirmed_service_still_counts",
             sentry_party(base())
-                .service(sentry("team").with(|s| s.unconfirmed = Some("SENTRY_DSN is set on acme-api".into())))
+                .service(
+                    sentry("team").with(|s| s.unconfirmed = Some("SENTRY_DSN is set on acme-api".into())),
+                )
                 .build(),
             &[("uncovered-service", "errors")],
         ),
@@ -247,7 +279,10 @@ pub fn cases() -> Vec<Case> {
         // 8. Required vendor configuration.
         case(
             "required_configuration_without_attestation_is_unconfirmed",
-            sentry_party(base()).service(sentry("business").with(|s| s.attestations.clear())).agreement(sentry_baa()).build(),
+            sentry_party(base())
+                .service(sentry("business").with(|s| s.attestations.clear()))
+                .agreement(sentry_baa())
+                .build(),
             &[("configuration-unconfirmed", "errors")],
         ),
         case(
@@ -262,12 +297,15 @@ pub fn cases() -> Vec<Case> {
             "every_item_of_an_add_on_needs_its_attestation",
             base()
                 .vendor("upstash-redis", &[])
-                .service(attested(
-                    service("r2", "upstash-redis", "redis", "enterprise", d("2026-01-01"))
-                        .with(|s| s.add_ons = vec!["prod-pack".into()]),
-                ).with(|s| {
-                    s.attestations.pop();
-                }))
+                .service(
+                    attested(
+                        service("r2", "upstash-redis", "redis", "enterprise", d("2026-01-01"))
+                            .with(|s| s.add_ons = vec!["prod-pack".into()]),
+                    )
+                    .with(|s| {
+                        s.attestations.pop();
+                    }),
+                )
                 .agreement(baa("up-baa", "upstash-redis", d("2026-01-01")))
                 .build(),
             &[("configuration-unconfirmed", "r2")],
@@ -311,7 +349,9 @@ pub fn cases() -> Vec<Case> {
             "supersession_with_a_recorded_successor_is_silent",
             replace_agreement(
                 base()
-                    .agreement(baa("fly-baa-2", "fly", plus(20)).with(|a| a.supersedes = Some("fly-baa".into())))
+                    .agreement(
+                        baa("fly-baa-2", "fly", plus(20)).with(|a| a.supersedes = Some("fly-baa".into())),
+                    )
                     .build(),
                 "fly-baa",
                 |a| a.history.push(status(plus(20), Status::Superseded)),
@@ -360,7 +400,9 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "encryption_is_never_a_reason_to_skip_a_baa",
-            sentry_party(base()).service(sentry("team").with(|s| s.phi = Phi::no("all data is encrypted at rest"))).build(),
+            sentry_party(base())
+                .service(sentry("team").with(|s| s.phi = Phi::no("all data is encrypted at rest")))
+                .build(),
             &[("phi-unknown", "errors"), ("uncovered-service", "errors")],
         ),
         // 13. Clause evidence must be earned.
@@ -369,7 +411,11 @@ pub fn cases() -> Vec<Case> {
             fly_baa(|a| {
                 a.clause_evidence.insert(
                     Clause::A,
-                    ClauseEvidence { location: " ".into(), confirmed_by: "priya".into(), confirmed_on: d("2026-01-01") },
+                    ClauseEvidence {
+                        location: " ".into(),
+                        confirmed_by: "priya".into(),
+                        confirmed_on: d("2026-01-01"),
+                    },
                 );
             }),
             &[("clauses-incomplete", "fly-baa")],
@@ -379,7 +425,11 @@ pub fn cases() -> Vec<Case> {
             fly_baa(|a| {
                 a.clause_evidence.insert(
                     Clause::B,
-                    ClauseEvidence { location: "§ 2".into(), confirmed_by: String::new(), confirmed_on: d("2026-01-01") },
+                    ClauseEvidence {
+                        location: "§ 2".into(),
+                        confirmed_by: String::new(),
+                        confirmed_on: d("2026-01-01"),
+                    },
                 );
             }),
             &[("clauses-incomplete", "fly-baa")],
@@ -391,11 +441,7 @@ pub fn cases() -> Vec<Case> {
 fn a_next_step_never_asks_for_an_agreement_that_exists() {
     // Our Sentry BAA exists but does not name the account Fly created: fix the scope, do not
     // "sign a BAA with Sentry".
-    let world = base()
-        .vendor("sentry", &[])
-        .service(sentry_ext("business"))
-        .agreement(sentry_baa())
-        .build();
+    let world = base().vendor("sentry", &[]).service(sentry_ext("business")).agreement(sentry_baa()).build();
     let report = evaluate(&world, today(), &Policy::default());
     let f = report.findings.iter().find(|f| f.rule == RuleId::UncoveredService).unwrap();
     assert!(!f.next_step.starts_with("Sign a BAA with Sentry"), "{}", f.next_step);
@@ -427,5 +473,8 @@ fn the_deadlines_list_says_what_ends() {
     let report = evaluate(&world, today(), &Policy::default());
     assert_eq!(report.deadlines.len(), 1);
     let dl = &report.deadlines[0];
-    assert_eq!((dl.kind, dl.on, dl.days_left, dl.window), (baa_core::coverage::DeadlineKind::Termination, plus(10), 10, 30));
+    assert_eq!(
+        (dl.kind, dl.on, dl.days_left, dl.window),
+        (baa_core::coverage::DeadlineKind::Termination, plus(10), 10, 30)
+    );
 }

@@ -6,8 +6,10 @@ use baa_core::coverage::RuleId;
 use baa_core::fly_import::{plan_import_with, Decisions};
 
 fn secrets_file(app: &str, names: &[&str]) -> SnapshotFile {
-    let items: Vec<String> =
-        names.iter().map(|n| format!(r#"    {{"name": "{n}", "digest": "00", "status": "Deployed"}}"#)).collect();
+    let items: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#"    {{"name": "{n}", "digest": "00", "status": "Deployed"}}"#))
+        .collect();
     SnapshotFile::new(format!("secrets-list--{app}.json"), format!("[\n{}\n]\n", items.join(",\n")))
 }
 
@@ -37,10 +39,16 @@ fn a_fly_postgres_app_is_a_fly_postgres_service_and_database_url_users_are_candi
     assert_eq!(pg.apps, ["acme-pg"]);
     // DATABASE_URL may point anywhere: the link is a candidate even with one Postgres app.
     assert_eq!(pg.candidate_apps, ["acme-api"]);
-    assert!(!world.services.iter().any(|s| s.id == "fly:fly:machines:acme-pg"), "a Postgres app is not also Machines");
+    assert!(
+        !world.services.iter().any(|s| s.id == "fly:fly:machines:acme-pg"),
+        "a Postgres app is not also Machines"
+    );
     for app in ["acme-api", "acme-jobs"] {
         let m = service(&world, &format!("fly:fly:machines:{app}"));
-        assert_eq!((m.product.as_str(), m.apps.clone(), m.phi.clone()), ("machines", strings(&[app]), Phi::Unknown));
+        assert_eq!(
+            (m.product.as_str(), m.apps.clone(), m.phi.clone()),
+            ("machines", strings(&[app]), Phi::Unknown)
+        );
     }
 }
 
@@ -55,15 +63,14 @@ fn a_bucket_no_app_points_to_is_recorded_with_no_app() {
     let bucket = service(&world, "fly:tigris:object-storage:acme-health-exports");
     assert!(bucket.apps.is_empty() && bucket.candidate_apps.is_empty());
     match plan.services.iter().find(|c| c.id() == bucket.id).unwrap() {
-        Change::Create { notes, .. } => assert!(notes.iter().any(|n| n.contains("recorded with no app")), "{notes:?}"),
+        Change::Create { notes, .. } => {
+            assert!(notes.iter().any(|n| n.contains("recorded with no app")), "{notes:?}")
+        }
         other => panic!("{other:?}"),
     }
     // It is still a PHI-unknown service with no chain: it counts.
     let report = evaluate(&world, today(), &Policy::default());
-    assert!(report
-        .findings
-        .iter()
-        .any(|f| f.rule == RuleId::UncoveredService && f.subject.id == bucket.id));
+    assert!(report.findings.iter().any(|f| f.rule == RuleId::UncoveredService && f.subject.id == bucket.id));
 }
 
 #[test]
@@ -86,7 +93,10 @@ fn without_a_fly_baa_every_phi_app_has_a_fly_gap() {
 
 #[test]
 fn aws_keys_without_a_tigris_endpoint_are_a_candidate_aws_service_of_unknown_product() {
-    let files = [apps_table(&[("acme-api", PROD)]), secrets_file("acme-api", &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])];
+    let files = [
+        apps_table(&[("acme-api", PROD)]),
+        secrets_file("acme-api", &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]),
+    ];
     let (_, world) = import(&fly_baa_world(), &files);
     let aws = service(&world, "secret:aws:acme-api");
     assert_eq!((aws.product.as_str(), aws.provisioning.clone()), ("unknown", ServiceProvisioning::Direct));
@@ -94,7 +104,10 @@ fn aws_keys_without_a_tigris_endpoint_are_a_candidate_aws_service_of_unknown_pro
     // A Tigris bucket's keys are not AWS.
     let files = [
         apps_table(&[("acme-api", PROD)]),
-        secrets_file("acme-api", &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3", "BUCKET_NAME"]),
+        secrets_file(
+            "acme-api",
+            &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3", "BUCKET_NAME"],
+        ),
     ];
     let (_, world) = import(&fly_baa_world(), &files);
     assert!(!world.services.iter().any(|s| s.vendor == "aws"));

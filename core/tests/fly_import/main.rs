@@ -467,11 +467,27 @@ const ACME_SERVICES: [ServiceRow; 23] = [
     ("fly:sentry:errors:acme-worker", PROD, "team", &[], &["acme-worker"], &[], &[]),
     ("fly:tigris:object-storage:acme-health-exports", PROD, "standard", &[], &[], BOTH, &[]),
     ("fly:tigris:object-storage:acme-health-patient-docs", PROD, "standard", &[], &[], BOTH, &[]),
-    ("fly:tigris:object-storage:acme-health-staging-docs", STAGING, "standard", &[], &["acme-api-staging"], &[], &[]),
+    (
+        "fly:tigris:object-storage:acme-health-staging-docs",
+        STAGING,
+        "standard",
+        &[],
+        &["acme-api-staging"],
+        &[],
+        &[],
+    ),
     ("fly:upstash-redis:redis:acme-redis-prod", PROD, "fixed", &[], &[], BOTH, &["iad", "ord"]),
     ("fly:upstash-redis:redis:acme-redis-staging", STAGING, PAYG, &[], &["acme-api-staging"], &[], &["iad"]),
     ("fly:upstash-redis:redis:acme-sessions-prod", PROD, PAYG, &[], &[], BOTH, &["iad"]),
-    ("fly:upstash-vector:vector:acme-clinical-notes-index", PROD, "default", &[], &["acme-worker"], &[], &["iad"]),
+    (
+        "fly:upstash-vector:vector:acme-clinical-notes-index",
+        PROD,
+        "default",
+        &[],
+        &["acme-worker"],
+        &[],
+        &["iad"],
+    ),
 ];
 const PROD: &str = "acme-health-production";
 const STAGING: &str = "acme-health-staging";
@@ -537,7 +553,10 @@ fn acme_health_import_creates_the_expected_orgs_apps_and_services() {
         assert!(vendor.product(&s.product).is_some() && vendor.plan(&s.plan).is_some(), "{}", s.id);
     }
     assert_eq!((plan.creates(), plan.updates()), (3 + 9 + 23, 0));
-    assert!(world.services.iter().all(|s| s.unconfirmed.is_none()), "no vendor is guessed from these secrets");
+    assert!(
+        world.services.iter().all(|s| s.unconfirmed.is_none()),
+        "no vendor is guessed from these secrets"
+    );
 
     // What could not be mapped, with the line it comes from.
     let unmapped: Vec<(&str, Option<usize>, &str)> = plan
@@ -566,14 +585,20 @@ fn plan_notes_explain_every_assumption() {
     let (sentry, _) = notes("fly:sentry:errors:acme-web");
     assert!(sentry.contains("plan `team`") && sentry.contains("PHI unknown"), "{sentry}");
     let (redis, sources) = notes("fly:upstash-redis:redis:acme-redis-prod");
-    assert!(redis.contains("candidate apps") && redis.contains("unconfirmed until an engineer confirms"), "{redis}");
+    assert!(
+        redis.contains("candidate apps") && redis.contains("unconfirmed until an engineer confirms"),
+        "{redis}"
+    );
     assert!(!redis.contains("ProdPack unknown"), "{redis}");
     assert_eq!(sources[0].to_string(), "redis-list.txt line 2");
     assert_eq!(sources[1].to_string(), "redis-status--acme-redis-prod.txt line 3");
     let (sessions, _) = notes("fly:upstash-redis:redis:acme-sessions-prod");
     assert!(sessions.contains("ProdPack unknown"), "{sessions}");
     let (fks, _) = notes("fly:fly:kubernetes:acme-analytics-fks");
-    assert!(fks.contains("no app in the snapshot points at it") && fks.contains("Fly.io's own product"), "{fks}");
+    assert!(
+        fks.contains("no app in the snapshot points at it") && fks.contains("Fly.io's own product"),
+        "{fks}"
+    );
     let (machines, _) = notes("fly:fly:machines:acme-api");
     assert!(machines.contains("Fly Machines") && machines.contains("PHI unknown"), "{machines}");
     let org = match &plan.orgs[0] {
@@ -776,13 +801,18 @@ fn hints_without_a_matching_extension_are_unmapped_with_their_line() {
     assert!(reasons[2].contains("its org is unknown"), "{}", reasons[2]);
     // A kind the catalog does not know is an uncatalogued service, not only a note.
     let other = plan.services.iter().find(|c| c.id() == "fly:newthing:newthing:n1").unwrap();
-    assert!(matches!(other, Change::Create { notes, .. } if notes.iter().any(|n| n.contains("uncatalogued"))));
+    assert!(
+        matches!(other, Change::Create { notes, .. } if notes.iter().any(|n| n.contains("uncatalogued")))
+    );
     // SENTRY_DSN with no Sentry extension named after the app, and SUPABASE_URL: candidate direct
     // services, evaluated like any other (fail closed).
     for (id, vendor) in [("secret:sentry:acme-db", "sentry"), ("secret:supabase:acme-db", "supabase")] {
         match plan.services.iter().find(|c| c.id() == id) {
             Some(Change::Create { record, .. }) => {
-                assert_eq!((record.vendor.as_str(), record.provisioning.clone()), (vendor, ServiceProvisioning::Direct));
+                assert_eq!(
+                    (record.vendor.as_str(), record.provisioning.clone()),
+                    (vendor, ServiceProvisioning::Direct)
+                );
                 assert!(record.unconfirmed.as_deref().is_some_and(|u| u.contains("acme-db")), "{record:?}");
             }
             other => panic!("{id}: {other:?}"),
@@ -886,7 +916,12 @@ fn coverage_of_the_imported_acme_world_with_only_a_fly_baa() {
                 ("region-outside-policy", "fly:upstash-redis:redis:acme-redis-prod"),
                 ("region-outside-policy", "fly:fly:kubernetes:acme-analytics-fks"),
             ])
-            .union(&without_regions().into_iter().map(|id| ("region-unknown".to_owned(), id.to_owned())).collect())
+            .union(
+                &without_regions()
+                    .into_iter()
+                    .map(|id| ("region-unknown".to_owned(), id.to_owned()))
+                    .collect(),
+            )
             .cloned()
             .collect(),
             set(&[]),

@@ -39,8 +39,15 @@ async fn check_exit_codes_follow_the_findings_and_the_threshold() {
     assert!(out.contains("CRITICAL") && out.contains("uncovered-service") && out.contains("next:"), "{out}");
     assert!(out.contains("FAIL"));
 
-    // An app with only a PHI-unknown... every acme app has an uncovered service; one without
-    // services passes at every threshold.
+    // Every app runs on Fly Machines, which need the Fly.io BAA: priya-playground fails until
+    // its Machines are recorded as handling no PHI; then it passes at every threshold.
+    let (code, out, _) = check(&app.base, &read, Some("priya-playground"), false, Threshold::Critical).await;
+    assert_eq!(code, 1, "{out}");
+    let id = "fly:fly:machines:priya-playground";
+    let mut body = write.get(&format!("/services/{id}")).await.body;
+    body["phi"] = "no".into();
+    body["phi_basis"] = "not-handled-by-design".into();
+    assert_eq!(write.put(&format!("/services/{id}"), body).await.status, 200);
     for t in [Threshold::Critical, Threshold::High, Threshold::Medium] {
         let (code, out, _) = check(&app.base, &read, Some("priya-playground"), false, t).await;
         assert_eq!(code, 0, "{t:?}: {out}");

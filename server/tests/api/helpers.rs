@@ -13,6 +13,34 @@ use std::collections::HashMap;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Every required clause ticked with where it is found, as the agreement form sends it.
+pub const ALL_CLAUSES: [(&str, &str); 24] = [
+    ("clause", "a"),
+    ("where:a", "§ 1"),
+    ("clause", "b"),
+    ("where:b", "§ 2"),
+    ("clause", "c"),
+    ("where:c", "§ 3"),
+    ("clause", "d"),
+    ("where:d", "§ 4"),
+    ("clause", "e"),
+    ("where:e", "§ 5"),
+    ("clause", "f"),
+    ("where:f", "§ 6"),
+    ("clause", "g"),
+    ("where:g", "§ 7"),
+    ("clause", "h"),
+    ("where:h", "§ 8"),
+    ("clause", "i"),
+    ("where:i", "§ 9"),
+    ("clause", "j"),
+    ("where:j", "§ 10"),
+    ("clause", "permitted-uses"),
+    ("where:permitted-uses", "§ 11"),
+    ("clause", "termination-for-breach"),
+    ("where:termination-for-breach", "§ 12"),
+];
+
 pub struct TestApp {
     pub base: String,
     pub backend: Backend,

@@ -178,8 +178,6 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
 async fn a_plan_change_that_makes_a_covered_service_ineligible_notifies() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
-    let clauses =
-        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "permitted-uses", "termination-for-breach"];
     let mut sentry = vec![
         ("title", "Sentry BAA"),
         ("party_a", "us"),
@@ -188,7 +186,7 @@ async fn a_plan_change_that_makes_a_covered_service_ineligible_notifies() {
         ("status", "signed"),
         ("effective", "2026-01-01"),
     ];
-    sentry.extend(clauses.iter().map(|c| ("clauses", *c)));
+    sentry.extend(crate::helpers::ALL_CLAUSES);
     assert_eq!(t.owner.post("/actions/agreements/create", &sentry).await.status, 303);
     let r = t
         .eng

@@ -219,10 +219,9 @@ impl<'w> Index<'w> {
         let plan_eligibility = self.plan_eligibility(&s.vendor, &s.plan, &s.add_ons);
         let product_eligibility = self.product_eligibility(&s.vendor, &s.product);
         let direct = match self.vendor_party(&s.vendor) {
-            None if self.vendor(&s.vendor).is_none() => missing(format!(
-                "no BAA with {vendor_name} ({} is not in the vendor catalog)",
-                s.vendor
-            )),
+            None if self.vendor(&s.vendor).is_none() => {
+                missing(format!("no BAA with {vendor_name} ({} is not in the vendor catalog)", s.vendor))
+            }
             None => missing(format!("no BAA with {vendor_name} (no party recorded for it)")),
             Some(party) => self.link(&Spec {
                 parties: (&self.world.us, &party.id),
@@ -299,7 +298,8 @@ impl<'w> Index<'w> {
         let org_ok = spec.org.is_none_or(|o| self.org_eligible(o));
         let plan_ok = |i: usize| {
             let named = |p: &str| self.agreement(i).scope.names_plan(p);
-            counts(spec.plan_eligibility, spec.plan, named) || (spec.named_plan_counts && spec.plan.is_some_and(named))
+            counts(spec.plan_eligibility, spec.plan, named)
+                || (spec.named_plan_counts && spec.plan.is_some_and(named))
         };
         let product_ok = |i: usize| {
             counts(spec.product_eligibility, spec.product, |p| self.agreement(i).scope.names_product(p))

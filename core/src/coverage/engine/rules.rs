@@ -150,7 +150,8 @@ impl<'w> Collector<'w> {
 
     fn phi_unknown(&mut self, ix: &Index<'w>, s: &'w Service) {
         let Some(said) = unknown_reason(&s.phi) else { return };
-        let used_by = if s.apps.is_empty() { String::new() } else { format!(" (used by {})", listing(&s.apps)) };
+        let used_by =
+            if s.apps.is_empty() { String::new() } else { format!(" (used by {})", listing(&s.apps)) };
         self.push(
             RuleId::PhiUnknown,
             service_subject(ix, s),
@@ -312,7 +313,10 @@ impl<'w> Collector<'w> {
         let terms = ix.vendor(FLY).map_or("publishes no BAA terms in the catalog", |v| v.baa_terms.as_str());
         let mut seen = HashSet::new();
         for org in ix.world.orgs.iter().rev() {
-            if !seen.insert(org.slug.as_str()) || !phi_orgs.contains(org.slug.as_str()) || ix.org_eligible(org) {
+            if !seen.insert(org.slug.as_str())
+                || !phi_orgs.contains(org.slug.as_str())
+                || ix.org_eligible(org)
+            {
                 continue;
             }
             let plan = fly_plan_name(ix, org);
@@ -345,7 +349,11 @@ impl<'w> Collector<'w> {
                 RuleId::EnvironmentMixed,
                 Subject { kind: SubjectKind::App, id: app.name.clone(), name: app.name.clone() },
                 format!("{} app {} runs in production org {}.", env_text(env), app.name, org.slug),
-                format!("Move {} to a separate {} org so production stays isolated.", app.name, env_text(env)),
+                format!(
+                    "Move {} to a separate {} org so production stays isolated.",
+                    app.name,
+                    env_text(env)
+                ),
             );
         }
     }
@@ -382,7 +390,8 @@ impl<'w> Collector<'w> {
         let mut seen: HashSet<&str> = queue.iter().map(|(id, _)| *id).collect();
         while let Some((id, ours)) = queue.pop() {
             let Some(party) = ix.party(id) else { continue };
-            let subject = Subject { kind: SubjectKind::Vendor, id: party.id.clone(), name: party.name.clone() };
+            let subject =
+                Subject { kind: SubjectKind::Vendor, id: party.id.clone(), name: party.name.clone() };
             match party.role.downstream() {
                 None | Some(Downstream::None) => {}
                 // Only the vendors we contract with owe us their list; their subcontractors'
@@ -452,7 +461,10 @@ impl<'w> Collector<'w> {
             let signed = a.status_on(ix.as_of) == Some(Status::Signed);
             if signed && (ours || platform) && !a.has_executed_document {
                 let (what, step) = if ours {
-                    ("no executed document is uploaded", format!("Upload the executed copy of {name} with {other}."))
+                    (
+                        "no executed document is uploaded",
+                        format!("Upload the executed copy of {name} with {other}."),
+                    )
                 } else {
                     (
                         "no written confirmation from the platform is uploaded",
@@ -469,8 +481,11 @@ impl<'w> Collector<'w> {
                     step,
                 );
             }
-            let missing: Vec<&str> =
-                if signed && ours { a.unconfirmed_clauses().into_iter().map(Clause::label).collect() } else { Vec::new() };
+            let missing: Vec<&str> = if signed && ours {
+                a.unconfirmed_clauses().into_iter().map(Clause::label).collect()
+            } else {
+                Vec::new()
+            };
             if !missing.is_empty() {
                 self.push(
                     RuleId::ClausesIncomplete,
@@ -492,8 +507,13 @@ impl<'w> Collector<'w> {
                 if days_left < 0 || days_left > i64::from(max) {
                     continue;
                 }
-                let window =
-                    policy.reminder_windows.iter().copied().filter(|w| i64::from(*w) >= days_left).min().unwrap_or(max);
+                let window = policy
+                    .reminder_windows
+                    .iter()
+                    .copied()
+                    .filter(|w| i64::from(*w) >= days_left)
+                    .min()
+                    .unwrap_or(max);
                 let (rule, explanation, step) = match kind {
                     DeadlineKind::Expiry => (
                         RuleId::AgreementExpiring,
@@ -539,7 +559,8 @@ impl<'w> Collector<'w> {
                 });
             }
         }
-        deadlines.sort_by(|x, y| (x.days_left, &x.agreement, x.kind).cmp(&(y.days_left, &y.agreement, y.kind)));
+        deadlines
+            .sort_by(|x, y| (x.days_left, &x.agreement, x.kind).cmp(&(y.days_left, &y.agreement, y.kind)));
         deadlines
     }
 
@@ -552,7 +573,9 @@ impl<'w> Collector<'w> {
         }
         match a.ends_after(ix.as_of) {
             Some((on, Status::Terminated)) => out.push((DeadlineKind::Termination, on)),
-            Some((on, _)) if !ix.is_succeeded(&a.id) => out.push((DeadlineKind::SupersededWithoutSuccessor, on)),
+            Some((on, _)) if !ix.is_succeeded(&a.id) => {
+                out.push((DeadlineKind::SupersededWithoutSuccessor, on))
+            }
             _ => {}
         }
         if let (true, Some(days), Some(end)) = (a.auto_renews, a.notice_days, a.term_end_on(ix.as_of)) {
@@ -583,7 +606,14 @@ fn ineligible_text(ix: &Index<'_>, s: &Service, way: Way, plan: bool, product: b
 }
 
 /// The `plan-ineligible` explanation and next step.
-fn plan_finding(ix: &Index<'_>, s: &Service, label: &str, way: Way, plan: bool, product: bool) -> (String, String) {
+fn plan_finding(
+    ix: &Index<'_>,
+    s: &Service,
+    label: &str,
+    way: Way,
+    plan: bool,
+    product: bool,
+) -> (String, String) {
     let vendor = vendor_name(ix, &s.vendor);
     let exists = if way == Way::Platform {
         format!("Fly.io's agreement extending its BAA to {vendor} extensions exists")
@@ -627,7 +657,9 @@ fn plan_finding(ix: &Index<'_>, s: &Service, label: &str, way: Way, plan: bool, 
         ));
     }
     if way == Way::Platform && plan {
-        step.push_str(" Or have the platform agreement's scope name this plan, if Fly.io and the vendor cover it.");
+        step.push_str(
+            " Or have the platform agreement's scope name this plan, if Fly.io and the vendor cover it.",
+        );
     }
     (explanation, step)
 }
@@ -639,7 +671,11 @@ fn uncovered_step(ix: &Index<'_>, s: &Service, chains: &[Chain]) -> String {
     let extension = chains.iter().any(|c| c.way == Way::Platform);
     let tail = format!(
         "{}, or record why {} handles no PHI.",
-        if extension { format!(", or have Fly.io extend its BAA to {vendor} extensions") } else { String::new() },
+        if extension {
+            format!(", or have Fly.io extend its BAA to {vendor} extensions")
+        } else {
+            String::new()
+        },
         s.name
     );
     let first = chains.iter().find(|c| c.way != Way::Platform);
@@ -700,7 +736,11 @@ fn uncovered_step(ix: &Index<'_>, s: &Service, chains: &[Chain]) -> String {
         );
     };
     if v.eligibility(&s.plan, &s.add_ons) != crate::catalog::Eligibility::NotEligible {
-        format!("Sign a BAA with {vendor} covering {} on the {} plan{tail}", product_name(ix, s), plan_name(ix, s))
+        format!(
+            "Sign a BAA with {vendor} covering {} on the {} plan{tail}",
+            product_name(ix, s),
+            plan_name(ix, s)
+        )
     } else {
         format!(
             "{}; {} {} {}; sign a BAA with {vendor} on an eligible plan{tail}",

@@ -74,7 +74,11 @@ pub fn plan_phrase(ix: &Index<'_>, s: &Service) -> String {
     let add_ons: Vec<&str> = s
         .add_ons
         .iter()
-        .map(|a| vendor.and_then(|v| v.add_ons.iter().find(|x| x.slug == *a)).map_or(a.as_str(), |x| x.name.as_str()))
+        .map(|a| {
+            vendor
+                .and_then(|v| v.add_ons.iter().find(|x| x.slug == *a))
+                .map_or(a.as_str(), |x| x.name.as_str())
+        })
         .collect();
     if add_ons.is_empty() {
         format!("the {plan} plan")
@@ -101,8 +105,12 @@ pub fn uses(s: &Service) -> &'static str {
 
 /// The vendor's plans (and plan + add-on combinations) that are eligible.
 pub fn eligible_options(vendor: &Vendor) -> Vec<String> {
-    let mut options: Vec<String> =
-        vendor.plans.iter().filter(|p| p.baa_eligible == Eligibility::Eligible).map(|p| p.name.clone()).collect();
+    let mut options: Vec<String> = vendor
+        .plans
+        .iter()
+        .filter(|p| p.baa_eligible == Eligibility::Eligible)
+        .map(|p| p.name.clone())
+        .collect();
     for a in &vendor.add_ons {
         for p in &a.makes_eligible {
             if vendor.plan(p).is_some_and(|x| x.baa_eligible != Eligibility::Eligible) {
@@ -168,7 +176,13 @@ pub fn miss_text(ix: &Index<'_>, near: &Near, regions: &[String]) -> String {
 }
 
 /// "no BAA with X", or "no active BAA with X (x-2026 is in negotiation; y covers only ...)".
-pub fn missing_link(ix: &Index<'_>, what: &str, pending: &[usize], near: &[Near], regions: &[String]) -> String {
+pub fn missing_link(
+    ix: &Index<'_>,
+    what: &str,
+    pending: &[usize],
+    near: &[Near],
+    regions: &[String],
+) -> String {
     if pending.is_empty() && near.is_empty() {
         return format!("no {what}");
     }
@@ -192,6 +206,10 @@ pub fn missing_link(ix: &Index<'_>, what: &str, pending: &[usize], near: &[Near]
         texts.truncate(LIST_LIMIT);
         texts.push(format!("and {more} more"));
     }
-    let lead = if near.is_empty() { format!("no active {what}") } else { format!("no {what} covering this service") };
+    let lead = if near.is_empty() {
+        format!("no active {what}")
+    } else {
+        format!("no {what} covering this service")
+    };
     format!("{lead} ({})", texts.join("; "))
 }

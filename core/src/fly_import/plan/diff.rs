@@ -221,7 +221,12 @@ impl<'a> Planner<'a> {
                     diff(&mut fields, "plan", &before.plan, &after.plan);
                     diff(&mut fields, "add_ons", &list(&before.add_ons), &list(&after.add_ons));
                     diff(&mut fields, "apps", &list(&before.apps), &list(&after.apps));
-                    diff(&mut fields, "candidate_apps", &list(&before.candidate_apps), &list(&after.candidate_apps));
+                    diff(
+                        &mut fields,
+                        "candidate_apps",
+                        &list(&before.candidate_apps),
+                        &list(&after.candidate_apps),
+                    );
                     diff(&mut fields, "regions", &list(&before.regions), &list(&after.regions));
                     diff(&mut fields, "provisioning", &via(&before.provisioning), &via(&after.provisioning));
                     diff(
@@ -263,7 +268,11 @@ impl<'a> Planner<'a> {
         for s in &self.world.services {
             let ServiceProvisioning::Platform { org } = &s.provisioning else { continue };
             let compute = s.vendor == FLY && matches!(s.product.as_str(), "machines" | "postgres");
-            if compute && orgs.contains(org.as_str()) && s.removed_on.is_none() && !matched.contains(s.id.as_str()) {
+            if compute
+                && orgs.contains(org.as_str())
+                && s.removed_on.is_none()
+                && !matched.contains(s.id.as_str())
+            {
                 out.push(Absent {
                     kind: RecordKind::Service,
                     id: s.id.clone(),

@@ -124,27 +124,35 @@ impl<'a> Planner<'a> {
     }
 
     fn org_plan(&self, org: &str) -> String {
-        self.world.orgs.iter().find(|o| o.slug == org).map_or(DEFAULT_ORG_PLAN, |o| o.plan.as_str()).to_owned()
+        self.world
+            .orgs
+            .iter()
+            .find(|o| o.slug == org)
+            .map_or(DEFAULT_ORG_PLAN, |o| o.plan.as_str())
+            .to_owned()
     }
 
     fn extensions(&mut self) {
         let snap = self.snap;
         for ext in &snap.extensions {
-            let catalogued = ext
-                .kind
-                .catalog_slugs()
-                .and_then(|(v, p)| self.world.catalog.vendor(v).filter(|x| x.product(p).is_some()).map(|x| (x, p)));
+            let catalogued = ext.kind.catalog_slugs().and_then(|(v, p)| {
+                self.world.catalog.vendor(v).filter(|x| x.product(p).is_some()).map(|x| (x, p))
+            });
             let mut notes = Vec::new();
             let (vendor_slug, product, vendor) = match catalogued {
                 Some((vendor, product)) => (vendor.slug.clone(), product.to_owned(), Some(vendor)),
                 None => {
-                    let slug = ext.kind.catalog_slugs().map_or_else(|| ext.kind.uncatalogued_slugs(), |(v, _)| v.to_owned());
+                    let slug = ext
+                        .kind
+                        .catalog_slugs()
+                        .map_or_else(|| ext.kind.uncatalogued_slugs(), |(v, _)| v.to_owned());
                     notes.push(format!(
                         "{} is not in the vendor catalog: recorded as an uncatalogued service, which no BAA can \
                          cover until the vendor is added to the catalog (fails closed)",
                         ext.kind
                     ));
-                    let product = ext.kind.catalog_slugs().map_or_else(|| slug.clone(), |(_, p)| p.to_owned());
+                    let product =
+                        ext.kind.catalog_slugs().map_or_else(|| slug.clone(), |(_, p)| p.to_owned());
                     (slug, product, None)
                 }
             };
@@ -156,10 +164,14 @@ impl<'a> Planner<'a> {
                 ));
             }
             if vendor_slug == FLY {
-                notes.push("Fly.io's own product: covered by our BAA with Fly.io on an eligible org plan".to_owned());
+                notes.push(
+                    "Fly.io's own product: covered by our BAA with Fly.io on an eligible org plan".to_owned(),
+                );
             }
-            let status =
-                snap.redis_status.iter().find(|s| s.name == ext.name && ext.kind == ExtensionKind::UpstashRedis);
+            let status = snap
+                .redis_status
+                .iter()
+                .find(|s| s.name == ext.name && ext.kind == ExtensionKind::UpstashRedis);
             let mut sources = vec![ext.at.clone()];
             sources.extend(status.map(|s| s.at.clone()));
             let shown_plan = status.and_then(|s| s.plan.clone()).or_else(|| ext.plan.clone());
@@ -217,10 +229,20 @@ impl<'a> Planner<'a> {
                 ext.regions.clone()
             };
             let id = service_id(&vendor_slug, &product, &ext.name);
-            let mut d = Desired::new(id.clone(), ext.name.clone(), &vendor_slug, &product, plan, Some(ext.org.clone()));
+            let mut d = Desired::new(
+                id.clone(),
+                ext.name.clone(),
+                &vendor_slug,
+                &product,
+                plan,
+                Some(ext.org.clone()),
+            );
             if ext.kind.named_after_app() && self.app_org(&ext.name).is_some() {
                 d.apps.insert(ext.name.clone());
-                notes.push(format!("tied to app `{}`: flyctl names {} extensions after their app", ext.name, ext.kind));
+                notes.push(format!(
+                    "tied to app `{}`: flyctl names {} extensions after their app",
+                    ext.name, ext.kind
+                ));
             }
             d.kind = Some(ext.kind.clone());
             d.plan_read = plan_read;
@@ -274,14 +296,26 @@ impl<'a> Planner<'a> {
             let has_volumes = self.world.catalog.vendor(FLY).is_some_and(|v| v.product("volumes").is_some());
             for source in &t.mounts {
                 if !has_volumes {
-                    self.note(&t.at, "the catalog's Fly.io entry has no `volumes` product; volume not imported");
+                    self.note(
+                        &t.at,
+                        "the catalog's Fly.io entry has no `volumes` product; volume not imported",
+                    );
                     continue;
                 }
                 let id = format!("fly:fly:volumes:{}:{source}", t.app);
                 let plan = self.org_plan(&org);
                 let d = self.desired.entry(id.clone()).or_insert_with(|| {
-                    let mut d = Desired::new(id, format!("{} volume {source}", t.app), FLY, "volumes", plan, Some(org.clone()));
-                    d.notes.push("a volume mounted in fly.toml: Fly's own product, on the org's plan".to_owned());
+                    let mut d = Desired::new(
+                        id,
+                        format!("{} volume {source}", t.app),
+                        FLY,
+                        "volumes",
+                        plan,
+                        Some(org.clone()),
+                    );
+                    d.notes.push(
+                        "a volume mounted in fly.toml: Fly's own product, on the org's plan".to_owned(),
+                    );
                     d
                 });
                 d.apps.insert(t.app.clone());
@@ -309,7 +343,14 @@ impl<'a> Planner<'a> {
             if self.world.catalog.vendor(FLY).is_none_or(|v| v.product(product).is_none()) {
                 continue;
             }
-            let mut d = Desired::new(service_id(FLY, product, name), name.to_owned(), FLY, product, self.org_plan(&org), Some(org));
+            let mut d = Desired::new(
+                service_id(FLY, product, name),
+                name.to_owned(),
+                FLY,
+                product,
+                self.org_plan(&org),
+                Some(org),
+            );
             d.apps.insert(name.to_owned());
             let mut regions = self.toml.get(name).map(|t| t.0.clone()).unwrap_or_default();
             if let Some(app) = self.world.apps.iter().find(|a| a.name == name) {
@@ -356,7 +397,14 @@ impl<'a> Planner<'a> {
     /// Ties the services in `org` that `matches` accepts to `app`: a fact when there is only
     /// one (unless `guess`), candidates when there are several (the secrets do not say which).
     /// `false` when there is none.
-    fn link_org(&mut self, matches: impl Fn(&Desired) -> bool, org: &str, app: &str, hint: &str, at: &Location) -> bool {
+    fn link_org(
+        &mut self,
+        matches: impl Fn(&Desired) -> bool,
+        org: &str,
+        app: &str,
+        hint: &str,
+        at: &Location,
+    ) -> bool {
         self.link_in_org(matches, org, app, hint, at, false)
     }
 
@@ -429,7 +477,13 @@ impl<'a> Planner<'a> {
         match (get("BUCKET_NAME"), get("AWS_ENDPOINT_URL_S3")) {
             (Some(at), Some(_)) => {
                 explained.extend(TIGRIS_SECRETS);
-                if !self.link_org(kind_is(ExtensionKind::Tigris), &org, app, "BUCKET_NAME and AWS_ENDPOINT_URL_S3", &at) {
+                if !self.link_org(
+                    kind_is(ExtensionKind::Tigris),
+                    &org,
+                    app,
+                    "BUCKET_NAME and AWS_ENDPOINT_URL_S3",
+                    &at,
+                ) {
                     let why = self.missing_list(&ExtensionKind::Tigris);
                     self.note(
                         &at,
@@ -465,7 +519,9 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        if let Some(at) = ["VECTOR_ENDPOINT", "VECTOR_TOKEN", "VECTOR_READONLY_TOKEN"].iter().find_map(|n| get(n)) {
+        if let Some(at) =
+            ["VECTOR_ENDPOINT", "VECTOR_TOKEN", "VECTOR_READONLY_TOKEN"].iter().find_map(|n| get(n))
+        {
             let hint = "VECTOR_ENDPOINT/VECTOR_TOKEN";
             if !self.link_org(kind_is(ExtensionKind::UpstashVector), &org, app, hint, &at) {
                 let why = self.missing_list(&ExtensionKind::UpstashVector);
@@ -501,11 +557,17 @@ impl<'a> Planner<'a> {
             let id = candidate_service_id(&vendor.slug, app);
             let (product, product_note) = match vendor.products.as_slice() {
                 [only] => (only.slug.clone(), None),
-                _ => ("unknown".to_owned(), Some(format!("product unknown: {} has several; set it", vendor.name))),
+                _ => (
+                    "unknown".to_owned(),
+                    Some(format!("product unknown: {} has several; set it", vendor.name)),
+                ),
             };
             let (plan, plan_note) = match vendor.plans.as_slice() {
                 [only] => (only.slug.clone(), None),
-                _ => ("unknown".to_owned(), Some(format!("plan unknown: {} has several; set the real plan", vendor.name))),
+                _ => (
+                    "unknown".to_owned(),
+                    Some(format!("plan unknown: {} has several; set the real plan", vendor.name)),
+                ),
             };
             let mut d = Desired::new(id.clone(), app.to_owned(), &vendor.slug, &product, plan, None);
             d.apps.insert(app.to_owned());
@@ -541,7 +603,12 @@ impl<'a> Planner<'a> {
         });
         for (at, name, vendor) in dropped {
             if let Some(at) = at {
-                self.note(&at, format!("the candidate {vendor} service for `{name}` was rejected before: not imported again"));
+                self.note(
+                    &at,
+                    format!(
+                        "the candidate {vendor} service for `{name}` was rejected before: not imported again"
+                    ),
+                );
             }
         }
         for d in self.desired.values_mut() {
