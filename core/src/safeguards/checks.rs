@@ -373,10 +373,13 @@ fn secret_in_config(input: &SafeguardInput) -> Outcome {
         return Outcome::passed(if config.env_entries == 0 {
             "No entry of fly.toml looks like a credential ([env] is empty or absent).".to_owned()
         } else {
+            let entries = match config.env_entries {
+                1 => "The one [env] entry does not look".to_owned(),
+                n => format!("None of the {n} [env] entries looks"),
+            };
             format!(
-                "None of the {} [env] entries looks like a credential (names such as `*_PASSWORD`, `*_SECRET`, \
-                 `*_TOKEN`, `*_KEY` with a value, URLs with a password, known token formats).",
-                config.env_entries
+                "{entries} like a credential (names such as `*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_KEY` with a value, \
+                 URLs with a password, known token formats)."
             )
         });
     }
@@ -471,7 +474,12 @@ fn transport_unencrypted(input: &SafeguardInput) -> Outcome {
         }
     }
     if problems.is_empty() {
-        let labels: Vec<String> = ports.iter().map(|(_, p)| p.label()).collect();
+        let mut labels: Vec<String> = Vec::new();
+        for label in ports.iter().map(|(_, p)| p.label()) {
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
         return Outcome::passed(format!(
             "Every public port uses TLS at Fly's edge or redirects HTTP to HTTPS (ports {}).",
             labels.join(", ")
