@@ -245,7 +245,9 @@ fn read_fly_tomls(paths: &[PathBuf]) -> Result<Vec<PlatformConfig>, Vec<String>>
         for file in files {
             let name = file.display().to_string();
             let text = match std::fs::metadata(&file) {
-                Ok(m) if m.len() > MAX_FLY_TOML_BYTES => Err(format!("{name} is {} bytes, too large for a fly.toml", m.len())),
+                Ok(m) if m.len() > MAX_FLY_TOML_BYTES => {
+                    Err(format!("{name} is {} bytes, too large for a fly.toml", m.len()))
+                }
                 Ok(_) => std::fs::read(&file).map_err(|e| format!("cannot read {name}: {e}")),
                 Err(e) => Err(format!("cannot read {name}: {e}")),
             }

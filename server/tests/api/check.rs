@@ -164,7 +164,13 @@ fn check_fly_toml_prints_every_check_and_fails_at_the_threshold() {
     for t in [Threshold::Critical, Threshold::High, Threshold::Medium] {
         let (code, out, _) = check_files(&fly_args(std::slice::from_ref(&clean), t));
         assert_eq!(code, 0, "{t:?}: {out}");
-        for rule in ["secret-in-config", "transport-unencrypted", "public-database", "backup-missing", "environment-mixed"] {
+        for rule in [
+            "secret-in-config",
+            "transport-unencrypted",
+            "public-database",
+            "backup-missing",
+            "environment-mixed",
+        ] {
             assert!(out.contains(rule), "{rule}: {out}");
         }
         assert!(out.contains("unknown") && out.contains("PASS"), "{out}");
@@ -180,7 +186,11 @@ fn check_fly_toml_prints_every_check_and_fails_at_the_threshold() {
     assert!(out.contains("next: Set `snapshot_retention = 7`"), "{out}");
     assert!(out.contains("FAIL: 1 failed checks at or above medium"), "{out}");
     // With --no-phi the backup check is not required; a longer policy does not change that.
-    let args = CheckArgs { no_phi: true, snapshot_retention_days: Some(30), ..fly_args(std::slice::from_ref(&diggai), Threshold::Medium) };
+    let args = CheckArgs {
+        no_phi: true,
+        snapshot_retention_days: Some(30),
+        ..fly_args(std::slice::from_ref(&diggai), Threshold::Medium)
+    };
     let (code, out, _) = check_files(&args);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no PHI (--no-phi)"), "{out}");
@@ -190,7 +200,10 @@ fn check_fly_toml_prints_every_check_and_fails_at_the_threshold() {
     let (code, out, _) = check_files(&args);
     assert_eq!(code, 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!((v["failing"].as_u64(), v["passed"].as_bool(), v["fail_on"].as_str()), (Some(2), Some(false), Some("high")));
+    assert_eq!(
+        (v["failing"].as_u64(), v["passed"].as_bool(), v["fail_on"].as_str()),
+        (Some(2), Some(false), Some("high"))
+    );
     let failed: Vec<(&str, u64)> = v["results"]
         .as_array()
         .expect("results")
@@ -203,7 +216,8 @@ fn check_fly_toml_prints_every_check_and_fails_at_the_threshold() {
 
     // A folder: its fly.toml and fly.staging.toml name the same app for two environments.
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("fly.toml"), "app = 'acme-api'\n[env]\n  NODE_ENV = 'production'\n").expect("w");
+    std::fs::write(dir.path().join("fly.toml"), "app = 'acme-api'\n[env]\n  NODE_ENV = 'production'\n")
+        .expect("w");
     std::fs::write(dir.path().join("fly.staging.toml"), "app = 'acme-api'\n").expect("w");
     std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").expect("w");
     let (code, out, _) = check_files(&fly_args(&[dir.path().to_path_buf()], Threshold::Medium));
@@ -213,11 +227,17 @@ fn check_fly_toml_prints_every_check_and_fails_at_the_threshold() {
 
     // The org's environment makes the staging file bound for production fail.
     let staging = fly_fixture("SebastianGarces__ci_foundation__fly.staging.toml");
-    let args = CheckArgs { org_environment: Some(OrgEnvironment::Production), ..fly_args(std::slice::from_ref(&staging), Threshold::Medium) };
+    let args = CheckArgs {
+        org_environment: Some(OrgEnvironment::Production),
+        ..fly_args(std::slice::from_ref(&staging), Threshold::Medium)
+    };
     let (code, out, _) = check_files(&args);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("lives in a production org"), "{out}");
-    let args = CheckArgs { org_environment: Some(OrgEnvironment::Staging), ..fly_args(&[staging], Threshold::Medium) };
+    let args = CheckArgs {
+        org_environment: Some(OrgEnvironment::Staging),
+        ..fly_args(&[staging], Threshold::Medium)
+    };
     assert_eq!(check_files(&args).0, 0);
 }
 
@@ -235,7 +255,8 @@ fn check_fly_toml_never_prints_a_secret_value() {
     )
     .expect("w");
     for json in [false, true] {
-        let (code, out, err) = check_files(&CheckArgs { json, ..fly_args(std::slice::from_ref(&file), Threshold::Critical) });
+        let (code, out, err) =
+            check_files(&CheckArgs { json, ..fly_args(std::slice::from_ref(&file), Threshold::Critical) });
         assert_eq!(code, 1, "{out}{err}");
         assert!(out.contains("DB_PASSWORD") && out.contains("DATABASE_URL"), "{out}");
         assert!(out.contains("fly secrets set"), "{out}");
@@ -247,7 +268,10 @@ fn check_fly_toml_never_prints_a_secret_value() {
     // Through the binary, with no configuration at all; a broken server configuration in the
     // environment does not matter offline.
     let path = file.to_string_lossy().into_owned();
-    let o = offline_bin(&["check", "--fly-toml", &path], &[("DATABASE_URL", "mysql://x"), ("BAA_SERVER", "not a url")]);
+    let o = offline_bin(
+        &["check", "--fly-toml", &path],
+        &[("DATABASE_URL", "mysql://x"), ("BAA_SERVER", "not a url")],
+    );
     let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("secret-in-config"), "{stdout}");
