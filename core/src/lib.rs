@@ -8,3 +8,4 @@ pub mod catalog;
 pub mod coverage;
 pub mod fly_import;
 pub mod notice;
+pub mod safeguards;

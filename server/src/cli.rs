@@ -1,6 +1,6 @@
 //! Command line: `serve` (the default), `create-owner` for scripted first-run setup, `migrate`,
 //! `import` (a fly snapshot, straight into the database, as a member) and `check` (the CI gate,
-//! through the REST API of a running server).
+//! through the REST API of a running server, or offline over local fly.toml files).
 
 use baa_backend::accounts::{self, SetupInput};
 use baa_backend::clock::Clock;
@@ -57,6 +57,8 @@ pub enum Command {
     },
     /// CI gate: print the coverage findings of an app (or the workspace) from a running server
     /// and exit 1 when any is at or above --fail-on, 0 otherwise, 2 on usage or connection errors.
+    /// With --fly-toml PATH...: check local fly.toml files for the platform safeguards instead
+    /// (no server, token, configuration or database needed; 2 on unreadable or invalid files).
     Check(crate::check::CheckArgs),
     /// Check an evidence bundle (the ZIP of an evidence packet) offline: every file against the
     /// manifest's SHA-256 and the audit excerpt's hash chain. Needs no configuration or database.

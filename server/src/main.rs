@@ -13,6 +13,16 @@ async fn main() {
             &mut std::io::stderr(),
         ));
     }
+    if let Some(server::cli::Command::Check(args)) = &cli.command {
+        if !args.fly_toml.is_empty() {
+            // Offline too: a pre-deploy check must not depend on the server's configuration.
+            std::process::exit(server::check::check_fly_toml(
+                args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            ));
+        }
+    }
     let config = match baa_backend::config::Config::from_env() {
         Ok(c) => c,
         Err(e) => {

@@ -25,7 +25,6 @@ mod mapping;
 mod plan;
 mod snapshot;
 mod table;
-mod toml_file;
 
 use std::fmt;
 use std::path::Path;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mapping::ExtensionKind;
 use super::table::{self, Table};
-use super::{json, toml_file, ImportError, ImportErrors, Location, SnapshotFile, Unmapped};
+use super::{json, ImportError, ImportErrors, Location, SnapshotFile, Unmapped};
 
 /// Everything a snapshot says, as plain facts with the place each was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -561,33 +561,33 @@ impl<'a> Part<'a> {
     }
 
     fn fly_toml(&mut self, text: &str) {
-        let facts = match toml_file::parse(self.file, text) {
-            Ok(f) => f,
+        // The one fly.toml reader, shared with the safeguard checks.
+        let config = match crate::safeguards::PlatformConfig::parse(self.file, text) {
+            Ok(c) => c,
             Err(e) => return self.errors.push(e),
         };
-        let Some((line, app)) = facts.app else {
+        let Some(app) = config.app else {
             return self.note(None, "this fly.toml names no app (`app = ...`), so it cannot be tied to one");
         };
+        let (line, app) = (app.at.line.unwrap_or(1), app.value);
         if !self.check(is_fly_name(&app), line, || format!("`{app}` is not a Fly app name")) {
             return;
         }
-        let primary_region = match facts.primary_region {
-            Some((l, r)) if !is_region(&r) => {
-                return self
-                    .error(Some(l), format!("primary_region `{r}` is not a Fly region code such as iad"))
+        let primary_region = match config.primary_region {
+            Some(r) if !is_region(&r.value) => {
+                return self.error(
+                    r.at.line,
+                    format!("primary_region `{}` is not a Fly region code such as iad", r.value),
+                )
             }
-            Some((_, r)) => Some(r),
+            Some(r) => Some(r.value),
             None => None,
         };
         let mut mounts = Vec::new();
-        if let Some((mount_line, sources)) = facts.mounts {
-            for source in sources {
-                match source {
-                    Some(s) if !s.trim().is_empty() => mounts.push(s),
-                    _ => {
-                        self.note(Some(mount_line), "a mount without `source` names no volume; not imported")
-                    }
-                }
+        for mount in config.mounts {
+            match mount.source {
+                Some(s) if !s.trim().is_empty() => mounts.push(s),
+                _ => self.note(mount.at.line, "a mount without `source` names no volume; not imported"),
             }
         }
         let at = self.at(line);
