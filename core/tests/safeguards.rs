@@ -138,7 +138,7 @@ fn input_for(row: &Row) -> SafeguardInput {
     let mut input = SafeguardInput::new(parse(row.file, row.toml));
     match row.known {
         Known::Nothing => {}
-        Known::NoPhi => input.phi = Phi::No { reason: "marketing site, no patient data".into() },
+        Known::NoPhi => input.phi = Phi::no("marketing site, no patient data"),
         Known::Org(env) => input.org_environment = Some(env),
         Known::Secrets(names) => input.secret_names = Some(names.iter().map(|n| (*n).to_owned()).collect()),
         Known::PublicIps(public) => input.public_ips = Some(public),

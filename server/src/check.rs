@@ -296,7 +296,7 @@ pub fn check_fly_toml(args: &CheckArgs, out: &mut impl Write, err: &mut impl Wri
         }
     };
     let phi = if args.no_phi {
-        Phi::No { reason: "--no-phi given to baa-tracker check".into() }
+        Phi::no("--no-phi given to baa-tracker check")
     } else {
         Phi::Unknown
     };

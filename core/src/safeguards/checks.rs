@@ -99,10 +99,7 @@ impl SafeguardInput {
     /// Whether the checks treat the app as handling PHI: yes, unknown, or "no" with a blank
     /// reason (fail closed, as in the coverage engine).
     pub fn handles_phi(&self) -> bool {
-        match &self.phi {
-            Phi::No { reason } => reason.trim().is_empty(),
-            Phi::Yes | Phi::Unknown => true,
-        }
+        !self.phi.valid_no()
     }
 }
 
@@ -350,13 +347,13 @@ fn app_label(config: &PlatformConfig) -> String {
 }
 
 fn no_phi_reason(input: &SafeguardInput) -> String {
-    match &input.phi {
-        Phi::No { reason } => format!(
+    match input.phi.no_text() {
+        Some(reason) if input.phi.valid_no() => format!(
             "Not required: {} is recorded as handling no PHI ({}).",
             app_label(&input.config),
-            reason.trim()
+            reason
         ),
-        Phi::Yes | Phi::Unknown => String::new(),
+        _ => String::new(),
     }
 }
 
