@@ -449,7 +449,15 @@ async fn answer(
         }
     }
     match result {
-        Ok(resp) => (200, json_response(StatusCode::OK, &serde_json::to_value(&resp).unwrap_or(Value::Null))),
+        Ok(mut resp) => {
+            // apollo-compiler prefixes resolver messages; Fly's API sends them as they are.
+            for e in &mut resp.errors {
+                if let Some(m) = e.message.strip_prefix("resolver error: ") {
+                    e.message = m.to_owned();
+                }
+            }
+            (200, json_response(StatusCode::OK, &serde_json::to_value(&resp).unwrap_or(Value::Null)))
+        }
         Err(e) => {
             let err = serde_json::to_value(e.to_graphql_error(&doc.sources)).unwrap_or(Value::Null);
             (200, json_response(StatusCode::OK, &json!({ "errors": [err] })))
