@@ -192,7 +192,9 @@ mod fly_api {
             status,
             retry_after: retry_after.map(Into::into),
         };
-        let cases: Vec<(&str, Fault, fn(&FlyApiError) -> bool)> = vec![
+        // (what, the fault, what the error must be)
+        type Case = (&'static str, Fault, fn(&FlyApiError) -> bool);
+        let cases: Vec<Case> = vec![
             ("401", status(401, None), |e| *e == FlyApiError::Unauthorized { status: Some(401) }),
             ("403", status(403, None), |e| *e == FlyApiError::Unauthorized { status: Some(403) }),
             ("graphql unauthorized", Fault::GraphqlUnauthorized, |e| {

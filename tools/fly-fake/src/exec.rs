@@ -135,7 +135,7 @@ fn paginate<'w>(
         },
     };
     if let Some((page, only)) = &ctx.fail_page {
-        let this_page = if first == 0 { 1 } else { start / first + 1 };
+        let this_page = start.checked_div(first).map_or(1, |p| p + 1);
         if u32::try_from(this_page).ok() == Some(*page) && only.as_deref().is_none_or(|f| f == field) {
             ctx.tripped.set(true);
         }

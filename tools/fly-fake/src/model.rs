@@ -532,7 +532,9 @@ impl FakeWorld {
             "VECTOR_TOKEN",
             "SESSION_KEY",
         ];
-        let kinds: [(&str, &str, Option<(&str, &str)>); 8] = [
+        // (AddOnType, provider display name, plan name and display name)
+        type Kind = (&'static str, &'static str, Option<(&'static str, &'static str)>);
+        let kinds: [Kind; 8] = [
             ("tigris", "Tigris Object Storage", None),
             ("upstash_redis", "Upstash for Redis", Some(("pay-as-you-go", "Pay-as-you-go"))),
             ("sentry", "Sentry", Some(("team", "Team"))),
