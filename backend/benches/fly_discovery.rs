@@ -13,9 +13,11 @@ use fly_fake::{FakeFly, FakeWorld, DEFAULT_TOKEN};
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let fake = rt.block_on(FakeFly::start(FakeWorld::generated(300, 1000), DEFAULT_TOKEN)).unwrap();
-    let client =
-        FlyClient::new(FlyApiConfig { graphql_url: fake.graphql_url().parse().unwrap(), ..FlyApiConfig::default() })
-            .unwrap();
+    let client = FlyClient::new(FlyApiConfig {
+        graphql_url: fake.graphql_url().parse().unwrap(),
+        ..FlyApiConfig::default()
+    })
+    .unwrap();
     let token = FlyToken::parse(DEFAULT_TOKEN).unwrap();
     let found = rt.block_on(client.discover(&token, "bench-org")).unwrap();
     assert_eq!((found.apps.len(), found.add_ons.len()), (300, 1000));
