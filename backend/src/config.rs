@@ -35,6 +35,10 @@ pub struct Config {
     pub document_max_bytes: usize,
     /// Where executed documents are kept (`DOCUMENT_STORE`).
     pub document_store: DocumentStore,
+    /// Fly.io GraphQL endpoint (`FLY_API_URL`, default `https://api.fly.io/graphql`).
+    pub fly_api_url: url::Url,
+    /// Fly.io Machines API (`FLY_MACHINES_API_URL`, default `https://api.machines.dev`).
+    pub fly_machines_api_url: url::Url,
 }
 
 /// Where executed documents are kept.
@@ -95,6 +99,36 @@ fn document_store(get: &impl Fn(&str) -> Option<String>) -> Result<DocumentStore
         }
         Some(_) => Err(err("DOCUMENT_STORE", "must be local or s3")),
     }
+}
+
+/// An endpoint that will receive a Fly.io token: https, or http only to this machine (a proxy or
+/// the fake in tests), never plain http across a network.
+fn fly_url(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: &str,
+) -> Result<url::Url, ConfigError> {
+    let raw = get(var).unwrap_or_else(|| default.to_owned());
+    let u = url::Url::parse(raw.trim()).map_err(|_| err(var, "must be an https:// URL"))?;
+    let loopback = match u.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match u.scheme() {
+        "https" if u.host().is_some() => {}
+        "http" if loopback => {}
+        "http" => return Err(err(
+            var,
+            "must be https:// (plain http:// only to localhost or 127.0.0.1): the Fly.io token is sent to it",
+        )),
+        _ => return Err(err(var, "must be an https:// URL")),
+    }
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
+        return Err(err(var, "must not carry a user, password or query string"));
+    }
+    Ok(u)
 }
 
 fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
@@ -172,6 +206,8 @@ impl Config {
         let document_max_bytes =
             usize::try_from(int(&get, "DOCUMENT_MAX_MB", 25, 1, 500)?).unwrap_or(25) * 1024 * 1024;
         let document_store = document_store(&get)?;
+        let fly_api_url = fly_url(&get, "FLY_API_URL", "https://api.fly.io/graphql")?;
+        let fly_machines_api_url = fly_url(&get, "FLY_MACHINES_API_URL", "https://api.machines.dev")?;
         Ok(Config {
             data_dir,
             database_url: crate::secret::Secret::new(database_url),
@@ -186,6 +222,8 @@ impl Config {
             site_root,
             document_max_bytes,
             document_store,
+            fly_api_url,
+            fly_machines_api_url,
         })
     }
 
@@ -262,6 +300,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("CLIENT_IP_HEADER", "Bad Header"),
             ("DOCUMENT_STORE", "ftp"),
+            ("FLY_API_URL", "api.fly.io/graphql"),
+            ("FLY_API_URL", "http://api.fly.io/graphql"),
+            ("FLY_API_URL", "https://user:pw@api.fly.io/graphql"),
+            ("FLY_MACHINES_API_URL", "ftp://api.machines.dev"),
         ] {
             let e = cfg(&[(var, value)]).expect_err(var);
             assert_eq!(e.var, var);
@@ -299,6 +341,15 @@ mod tests {
             }
             DocumentStore::Local => panic!("expected s3"),
         }
+    }
+
+    #[test]
+    fn fly_endpoints_default_to_fly_and_allow_a_local_fake() {
+        let c = cfg(&[]).expect("defaults");
+        assert_eq!(c.fly_api_url.as_str(), "https://api.fly.io/graphql");
+        assert_eq!(c.fly_machines_api_url.as_str(), "https://api.machines.dev/");
+        let c = cfg(&[("FLY_API_URL", "http://127.0.0.1:4010/graphql")]).expect("loopback");
+        assert_eq!(c.fly_api_url.as_str(), "http://127.0.0.1:4010/graphql");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod documents;
 pub mod error;
+pub mod fly_api;
 pub mod imports;
 pub mod inventory;
 pub mod mail;
