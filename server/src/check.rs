@@ -295,11 +295,7 @@ pub fn check_fly_toml(args: &CheckArgs, out: &mut impl Write, err: &mut impl Wri
             return ERROR;
         }
     };
-    let phi = if args.no_phi {
-        Phi::no("--no-phi given to baa-tracker check")
-    } else {
-        Phi::Unknown
-    };
+    let phi = if args.no_phi { Phi::no("--no-phi given to baa-tracker check") } else { Phi::Unknown };
     let inputs: Vec<SafeguardInput> = configs
         .into_iter()
         .map(|config| SafeguardInput {

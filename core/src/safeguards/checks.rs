@@ -348,11 +348,9 @@ fn app_label(config: &PlatformConfig) -> String {
 
 fn no_phi_reason(input: &SafeguardInput) -> String {
     match input.phi.no_text() {
-        Some(reason) if input.phi.valid_no() => format!(
-            "Not required: {} is recorded as handling no PHI ({}).",
-            app_label(&input.config),
-            reason
-        ),
+        Some(reason) if input.phi.valid_no() => {
+            format!("Not required: {} is recorded as handling no PHI ({}).", app_label(&input.config), reason)
+        }
         _ => String::new(),
     }
 }
