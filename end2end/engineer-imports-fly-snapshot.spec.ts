@@ -28,7 +28,7 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   await invitee.getByRole('button', { name: 'Preview import' }).click();
 
   // The preview: what would be created, and what could not be mapped with file and line.
-  await expect(invitee.getByText('26 to create, 0 to change')).toBeVisible();
+  await expect(invitee.getByText('35 to create, 0 to change')).toBeVisible();
   const creates = invitee.getByRole('table', { name: 'To create' });
   await expect(creates.getByRole('row', { name: /fly:upstash-redis:redis:acme-redis-prod/ })).toBeVisible();
   await expect(creates.getByRole('row', { name: /acme-health-production/ }).first()).toBeVisible();
@@ -42,12 +42,26 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   await invitee.goBack();
 
   await invitee.getByRole('button', { name: 'Apply import' }).click();
-  await expect(invitee.getByText('Import applied: 26 created, 0 changed. 14 imported services are NOT covered')).toBeVisible();
+  await expect(invitee.getByText(/Import applied: 35 created, 0 changed\. \d+ imported services are NOT covered/)).toBeVisible();
   await expect(invitee.getByRole('listitem').filter({ hasText: 'uncovered-service' }).first()).toBeVisible();
   await expect(invitee.getByRole('listitem').filter({ hasText: 'platform-plan-ineligible' }).first()).toBeVisible();
   await invitee.goto('/inventory');
   await expect(invitee.getByRole('link', { name: 'acme-redis-prod' })).toBeVisible();
   await expect(invitee.getByRole('link', { name: 'acme-clinical-notes-index' })).toBeVisible();
+  // Every app is a Fly.io service too (its Machines).
+  await expect(invitee.getByRole('link', { name: 'Fly.io · acme-api' })).toBeVisible();
+
+  // Two buckets in one org: the CLI cannot say which app uses which, so the links are
+  // unconfirmed; the engineer confirms one and rejects the other, with a reason.
+  await invitee.getByRole('link', { name: 'Tigris · acme-health-exports' }).click();
+  const unconfirmed = invitee.getByRole('region', { name: 'Unconfirmed' });
+  await expect(unconfirmed).toContainText('acme-api may use it');
+  await unconfirmed.getByRole('button', { name: 'Confirm: acme-api uses it' }).click();
+  await expect(invitee.getByText('Confirmed: acme-api uses this service.')).toBeVisible();
+  await invitee.getByLabel('Why reject: acme-worker does not').fill('acme-worker only writes to patient-docs');
+  await invitee.getByRole('button', { name: 'Reject: acme-worker does not' }).click();
+  await expect(invitee.getByText('Rejected: acme-worker does not use this service.')).toBeVisible();
+  await expect(invitee.getByRole('region', { name: 'Unconfirmed' })).toHaveCount(0);
 
   // The same snapshot again changes nothing.
   await invitee.goto('/import');

@@ -35,28 +35,30 @@ test('a founder sets up a world and watches the findings change as agreements ar
   await app.getByRole('button', { name: 'Save app' }).click();
   await expect(page.getByText('App acme-api saved.')).toBeVisible();
 
-  for (const [name, plan] of [['acme-uploads', 'tigris|standard'], ['acme-errors', 'sentry|team']]) {
+  // The uploads bucket comes through Fly (an extension); the Sentry account is our own.
+  for (const [name, plan, org] of [['acme-uploads', 'tigris|standard', 'acme-health-production'], ['acme-errors', 'sentry|team', '']]) {
     const svc = page.getByRole('form', { name: 'Add a service' });
     await svc.getByLabel('Name').fill(name);
     await svc.getByLabel('Vendor and plan').selectOption(plan);
     await svc.getByLabel('App', { exact: true }).selectOption('acme-api');
-    await svc.getByLabel('Provisioned through Fly org').selectOption('acme-health-production');
+    await svc.getByLabel('Provisioned through Fly org').selectOption(org);
     await svc.getByLabel('Handles PHI?').selectOption('yes');
     await svc.getByRole('button', { name: 'Add service' }).click();
     // The engineer is told at once that it is not covered, with the next step.
     await expect(page.getByRole('status')).toContainText('NOT covered');
   }
 
-  await expect(await coverage(page)).toContainText('0 / 2');
-  await expect(page.getByRole('listitem').filter({ hasText: 'uncovered-service' })).toHaveCount(2);
+  // The app itself runs on Fly Machines, Fly.io's own compute: a third PHI service (unknown PHI).
+  await expect(await coverage(page)).toContainText('0 / 3');
+  await expect(page.getByRole('listitem').filter({ hasText: 'uncovered-service' })).toHaveCount(3);
 
-  // A Fly.io BAA alone does not cover extensions.
+  // A Fly.io BAA covers the app's Machines, but not the extensions.
   await recordAgreement(page, { title: 'Fly.io BAA', b: 'Fly.io' });
-  await expect(await coverage(page)).toContainText('0 / 2');
+  await expect(await coverage(page)).toContainText('1 / 3');
 
   // Fly.io extends its BAA to Tigris extensions: the uploads bucket is covered.
   await recordAgreement(page, { title: 'Fly.io – Tigris extension terms', a: 'Fly.io', b: 'Tigris', kind: 'Platform agreement (covers extensions)', extendsTo: 'tigris' });
-  await expect(await coverage(page)).toContainText('1 / 2');
+  await expect(await coverage(page)).toContainText('2 / 3');
 
   // A Sentry BAA, but the Team plan is not eligible.
   await recordAgreement(page, { title: 'Sentry BAA', b: 'Sentry' });
@@ -70,7 +72,7 @@ test('a founder sets up a world and watches the findings change as agreements ar
   const change = page.getByRole('form', { name: 'Change this service' });
   await change.getByLabel('Plan').selectOption('sentry|business');
   await change.getByRole('button', { name: 'Save change' }).click();
-  await expect(await coverage(page)).toContainText('2 / 2');
+  await expect(await coverage(page)).toContainText('3 / 3');
   await expect(page.getByRole('listitem').filter({ hasText: 'plan-ineligible' })).toHaveCount(0);
   await expect(page.locator('.graph-wrap svg')).toContainText('Tigris');
 });
