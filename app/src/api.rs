@@ -307,6 +307,21 @@ pub struct PacketRow {
     pub bundle_size: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// SHA-256 of the bundle's manifest, when done (also in the audit trail).
+    pub manifest_sha256: Option<String>,
+    /// The key that signed the manifest, when done.
+    pub signing_key_id: Option<String>,
+}
+
+/// The key that signs packet manifests, as the packets page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyRow {
+    /// `ed25519:` and 16 hex digits.
+    pub key_id: String,
+    /// The public key, base64.
+    pub public_key: String,
+    /// Whether new packets are signed with it.
+    pub current: bool,
 }
 
 /// The evidence packets page.
@@ -316,6 +331,8 @@ pub struct PacketsData {
     pub today: String,
     /// Packets, newest first.
     pub packets: Vec<PacketRow>,
+    /// Keys packets were signed with, the current one first.
+    pub keys: Vec<SigningKeyRow>,
 }
 
 /// Loads the evidence packets page (owners, legal and auditors).
@@ -337,7 +354,15 @@ pub async fn packets_page() -> Result<PacketsData, UiError> {
             bundle_sha256: p.bundle_sha256,
             bundle_size: p.bundle_size,
             error: p.error,
+            manifest_sha256: p.manifest_sha256,
+            signing_key_id: p.signing_key_id,
         })
         .collect();
-    Ok(PacketsData { today: baa_backend::inventory::today_for(&b).to_string(), packets })
+    let keys = baa_backend::signing::published(&b.db, &b.packet_key)
+        .await
+        .map_err(baa_backend::error::AppError::from)?
+        .into_iter()
+        .map(|k| SigningKeyRow { key_id: k.key_id, public_key: k.public_key, current: k.current })
+        .collect();
+    Ok(PacketsData { today: baa_backend::inventory::today_for(&b).to_string(), packets, keys })
 }

@@ -329,8 +329,10 @@ pub async fn excerpt(b: &Backend, workspace_id: &str, until: i64, limit: i64) ->
     Ok(out)
 }
 
-/// The whole chain as JSON Lines (oldest first), for export. Records the export itself.
-pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
+/// Records an export of the chain (`audit.exported`): the POST behind the export button.
+/// Reading the export ([`export_jsonl`]) records nothing, so no link on another site can add
+/// entries to the trail.
+pub async fn record_export(b: &Backend, v: &Viewer) -> AppResult<()> {
     authorize(v, Permission::ReadAudit)?;
     let mut tx = b.db.begin_write().await?;
     record(
@@ -349,6 +351,12 @@ pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The whole chain as JSON Lines (oldest first), for an export recorded by [`record_export`].
+pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
+    authorize(v, Permission::ReadAudit)?;
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 ORDER BY seq"))
         .bind(&v.workspace_id)
         .fetch_all(&b.db.pool)
