@@ -188,6 +188,8 @@ pub struct SettingsData {
     pub allowed_regions: Vec<String>,
     /// Days before expiry at which to remind.
     pub reminder_windows: Vec<u32>,
+    /// Whether the viewer may start another workspace (`WORKSPACE_CREATORS`).
+    pub can_create_workspace: bool,
 }
 
 /// Loads the settings page.
@@ -202,6 +204,7 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
         name: v.workspace_name.clone(),
         require_2fa: v.workspace_requires_2fa,
         can_manage: v.can(baa_core::account::Permission::ManageSettings),
+        can_create_workspace: baa_backend::accounts::may_create_workspace(&b, &v).is_ok(),
     })
 }
 

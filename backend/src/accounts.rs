@@ -306,14 +306,9 @@ pub async fn authenticate(
         &[(&addr_key, throttle::LOGIN_ADDRESS), (&acct_key, throttle::LOGIN_ACCOUNT)],
         now,
         "Too many failed sign-ins.",
+        ", or reset your password",
     )
-    .await
-    .map_err(|e| match e {
-        AppError::TooManyRequests { message, retry_after } => {
-            AppError::TooManyRequests { message: format!("{message} Or reset your password."), retry_after }
-        }
-        e => e,
-    })?;
+    .await?;
     let row =
         sqlx::query("SELECT id, password_hash, session_version, totp_secret FROM users WHERE email = $1")
             .bind(&normal)
@@ -379,6 +374,7 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
         &[(&addr_key, throttle::LOGIN_ADDRESS), (&code_key, throttle::SECOND_FACTOR)],
         now,
         "Too many failed codes.",
+        "",
     )
     .await?;
     let secret: Option<String> = row.try_get("totp_secret")?;
@@ -741,7 +737,13 @@ pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<(
 
 const BAD_INVITE: &str = "This invitation link is not valid: it was already used, revoked, or it expired. Ask an owner to invite you again.";
 
+/// Longest link token looked up (ours are 43 characters).
+const LINK_TOKEN_MAX: usize = 100;
+
 async fn open_invitation(b: &Backend, token: &str) -> AppResult<sqlx::any::AnyRow> {
+    if token.len() > LINK_TOKEN_MAX {
+        return Err(AppError::invalid("token", BAD_INVITE));
+    }
     sqlx::query(
         "SELECT i.id, i.workspace_id, i.email, i.role, w.name AS workspace FROM invitations i JOIN workspaces w ON w.id = i.workspace_id \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
@@ -854,6 +856,9 @@ async fn member_role(
     ws: &str,
     user: &str,
 ) -> AppResult<Role> {
+    if user.len() > 64 {
+        return Err(AppError::NotFound);
+    }
     let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
         .bind(ws)
         .bind(user)
@@ -1065,6 +1070,9 @@ const BAD_RESET: &str = "This reset link is not valid: it was already used or it
 
 /// Whether a reset token is currently usable.
 pub async fn reset_token_valid(b: &Backend, token: &str) -> AppResult<bool> {
+    if token.len() > LINK_TOKEN_MAX {
+        return Ok(false);
+    }
     Ok(sqlx::query(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -1084,6 +1092,9 @@ pub async fn reset_password(
     source: &str,
 ) -> AppResult<()> {
     check_new_password(password.expose(), confirm.expose())?;
+    if token.len() > LINK_TOKEN_MAX {
+        return Err(AppError::invalid("token", BAD_RESET));
+    }
     let now = b.clock.now();
     let row = sqlx::query(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
@@ -1134,6 +1145,7 @@ async fn check_current_password(b: &Backend, v: &Viewer, password: Secret) -> Ap
         &[(&key, throttle::LOGIN_ACCOUNT)],
         b.clock.now(),
         "Too many wrong passwords.",
+        "",
     )
     .await?;
     let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")

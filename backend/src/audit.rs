@@ -293,6 +293,9 @@ fn day_start(field: &str, s: &str) -> AppResult<Option<i64>> {
 /// Entries of the viewer's workspace matching the filter, newest first (at most `limit`).
 pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
     authorize(v, Permission::ReadAudit)?;
+    for (field, value) in [("actor", &f.actor), ("subject", &f.subject), ("action", &f.action)] {
+        baa_core::account::check_text(field, value, 0, 200, false)?;
+    }
     let from = day_start("from", &f.from)?.unwrap_or(i64::MIN);
     let to = day_start("to", &f.to)?.map(|t| t + 86_400).unwrap_or(i64::MAX);
     let like = |s: &str| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], ""));

@@ -42,7 +42,8 @@ pub struct Config {
     pub workspace_creators: WorkspaceCreators,
     /// Invitations a workspace, and a person, may send per day (`INVITATIONS_PER_DAY`).
     pub invitations_per_day: i64,
-    /// Evidence packets generated at once across the instance (`PACKET_WORKERS`).
+    /// Evidence packets generated at once by this instance (`PACKET_WORKERS`; 0 leaves the
+    /// queue to another instance).
     pub packet_workers: usize,
     /// Packets a workspace may have queued or running (`PACKETS_PER_WORKSPACE`).
     pub packets_per_workspace: i64,
@@ -295,7 +296,7 @@ impl Config {
             Some(_) => return Err(err("WORKSPACE_CREATORS", "must be anyone, owners or nobody")),
         };
         let invitations_per_day = int(&get, "INVITATIONS_PER_DAY", 50, 1, 10_000)?;
-        let packet_workers = usize::try_from(int(&get, "PACKET_WORKERS", 1, 1, 16)?).unwrap_or(1);
+        let packet_workers = usize::try_from(int(&get, "PACKET_WORKERS", 1, 0, 16)?).unwrap_or(1);
         let packets_per_workspace = int(&get, "PACKETS_PER_WORKSPACE", 3, 1, 100)?;
         let packet_signing_key = match get("PACKET_SIGNING_KEY") {
             Some(k) => {

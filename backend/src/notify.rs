@@ -633,6 +633,9 @@ pub async fn preferences(b: &Backend, v: &Viewer) -> AppResult<Vec<PreferenceVie
 /// Security mail (invitations, resets, password changes) is not a kind and always goes.
 pub async fn save_preferences(b: &Backend, v: &Viewer, on: &[String]) -> AppResult<()> {
     authorize(v, Permission::Read)?;
+    if on.len() > 2 * Kind::ALL.len() {
+        return Err(AppError::invalid("preferences", "unknown notification choice"));
+    }
     for item in on {
         let known = item
             .split_once(':')

@@ -95,14 +95,20 @@ pub async fn reserve(db: &Db, keys: &[(&str, Rule)], now: i64) -> AppResult<Opti
     Ok(None)
 }
 
-/// Like [`reserve`], but a wait is the `TooManyRequests` error with `message` (which gets
-/// "Try again in ..." appended).
-pub async fn reserve_or_refuse(db: &Db, keys: &[(&str, Rule)], now: i64, message: &str) -> AppResult<()> {
+/// Like [`reserve`], but a wait is the `TooManyRequests` error "`message` Try again in
+/// <wait>`hint`."
+pub async fn reserve_or_refuse(
+    db: &Db,
+    keys: &[(&str, Rule)],
+    now: i64,
+    message: &str,
+    hint: &str,
+) -> AppResult<()> {
     match reserve(db, keys, now).await? {
         None => Ok(()),
         Some(wait) => {
             let wait = u64::try_from(wait).unwrap_or(1);
-            Err(AppError::too_many(format!("{message} Try again in {}.", human_wait(wait)), wait))
+            Err(AppError::too_many(format!("{message} Try again in {}{hint}.", human_wait(wait)), wait))
         }
     }
 }

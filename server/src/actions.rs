@@ -83,6 +83,9 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Longest typed value put back into a refused form.
+const REFILL_MAX: usize = 4000;
+
 pub(crate) async fn failed(
     session: &Session,
     to: &str,
@@ -105,9 +108,10 @@ pub(crate) async fn failed(
                     message,
                     field: e.field().map(str::to_string),
                     form: Some(form.to_string()),
+                    // Typed values come back into the form; a huge one is not kept in the session.
                     values: values
                         .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .map(|(k, v)| (k.to_string(), v.chars().take(REFILL_MAX).collect::<String>()))
                         .collect::<BTreeMap<_, _>>(),
                 },
             )
@@ -352,6 +356,14 @@ async fn forgot(
     }
 }
 
+/// The page of a link token to go back to; a token too long to be ours goes back to the start.
+fn link_back(prefix: &str, token: &str) -> String {
+    if token.len() > 100 {
+        return if prefix == "/reset/" { "/forgot".into() } else { "/login".into() };
+    }
+    format!("{prefix}{}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())
+}
+
 #[derive(Deserialize)]
 struct ResetForm {
     #[serde(default)]
@@ -368,8 +380,7 @@ async fn reset(
     session: Session,
     Form(f): Form<ResetForm>,
 ) -> Response {
-    let back =
-        format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let back = link_back("/reset/", &f.token);
     match accounts::reset_password(
         &b,
         &f.token,
@@ -411,8 +422,7 @@ async fn accept_invite(
     session: Session,
     Form(f): Form<AcceptForm>,
 ) -> Response {
-    let back =
-        format!("/invite/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let back = link_back("/invite/", &f.token);
     let signed_in = cv.0.as_ref().map(|v| v.user_id.clone());
     match accounts::accept_invitation(
         &b,

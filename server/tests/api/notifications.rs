@@ -69,7 +69,7 @@ async fn team(app: &TestApp) -> Team {
     Team { owner, legal, eng, eng2, auditor }
 }
 
-async fn add_tigris(eng: &Client) -> String {
+pub async fn add_tigris(eng: &Client) -> String {
     let r = eng
         .post(
             "/actions/services/save",

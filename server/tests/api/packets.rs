@@ -8,7 +8,7 @@ use baa_core::account::Role;
 use serde_json::Value;
 use std::io::{Cursor, Read, Write};
 
-async fn packets(c: &Client) -> Vec<Value> {
+pub async fn packets(c: &Client) -> Vec<Value> {
     let r = c.api("packets_page").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let v: Value = serde_json::from_str(&r.body).expect("json");
@@ -16,7 +16,7 @@ async fn packets(c: &Client) -> Vec<Value> {
 }
 
 /// Asks for a packet as of `as_of` and waits until it is done; returns the packet row.
-async fn generate(c: &Client, as_of: &str) -> Value {
+pub async fn generate(c: &Client, as_of: &str) -> Value {
     let seen: Vec<Value> = packets(c).await.iter().map(|p| p["id"].clone()).collect();
     let r = c.post("/actions/packets/create", &[("as_of", as_of)]).await;
     assert_eq!(r.status, 303, "{}", r.body);
