@@ -284,17 +284,67 @@ pub fn check_file_name(name: &str) -> AppResult<String> {
     Ok(n.to_string())
 }
 
-/// Most bytes one stream of an uploaded PDF may inflate to while it is checked (lopdf's own
-/// default is 256 MiB, which let a 306 KB file take 343 MB).
-pub const PDF_STREAM_LIMIT: usize = 8 * 1024 * 1024;
-/// Most memory (estimated) the objects of one uploaded PDF may take while it is checked.
-pub const PDF_OBJECTS_BUDGET: usize = 64 * 1024 * 1024;
+/// Most bytes an object or cross-reference stream of an uploaded PDF may inflate to while it is
+/// checked (lopdf's own default, 256 MiB, let a 245 KB file take 15 GB). These streams hold
+/// object dictionaries, a few kilobytes in real files; page content is not inflated to check.
+pub const PDF_STREAM_LIMIT: usize = 1024 * 1024;
+/// Most memory (estimated, stream data aside: that is bounded by the upload's size) the
+/// objects of one uploaded PDF may take while it is checked.
+pub const PDF_OBJECTS_BUDGET: usize = 16 * 1024 * 1024;
 
 thread_local! {
     /// What is left of [`PDF_OBJECTS_BUDGET`] for the check running on this thread.
     static PDF_BUDGET_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Whether the check running on this thread went over its budget.
     static PDF_OVER_BUDGET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Most tokens (numbers, names, brackets...) an uploaded PDF may hold outside its streams.
+/// lopdf parses each into an object of about 50 to 100 bytes before any hook sees it, so a
+/// 25 MB file of bare numbers took 1.5 GB; a real agreement (scanned or typeset) has far fewer
+/// (its pages are streams).
+pub const PDF_TOKEN_LIMIT: usize = 200_000;
+
+/// Counts the tokens of a PDF outside its stream data, stopping past `limit`.
+fn pdf_tokens(bytes: &[u8], limit: usize) -> usize {
+    let is_space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t' | b'\x0c' | b'\0');
+    let is_delim = |c: u8| matches!(c, b'[' | b']' | b'<' | b'>' | b'(' | b')' | b'/' | b'{' | b'}' | b'%');
+    let mut tokens = 0;
+    let mut i = 0;
+    let mut in_token = false;
+    while i < bytes.len() && tokens <= limit {
+        let c = bytes[i];
+        if is_space(c) {
+            in_token = false;
+        } else if is_delim(c) {
+            tokens += 1;
+            in_token = false;
+        } else {
+            if !in_token {
+                tokens += 1;
+                // Skip stream data: the keyword `stream` at a token start, then an end of line.
+                if bytes[i..].starts_with(b"stream")
+                    && bytes.get(i + 6).is_some_and(|&n| n == b'\r' || n == b'\n')
+                {
+                    match find(&bytes[i + 6..], b"endstream") {
+                        Some(at) => {
+                            i += 6 + at + b"endstream".len();
+                            in_token = false;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            in_token = true;
+        }
+        i += 1;
+    }
+    tokens
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Estimated memory of a parsed object.
@@ -305,9 +355,7 @@ fn pdf_weight(o: &lopdf::Object) -> usize {
             Object::Name(v) | Object::String(v, _) => v.len(),
             Object::Array(a) => a.iter().map(pdf_weight).sum(),
             Object::Dictionary(d) => d.iter().map(|(k, v)| k.len() + 16 + pdf_weight(v)).sum(),
-            Object::Stream(st) => {
-                st.content.len() + st.dict.iter().map(|(k, v)| k.len() + 16 + pdf_weight(v)).sum::<usize>()
-            }
+            Object::Stream(st) => st.dict.iter().map(|(k, v)| k.len() + 16 + pdf_weight(v)).sum::<usize>(),
             _ => 0,
         }
 }
@@ -327,8 +375,9 @@ fn pdf_budget_filter(id: lopdf::ObjectId, o: &mut lopdf::Object) -> Option<(lopd
     Some((id, o.clone()))
 }
 
-/// Checks the content is a PDF that parses, within a memory budget: each stream may inflate to
-/// at most [`PDF_STREAM_LIMIT`] and all objects together take at most [`PDF_OBJECTS_BUDGET`].
+/// Checks the content is a PDF that parses, within a memory budget: at most
+/// [`PDF_TOKEN_LIMIT`] tokens outside streams, each stream inflating to at most
+/// [`PDF_STREAM_LIMIT`], and all objects together taking at most [`PDF_OBJECTS_BUDGET`].
 /// Blocking and CPU-bound: run it through [`check_pdf_bounded`].
 pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     if bytes.is_empty() {
@@ -336,6 +385,15 @@ pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     }
     if !bytes.starts_with(PDF_MAGIC) {
         return Err(not_a_pdf());
+    }
+    let too_complex = || {
+        AppError::invalid(
+            "file",
+            "this PDF is too complex to check (its content expands far beyond its size); export or print it to PDF again and upload that",
+        )
+    };
+    if pdf_tokens(bytes, PDF_TOKEN_LIMIT) > PDF_TOKEN_LIMIT {
+        return Err(too_complex());
     }
     PDF_BUDGET_LEFT.with(|c| c.set(PDF_OBJECTS_BUDGET));
     PDF_OVER_BUDGET.with(|c| c.set(false));
@@ -346,12 +404,6 @@ pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     };
     let loaded = lopdf::Document::load_mem_with_options(bytes, options);
     let over = PDF_OVER_BUDGET.with(|c| c.replace(false));
-    let too_complex = || {
-        AppError::invalid(
-            "file",
-            "this PDF is too complex to check (its content expands far beyond its size); export or print it to PDF again and upload that",
-        )
-    };
     match loaded {
         _ if over => Err(too_complex()),
         Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
@@ -582,6 +634,14 @@ mod tests {
         assert!(up.push(b"x").is_err(), "one byte over the limit is refused");
         let mut up = Incoming::new(64);
         assert!(up.push(b"PK\x03\x04zip").is_err(), "not a PDF is refused at the first chunk");
+    }
+
+    #[test]
+    fn tokens_outside_streams_are_counted_and_stream_data_is_skipped() {
+        assert_eq!(pdf_tokens(b"1 0 obj [1 2 3] endobj", 100), 9);
+        let with_stream = b"1 0 obj << /Length 9 >> stream\n1 2 3 4 5\nendstream endobj";
+        assert_eq!(pdf_tokens(with_stream, 100), 12, "the five numbers inside the stream are not counted");
+        assert!(pdf_tokens("0 ".repeat(5000).as_bytes(), 1000) > 1000);
     }
 
     #[test]
