@@ -13,14 +13,17 @@ test('the founder generates an evidence packet for today and downloads the PDF a
   await form.getByRole('button', { name: 'Generate packet' }).click();
   await expect(page.getByText(`Generating the evidence packet as of ${today}.`)).toBeVisible();
 
-  // The page refreshes itself while the packet is made; it ends done with both hashes.
+  // The page refreshes itself while the packet is made; it ends done with the PDF, bundle and
+  // manifest hashes and the key that signed the manifest.
   const row = page.locator('tr[data-packet]').first();
   await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(row.getByRole('rowheader')).toHaveText(today);
-  await expect(row.locator('code')).toHaveCount(2);
+  await expect(row.locator('code')).toHaveCount(4);
+  await expect(page.getByRole('heading', { name: 'Signing key' })).toBeVisible();
 
   const pdfDownload = page.waitForEvent('download');
-  await row.getByRole('link', { name: 'PDF' }).click();
+  // Downloads are buttons: the POST records the download, then the browser saves the file.
+  await row.getByRole('button', { name: 'PDF' }).click();
   const pdf = await pdfDownload;
   expect(pdf.suggestedFilename()).toMatch(new RegExp(`^evidence-packet-.*-${today}\\.pdf$`));
   const pdfBytes = fs.readFileSync((await pdf.path())!);
@@ -28,7 +31,7 @@ test('the founder generates an evidence packet for today and downloads the PDF a
   expect(pdfBytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
   const zipDownload = page.waitForEvent('download');
-  await row.getByRole('link', { name: /Bundle/ }).click();
+  await row.getByRole('button', { name: /Bundle/ }).click();
   const zip = await zipDownload;
   expect(zip.suggestedFilename()).toMatch(new RegExp(`^evidence-bundle-.*-${today}\\.zip$`));
   const zipBytes = fs.readFileSync((await zip.path())!);

@@ -188,6 +188,8 @@ pub struct SettingsData {
     pub allowed_regions: Vec<String>,
     /// Days before expiry at which to remind.
     pub reminder_windows: Vec<u32>,
+    /// Whether the viewer may start another workspace (`WORKSPACE_CREATORS`).
+    pub can_create_workspace: bool,
 }
 
 /// Loads the settings page.
@@ -202,6 +204,7 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
         name: v.workspace_name.clone(),
         require_2fa: v.workspace_requires_2fa,
         can_manage: v.can(baa_core::account::Permission::ManageSettings),
+        can_create_workspace: baa_backend::accounts::may_create_workspace(&b, &v).is_ok(),
     })
 }
 
@@ -307,6 +310,21 @@ pub struct PacketRow {
     pub bundle_size: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// SHA-256 of the bundle's manifest, when done (also in the audit trail).
+    pub manifest_sha256: Option<String>,
+    /// The key that signed the manifest, when done.
+    pub signing_key_id: Option<String>,
+}
+
+/// The key that signs packet manifests, as the packets page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyRow {
+    /// `ed25519:` and 16 hex digits.
+    pub key_id: String,
+    /// The public key, base64.
+    pub public_key: String,
+    /// Whether new packets are signed with it.
+    pub current: bool,
 }
 
 /// The evidence packets page.
@@ -316,6 +334,8 @@ pub struct PacketsData {
     pub today: String,
     /// Packets, newest first.
     pub packets: Vec<PacketRow>,
+    /// Keys packets were signed with, the current one first.
+    pub keys: Vec<SigningKeyRow>,
 }
 
 /// Loads the evidence packets page (owners, legal and auditors).
@@ -337,7 +357,15 @@ pub async fn packets_page() -> Result<PacketsData, UiError> {
             bundle_sha256: p.bundle_sha256,
             bundle_size: p.bundle_size,
             error: p.error,
+            manifest_sha256: p.manifest_sha256,
+            signing_key_id: p.signing_key_id,
         })
         .collect();
-    Ok(PacketsData { today: baa_backend::inventory::today_for(&b).to_string(), packets })
+    let keys = baa_backend::signing::published(&b.db, &b.packet_key)
+        .await
+        .map_err(baa_backend::error::AppError::from)?
+        .into_iter()
+        .map(|k| SigningKeyRow { key_id: k.key_id, public_key: k.public_key, current: k.current })
+        .collect();
+    Ok(PacketsData { today: baa_backend::inventory::today_for(&b).to_string(), packets, keys })
 }

@@ -16,7 +16,14 @@ use criterion::{criterion_group, criterion_main, Criterion};
 fn bench(c: &mut Criterion) {
     let fx = packet_fixture::fixture(500, 8, 500, 500);
     let pdf = render_pdf(&fx.data).unwrap();
-    let zip = build_bundle(&pdf, &fx.documents, &fx.audit_jsonl, &PacketMeta::of(&fx.data)).unwrap();
+    let zip = build_bundle(
+        &pdf,
+        &fx.documents,
+        &fx.audit_jsonl,
+        &PacketMeta::of(&fx.data),
+        &baa_backend::packet::PacketKey::generate(),
+    )
+    .unwrap();
     eprintln!("packet: {} bytes of PDF, bundle {} bytes", pdf.len(), zip.len());
 
     let mut group = c.benchmark_group("packet");
@@ -25,7 +32,14 @@ fn bench(c: &mut Criterion) {
         .bench_function("render_pdf/500_agreements", |b| b.iter(|| render_pdf(black_box(&fx.data)).unwrap()));
     group.bench_function("build_bundle/500_documents", |b| {
         b.iter(|| {
-            build_bundle(black_box(&pdf), &fx.documents, &fx.audit_jsonl, &PacketMeta::of(&fx.data)).unwrap()
+            build_bundle(
+                black_box(&pdf),
+                &fx.documents,
+                &fx.audit_jsonl,
+                &PacketMeta::of(&fx.data),
+                &baa_backend::packet::PacketKey::generate(),
+            )
+            .unwrap()
         })
     });
     group.bench_function("verify_bundle/500_documents", |b| {

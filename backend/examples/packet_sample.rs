@@ -25,7 +25,14 @@ fn main() {
     std::fs::write(out.join("packet.pdf"), &pdf).unwrap();
 
     let t = Instant::now();
-    let zip = build_bundle(&pdf, &fx.documents, &fx.audit_jsonl, &PacketMeta::of(&fx.data)).unwrap();
+    let zip = build_bundle(
+        &pdf,
+        &fx.documents,
+        &fx.audit_jsonl,
+        &PacketMeta::of(&fx.data),
+        &baa_backend::packet::PacketKey::generate(),
+    )
+    .unwrap();
     let bundle = t.elapsed();
     std::fs::write(out.join("bundle.zip"), &zip).unwrap();
 

@@ -7,9 +7,9 @@ use crate::audit::{self, Actor, Event};
 use crate::db::{flag, new_id};
 use crate::error::{on_unique, AppError, AppResult};
 use crate::mail::{self, Template};
-use crate::password::{self, PasswordHashString};
+use crate::password::PasswordHashString;
 use crate::secret::{new_token, token_digest, Secret};
-use crate::{totp, Backend};
+use crate::{throttle, totp, Backend};
 use baa_core::account::{
     check_display_name, check_new_password, Email, InvitationInfo, InvitationView, MemberView, Permission,
     Role, Viewer, WorkspaceChoice,
@@ -20,12 +20,6 @@ use sqlx::Row;
 pub const INVITATION_TTL_SECS: i64 = 7 * 24 * 3600;
 /// Reset links live this long.
 pub const RESET_TTL_SECS: i64 = 3600;
-/// Failed sign-ins counted over this window.
-pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
-/// Failures allowed per account in the window.
-pub const THROTTLE_PER_ACCOUNT: i64 = 5;
-/// Failures allowed per client address in the window.
-pub const THROTTLE_PER_ADDRESS: i64 = 20;
 
 /// The one message for every failed sign-in, whatever the cause.
 pub const BAD_LOGIN: &str = "That e-mail and password do not match an account.";
@@ -146,7 +140,7 @@ pub async fn setup_first_owner(b: &Backend, input: SetupInput) -> AppResult<Stri
     let name = check_display_name("name", &input.name)?;
     let workspace = check_display_name("workspace", &input.workspace)?;
     check_new_password(input.password.expose(), input.password_confirm.expose())?;
-    let hash = password::hash(input.password).await?;
+    let hash = b.passwords.hash(input.password).await?;
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
     let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
@@ -242,62 +236,79 @@ pub enum LoginOutcome {
     },
 }
 
-async fn failures(b: &Backend, key: &str, since: i64) -> AppResult<i64> {
-    let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_failures WHERE throttle_key = $1 AND at > $2",
-    )
-    .bind(key)
-    .bind(since)
-    .fetch_one(&b.db.pool)
-    .await?;
-    Ok(row.try_get("n")?)
+/// The throttle key of an account (known or not) for password sign-ins.
+fn account_key(normal_email: &str) -> String {
+    format!("login:account:{normal_email}")
 }
 
-async fn record_failure(
+/// The throttle key of a client address for sign-ins.
+fn address_key(client: &str) -> String {
+    format!("login:address:{client}")
+}
+
+/// The throttle key of a user's second factor, counted apart from passwords.
+fn second_factor_key(user_id: &str) -> String {
+    format!("login:2fa:{user_id}")
+}
+
+/// Records a failed password sign-in. It goes to the instance chain (workspace ""), never to
+/// the workspaces of the account: whoever fails is anonymous, and anonymous events must not be
+/// able to push real entries out of a workspace's audit excerpt.
+async fn record_failed_sign_in(
     b: &Backend,
-    keys: &[String],
-    now: i64,
     user_id: Option<&str>,
     email: &str,
     client: &str,
-    action: &str,
 ) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
-    audit_user(&mut tx, now, user_id, &Actor::anonymous(client), action, email, serde_json::Value::Null)
-        .await?;
-    for k in keys {
-        sqlx::query("INSERT INTO login_failures (id, throttle_key, at) VALUES ($1, $2, $3)")
-            .bind(new_id())
-            .bind(k)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(now - 24 * 3600).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        b.clock.now(),
+        Event {
+            workspace_id: "",
+            actor: &Actor::anonymous(client),
+            action: "login.failed",
+            subject_kind: "user",
+            subject_id: user_id.unwrap_or(""),
+            subject_name: email,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Checks e-mail and password with throttling per account and per client address. Unknown user
 /// and wrong password give the same error after the same argon2 work.
+///
+/// Order matters: a place in the bounded password pool first (a full pool answers 429 at
+/// once), then the throttle reservation (atomic, before verifying, so concurrent guesses cannot
+/// all pass the check), then the argon2 verification.
 pub async fn authenticate(
     b: &Backend,
     email: &str,
     password: Secret,
     client: &str,
 ) -> AppResult<LoginOutcome> {
-    let now = b.clock.now();
-    let since = now - THROTTLE_WINDOW_SECS;
     let normal = email.trim().to_lowercase();
-    let acct_key = format!("account:{normal}");
-    let addr_key = format!("address:{client}");
-    if failures(b, &acct_key, since).await? >= THROTTLE_PER_ACCOUNT
-        || failures(b, &addr_key, since).await? >= THROTTLE_PER_ADDRESS
-    {
-        return Err(AppError::TooManyRequests(
-            "Too many failed sign-ins. Wait 15 minutes, or reset your password.".into(),
-        ));
+    if normal.len() > 254 || password.expose().chars().count() > baa_core::account::PASSWORD_MAX {
+        // No account can match: refused for every address alike, without work.
+        return Err(AppError::invalid("email", BAD_LOGIN));
     }
+    let admission = b.passwords.admit().await?;
+    let now = b.clock.now();
+    let acct_key = account_key(&normal);
+    let addr_key = address_key(client);
+    throttle::reserve_or_refuse(
+        &b.db,
+        &[(&addr_key, throttle::LOGIN_ADDRESS), (&acct_key, throttle::LOGIN_ACCOUNT)],
+        now,
+        "Too many failed sign-ins.",
+        ", or reset your password",
+    )
+    .await?;
     let row =
         sqlx::query("SELECT id, password_hash, session_version, totp_secret FROM users WHERE email = $1")
             .bind(&normal)
@@ -307,25 +318,26 @@ pub async fn authenticate(
         Some(r) => Some(PasswordHashString::from_db(r.try_get("password_hash")?)),
         None => None,
     };
-    let ok = password::verify(password, stored).await?;
+    let ok = admission.verify(password, stored).await?;
     let known: Option<String> = match &row {
         Some(r) => Some(r.try_get("id")?),
         None => None,
     };
     let Some(row) = row.filter(|_| ok) else {
-        record_failure(b, &[acct_key, addr_key], now, known.as_deref(), &normal, client, "login.failed")
-            .await?;
+        record_failed_sign_in(b, known.as_deref(), &normal, client).await?;
         return Err(AppError::invalid("email", BAD_LOGIN));
     };
-    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
-        .bind(&acct_key)
-        .execute(&b.db.pool)
-        .await?;
+    // A right password is not a failure of the address.
+    throttle::refund(&b.db, &addr_key, throttle::LOGIN_ADDRESS, now).await?;
     let user_id: String = row.try_get("id")?;
     let totp_secret: Option<String> = row.try_get("totp_secret")?;
     if totp_secret.is_some() {
+        // The account's failures are cleared only once the second factor is right too;
+        // this attempt itself is given back.
+        throttle::refund(&b.db, &acct_key, throttle::LOGIN_ACCOUNT, now).await?;
         Ok(LoginOutcome::NeedsSecondFactor { user_id })
     } else {
+        throttle::clear(&b.db, &acct_key).await?;
         login_succeeded(b, &user_id, &normal, client, now).await?;
         Ok(LoginOutcome::Done { user_id, session_version: row.try_get("session_version")? })
     }
@@ -340,8 +352,12 @@ async fn login_succeeded(b: &Backend, user_id: &str, email: &str, client: &str, 
     Ok(())
 }
 
+/// Longest code accepted (a recovery code with separators is well under this).
+const CODE_MAX: usize = 64;
+
 /// Checks a TOTP code or an unused recovery code for `user_id`; returns the session version.
-/// Failures count towards the same per-account throttle as passwords.
+/// Codes have their own throttle per user (and count towards the client address), reserved
+/// before the check; only a right code clears the account's password failures.
 pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client: &str) -> AppResult<i64> {
     let now = b.clock.now();
     let row =
@@ -351,20 +367,24 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
             .await?
             .ok_or(AppError::Unauthenticated)?;
     let email: String = row.try_get("email")?;
-    let acct_key = format!("account:{email}");
-    let addr_key = format!("address:{client}");
-    if failures(b, &acct_key, now - THROTTLE_WINDOW_SECS).await? >= THROTTLE_PER_ACCOUNT {
-        return Err(AppError::TooManyRequests(
-            "Too many failed codes. Wait 15 minutes and sign in again.".into(),
-        ));
-    }
+    let code_key = second_factor_key(user_id);
+    let addr_key = address_key(client);
+    throttle::reserve_or_refuse(
+        &b.db,
+        &[(&addr_key, throttle::LOGIN_ADDRESS), (&code_key, throttle::SECOND_FACTOR)],
+        now,
+        "Too many failed codes.",
+        "",
+    )
+    .await?;
     let secret: Option<String> = row.try_get("totp_secret")?;
     let last: Option<i64> = row.try_get("totp_last_step")?;
     let version: i64 = row.try_get("session_version")?;
     let Some(secret) = secret else {
         return Ok(version);
     };
-    if let Some(step) = totp::verify(&secret, code, now, last)? {
+    let code = if code.len() > CODE_MAX { "" } else { code };
+    let accepted = if let Some(step) = totp::verify(&secret, code, now, last)? {
         let mut tx = b.db.begin_write().await?;
         // Compare-and-set on the last step so a code cannot be replayed concurrently.
         let r = sqlx::query(
@@ -375,10 +395,7 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        if r.rows_affected() == 1 {
-            login_succeeded(b, user_id, &email, client, now).await?;
-            return Ok(version);
-        }
+        r.rows_affected() == 1
     } else {
         let digest = token_digest(&totp::normalise_recovery_code(code));
         let mut tx = b.db.begin_write().await?;
@@ -389,21 +406,29 @@ pub async fn verify_second_factor(b: &Backend, user_id: &str, code: &str, client
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        if r.rows_affected() == 1 {
-            login_succeeded(b, user_id, &email, client, now).await?;
-            return Ok(version);
-        }
+        r.rows_affected() == 1
+    };
+    if accepted {
+        throttle::clear(&b.db, &code_key).await?;
+        throttle::clear(&b.db, &account_key(&email)).await?;
+        throttle::refund(&b.db, &addr_key, throttle::LOGIN_ADDRESS, now).await?;
+        login_succeeded(b, user_id, &email, client, now).await?;
+        return Ok(version);
     }
-    record_failure(
-        b,
-        &[acct_key, addr_key],
+    // The password was right, so this is about the account: it stays in its workspaces' chains
+    // (bounded by the code throttle).
+    let mut tx = b.db.begin_write().await?;
+    audit_user(
+        &mut tx,
         now,
         Some(user_id),
-        &email,
-        client,
+        &Actor::anonymous(client),
         "login.second_factor_failed",
+        &email,
+        serde_json::Value::Null,
     )
     .await?;
+    tx.commit().await?;
     Err(AppError::invalid(
         "code",
         "That code is not valid. Enter the current 6-digit code from your authenticator app, or an unused recovery code.",
@@ -465,6 +490,35 @@ pub async fn load_viewer(
         workspace_requires_2fa: require_2fa,
         workspaces,
         source: String::new(),
+    }))
+}
+
+/// The viewer a background job acts as: `user_id` with their role in `workspace_id` as it is
+/// now, or `None` when they are no longer a member.
+pub async fn member_viewer(b: &Backend, user_id: &str, workspace_id: &str) -> AppResult<Option<Viewer>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.totp_secret, w.name AS workspace, w.require_2fa, m.role \
+         FROM memberships m JOIN users u ON u.id = m.user_id JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE m.user_id = $1 AND m.workspace_id = $2",
+    )
+    .bind(user_id)
+    .bind(workspace_id)
+    .fetch_optional(&b.db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let role = Role::parse(&r.try_get::<String, _>("role")?)?;
+    let workspace: String = r.try_get("workspace")?;
+    Ok(Some(Viewer {
+        user_id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        workspace_id: workspace_id.to_string(),
+        workspace_name: workspace.clone(),
+        role,
+        totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        workspace_requires_2fa: flag(&r, "require_2fa")?,
+        workspaces: vec![WorkspaceChoice { id: workspace_id.to_string(), name: workspace, role }],
+        source: "background job".into(),
     }))
 }
 
@@ -534,6 +588,7 @@ pub async fn invite(b: &Backend, v: &Viewer, email: &str, role: &str) -> AppResu
     let role = Role::parse(role)?;
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
+    invitation_quota(b, &mut tx, v, now).await?;
     let already = sqlx::query(
         "SELECT 1 AS x FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2",
     )
@@ -601,6 +656,52 @@ pub async fn invite(b: &Backend, v: &Viewer, email: &str, role: &str) -> AppResu
     Ok(())
 }
 
+/// Refuses when the workspace, or the inviting person over all their workspaces, already sent
+/// `INVITATIONS_PER_DAY` invitations in the last 24 hours. The workspace and user rows are
+/// locked first (a no-op update), so concurrent invitations queue and the count holds on
+/// PostgreSQL too (SQLite serialises write transactions anyway).
+async fn invitation_quota(
+    b: &Backend,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    v: &Viewer,
+    now: i64,
+) -> AppResult<()> {
+    let limit = b.config.invitations_per_day;
+    sqlx::query("UPDATE workspaces SET require_2fa = require_2fa WHERE id = $1")
+        .bind(&v.workspace_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+        .bind(&v.user_id)
+        .execute(&mut **tx)
+        .await?;
+    for (column, value, who) in [
+        ("workspace_id", v.workspace_id.as_str(), "This workspace"),
+        ("invited_by", v.user_id.as_str(), "You"),
+    ] {
+        let row = sqlx::query(&format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(MIN(created_at), 0) AS BIGINT) AS oldest              FROM invitations WHERE {column} = $1 AND created_at > $2"
+        ))
+        .bind(value)
+        .bind(now - 24 * 3600)
+        .fetch_one(&mut **tx)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        if n >= limit {
+            let oldest: i64 = row.try_get("oldest")?;
+            let wait = u64::try_from(oldest + 24 * 3600 - now).unwrap_or(60);
+            return Err(AppError::too_many(
+                format!(
+                    "{who} sent {n} invitations in the last 24 hours, the most this instance allows. Try again in {}.",
+                    throttle::human_wait(wait)
+                ),
+                wait,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Revokes a pending invitation of the viewer's workspace.
 pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
     authorize(v, Permission::ManageMembers)?;
@@ -636,7 +737,13 @@ pub async fn revoke_invitation(b: &Backend, v: &Viewer, id: &str) -> AppResult<(
 
 const BAD_INVITE: &str = "This invitation link is not valid: it was already used, revoked, or it expired. Ask an owner to invite you again.";
 
+/// Longest link token looked up (ours are 43 characters).
+const LINK_TOKEN_MAX: usize = 100;
+
 async fn open_invitation(b: &Backend, token: &str) -> AppResult<sqlx::any::AnyRow> {
+    if token.len() > LINK_TOKEN_MAX {
+        return Err(AppError::invalid("token", BAD_INVITE));
+    }
     sqlx::query(
         "SELECT i.id, i.workspace_id, i.email, i.role, w.name AS workspace FROM invitations i JOIN workspaces w ON w.id = i.workspace_id \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
@@ -691,7 +798,7 @@ pub async fn accept_invitation(
         None => {
             let name = check_display_name("name", name)?;
             check_new_password(password.expose(), password_confirm.expose())?;
-            Some((name, password::hash(password).await?))
+            Some((name, b.passwords.hash(password).await?))
         }
     };
     let mut tx = b.db.begin_write().await?;
@@ -749,6 +856,9 @@ async fn member_role(
     ws: &str,
     user: &str,
 ) -> AppResult<Role> {
+    if user.len() > 64 {
+        return Err(AppError::NotFound);
+    }
     let row = sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
         .bind(ws)
         .bind(user)
@@ -775,6 +885,16 @@ pub async fn change_role(b: &Backend, v: &Viewer, user_id: &str, role: &str) -> 
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    if current == Role::Owner && role != Role::Owner {
+        crate::api_tokens::end_tokens_of(
+            &mut tx,
+            b.clock.now(),
+            v,
+            user_id,
+            "its maker is no longer an owner",
+        )
+        .await?;
+    }
     audit_ws(
         &mut tx,
         b.clock.now(),
@@ -804,6 +924,8 @@ pub async fn remove_member(b: &Backend, v: &Viewer, user_id: &str) -> AppResult<
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    crate::api_tokens::end_tokens_of(&mut tx, b.clock.now(), v, user_id, "its maker left the workspace")
+        .await?;
     audit_ws(
         &mut tx,
         b.clock.now(),
@@ -820,56 +942,137 @@ pub async fn remove_member(b: &Backend, v: &Viewer, user_id: &str) -> AppResult<
     Ok(())
 }
 
-/// Sends a reset link if the address has an account; says nothing either way.
+/// Asks for a reset link for `email`; says nothing about whether it has an account.
+///
+/// The request does the same work for every address, known or not: check the form of the
+/// address, reserve the per-address and per-e-mail throttles (silently: a throttled request is
+/// dropped with the same answer), queue it. [`process_reset_requests`] looks the account up and
+/// puts the mail in the outbox in the background, so neither the answer nor its timing tells
+/// whether the address has an account.
 pub async fn request_password_reset(b: &Backend, email: &str, source: &str) -> AppResult<()> {
     let email = Email::parse(email)?;
-    let Some(row) = sqlx::query("SELECT id, name FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(&b.db.pool)
-        .await?
-    else {
-        return Ok(());
-    };
-    let user_id: String = row.try_get("id")?;
-    let name: String = row.try_get("name")?;
     let now = b.clock.now();
-    let token = new_token();
-    let mut tx = b.db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(token_digest(token.expose()))
-    .bind(&user_id)
-    .bind(now)
-    .bind(now + RESET_TTL_SECS)
-    .execute(&mut *tx)
-    .await?;
-    let link = b.config.link(&format!("/reset/{}", token.expose()));
-    let m = mail::render(
-        Template::PasswordReset,
-        "Reset your BAA Tracker password",
-        &[("name", &name), ("link", &link)],
-    );
-    mail::enqueue(&mut tx, None, email.as_str(), &m, now).await?;
-    audit_user(
-        &mut tx,
+    let by_email = format!("reset:account:{email}");
+    let by_address = format!("reset:address:{source}");
+    let allowed = throttle::reserve(
+        &b.db,
+        &[(&by_address, throttle::RESET_ADDRESS), (&by_email, throttle::RESET_ACCOUNT)],
         now,
-        Some(&user_id),
-        &Actor::anonymous(source),
-        "password.reset_requested",
-        email.as_str(),
-        serde_json::Value::Null,
     )
-    .await?;
-    tx.commit().await?;
-    b.mailer.wake.notify_one();
+    .await?
+    .is_none();
+    if allowed {
+        sqlx::query("INSERT INTO reset_requests (id, email, source, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(new_id())
+            .bind(email.as_str())
+            .bind(source)
+            .bind(now)
+            .execute(&b.db.pool)
+            .await?;
+        b.wake.resets.notify_one();
+    }
     Ok(())
+}
+
+/// Turns queued reset requests into reset links and mail (for addresses with an account);
+/// returns how many mails were queued. The request is recorded in the instance audit chain
+/// (workspace ""), never in the person's workspaces: it is made by someone anonymous.
+pub async fn process_reset_requests(b: &Backend) -> AppResult<usize> {
+    let rows = sqlx::query(
+        "SELECT id, email, source FROM reset_requests WHERE processed_at IS NULL ORDER BY created_at, id LIMIT 50",
+    )
+    .fetch_all(&b.db.pool)
+    .await?;
+    let mut sent = 0;
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let email: String = r.try_get("email")?;
+        let source: String = r.try_get("source")?;
+        let now = b.clock.now();
+        let mut tx = b.db.begin_write().await?;
+        let claimed =
+            sqlx::query("UPDATE reset_requests SET processed_at = $1 WHERE id = $2 AND processed_at IS NULL")
+                .bind(now)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+        if claimed.rows_affected() != 1 {
+            continue;
+        }
+        let user = sqlx::query("SELECT id, name FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(user) = user {
+            let user_id: String = user.try_get("id")?;
+            let name: String = user.try_get("name")?;
+            let token = new_token();
+            sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_digest(token.expose()))
+            .bind(&user_id)
+            .bind(now)
+            .bind(now + RESET_TTL_SECS)
+            .execute(&mut *tx)
+            .await?;
+            let link = b.config.link(&format!("/reset/{}", token.expose()));
+            let m = mail::render(
+                Template::PasswordReset,
+                "Reset your BAA Tracker password",
+                &[("name", &name), ("link", &link)],
+            );
+            mail::enqueue(&mut tx, None, &email, &m, now).await?;
+            audit::record(
+                &mut tx,
+                now,
+                Event {
+                    workspace_id: "",
+                    actor: &Actor::anonymous(&source),
+                    action: "password.reset_requested",
+                    subject_kind: "user",
+                    subject_id: &user_id,
+                    subject_name: &email,
+                    before: serde_json::Value::Null,
+                    after: serde_json::Value::Null,
+                },
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("DELETE FROM reset_requests WHERE processed_at IS NOT NULL AND processed_at < $1")
+        .bind(b.clock.now() - 24 * 3600)
+        .execute(&b.db.pool)
+        .await?;
+    if sent > 0 {
+        b.mailer.wake.notify_one();
+    }
+    Ok(sent)
+}
+
+/// Processes reset requests when woken (and every few seconds) until shutdown.
+pub async fn run_resets(b: Backend, shutdown: mail::tokio_util_shutdown::Shutdown) {
+    loop {
+        if let Err(e) = process_reset_requests(&b).await {
+            tracing::error!(error = ?e, "processing password reset requests failed");
+        }
+        tokio::select! {
+            _ = b.wake.resets.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
 }
 
 const BAD_RESET: &str = "This reset link is not valid: it was already used or it expired. Ask for a new one.";
 
 /// Whether a reset token is currently usable.
 pub async fn reset_token_valid(b: &Backend, token: &str) -> AppResult<bool> {
+    if token.len() > LINK_TOKEN_MAX {
+        return Ok(false);
+    }
     Ok(sqlx::query(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -889,6 +1092,9 @@ pub async fn reset_password(
     source: &str,
 ) -> AppResult<()> {
     check_new_password(password.expose(), confirm.expose())?;
+    if token.len() > LINK_TOKEN_MAX {
+        return Err(AppError::invalid("token", BAD_RESET));
+    }
     let now = b.clock.now();
     let row = sqlx::query(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
@@ -899,7 +1105,7 @@ pub async fn reset_password(
     .await?
     .ok_or_else(|| AppError::invalid("token", BAD_RESET))?;
     let user_id: String = row.try_get("user_id")?;
-    let hash = password::hash(password).await?;
+    let hash = b.passwords.hash(password).await?;
     let mut tx = b.db.begin_write().await?;
     let used =
         sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
@@ -924,6 +1130,34 @@ pub async fn reset_password(
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(())
+}
+
+/// Checks the signed-in user's own password (to change it or turn 2FA off), throttled per
+/// user like a sign-in, so a borrowed session cannot be used to guess it.
+async fn check_current_password(b: &Backend, v: &Viewer, password: Secret) -> AppResult<bool> {
+    if password.expose().chars().count() > baa_core::account::PASSWORD_MAX {
+        return Ok(false);
+    }
+    let admission = b.passwords.admit().await?;
+    let key = format!("reauth:{}", v.user_id);
+    throttle::reserve_or_refuse(
+        &b.db,
+        &[(&key, throttle::LOGIN_ACCOUNT)],
+        b.clock.now(),
+        "Too many wrong passwords.",
+        "",
+    )
+    .await?;
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&v.user_id)
+        .fetch_one(&b.db.pool)
+        .await?;
+    let ok =
+        admission.verify(password, Some(PasswordHashString::from_db(row.try_get("password_hash")?))).await?;
+    if ok {
+        throttle::clear(&b.db, &key).await?;
+    }
+    Ok(ok)
 }
 
 async fn set_password_tx(
@@ -968,15 +1202,10 @@ pub async fn change_password(
     confirm: Secret,
 ) -> AppResult<i64> {
     check_new_password(new.expose(), confirm.expose())?;
-    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(&v.user_id)
-        .fetch_one(&b.db.pool)
-        .await?;
-    let stored = PasswordHashString::from_db(row.try_get("password_hash")?);
-    if !password::verify(current, Some(stored)).await? {
+    if !check_current_password(b, v, current).await? {
         return Err(AppError::invalid("current_password", "The current password is not right."));
     }
-    let hash = password::hash(new).await?;
+    let hash = b.passwords.hash(new).await?;
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
     set_password_tx(b, &mut tx, &v.user_id, &hash, now).await?;
@@ -1075,11 +1304,7 @@ pub async fn disable_totp(b: &Backend, v: &Viewer, password: Secret) -> AppResul
             "This workspace requires two-factor sign-in, so it cannot be turned off.",
         ));
     }
-    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(&v.user_id)
-        .fetch_one(&b.db.pool)
-        .await?;
-    if !password::verify(password, Some(PasswordHashString::from_db(row.try_get("password_hash")?))).await? {
+    if !check_current_password(b, v, password).await? {
         return Err(AppError::invalid("password", "The password is not right."));
     }
     let mut tx = b.db.begin_write().await?;
@@ -1140,9 +1365,32 @@ pub async fn update_workspace(b: &Backend, v: &Viewer, name: &str, require_2fa: 
     Ok(())
 }
 
+/// Whether the viewer may start another workspace, by the instance's `WORKSPACE_CREATORS`.
+pub fn may_create_workspace(b: &Backend, v: &Viewer) -> AppResult<()> {
+    use crate::config::WorkspaceCreators;
+    let allowed = match b.config.workspace_creators {
+        WorkspaceCreators::Anyone => true,
+        WorkspaceCreators::Owners => v.workspaces.iter().any(|w| w.role == Role::Owner),
+        WorkspaceCreators::Nobody => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(match b.config.workspace_creators {
+            WorkspaceCreators::Nobody => {
+                "New workspaces are not started from the app on this instance; ask its administrator.".into()
+            }
+            _ => {
+                "Only people who own a workspace can start another one on this instance; ask an owner.".into()
+            }
+        }))
+    }
+}
+
 /// Creates a new workspace with the viewer as its owner (for people who serve several
 /// companies); returns its id.
 pub async fn create_workspace(b: &Backend, v: &Viewer, name: &str) -> AppResult<String> {
+    may_create_workspace(b, v)?;
     let name = check_display_name("workspace", name)?;
     let now = b.clock.now();
     let ws = new_id();

@@ -5,6 +5,10 @@
 //! with a valid token acts as a synthetic [`Viewer`] named `token: NAME` (so the audit trail and
 //! record history say which token did what) whose role follows the scope: `read` reads like an
 //! auditor, `write:inventory` also changes orgs, apps, services and imports like an engineer.
+//!
+//! A token lives no longer than its maker's standing: it works only while the owner who made it
+//! is still an owner of the workspace (checked on every request), and removing or demoting that
+//! owner also revokes their tokens, so the tokens page shows it.
 
 use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
@@ -222,9 +226,12 @@ pub async fn authenticate(b: &Backend, token: &str, source: &str) -> AppResult<V
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Err(AppError::Unauthenticated);
     }
+    // The maker must still be an owner of the workspace: a token never outlives their access.
     let row = sqlx::query(
         "SELECT t.id, t.name, t.scope, t.last_used_at, w.id AS workspace_id, w.name AS workspace_name \
-         FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+         FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id \
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by AND m.role = 'owner' \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_digest(token))
     .fetch_optional(&b.db.pool)
@@ -253,6 +260,49 @@ pub async fn authenticate(b: &Backend, token: &str, source: &str) -> AppResult<V
         workspaces: Vec::new(),
         source: source.to_string(),
     })
+}
+
+/// Revokes every active token `user_id` made in the viewer's workspace (they left it or are no
+/// longer an owner), each with its audit entry, inside the caller's transaction.
+pub async fn end_tokens_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    now: i64,
+    v: &Viewer,
+    user_id: &str,
+    why: &str,
+) -> AppResult<usize> {
+    let rows = sqlx::query(
+        "SELECT id, name FROM api_tokens WHERE workspace_id = $1 AND created_by = $2 AND revoked_at IS NULL",
+    )
+    .bind(&v.workspace_id)
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let name: String = r.try_get("name")?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+        audit::record(
+            tx,
+            now,
+            Event {
+                workspace_id: &v.workspace_id,
+                actor: &Actor::of(v),
+                action: "api_token.revoked",
+                subject_kind: "api_token",
+                subject_id: &id,
+                subject_name: &name,
+                before: serde_json::Value::Null,
+                after: serde_json::json!({"reason": why}),
+            },
+        )
+        .await?;
+    }
+    Ok(rows.len())
 }
 
 /// Whether a viewer is a token rather than a person.

@@ -293,6 +293,9 @@ fn day_start(field: &str, s: &str) -> AppResult<Option<i64>> {
 /// Entries of the viewer's workspace matching the filter, newest first (at most `limit`).
 pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
     authorize(v, Permission::ReadAudit)?;
+    for (field, value) in [("actor", &f.actor), ("subject", &f.subject), ("action", &f.action)] {
+        baa_core::account::check_text(field, value, 0, 200, false)?;
+    }
     let from = day_start("from", &f.from)?.unwrap_or(i64::MIN);
     let to = day_start("to", &f.to)?.map(|t| t + 86_400).unwrap_or(i64::MAX);
     let like = |s: &str| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], ""));
@@ -329,8 +332,10 @@ pub async fn excerpt(b: &Backend, workspace_id: &str, until: i64, limit: i64) ->
     Ok(out)
 }
 
-/// The whole chain as JSON Lines (oldest first), for export. Records the export itself.
-pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
+/// Records an export of the chain (`audit.exported`): the POST behind the export button.
+/// Reading the export ([`export_jsonl`]) records nothing, so no link on another site can add
+/// entries to the trail.
+pub async fn record_export(b: &Backend, v: &Viewer) -> AppResult<()> {
     authorize(v, Permission::ReadAudit)?;
     let mut tx = b.db.begin_write().await?;
     record(
@@ -349,6 +354,12 @@ pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The whole chain as JSON Lines (oldest first), for an export recorded by [`record_export`].
+pub async fn export_jsonl(b: &Backend, v: &Viewer) -> AppResult<String> {
+    authorize(v, Permission::ReadAudit)?;
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 ORDER BY seq"))
         .bind(&v.workspace_id)
         .fetch_all(&b.db.pool)

@@ -244,12 +244,14 @@ async fn append(
     Ok(())
 }
 
+/// Longest reason kept with a catalog edit.
+pub const REASON_MAX: usize = 1000;
+
 fn reason(s: &str) -> AppResult<String> {
-    let r = s.trim();
-    if r.chars().count() < 5 {
+    if s.trim().chars().count() < 5 {
         return Err(AppError::invalid("reason", "say why (for example the source and what it now says)"));
     }
-    Ok(r.to_string())
+    Ok(baa_core::account::check_text("reason", s, 5, REASON_MAX, true)?)
 }
 
 /// Records a local edit of a vendor's facts.
@@ -266,7 +268,7 @@ pub async fn edit_vendor(b: &Backend, v: &Viewer, input: &VendorEditInput) -> Ap
             "describe the vendor's BAA terms in one phrase (up to 300 characters)",
         ));
     }
-    data.baa_terms = terms.to_string();
+    data.baa_terms = baa_core::account::check_text("baa_terms", terms, 1, 300, false)?;
     data.source.checked = PartialDate::parse(input.checked.trim())
         .map_err(|_| AppError::invalid("checked", "enter YYYY, YYYY-MM or YYYY-MM-DD"))?;
     for (plan, e) in &input.plans {

@@ -3,7 +3,7 @@
 //! Every variable has a default that gives a working local app; a bad value stops the start with
 //! a message that names the variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Validated configuration.
@@ -29,6 +29,29 @@ pub struct Config {
     pub log_json: bool,
     /// A header set by a trusted proxy holding the client address (e.g. `Fly-Client-IP`).
     pub client_ip_header: Option<String>,
+    /// Peers whose `client_ip_header` is believed (`TRUSTED_PROXIES`); from anyone else the
+    /// header is ignored and the TCP peer address is used.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins accepted on state-changing requests besides `PUBLIC_URL`'s (`ALLOWED_ORIGINS`).
+    pub allowed_origins: Vec<String>,
+    /// Argon2 computations allowed at once (`PASSWORD_HASH_CONCURRENCY`, default: the cores).
+    pub password_hash_concurrency: usize,
+    /// Where workspace webhooks may point (`WEBHOOK_ALLOW_HTTP`, `WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_policy: WebhookPolicy,
+    /// Who may start another workspace (`WORKSPACE_CREATORS`).
+    pub workspace_creators: WorkspaceCreators,
+    /// Invitations a workspace, and a person, may send per day (`INVITATIONS_PER_DAY`).
+    pub invitations_per_day: i64,
+    /// Evidence packets generated at once by this instance (`PACKET_WORKERS`; 0 leaves the
+    /// queue to another instance).
+    pub packet_workers: usize,
+    /// Packets a workspace may have queued or running (`PACKETS_PER_WORKSPACE`).
+    pub packets_per_workspace: i64,
+    /// Ed25519 seed that signs packet manifests (`PACKET_SIGNING_KEY`, base64 of 32 bytes);
+    /// none means a key generated once and kept in the database.
+    pub packet_signing_key: Option<crate::secret::Secret>,
+    /// PDF checks of uploads allowed at once (`PDF_CHECK_CONCURRENCY`).
+    pub pdf_check_concurrency: usize,
     /// Folder holding `pkg/` (the WASM, JS and CSS built for the browser).
     pub site_root: PathBuf,
     /// Largest accepted document upload, in bytes (`DOCUMENT_MAX_MB`, default 25).
@@ -39,6 +62,68 @@ pub struct Config {
     pub fly_api_url: url::Url,
     /// Fly.io Machines API (`FLY_MACHINES_API_URL`, default `https://api.machines.dev`).
     pub fly_machines_api_url: url::Url,
+}
+
+/// Which webhook targets are accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WebhookPolicy {
+    /// `http://` targets (development only; `WEBHOOK_ALLOW_HTTP=true`).
+    pub allow_http: bool,
+    /// Loopback, private, link-local and other internal addresses (development and tests
+    /// only; `WEBHOOK_ALLOW_PRIVATE=true`).
+    pub allow_private: bool,
+}
+
+/// Who may start another workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkspaceCreators {
+    /// Any signed-in person.
+    Anyone,
+    /// People who are already the owner of a workspace (the default).
+    Owners,
+    /// Nobody from the app (first-run setup and `create-owner` only).
+    Nobody,
+}
+
+/// An address range such as `10.0.0.0/8` or `fdaa::/16` (a single address is a full-length
+/// range).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Parses `ADDR` or `ADDR/PREFIX`.
+    pub fn parse(s: &str) -> Option<IpNet> {
+        let s = s.trim();
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(IpNet { addr, prefix })
+    }
+
+    /// Whether `ip` is in the range (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Where executed documents are kept.
@@ -202,6 +287,62 @@ impl Config {
         if let Some(h) = &client_ip_header {
             axum_header_name_ok(h).map_err(|m| err("CLIENT_IP_HEADER", m))?;
         }
+        let trusted_proxies = list(&get, "TRUSTED_PROXIES")
+            .iter()
+            .map(|p| IpNet::parse(p))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                err(
+                    "TRUSTED_PROXIES",
+                    "must be addresses or ranges separated by commas, e.g. 172.16.0.0/12,fdaa::/16",
+                )
+            })?;
+        if client_ip_header.is_some() && trusted_proxies.is_empty() {
+            return Err(err(
+                "TRUSTED_PROXIES",
+                "is required with CLIENT_IP_HEADER: name the proxy addresses the header is believed from",
+            ));
+        }
+        let mut allowed_origins = Vec::new();
+        for o in list(&get, "ALLOWED_ORIGINS") {
+            let u = url::Url::parse(&o)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.path() == "/")
+                .ok_or_else(|| {
+                    err(
+                        "ALLOWED_ORIGINS",
+                        "must be origins separated by commas, e.g. https://baa.example.com",
+                    )
+                })?;
+            allowed_origins.push(u.origin().ascii_serialization());
+        }
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let password_hash_concurrency =
+            usize::try_from(int(&get, "PASSWORD_HASH_CONCURRENCY", cores as i64, 1, 64)?).unwrap_or(1);
+        let webhook_policy = WebhookPolicy {
+            allow_http: boolean(&get, "WEBHOOK_ALLOW_HTTP")?,
+            allow_private: boolean(&get, "WEBHOOK_ALLOW_PRIVATE")?,
+        };
+        let workspace_creators = match get("WORKSPACE_CREATORS").as_deref() {
+            None | Some("owners") => WorkspaceCreators::Owners,
+            Some("anyone") => WorkspaceCreators::Anyone,
+            Some("nobody") => WorkspaceCreators::Nobody,
+            Some(_) => return Err(err("WORKSPACE_CREATORS", "must be anyone, owners or nobody")),
+        };
+        let invitations_per_day = int(&get, "INVITATIONS_PER_DAY", 50, 1, 10_000)?;
+        let packet_workers = usize::try_from(int(&get, "PACKET_WORKERS", 1, 0, 16)?).unwrap_or(1);
+        let packets_per_workspace = int(&get, "PACKETS_PER_WORKSPACE", 3, 1, 100)?;
+        let packet_signing_key = match get("PACKET_SIGNING_KEY") {
+            Some(k) => {
+                crate::signing::seed_from_base64(&k).ok_or_else(|| {
+                    err("PACKET_SIGNING_KEY", "must be 32 random bytes in base64 (openssl rand -base64 32)")
+                })?;
+                Some(crate::secret::Secret::new(k))
+            }
+            None => None,
+        };
+        let pdf_check_concurrency =
+            usize::try_from(int(&get, "PDF_CHECK_CONCURRENCY", 1, 1, 16)?).unwrap_or(1);
         let site_root = PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let document_max_bytes =
             usize::try_from(int(&get, "DOCUMENT_MAX_MB", 25, 1, 500)?).unwrap_or(25) * 1024 * 1024;
@@ -219,6 +360,16 @@ impl Config {
             session_max_hours,
             log_json,
             client_ip_header,
+            trusted_proxies,
+            allowed_origins,
+            password_hash_concurrency,
+            webhook_policy,
+            workspace_creators,
+            invitations_per_day,
+            packet_workers,
+            packets_per_workspace,
+            packet_signing_key,
+            pdf_check_concurrency,
             site_root,
             document_max_bytes,
             document_store,
@@ -244,6 +395,21 @@ fn axum_header_name_ok(h: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err("must be a header name such as Fly-Client-IP".into())
+    }
+}
+
+/// A comma-separated list (empty when unset).
+fn list(get: &impl Fn(&str) -> Option<String>, var: &str) -> Vec<String> {
+    get(var)
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn boolean(get: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<bool, ConfigError> {
+    match get(var).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") => Ok(true),
+        Some(_) => Err(err(var, "must be true or false")),
     }
 }
 
@@ -304,11 +470,52 @@ mod tests {
             ("FLY_API_URL", "http://api.fly.io/graphql"),
             ("FLY_API_URL", "https://user:pw@api.fly.io/graphql"),
             ("FLY_MACHINES_API_URL", "ftp://api.machines.dev"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "proxy.internal"),
+            ("ALLOWED_ORIGINS", "baa.example.com"),
+            ("ALLOWED_ORIGINS", "https://baa.example.com/path"),
+            ("PASSWORD_HASH_CONCURRENCY", "0"),
+            ("WEBHOOK_ALLOW_HTTP", "sometimes"),
+            ("WEBHOOK_ALLOW_PRIVATE", "2"),
+            ("WORKSPACE_CREATORS", "admins"),
+            ("INVITATIONS_PER_DAY", "0"),
+            ("PACKET_WORKERS", "100"),
+            ("PACKETS_PER_WORKSPACE", "0"),
+            ("PACKET_SIGNING_KEY", "c2hvcnQ="),
+            ("PDF_CHECK_CONCURRENCY", "0"),
         ] {
             let e = cfg(&[(var, value)]).expect_err(var);
             assert_eq!(e.var, var);
             assert!(e.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn the_client_ip_header_needs_trusted_proxies() {
+        let e = cfg(&[("CLIENT_IP_HEADER", "Fly-Client-IP")]).expect_err("no proxies");
+        assert_eq!(e.var, "TRUSTED_PROXIES");
+        let c =
+            cfg(&[("CLIENT_IP_HEADER", "Fly-Client-IP"), ("TRUSTED_PROXIES", "172.16.0.0/12, fdaa::/16")])
+                .expect("proxies");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[0].contains("172.19.3.4".parse().expect("ip")));
+        assert!(!c.trusted_proxies[0].contains("172.32.0.1".parse().expect("ip")));
+        assert!(c.trusted_proxies[1].contains("fdaa:0:1::3".parse().expect("ip")));
+        assert!(IpNet::parse("127.0.0.1").expect("one").contains("::ffff:127.0.0.1".parse().expect("ip")));
+        assert!(IpNet::parse("0.0.0.0/0").expect("all").contains("8.8.8.8".parse().expect("ip")));
+    }
+
+    #[test]
+    fn secure_defaults_for_the_hostile_review_settings() {
+        let c = cfg(&[]).expect("defaults");
+        assert_eq!(c.webhook_policy, WebhookPolicy::default());
+        assert_eq!(c.workspace_creators, WorkspaceCreators::Owners);
+        assert!(c.allowed_origins.is_empty());
+        assert!(c.password_hash_concurrency >= 1);
+        assert_eq!(c.packet_workers, 1);
+        let c = cfg(&[("ALLOWED_ORIGINS", "https://baa.example.com, https://admin.example.com:8443")])
+            .expect("origins");
+        assert_eq!(c.allowed_origins, ["https://baa.example.com", "https://admin.example.com:8443"]);
     }
 
     #[test]

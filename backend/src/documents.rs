@@ -100,6 +100,55 @@ impl Store {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {key}: {e}")))
     }
 
+    /// Stores a file (from its start) under `key`, read and uploaded in pieces (never held
+    /// whole); returns the SHA-256 (hex) and size of what was stored.
+    pub async fn put_file(&self, key: &str, mut file: std::fs::File) -> AppResult<(String, u64)> {
+        use tokio::io::AsyncReadExt;
+        let fail = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("storing {key}: {e}"));
+        std::io::Seek::rewind(&mut file).map_err(|e| fail(&e))?;
+        let upload = self.inner.put_multipart(&ObjectPath::from(key)).await.map_err(|e| fail(&e))?;
+        let mut writer = object_store::WriteMultipart::new(upload);
+        let mut file = tokio::fs::File::from_std(file);
+        let mut hasher = Sha256::new();
+        let mut size = 0_u64;
+        let mut buf = vec![0_u8; 1024 * 1024];
+        loop {
+            let n = file.read(&mut buf).await.map_err(|e| fail(&e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+            writer.wait_for_capacity(2).await.map_err(|e| fail(&e))?;
+            writer.write(&buf[..n]);
+        }
+        writer.finish().await.map_err(|e| fail(&e))?;
+        Ok((hex::encode(hasher.finalize()), size))
+    }
+
+    /// Copies the object under `key` into a temporary file as it streams in, hashing it;
+    /// returns the file (at its start), its SHA-256 (hex) and size.
+    pub async fn get_to_file(&self, key: &str) -> AppResult<(std::fs::File, String, u64)> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let fail = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("reading {key}: {e}"));
+        let mut stream = self.inner.get(&ObjectPath::from(key)).await.map_err(|e| fail(&e))?.into_stream();
+        let temp = tempfile::tempfile().map_err(|e| fail(&e))?;
+        let mut file = tokio::fs::File::from_std(temp);
+        let mut hasher = Sha256::new();
+        let mut size = 0_u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fail(&e))?;
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(|e| fail(&e))?;
+        }
+        file.flush().await.map_err(|e| fail(&e))?;
+        let mut file = file.into_std().await;
+        std::io::Seek::rewind(&mut file).map_err(|e| fail(&e))?;
+        Ok((file, hex::encode(hasher.finalize()), size))
+    }
+
     /// Reads the blob of a document version by its SHA-256 (no integrity check).
     pub async fn get_blob(&self, sha256: &str) -> AppResult<Bytes> {
         self.get_key(blob_path(sha256).as_ref()).await
@@ -235,7 +284,101 @@ pub fn check_file_name(name: &str) -> AppResult<String> {
     Ok(n.to_string())
 }
 
-/// Checks the content is a PDF that parses.
+/// Most bytes an object or cross-reference stream of an uploaded PDF may inflate to while it is
+/// checked (lopdf's own default, 256 MiB, let a 245 KB file take 15 GB). These streams hold
+/// object dictionaries, a few kilobytes in real files; page content is not inflated to check.
+pub const PDF_STREAM_LIMIT: usize = 1024 * 1024;
+/// Most memory (estimated, stream data aside: that is bounded by the upload's size) the
+/// objects of one uploaded PDF may take while it is checked.
+pub const PDF_OBJECTS_BUDGET: usize = 16 * 1024 * 1024;
+
+thread_local! {
+    /// What is left of [`PDF_OBJECTS_BUDGET`] for the check running on this thread.
+    static PDF_BUDGET_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Whether the check running on this thread went over its budget.
+    static PDF_OVER_BUDGET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Most tokens (numbers, names, brackets...) an uploaded PDF may hold outside its streams.
+/// lopdf parses each into an object of about 50 to 100 bytes before any hook sees it, so a
+/// 25 MB file of bare numbers took 1.5 GB; a real agreement (scanned or typeset) has far fewer
+/// (its pages are streams).
+pub const PDF_TOKEN_LIMIT: usize = 200_000;
+
+/// Counts the tokens of a PDF outside its stream data, stopping past `limit`.
+fn pdf_tokens(bytes: &[u8], limit: usize) -> usize {
+    let is_space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t' | b'\x0c' | b'\0');
+    let is_delim = |c: u8| matches!(c, b'[' | b']' | b'<' | b'>' | b'(' | b')' | b'/' | b'{' | b'}' | b'%');
+    let mut tokens = 0;
+    let mut i = 0;
+    let mut in_token = false;
+    while i < bytes.len() && tokens <= limit {
+        let c = bytes[i];
+        if is_space(c) {
+            in_token = false;
+        } else if is_delim(c) {
+            tokens += 1;
+            in_token = false;
+        } else {
+            if !in_token {
+                tokens += 1;
+                // Skip stream data: the keyword `stream` at a token start, then an end of line.
+                if bytes[i..].starts_with(b"stream")
+                    && bytes.get(i + 6).is_some_and(|&n| n == b'\r' || n == b'\n')
+                {
+                    match find(&bytes[i + 6..], b"endstream") {
+                        Some(at) => {
+                            i += 6 + at + b"endstream".len();
+                            in_token = false;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            in_token = true;
+        }
+        i += 1;
+    }
+    tokens
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Estimated memory of a parsed object.
+fn pdf_weight(o: &lopdf::Object) -> usize {
+    use lopdf::Object;
+    std::mem::size_of::<Object>()
+        + match o {
+            Object::Name(v) | Object::String(v, _) => v.len(),
+            Object::Array(a) => a.iter().map(pdf_weight).sum(),
+            Object::Dictionary(d) => d.iter().map(|(k, v)| k.len() + 16 + pdf_weight(v)).sum(),
+            Object::Stream(st) => st.dict.iter().map(|(k, v)| k.len() + 16 + pdf_weight(v)).sum::<usize>(),
+            _ => 0,
+        }
+}
+
+/// lopdf's per-object hook: counts each object against the budget and drops every object once
+/// it is spent (so the document stops growing), remembering that it was.
+fn pdf_budget_filter(id: lopdf::ObjectId, o: &mut lopdf::Object) -> Option<(lopdf::ObjectId, lopdf::Object)> {
+    let w = pdf_weight(o);
+    let left = PDF_BUDGET_LEFT.with(|c| c.get());
+    if w > left || PDF_OVER_BUDGET.with(|c| c.get()) {
+        PDF_OVER_BUDGET.with(|c| c.set(true));
+        return None;
+    }
+    PDF_BUDGET_LEFT.with(|c| c.set(left - w));
+    // lopdf keeps `o` itself for top-level objects and the returned copy for objects inside
+    // object streams, so both must be the object.
+    Some((id, o.clone()))
+}
+
+/// Checks the content is a PDF that parses, within a memory budget: at most
+/// [`PDF_TOKEN_LIMIT`] tokens outside streams, each stream inflating to at most
+/// [`PDF_STREAM_LIMIT`], and all objects together taking at most [`PDF_OBJECTS_BUDGET`].
+/// Blocking and CPU-bound: run it through [`check_pdf_bounded`].
 pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "the file is empty"));
@@ -243,10 +386,51 @@ pub fn check_pdf(bytes: &[u8]) -> AppResult<()> {
     if !bytes.starts_with(PDF_MAGIC) {
         return Err(not_a_pdf());
     }
-    lopdf::Document::load_mem(bytes).map_err(|_| {
-        AppError::invalid("file", "this PDF is damaged and cannot be read; export it again and upload it")
-    })?;
-    Ok(())
+    let too_complex = || {
+        AppError::invalid(
+            "file",
+            "this PDF is too complex to check (its content expands far beyond its size); export or print it to PDF again and upload that",
+        )
+    };
+    if pdf_tokens(bytes, PDF_TOKEN_LIMIT) > PDF_TOKEN_LIMIT {
+        return Err(too_complex());
+    }
+    PDF_BUDGET_LEFT.with(|c| c.set(PDF_OBJECTS_BUDGET));
+    PDF_OVER_BUDGET.with(|c| c.set(false));
+    let options = lopdf::LoadOptions {
+        filter: Some(pdf_budget_filter),
+        max_decompressed_size: Some(PDF_STREAM_LIMIT),
+        ..lopdf::LoadOptions::default()
+    };
+    let loaded = lopdf::Document::load_mem_with_options(bytes, options);
+    let over = PDF_OVER_BUDGET.with(|c| c.replace(false));
+    match loaded {
+        _ if over => Err(too_complex()),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(too_complex())
+        }
+        Err(_) => Err(AppError::invalid(
+            "file",
+            "this PDF is damaged and cannot be read; export it again and upload it",
+        )),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Runs [`check_pdf`] on the blocking pool, at most `PDF_CHECK_CONCURRENCY` at once; waits up to
+/// 10 seconds for a turn, then answers busy (429).
+pub async fn check_pdf_bounded(b: &Backend, bytes: Bytes) -> AppResult<Bytes> {
+    let permit =
+        tokio::time::timeout(std::time::Duration::from_secs(10), b.pdf_checks.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Busy { retry_after: 5 })?
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("PDF check pool closed: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = permit;
+        check_pdf(&bytes).map(|()| bytes)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("joining the PDF check: {e}")))?
 }
 
 /// The agreement exists in the viewer's workspace, or 404.
@@ -279,7 +463,7 @@ pub async fn upload(
     if bytes.len() > b.documents.max_bytes {
         return Err(too_big(b.documents.max_bytes));
     }
-    check_pdf(&bytes)?;
+    let bytes = check_pdf_bounded(b, bytes).await?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     b.documents.put_key(blob_path(&sha).as_ref(), bytes).await?;
     let now = b.clock.now();
@@ -450,6 +634,14 @@ mod tests {
         assert!(up.push(b"x").is_err(), "one byte over the limit is refused");
         let mut up = Incoming::new(64);
         assert!(up.push(b"PK\x03\x04zip").is_err(), "not a PDF is refused at the first chunk");
+    }
+
+    #[test]
+    fn tokens_outside_streams_are_counted_and_stream_data_is_skipped() {
+        assert_eq!(pdf_tokens(b"1 0 obj [1 2 3] endobj", 100), 9);
+        let with_stream = b"1 0 obj << /Length 9 >> stream\n1 2 3 4 5\nendstream endobj";
+        assert_eq!(pdf_tokens(with_stream, 100), 12, "the five numbers inside the stream are not counted");
+        assert!(pdf_tokens("0 ".repeat(5000).as_bytes(), 1000) > 1000);
     }
 
     #[test]

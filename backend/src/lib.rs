@@ -15,6 +15,7 @@ pub mod fly_api;
 pub mod imports;
 pub mod inventory;
 pub mod mail;
+pub mod net_guard;
 pub mod notify;
 
 pub mod packet;
@@ -22,7 +23,9 @@ pub mod packets;
 pub mod password;
 pub mod secret;
 pub mod session_store;
+pub mod signing;
 pub mod storage;
+pub mod throttle;
 pub mod totp;
 
 use std::sync::Arc;
@@ -40,6 +43,23 @@ pub struct Backend {
     pub mailer: mail::Mailer,
     /// Executed documents.
     pub documents: documents::Store,
+    /// The bounded pool every argon2 hash and verification runs in.
+    pub passwords: password::Pool,
+    /// The key that signs evidence packet manifests.
+    pub packet_key: Arc<packet::PacketKey>,
+    /// Bounds the PDF checks of uploads running at once.
+    pub pdf_checks: Arc<tokio::sync::Semaphore>,
+    /// Wakes the background workers fed from the database (resets, packets).
+    pub wake: Wake,
+}
+
+/// Wake-ups for workers that otherwise poll.
+#[derive(Clone, Debug, Default)]
+pub struct Wake {
+    /// Password reset requests to process.
+    pub resets: Arc<tokio::sync::Notify>,
+    /// Evidence packets queued.
+    pub packets: Arc<tokio::sync::Notify>,
 }
 
 impl Backend {
@@ -52,7 +72,18 @@ impl Backend {
             &config.data_dir,
         )?;
         let documents = documents::Store::from_config(&config)?;
-        let b = Backend { db, clock, config: Arc::new(config), mailer, documents };
+        let packet_key = Arc::new(signing::load(&db, config.packet_signing_key.as_ref(), clock.now()).await?);
+        let b = Backend {
+            db,
+            clock,
+            passwords: password::Pool::new(config.password_hash_concurrency),
+            pdf_checks: Arc::new(tokio::sync::Semaphore::new(config.pdf_check_concurrency)),
+            config: Arc::new(config),
+            mailer,
+            documents,
+            packet_key,
+            wake: Wake::default(),
+        };
         match b.documents.sweep(&b).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "removed document blobs left by interrupted uploads"),

@@ -172,7 +172,13 @@ pub async fn emit(
         .await?;
     if hook.is_some() {
         let payload = serde_json::json!({
-            "text": format!("*{}* ({workspace})\n{}\nNext step: {}\n<{link}>", notice.title, notice.body, notice.next_step),
+            "text": format!(
+                "*{}* ({})\n{}\nNext step: {}\n<{link}>",
+                slack_escape(&notice.title),
+                slack_escape(&workspace),
+                slack_escape(&notice.body),
+                slack_escape(&notice.next_step)
+            ),
             "baa_tracker": {
                 "kind": notice.kind.as_str(),
                 "workspace": workspace,
@@ -196,6 +202,23 @@ pub async fn emit(
         .await?;
     }
     Ok(true)
+}
+
+/// Text for a Slack-compatible `text` field: `&`, `<` and `>` escaped (so a title cannot carry
+/// link syntax such as `<https://evil.example|Click here>` or a mention like `<!channel>`), and
+/// control characters (CR, LF, tabs) turned into spaces so a value stays on its line.
+pub fn slack_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Legal and owners, plus the person who made the change.
@@ -405,8 +428,56 @@ pub async fn run_scheduler(b: Backend, shutdown: mail::tokio_util_shutdown::Shut
 // ---------------------------------------------------------------------------------------------
 // Webhook delivery
 
+/// What owners see of a failed webhook call, whatever the cause: the remote's answer, a
+/// refused address, a closed port and a timeout all read the same, so the delivery list cannot
+/// be used to probe a network. The cause is in the server log.
+pub const WEBHOOK_FAILED: &str = "The webhook did not accept the call.";
+
+/// The webhook HTTP client with the instance's target policy.
+#[derive(Clone)]
+pub struct WebhookSender {
+    http: reqwest::Client,
+    policy: crate::config::WebhookPolicy,
+}
+
+impl WebhookSender {
+    /// A sender resolving names with the system resolver.
+    pub fn new(policy: crate::config::WebhookPolicy) -> anyhow::Result<WebhookSender> {
+        WebhookSender::with_lookup(policy, std::sync::Arc::new(crate::net_guard::SystemLookup))
+    }
+
+    /// A sender resolving names with `lookup` (tests stage a name that resolves to loopback).
+    pub fn with_lookup(
+        policy: crate::config::WebhookPolicy,
+        lookup: std::sync::Arc<dyn crate::net_guard::Lookup>,
+    ) -> anyhow::Result<WebhookSender> {
+        Ok(WebhookSender { http: crate::net_guard::client(policy, lookup)?, policy })
+    }
+
+    async fn post(&self, raw_url: &str, id: &str, payload: String) -> Result<(), String> {
+        // Checked again at every call: a URL stored before a policy change, or by hand, is not
+        // trusted either.
+        let url = crate::net_guard::WebhookUrl::parse(raw_url, self.policy)
+            .map_err(|e| format!("the stored URL is refused ({})", e.public_message()))?;
+        let r = self
+            .http
+            .post(url.expose().clone())
+            .header("content-type", "application/json")
+            .header("x-baa-tracker-delivery", id)
+            .body(payload)
+            .send()
+            .await
+            .map_err(|e| format!("could not reach the webhook ({})", e.without_url()))?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the webhook answered HTTP {}", r.status().as_u16()))
+        }
+    }
+}
+
 /// Posts due webhook calls; returns how many were delivered.
-pub async fn deliver_webhooks(db: &Db, clock: &Clock, http: &reqwest::Client) -> anyhow::Result<usize> {
+pub async fn deliver_webhooks(db: &Db, clock: &Clock, sender: &WebhookSender) -> anyhow::Result<usize> {
     let now = clock.now();
     let rows = sqlx::query(
         "SELECT o.id, o.payload, o.attempts, o.next_attempt_at, w.url FROM webhook_outbox o JOIN webhooks w ON w.workspace_id = o.workspace_id \
@@ -433,22 +504,7 @@ pub async fn deliver_webhooks(db: &Db, clock: &Clock, http: &reqwest::Client) ->
         }
         let url: String = row.try_get("url")?;
         let payload: String = row.try_get("payload")?;
-        let result = http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("x-baa-tracker-delivery", &id)
-            .body(payload)
-            .send()
-            .await
-            .map_err(|e| format!("could not reach the webhook ({})", e.without_url()))
-            .and_then(|r| {
-                if r.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("the webhook answered HTTP {}", r.status().as_u16()))
-                }
-            });
-        match result {
+        match sender.post(&url, &id, payload).await {
             Ok(()) => {
                 sqlx::query("UPDATE webhook_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
                     .bind(clock.now())
@@ -464,7 +520,7 @@ pub async fn deliver_webhooks(db: &Db, clock: &Clock, http: &reqwest::Client) ->
                 sqlx::query(
                     "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4",
                 )
-                .bind(e)
+                .bind(WEBHOOK_FAILED)
                 .bind(clock.now() + backoff(attempts))
                 .bind(failed)
                 .bind(&id)
@@ -482,20 +538,21 @@ pub fn backoff(attempts: i64) -> i64 {
 }
 
 /// Runs webhook delivery until shutdown.
-pub async fn run_webhooks(db: Db, clock: Clock, shutdown: mail::tokio_util_shutdown::Shutdown) {
-    let http = match reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(h) => h,
+pub async fn run_webhooks(
+    db: Db,
+    clock: Clock,
+    policy: crate::config::WebhookPolicy,
+    shutdown: mail::tokio_util_shutdown::Shutdown,
+) {
+    let sender = match WebhookSender::new(policy) {
+        Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "webhook client could not start");
             return;
         }
     };
     loop {
-        if let Err(e) = deliver_webhooks(&db, &clock, &http).await {
+        if let Err(e) = deliver_webhooks(&db, &clock, &sender).await {
             tracing::error!(error = %format!("{e:#}"), "webhook pass failed");
         }
         tokio::select! {
@@ -599,6 +656,9 @@ pub async fn preferences(b: &Backend, v: &Viewer) -> AppResult<Vec<PreferenceVie
 /// Security mail (invitations, resets, password changes) is not a kind and always goes.
 pub async fn save_preferences(b: &Backend, v: &Viewer, on: &[String]) -> AppResult<()> {
     authorize(v, Permission::Read)?;
+    if on.len() > 2 * Kind::ALL.len() {
+        return Err(AppError::invalid("preferences", "unknown notification choice"));
+    }
     for item in on {
         let known = item
             .split_once(':')
@@ -688,7 +748,8 @@ pub async fn deliveries(b: &Backend, v: &Viewer) -> AppResult<Vec<DeliveryView>>
                 to: "workspace webhook".into(),
                 state: state(r)?,
                 attempts: r.try_get("attempts")?,
-                last_error: r.try_get("last_error")?,
+                // Never the remote's answer (rows written before this rule included).
+                last_error: r.try_get::<Option<String>, _>("last_error")?.map(|_| WEBHOOK_FAILED.to_string()),
                 at: crate::clock::fmt_ts(r.try_get("created_at")?),
             },
         ));
@@ -765,19 +826,7 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
     let url = if raw.is_empty() {
         None
     } else {
-        let u = url::Url::parse(raw)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "webhook",
-                    "enter the webhook URL, e.g. https://hooks.slack.com/services/...",
-                )
-            })?;
-        if raw.len() > 2000 {
-            return Err(AppError::invalid("webhook", "the URL is too long"));
-        }
-        Some(u)
+        Some(crate::net_guard::WebhookUrl::parse(raw, b.config.webhook_policy)?)
     };
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
@@ -788,7 +837,7 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
     if let Some(u) = &url {
         sqlx::query("INSERT INTO webhooks (workspace_id, url, updated_at) VALUES ($1, $2, $3)")
             .bind(&v.workspace_id)
-            .bind(u.as_str())
+            .bind(u.expose().as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -804,7 +853,7 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
             subject_id: &v.workspace_id,
             subject_name: &v.workspace_name,
             before: serde_json::Value::Null,
-            after: serde_json::json!({"host": url.as_ref().and_then(|u| u.host_str().map(str::to_string))}),
+            after: serde_json::json!({"host": url.as_ref().map(|u| u.host())}),
         },
     )
     .await?;
@@ -824,5 +873,13 @@ mod tests {
         assert_eq!(backoff(0), 30);
         assert_eq!(backoff(1), 60);
         assert_eq!(backoff(20), 3600);
+    }
+
+    #[test]
+    fn slack_text_cannot_carry_links_mentions_or_new_lines() {
+        assert_eq!(
+            slack_escape("Renew <https://evil.example/login|Click to re-authenticate> & <!channel>\r\nsecond"),
+            "Renew &lt;https://evil.example/login|Click to re-authenticate&gt; &amp; &lt;!channel&gt;  second"
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! Evidence packets, end to end: [`assemble`] reads the world as of a day into
-//! [`PacketData`]; [`start`] queues a packet and generates it in the background (PDF and ZIP
-//! bundle, stored in the document object store under `packets/<id>.pdf` and
-//! `packets/<id>.zip`, with their SHA-256 in the `packets` table); [`download`] re-checks that
-//! hash before sending a file.
+//! [`PacketData`]; [`start`] queues a packet; [`run_worker`] (a small pool, `PACKET_WORKERS`)
+//! generates queued packets, at most one per workspace at a time, with at most
+//! `PACKETS_PER_WORKSPACE` waiting per workspace, so no one can queue the server out of memory.
+//! The PDF and the ZIP bundle (written to a temporary file and uploaded in pieces, never held
+//! whole) are stored in the document object store under `packets/<id>.pdf` and
+//! `packets/<id>.zip`, with their SHA-256, the manifest's SHA-256 and the signing key in the
+//! `packets` table and the `packet.generated` audit entry. [`download`] re-checks the file's
+//! hash before it is sent; [`grant_download`] is the POST that records a download.
 //!
 //! Who may generate and download: owners, legal and auditors, that is [`Permission::Read`] and
 //! any role but engineer ([`can_generate`]). A packet is what legal hands an auditor and what
@@ -419,9 +423,13 @@ pub struct PacketView {
     pub bundle_size: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// SHA-256 of the bundle's `manifest.json`, when done (also in the audit trail).
+    pub manifest_sha256: Option<String>,
+    /// The key that signed the manifest, when done.
+    pub signing_key_id: Option<String>,
 }
 
-const COLUMNS: &str = "id, as_of, status, progress, stage, created_by_name, created_at, finished_at, pdf_sha256, bundle_sha256, bundle_size, error";
+const COLUMNS: &str = "id, as_of, status, progress, stage, created_by_name, created_at, finished_at, pdf_sha256, bundle_sha256, bundle_size, error, manifest_sha256, signing_key_id";
 
 fn view(r: &sqlx::any::AnyRow) -> AppResult<PacketView> {
     Ok(PacketView {
@@ -437,6 +445,8 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<PacketView> {
         bundle_sha256: r.try_get("bundle_sha256")?,
         bundle_size: r.try_get("bundle_size")?,
         error: r.try_get("error")?,
+        manifest_sha256: r.try_get("manifest_sha256")?,
+        signing_key_id: r.try_get("signing_key_id")?,
     })
 }
 
@@ -492,7 +502,8 @@ async fn record(
     Ok(())
 }
 
-/// Queues a packet for `as_of` and generates it in the background; returns its id.
+/// Queues a packet for `as_of` for the workers; returns its id. Refused while the workspace
+/// already has `PACKETS_PER_WORKSPACE` packets queued or running.
 pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<String> {
     check(v)?;
     if as_of > inventory::today_for(b) {
@@ -501,6 +512,26 @@ pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<Strin
     let id = new_id();
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
+    // Lock the workspace row so concurrent requests count each other (PostgreSQL).
+    sqlx::query("UPDATE workspaces SET require_2fa = require_2fa WHERE id = $1")
+        .bind(&v.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    let waiting: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM packets WHERE workspace_id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(&v.workspace_id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if waiting >= b.config.packets_per_workspace {
+        return Err(AppError::too_many(
+            format!(
+                "{waiting} packets of this workspace are already queued or being made. Wait until one is done, then ask again."
+            ),
+            30,
+        ));
+    }
     sqlx::query(
         "INSERT INTO packets (id, workspace_id, as_of, status, progress, stage, created_by, created_by_name, created_at) \
          VALUES ($1, $2, $3, 'queued', 0, 'Queued', $4, $5, $6)",
@@ -529,22 +560,108 @@ pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<Strin
     )
     .await?;
     tx.commit().await?;
-    let (b2, v2, id2) = (b.clone(), v.clone(), id.clone());
-    tokio::spawn(async move {
-        if let Err(e) = generate(&b2, &v2, &id2, as_of).await {
-            let message = match &e {
-                AppError::Internal(inner) => {
-                    tracing::error!(packet = %id2, error = %inner, "generating an evidence packet failed");
-                    "Generating the packet failed (see the server log); try again.".to_string()
-                }
-                other => other.public_message(),
-            };
-            if let Err(e2) = finish_failed(&b2, &id2, &message).await {
-                tracing::error!(packet = %id2, error = %e2, "recording a failed packet failed");
-            }
-        }
-    });
+    b.wake.packets.notify_one();
     Ok(id)
+}
+
+/// A queued packet a worker took.
+struct Claimed {
+    id: String,
+    workspace_id: String,
+    created_by: String,
+    as_of: NaiveDate,
+}
+
+/// Takes the oldest queued packet of a workspace that has none running, and marks it running.
+/// The workspace row is locked first, so two workers never run two packets of one workspace.
+async fn claim_next(b: &Backend) -> AppResult<Option<Claimed>> {
+    let candidates = sqlx::query(
+        "SELECT p.id, p.workspace_id FROM packets p WHERE p.status = 'queued' AND NOT EXISTS \
+         (SELECT 1 FROM packets r WHERE r.workspace_id = p.workspace_id AND r.status = 'running') \
+         ORDER BY p.created_at, p.id LIMIT 20",
+    )
+    .fetch_all(&b.db.pool)
+    .await?;
+    for c in &candidates {
+        let id: String = c.try_get("id")?;
+        let ws: String = c.try_get("workspace_id")?;
+        let mut tx = b.db.begin_write().await?;
+        sqlx::query("UPDATE workspaces SET require_2fa = require_2fa WHERE id = $1")
+            .bind(&ws)
+            .execute(&mut *tx)
+            .await?;
+        let taken = sqlx::query(
+            "UPDATE packets SET status = 'running', progress = 5, stage = 'Starting' WHERE id = $1 AND status = 'queued' \
+             AND NOT EXISTS (SELECT 1 FROM packets r WHERE r.workspace_id = $2 AND r.status = 'running')",
+        )
+        .bind(&id)
+        .bind(&ws)
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            continue;
+        }
+        let row = sqlx::query("SELECT as_of, created_by FROM packets WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let as_of: String = row.try_get("as_of")?;
+        let as_of = as_of
+            .parse::<NaiveDate>()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("packet {id} as_of {as_of:?}: {e}")))?;
+        return Ok(Some(Claimed { id, workspace_id: ws, created_by: row.try_get("created_by")?, as_of }));
+    }
+    Ok(None)
+}
+
+/// One packet worker: generates queued packets until shutdown.
+pub async fn run_worker(b: Backend, n: usize, shutdown: crate::mail::tokio_util_shutdown::Shutdown) {
+    loop {
+        match claim_next(&b).await {
+            Ok(Some(c)) => {
+                run_claimed(&b, &c).await;
+                // Another packet may be waiting: look again at once.
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(worker = n, error = ?e, "taking a queued evidence packet failed"),
+        }
+        tokio::select! {
+            _ = b.wake.packets.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+async fn run_claimed(b: &Backend, c: &Claimed) {
+    let result = async {
+        // The packet is made as its requester, with their role now: someone who lost access
+        // since asking gets nothing.
+        let v =
+            crate::accounts::member_viewer(b, &c.created_by, &c.workspace_id).await?.ok_or_else(|| {
+                AppError::Forbidden(
+                    "The person who asked for this packet is no longer a member of the workspace.".into(),
+                )
+            })?;
+        generate(b, &v, &c.id, c.as_of).await
+    }
+    .await;
+    if let Err(e) = result {
+        let message = match &e {
+            AppError::Internal(inner) => {
+                tracing::error!(packet = %c.id, error = %inner, "generating an evidence packet failed");
+                "Generating the packet failed (see the server log); try again.".to_string()
+            }
+            other => other.public_message(),
+        };
+        if let Err(e2) = finish_failed(b, &c.id, &message).await {
+            tracing::error!(packet = %c.id, error = ?e2, "recording a failed packet failed");
+        }
+    }
+    // A packet of the same workspace may have waited for this one.
+    b.wake.packets.notify_one();
 }
 
 async fn progress(b: &Backend, id: &str, status: &str, pct: i64, stage: &str) -> AppResult<()> {
@@ -574,56 +691,69 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{e}"))
 }
 
+/// Runs `f` on the blocking pool with the bundle writer, handing the writer back.
+async fn with_writer<T: Send + 'static>(
+    w: BundleWriter<std::fs::File>,
+    f: impl FnOnce(&mut BundleWriter<std::fs::File>) -> Result<T, packet::PacketError> + Send + 'static,
+) -> AppResult<(BundleWriter<std::fs::File>, T)> {
+    tokio::task::spawn_blocking(move || {
+        let mut w = w;
+        let out = f(&mut w)?;
+        Ok::<_, packet::PacketError>((w, out))
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)
+}
+
 async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate) -> AppResult<()> {
     progress(b, id, "running", 10, "Assembling the record").await?;
     let (data, to_bundle, entries) = gather(b, v, id, as_of).await?;
     progress(b, id, "running", 40, "Drawing the PDF").await?;
     let for_pdf = data.clone();
-    let pdf = tokio::task::spawn_blocking(move || packet::render_pdf(&for_pdf))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
-    progress(b, id, "running", 80, "Packing the bundle").await?;
-    let mut docs = Vec::new();
+    let pdf = Bytes::from(
+        tokio::task::spawn_blocking(move || packet::render_pdf(&for_pdf))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?,
+    );
+    let pdf_sha = hex::encode(Sha256::digest(&pdf));
+    b.documents.put_key(&format!("packets/{id}.pdf"), pdf.clone()).await?;
+    progress(b, id, "running", 60, "Packing the bundle").await?;
+    // The bundle goes to a temporary file, one document in memory at a time.
+    let file = tempfile::tempfile().map_err(internal)?;
+    let w = BundleWriter::new(file, PacketMeta::of(&data));
+    let (mut w, ()) = with_writer(w, move |w| w.add_pdf(&pdf)).await?;
     for (title, d) in to_bundle {
         let bytes = b.documents.get_blob(&d.version.sha256).await?;
         let name = format!("{title} v{} {}", d.version.version, d.version.file_name);
-        docs.push((name, bytes));
+        (w, _) = with_writer(w, move |w| w.add_document(&name, bytes.as_ref())).await?;
     }
     let mut jsonl = String::new();
     for e in &entries {
         jsonl.push_str(&serde_json::to_string(e).map_err(internal)?);
         jsonl.push('\n');
     }
-    let meta = PacketMeta::of(&data);
-    let pdf_bytes = pdf.clone();
-    let zip = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, packet::PacketError> {
-        let mut w = BundleWriter::new(std::io::Cursor::new(Vec::new()), meta);
-        w.add_pdf(&pdf_bytes)?;
-        for (name, bytes) in &docs {
-            w.add_document(name, bytes.as_ref())?;
-        }
-        w.add_audit_excerpt(jsonl.as_bytes())?;
-        Ok(w.finish()?.into_inner())
-    })
-    .await
-    .map_err(internal)?
-    .map_err(internal)?;
-    let pdf_sha = hex::encode(Sha256::digest(&pdf));
-    let zip_sha = hex::encode(Sha256::digest(&zip));
-    let zip_size = i64::try_from(zip.len()).unwrap_or(i64::MAX);
-    b.documents.put_key(&format!("packets/{id}.pdf"), Bytes::from(pdf)).await?;
-    b.documents.put_key(&format!("packets/{id}.zip"), Bytes::from(zip)).await?;
+    let (w, ()) = with_writer(w, move |w| w.add_audit_excerpt(jsonl.as_bytes())).await?;
+    let key = b.packet_key.clone();
+    let (file, manifest_sha) =
+        tokio::task::spawn_blocking(move || w.finish(&key)).await.map_err(internal)?.map_err(internal)?;
+    progress(b, id, "running", 85, "Storing the bundle").await?;
+    let (zip_sha, zip_size) = b.documents.put_file(&format!("packets/{id}.zip"), file).await?;
+    let zip_size = i64::try_from(zip_size).unwrap_or(i64::MAX);
+    let key_id = b.packet_key.key_id().to_string();
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
     sqlx::query(
         "UPDATE packets SET status = 'done', progress = 100, stage = 'Done', finished_at = $1, pdf_sha256 = $2, \
-         bundle_sha256 = $3, bundle_size = $4 WHERE id = $5",
+         bundle_sha256 = $3, bundle_size = $4, manifest_sha256 = $5, signing_key_id = $6 WHERE id = $7",
     )
     .bind(now)
     .bind(&pdf_sha)
     .bind(&zip_sha)
     .bind(zip_size)
+    .bind(&manifest_sha)
+    .bind(&key_id)
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -643,6 +773,8 @@ async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate) -> AppRes
                 "pdf_sha256": pdf_sha,
                 "bundle_sha256": zip_sha,
                 "bundle_size": zip_size,
+                "manifest_sha256": manifest_sha,
+                "signing_key": key_id,
                 "audit_head": data.audit.head_hash,
             }),
         },
@@ -652,12 +784,12 @@ async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate) -> AppRes
     Ok(())
 }
 
-/// Marks packets left queued or running by a previous process as failed. Call once at server
-/// start, before serving.
+/// Marks packets left running by a previous process as failed (queued ones stay queued and
+/// are made by the workers). Call once at server start, before serving.
 pub async fn fail_interrupted(b: &Backend) -> AppResult<u64> {
     let r = sqlx::query(
         "UPDATE packets SET status = 'failed', stage = 'Failed', error = 'interrupted by a restart; generate it again', \
-         finished_at = $1 WHERE status IN ('queued', 'running')",
+         finished_at = $1 WHERE status = 'running'",
     )
     .bind(b.clock.now())
     .execute(&b.db.pool)
@@ -674,8 +806,8 @@ pub enum File {
     Bundle,
 }
 
-/// A packet file ready to send.
-#[derive(Debug, Clone)]
+/// A packet file ready to send, in a temporary file (a bundle can be large).
+#[derive(Debug)]
 pub struct Download {
     /// File name for `Content-Disposition`.
     pub file_name: String,
@@ -683,25 +815,53 @@ pub struct Download {
     pub content_type: &'static str,
     /// SHA-256, hex (checked against the bytes).
     pub sha256: String,
-    /// The bytes.
-    pub bytes: Bytes,
+    /// Size in bytes.
+    pub size: u64,
+    /// The bytes, at the start of the file.
+    pub file: std::fs::File,
 }
 
-/// Reads a finished packet's PDF or bundle, re-checking its SHA-256; records the download.
+impl File {
+    /// `pdf` or `zip`.
+    pub fn ext(self) -> &'static str {
+        match self {
+            File::Pdf => "pdf",
+            File::Bundle => "zip",
+        }
+    }
+}
+
+/// Records a download of a finished packet's file (`packet.downloaded`). This is the POST
+/// behind the download buttons: reading the file ([`download`]) records nothing, so a link on
+/// another site cannot add entries to the audit trail.
+pub async fn grant_download(b: &Backend, v: &Viewer, id: &str, file: File) -> AppResult<()> {
+    let p = get(b, v, id).await?;
+    if p.status != "done" {
+        return Err(not_ready());
+    }
+    record(b, v, "packet.downloaded", id, &p.as_of, serde_json::json!({"file": file.ext()})).await
+}
+
+fn not_ready() -> AppError {
+    AppError::Conflict {
+        field: "packet".into(),
+        message: "This packet is not ready yet; wait until it shows as done.".into(),
+    }
+}
+
+/// Reads a finished packet's PDF or bundle into a temporary file, re-checking its SHA-256; a
+/// mismatch is refused and recorded.
 pub async fn download(b: &Backend, v: &Viewer, id: &str, file: File) -> AppResult<Download> {
     let p = get(b, v, id).await?;
-    let (sha, key, ext, content_type) = match file {
-        File::Pdf => (p.pdf_sha256.clone(), format!("packets/{id}.pdf"), "pdf", "application/pdf"),
-        File::Bundle => (p.bundle_sha256.clone(), format!("packets/{id}.zip"), "zip", "application/zip"),
+    let (sha, content_type) = match file {
+        File::Pdf => (p.pdf_sha256.clone(), "application/pdf"),
+        File::Bundle => (p.bundle_sha256.clone(), "application/zip"),
     };
+    let ext = file.ext();
     let Some(expected) = sha.filter(|_| p.status == "done") else {
-        return Err(AppError::Conflict {
-            field: "packet".into(),
-            message: "This packet is not ready yet; wait until it shows as done.".into(),
-        });
+        return Err(not_ready());
     };
-    let bytes = b.documents.get_key(&key).await?;
-    let actual = hex::encode(Sha256::digest(&bytes));
+    let (bytes, actual, size) = b.documents.get_to_file(&format!("packets/{id}.{ext}")).await?;
     if actual != expected {
         tracing::error!(packet = %id, expected = %expected, actual = %actual, "packet file failed its integrity check");
         record(
@@ -718,7 +878,6 @@ pub async fn download(b: &Backend, v: &Viewer, id: &str, file: File) -> AppResul
             message: "This packet file failed its integrity check (its bytes no longer match the SHA-256 recorded when it was made), so it was not sent. The event is in the audit trail; generate the packet again.".into(),
         });
     }
-    record(b, v, "packet.downloaded", id, &p.as_of, serde_json::json!({"file": ext})).await?;
     let mut ws: String = v
         .workspace_name
         .chars()
@@ -733,6 +892,7 @@ pub async fn download(b: &Backend, v: &Viewer, id: &str, file: File) -> AppResul
         file_name: format!("{stem}-{}-{}.{ext}", ws.trim_matches('-'), p.as_of),
         content_type,
         sha256: actual,
-        bytes,
+        size,
+        file: bytes,
     })
 }

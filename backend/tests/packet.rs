@@ -166,7 +166,14 @@ fn an_empty_packet_and_overlong_text_still_render() {
 fn bundle() -> (Vec<u8>, packet_fixture::Fixture) {
     let fx = fixture(3, 8, 10, 6);
     let pdf = render_pdf(&fx.data).unwrap();
-    let zip = build_bundle(&pdf, &fx.documents, &fx.audit_jsonl, &PacketMeta::of(&fx.data)).unwrap();
+    let zip = build_bundle(
+        &pdf,
+        &fx.documents,
+        &fx.audit_jsonl,
+        &PacketMeta::of(&fx.data),
+        &baa_backend::packet::PacketKey::generate(),
+    )
+    .unwrap();
     (zip, fx)
 }
 
@@ -312,6 +319,28 @@ fn a_tampered_audit_line_is_detected_even_with_a_rewritten_manifest() {
 }
 
 #[test]
+fn a_file_swapped_with_its_hash_rewritten_in_the_manifest_fails_the_signature() {
+    let (zip, fx) = bundle();
+    let target = format!("documents/{}", fx.documents[1].0);
+    let mut files = entries(&zip);
+    files.iter_mut().find(|(n, _)| *n == target).unwrap().1 = b"%PDF-1.4 forged".to_vec();
+    rehash_manifest(&mut files);
+    let report = verify_bundle(Cursor::new(zip_of(&files)));
+    assert!(report.problems.is_empty(), "the files match the rewritten manifest");
+    assert!(matches!(report.signature, baa_backend::packet::SignatureCheck::Invalid { .. }));
+    assert!(!report.is_ok());
+    let text = format_report(&report);
+    assert!(
+        text.starts_with("Evidence bundle: NOT INTACT") && text.contains("signature   INVALID"),
+        "{text}"
+    );
+    // Re-signing with another key verifies only when no trusted key is given, and names it.
+    let trusted = baa_backend::packet::PacketKey::generate().public();
+    let report = baa_backend::packet::verify_bundle_with(Cursor::new(&zip), &[trusted]);
+    assert!(!report.is_ok(), "a bundle signed by a key that is not trusted is refused");
+}
+
+#[test]
 fn a_missing_or_unlisted_file_is_reported() {
     let (zip, fx) = bundle();
     let target = format!("documents/{}", fx.documents[0].0);
@@ -345,7 +374,7 @@ fn a_bundle_streams_into_a_file_and_verifies_from_it() {
     assert_eq!(w.add_document("scan.pdf", &b"%PDF-1.4 again"[..]).unwrap(), "documents/scan (2).pdf");
     assert_eq!(w.add_document("../../x/evil:name.pdf", &b"%PDF-1.4"[..]).unwrap(), "documents/evil_name.pdf");
     w.add_audit_excerpt(&fx.audit_jsonl).unwrap();
-    let mut file = w.finish().unwrap();
+    let (mut file, _manifest_sha) = w.finish(&baa_backend::packet::PacketKey::generate()).unwrap();
     std::io::Seek::rewind(&mut file).unwrap();
     let report = verify_bundle(file);
     assert!(report.is_ok(), "{}", format_report(&report));

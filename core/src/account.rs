@@ -165,6 +165,34 @@ pub fn check_new_password(password: &str, confirm: &str) -> Result<(), Invalid> 
     Ok(())
 }
 
+/// Free text typed into a form (a reason, a phrase): trimmed, `min` to `max` characters, no
+/// control characters but line breaks and tabs when `multiline`. The message says which limit
+/// was crossed.
+pub fn check_text(field: &str, s: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
+    let s = s.trim();
+    let n = s.chars().count();
+    if n < min {
+        return Err(Invalid::new(
+            field,
+            if min <= 1 { "enter a value".to_string() } else { format!("use at least {min} characters") },
+        ));
+    }
+    if n > max {
+        return Err(Invalid::new(field, format!("use at most {max} characters (this has {n})")));
+    }
+    if s.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(Invalid::new(
+            field,
+            if multiline {
+                "remove control characters (line breaks are fine)"
+            } else {
+                "remove control characters and line breaks"
+            },
+        ));
+    }
+    Ok(s.to_string())
+}
+
 /// A person's display name: 1 to 100 characters, no control characters.
 pub fn check_display_name(field: &str, s: &str) -> Result<String, Invalid> {
     let s = s.trim();
@@ -183,6 +211,20 @@ pub fn check_display_name(field: &str, s: &str) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_text_has_length_and_character_limits() {
+        assert_eq!(
+            check_text("reason", "  checked the portal ", 5, 20, false).as_deref(),
+            Ok("checked the portal")
+        );
+        assert!(check_text("reason", "abc", 5, 20, false).is_err());
+        assert!(check_text("reason", &"x".repeat(21), 5, 20, false)
+            .is_err_and(|e| e.message.contains("at most 20")));
+        assert!(check_text("reason", "two\nlines", 1, 20, false).is_err());
+        assert!(check_text("reason", "two\nlines", 1, 20, true).is_ok());
+        assert!(check_text("reason", "bell\u{7}", 1, 20, true).is_err());
+    }
 
     #[test]
     fn emails_are_normalised_and_validated() {

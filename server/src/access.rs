@@ -1,7 +1,13 @@
 //! The one access mechanism: resolves the signed-in viewer, enforces idle and absolute session
 //! limits, refuses cross-site state changes, and denies every non-public path to anonymous
 //! requests. Role checks happen in the backend through `accounts::authorize`, called by every
-//! page loader and action.
+//! page loader and action; routes that take a large body (uploads, imports) are also checked
+//! here, before a byte of the body is read ([`BODY_GATED`]).
+//!
+//! Cross-site check: the `Origin` (else `Referer`) must be `PUBLIC_URL`'s origin or one listed
+//! in `ALLOWED_ORIGINS`; the `Host` header is never consulted (anyone can send any Host).
+//! Client address: the TCP peer, or `CLIENT_IP_HEADER` only when the peer is one of
+//! `TRUSTED_PROXIES`.
 
 use crate::AppState;
 use app::api::Flash;
@@ -11,8 +17,8 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use baa_backend::Backend;
-use baa_core::account::Viewer;
-use std::net::SocketAddr;
+use baa_core::account::{Permission, Viewer};
+use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
 
 /// Session keys of the signed-in state.
@@ -48,7 +54,15 @@ const PUBLIC_EXACT: &[&str] = &[
     "/actions/invite/accept",
     "/actions/logout",
 ];
-const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/"];
+const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/", "/.well-known/"];
+
+/// Routes that read a large body, with the permission they need: refused before the body is
+/// read, so a role that may not upload cannot make the server receive (or unpack) 25 MB.
+pub const BODY_GATED: &[(&str, Permission)] = &[
+    ("/actions/agreements/documents", Permission::EditAgreements),
+    ("/actions/import/preview", Permission::EditInventory),
+    ("/actions/import/apply", Permission::EditInventory),
+];
 
 /// Paths a user who must still enrol in 2FA may use.
 const ENROL_ALLOWED: &[&str] =
@@ -59,17 +73,27 @@ pub fn is_public(path: &str) -> bool {
     PUBLIC_EXACT.contains(&path) || PUBLIC_PREFIX.iter().any(|p| path.starts_with(p))
 }
 
-/// The client address: the configured proxy header, else the TCP peer.
+/// The client address: the TCP peer, or the configured proxy header when the peer is a
+/// trusted proxy and the header holds an address (the last one, if it is a list).
 pub fn client_addr(b: &Backend, req: &Request) -> String {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
     if let Some(h) = &b.config.client_ip_header {
-        if let Some(v) = req.headers().get(h.as_str()).and_then(|v| v.to_str().ok()) {
-            return v.trim().to_string();
+        if b.config.trusted_proxies.iter().any(|n| n.contains(peer)) {
+            let forwarded = req
+                .headers()
+                .get(h.as_str())
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return ip.to_canonical().to_string();
+            }
         }
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    peer.to_string()
 }
 
 /// The client address, stored for handlers.
@@ -78,12 +102,7 @@ pub struct ClientAddr(pub String);
 
 fn same_origin(b: &Backend, req: &Request) -> bool {
     let expected = b.config.public_url.origin().ascii_serialization();
-    let host_origin = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(|h| format!("{}://{h}", b.config.public_url.scheme()));
-    let ok = |o: &str| o == expected || host_origin.as_deref() == Some(o);
+    let ok = |o: &str| o == expected || b.config.allowed_origins.iter().any(|a| a == o);
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         return ok(origin);
     }
@@ -194,6 +213,11 @@ pub async fn access(
         }
         return Redirect::to("/login").into_response();
     };
+    if let Some((_, p)) = BODY_GATED.iter().find(|(gated, _)| *gated == path) {
+        if let Err(e) = baa_backend::accounts::authorize(&v, *p) {
+            return (StatusCode::FORBIDDEN, e.public_message()).into_response();
+        }
+    }
     if v.must_enrol_2fa() && !ENROL_ALLOWED.contains(&path.as_str()) {
         if safe && !path.starts_with("/api/") {
             return Redirect::to("/account").into_response();

@@ -70,9 +70,21 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
+/// 429 with `Retry-After`, for a request refused because a bounded pool is full.
+pub(crate) fn busy_page(retry_after: u64, message: &str) -> Response {
+    let mut res = error_page(StatusCode::TOO_MANY_REQUESTS, message);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
+
+/// Longest typed value put back into a refused form.
+const REFILL_MAX: usize = 4000;
 
 pub(crate) async fn failed(
     session: &Session,
@@ -86,6 +98,7 @@ pub(crate) async fn failed(
             error_page(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), &e.public_message())
         }
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
+        AppError::Busy { retry_after } => busy_page(retry_after, &e.public_message()),
         e => {
             let message = e.public_message();
             flash(
@@ -95,9 +108,10 @@ pub(crate) async fn failed(
                     message,
                     field: e.field().map(str::to_string),
                     form: Some(form.to_string()),
+                    // Typed values come back into the form; a huge one is not kept in the session.
                     values: values
                         .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .map(|(k, v)| (k.to_string(), v.chars().take(REFILL_MAX).collect::<String>()))
                         .collect::<BTreeMap<_, _>>(),
                 },
             )
@@ -127,17 +141,42 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
     }
 }
 
-/// Only local paths are allowed as `next` (no scheme, no `//host`, no backslashes).
-pub fn local_next(next: &str) -> &str {
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.starts_with("/actions/")
-    {
-        next
-    } else {
-        "/"
+/// A path on our own origin, safe to redirect to after sign-in (`?next=`).
+///
+/// It must start with one `/`, hold only the characters of a URL path and query (no control
+/// characters or whitespace, which browsers strip, turning `/\t/evil.example` into
+/// `//evil.example`; no backslash, which they read as `/`), contain no `//`, and resolve against
+/// any base to that base's origin. Form actions are not targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath(String);
+
+impl LocalPath {
+    /// The path, or `None` when it is not a safe local path.
+    pub fn parse(next: &str) -> Option<LocalPath> {
+        let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:@/?".contains(c);
+        let ok = next.starts_with('/')
+            && next.len() <= 2000
+            && next.chars().all(path_char)
+            && !next.contains("//")
+            && !next.starts_with("/actions/");
+        if !ok {
+            return None;
+        }
+        let base = url::Url::parse("https://origin.invalid/").ok()?;
+        let joined = base.join(next).ok()?;
+        (joined.origin() == base.origin() && joined.path().starts_with('/'))
+            .then(|| LocalPath(next.to_string()))
     }
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `next` if it is a safe local path ([`LocalPath`]), else `/`.
+pub fn local_next(next: &str) -> String {
+    LocalPath::parse(next).map_or_else(|| "/".to_string(), |p| p.0)
 }
 
 async fn start_session(
@@ -226,7 +265,7 @@ async fn login(
     session: Session,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let next = local_next(&f.next).to_string();
+    let next = local_next(&f.next);
     let back = if next == "/" {
         "/login".to_string()
     } else {
@@ -281,7 +320,7 @@ async fn login_2fa(
             if let Err(r) = start_session(&b, &session, &uid, version, None).await {
                 return r;
             }
-            Redirect::to(local_next(&next)).into_response()
+            Redirect::to(&local_next(&next)).into_response()
         }
         Err(e) => failed(&session, "/login/2fa", "2fa", e, &[]).await,
     }
@@ -317,6 +356,14 @@ async fn forgot(
     }
 }
 
+/// The page of a link token to go back to; a token too long to be ours goes back to the start.
+fn link_back(prefix: &str, token: &str) -> String {
+    if token.len() > 100 {
+        return if prefix == "/reset/" { "/forgot".into() } else { "/login".into() };
+    }
+    format!("{prefix}{}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())
+}
+
 #[derive(Deserialize)]
 struct ResetForm {
     #[serde(default)]
@@ -333,8 +380,7 @@ async fn reset(
     session: Session,
     Form(f): Form<ResetForm>,
 ) -> Response {
-    let back =
-        format!("/reset/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let back = link_back("/reset/", &f.token);
     match accounts::reset_password(
         &b,
         &f.token,
@@ -376,8 +422,7 @@ async fn accept_invite(
     session: Session,
     Form(f): Form<AcceptForm>,
 ) -> Response {
-    let back =
-        format!("/invite/{}", url::form_urlencoded::byte_serialize(f.token.as_bytes()).collect::<String>());
+    let back = link_back("/invite/", &f.token);
     let signed_in = cv.0.as_ref().map(|v| v.user_id.clone());
     match accounts::accept_invitation(
         &b,
@@ -650,9 +695,21 @@ mod tests {
     fn next_is_local_only() {
         use super::local_next;
         assert_eq!(local_next("/members"), "/members");
-        assert_eq!(local_next("//evil.example"), "/");
-        assert_eq!(local_next("https://evil.example"), "/");
-        assert_eq!(local_next("/\\evil.example"), "/");
-        assert_eq!(local_next(""), "/");
+        assert_eq!(local_next("/services/abc?as_of=2026-01-01"), "/services/abc?as_of=2026-01-01");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/a//evil.example",
+            "/actions/logout",
+            "members",
+            "/\u{3000}/evil.example",
+        ] {
+            assert_eq!(local_next(bad), "/", "{bad:?}");
+        }
     }
 }

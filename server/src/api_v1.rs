@@ -45,16 +45,17 @@ pub struct ApiViewer(pub Viewer);
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: String,
+    code: &'static str,
     message: String,
     field: Option<String>,
     details: Option<Value>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into(), field: None, details: None }
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), field: None, details: None, retry_after: None }
     }
 }
 
@@ -63,10 +64,11 @@ impl From<AppError> for ApiError {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         ApiError {
             status,
-            code: e.code().into(),
+            code: e.code(),
             field: e.field().map(str::to_string),
             message: e.public_message(),
             details: None,
+            retry_after: e.retry_after(),
         }
     }
 }
@@ -77,10 +79,11 @@ impl From<ImportFailure> for ApiError {
             ImportFailure::App(e) => e.into(),
             ImportFailure::Malformed(errors) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_snapshot".into(),
+                code: "invalid_snapshot",
                 message: errors.to_string(),
                 field: Some("files".into()),
                 details: serde_json::to_value(&errors.0).ok(),
+                retry_after: None,
             },
         }
     }
@@ -98,6 +101,9 @@ impl IntoResponse for ApiError {
         let mut res = (self.status, Json(json!({ "error": error }))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        if let Some(v) = self.retry_after.and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }
@@ -149,6 +155,14 @@ pub async fn guard(b: &Backend, mut req: Request, next: Next) -> Response {
     let source = client_addr(b, &req);
     match baa_backend::api_tokens::authenticate(b, &token, &source).await {
         Ok(v) => {
+            // Every API change is an inventory change: a read token is refused before its body
+            // (an import can be megabytes) is read.
+            let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+            if writes {
+                if let Err(e) = need_write(&v) {
+                    return e.into_response();
+                }
+            }
             req.extensions_mut().insert(ApiViewer(v));
             next.run(req).await
         }

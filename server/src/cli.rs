@@ -60,19 +60,75 @@ pub enum Command {
     /// With --fly-toml PATH...: check local fly.toml files for the platform safeguards instead
     /// (no server, token, configuration or database needed; 2 on unreadable or invalid files).
     Check(crate::check::CheckArgs),
-    /// Check an evidence bundle (the ZIP of an evidence packet) offline: every file against the
-    /// manifest's SHA-256 and the audit excerpt's hash chain. Needs no configuration or database.
-    /// Exit 0 intact, 1 problems found, 2 unreadable file.
+    /// Check an evidence bundle (the ZIP of an evidence packet) offline: the Ed25519 signature
+    /// over its manifest (and the key that made it), every file against the manifest's SHA-256
+    /// and the audit excerpt's hash chain. Needs no configuration or database. With
+    /// --public-key or --server the signing key must be one of those keys. Exit 0 intact,
+    /// 1 problems found, 2 unreadable file or keys.
     VerifyPacket {
         /// The bundle (.zip).
         bundle: std::path::PathBuf,
+        /// A trusted signing key (base64, as shown on the packets page); may be repeated.
+        #[arg(long = "public-key", value_name = "KEY")]
+        public_keys: Vec<String>,
+        /// A BAA Tracker address whose published signing keys are trusted (reads
+        /// /.well-known/baa-tracker-packet-keys.json over https).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
 }
 
-/// `verify-packet`: prints the report of [`baa_backend::packet::verify_bundle`]; returns 0 when
-/// the bundle is intact, 1 when it has problems, 2 when the file cannot be opened.
+/// The keys `verify-packet` trusts: those given with `--public-key`, and those `--server`
+/// publishes. An error (exit 2) names what could not be read.
+pub async fn trusted_keys(
+    public_keys: &[String],
+    server: Option<&str>,
+) -> Result<Vec<baa_backend::packet::PublicKey>, String> {
+    let mut keys = Vec::new();
+    for k in public_keys {
+        keys.push(
+            baa_backend::packet::PublicKey::parse(k)
+                .ok_or_else(|| format!("--public-key {k:?} is not an Ed25519 public key in base64"))?,
+        );
+    }
+    if let Some(server) = server {
+        let base = url::Url::parse(server)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .ok_or_else(|| format!("--server {server:?} is not an http(s) URL"))?;
+        let url =
+            base.join(crate::packet_actions::KEYS_PATH).map_err(|e| format!("--server {server:?}: {e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let body: serde_json::Value = http
+            .get(url.clone())
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| format!("reading {url}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("reading {url}: {e}"))?;
+        for k in body["keys"].as_array().into_iter().flatten() {
+            if let Some(key) = k["public_key"].as_str().and_then(baa_backend::packet::PublicKey::parse) {
+                keys.push(key);
+            }
+        }
+        if keys.is_empty() {
+            return Err(format!("{url} lists no signing keys"));
+        }
+    }
+    Ok(keys)
+}
+
+/// `verify-packet`: prints the report of [`baa_backend::packet::verify_bundle_with`] against
+/// the `trusted` keys (none: the signing key is only named); returns 0 when the bundle is
+/// intact, 1 when it has problems, 2 when the file cannot be opened.
 pub fn verify_packet(
     path: &std::path::Path,
+    trusted: &[baa_backend::packet::PublicKey],
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> i32 {
@@ -83,12 +139,29 @@ pub fn verify_packet(
             return 2;
         }
     };
-    let report = baa_backend::packet::verify_bundle(std::io::BufReader::new(file));
+    let report = baa_backend::packet::verify_bundle_with(std::io::BufReader::new(file), trusted);
     let _ = write!(out, "{}", baa_backend::packet::format_report(&report));
     if report.is_ok() {
         0
     } else {
         1
+    }
+}
+
+/// `verify-packet` with its key options: reads the trusted keys, then checks the bundle.
+pub async fn verify_packet_command(
+    bundle: &std::path::Path,
+    public_keys: &[String],
+    server: Option<&str>,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    match trusted_keys(public_keys, server).await {
+        Ok(keys) => verify_packet(bundle, &keys, out, err),
+        Err(e) => {
+            let _ = writeln!(err, "baa-tracker: {e}");
+            2
+        }
     }
 }
 
@@ -100,9 +173,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
             app.run_until_signal().await?;
             Ok(0)
         }
-        Command::VerifyPacket { bundle } => {
-            Ok(verify_packet(&bundle, &mut std::io::stdout(), &mut std::io::stderr()))
-        }
+        Command::VerifyPacket { bundle, public_keys, server } => Ok(verify_packet_command(
+            &bundle,
+            &public_keys,
+            server.as_deref(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )
+        .await),
         Command::Check(args) => {
             let code = crate::check::run(&args, &mut std::io::stdout(), &mut std::io::stderr()).await;
             Ok(code)

@@ -51,9 +51,10 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     res
 }
 
-/// Replaces the secret part of link paths (`/reset/<token>`, `/invite/<token>`).
+/// Replaces the secret part of link paths (`/reset/<token>`, `/invite/<token>`,
+/// `/downloads/<token>`).
 pub fn redact_path(path: &str) -> String {
-    for prefix in ["/reset/", "/invite/"] {
+    for prefix in ["/reset/", "/invite/", "/downloads/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             if !rest.is_empty() {
                 return format!("{prefix}[redacted]");
@@ -69,6 +70,7 @@ mod tests {
     fn link_tokens_are_redacted() {
         assert_eq!(super::redact_path("/reset/abc123"), "/reset/[redacted]");
         assert_eq!(super::redact_path("/invite/abc123"), "/invite/[redacted]");
+        assert_eq!(super::redact_path("/downloads/abc123"), "/downloads/[redacted]");
         assert_eq!(super::redact_path("/members"), "/members");
     }
 }

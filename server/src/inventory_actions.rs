@@ -33,7 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/agreements/clauses", post(confirm_clauses))
         .route("/actions/vendors/edit", post(edit_vendor))
         .route("/actions/policy", post(save_policy))
-        .route("/audit/export.jsonl", axum::routing::get(export_audit))
         .route("/actions/vendors/take-bundled", post(take_bundled))
         .route("/actions/vendors/keep-local", post(keep_local))
 }
@@ -428,27 +427,6 @@ async fn update_agreement(
             )
             .await
         }
-    }
-}
-
-/// The audit trail as JSON Lines, as a download (owners and auditors).
-async fn export_audit(State(b): State<Backend>, SignedIn(v): SignedIn) -> Response {
-    use axum::response::IntoResponse;
-    match baa_backend::audit::export_jsonl(&b, &v).await {
-        Ok(body) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"audit-trail.jsonl\""),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(e) => (
-            axum::http::StatusCode::from_u16(e.status())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-            e.public_message(),
-        )
-            .into_response(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod api_v1;
 pub mod check;
 pub mod cli;
+pub mod downloads;
 pub mod headers;
 pub mod import_actions;
 pub mod inventory_actions;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .merge(import_actions::routes())
         .merge(packet_actions::routes())
+        .merge(downloads::routes())
         .merge(api_v1::routes())
         .leptos_routes_with_context(
             &state,
@@ -204,11 +206,14 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
     };
     let sweeper = {
         let store = DbSessionStore::new(b.db.clone());
-        let sd = shutdown.clone();
+        let (db, clock, sd) = (b.db.clone(), b.clock.clone(), shutdown.clone());
         tokio::spawn(async move {
             loop {
                 if let Err(e) = store.delete_expired().await {
                     tracing::warn!(error = %e, "deleting expired sessions failed");
+                }
+                if let Err(e) = baa_backend::throttle::sweep(&db, clock.now()).await {
+                    tracing::warn!(error = ?e, "deleting old throttle keys failed");
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
@@ -223,9 +228,19 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
     };
     let webhooks = {
         let (db, clock, sd) = (b.db.clone(), b.clock.clone(), shutdown.clone());
-        tokio::spawn(async move { baa_backend::notify::run_webhooks(db, clock, sd).await })
+        let policy = b.config.webhook_policy;
+        tokio::spawn(async move { baa_backend::notify::run_webhooks(db, clock, policy, sd).await })
     };
-    vec![outbox, sweeper, scheduler, webhooks]
+    let resets = {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        tokio::spawn(async move { baa_backend::accounts::run_resets(b, sd).await })
+    };
+    let mut workers = vec![outbox, sweeper, scheduler, webhooks, resets];
+    for n in 0..b.config.packet_workers {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        workers.push(tokio::spawn(async move { baa_backend::packets::run_worker(b, n, sd).await }));
+    }
+    workers
 }
 
 async fn shutdown_signal() {

@@ -5,13 +5,17 @@ use clap::Parser;
 #[tokio::main]
 async fn main() {
     let cli = server::cli::Cli::parse();
-    if let Some(server::cli::Command::VerifyPacket { bundle }) = &cli.command {
-        // Offline: no configuration or database needed.
-        std::process::exit(server::cli::verify_packet(
+    if let Some(server::cli::Command::VerifyPacket { bundle, public_keys, server }) = &cli.command {
+        // Offline (unless --server): no configuration or database needed.
+        let code = server::cli::verify_packet_command(
             bundle,
+            public_keys,
+            server.as_deref(),
             &mut std::io::stdout(),
             &mut std::io::stderr(),
-        ));
+        )
+        .await;
+        std::process::exit(code);
     }
     if let Some(server::cli::Command::Check(args)) = &cli.command {
         if !args.fly_toml.is_empty() {

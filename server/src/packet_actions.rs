@@ -1,24 +1,22 @@
-//! Evidence packets over HTTP: the form that queues one, and the PDF and bundle downloads
-//! (hash-checked by `baa_backend::packets::download`).
+//! Evidence packets over HTTP: the form that queues one, and the published signing keys. The
+//! PDF and bundle downloads (recorded by a POST, hash-checked when read) are in
+//! [`crate::downloads`].
 
 use crate::actions::{done, failed, SignedIn};
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderName, StatusCode};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baa_backend::packets::{self, File};
+use baa_backend::packets;
 use baa_backend::{inventory, Backend};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 /// Routes of the evidence packets page.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/actions/packets/create", post(create))
-        .route("/packets/{id}/pdf", get(download_pdf))
-        .route("/packets/{id}/bundle", get(download_bundle))
+    Router::new().route("/actions/packets/create", post(create)).route(KEYS_PATH, get(published_keys))
 }
 
 const BACK: &str = "/packets";
@@ -54,34 +52,24 @@ async fn create(
     }
 }
 
-async fn download_pdf(State(b): State<Backend>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
-    send(&b, &v, &id, File::Pdf).await
-}
+/// Where the packet signing keys are published (public, no sign-in).
+pub const KEYS_PATH: &str = "/.well-known/baa-tracker-packet-keys.json";
 
-async fn download_bundle(
-    State(b): State<Backend>,
-    SignedIn(v): SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    send(&b, &v, &id, File::Bundle).await
-}
-
-async fn send(b: &Backend, v: &baa_core::account::Viewer, id: &str, file: File) -> Response {
-    match packets::download(b, v, id, file).await {
-        Ok(d) => (
-            [
-                (header::CONTENT_TYPE, d.content_type.to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.file_name)),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-                (HeaderName::from_static("x-content-sha256"), d.sha256),
-            ],
-            d.bytes,
+/// The public keys that sign packet manifests, the current one first: what
+/// `baa-tracker verify-packet --server URL` reads.
+async fn published_keys(State(b): State<Backend>) -> Response {
+    match baa_backend::signing::published(&b.db, &b.packet_key).await {
+        Ok(keys) => (
+            [(header::CACHE_CONTROL, "public, max-age=300")],
+            axum::Json(serde_json::json!({
+                "current": b.packet_key.key_id(),
+                "keys": keys,
+            })),
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.public_message(),
-        )
-            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "listing the packet signing keys failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "The signing keys cannot be read right now.").into_response()
+        }
     }
 }

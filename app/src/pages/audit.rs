@@ -35,7 +35,7 @@ pub fn Audit() -> impl IntoView {
         view! {
             <p class="lead">"Every change in this workspace, in order. Each entry holds the SHA-256 of the one before it, so an edit or a deletion anywhere breaks the chain. Nobody can change or delete entries through the app."</p>
             {verdict}
-            <p><a class="button secondary" href="/audit/export.jsonl" download="audit-trail.jsonl">"Export as JSON Lines"</a></p>
+            <form method="post" action="/actions/audit/export" aria-label="Export the audit trail"><button type="submit" class="secondary">"Export as JSON Lines"</button></form>
             <form method="get" action="/audit" class="inline-form filters" aria-label="Filter the audit trail">
                 <div class="field"><label for="au-actor">"Actor"</label><input id="au-actor" name="actor" value=d.filter[0].clone() /></div>
                 <div class="field"><label for="au-subject">"Subject"</label><input id="au-subject" name="subject" value=d.filter[1].clone() /></div>

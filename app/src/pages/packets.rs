@@ -1,8 +1,9 @@
 //! Evidence packets: generate one for a day, follow its progress, download the PDF and the
-//! bundle. While a packet is being made the page reloads itself every two seconds (a meta
-//! refresh, so no script and nothing for the CSP to allow).
+//! bundle (buttons that POST, so the download is recorded without a cross-site trigger), and
+//! the public key that signs bundle manifests. While a packet is being made the page reloads
+//! itself every two seconds (a meta refresh, so no script and nothing for the CSP to allow).
 
-use crate::api::{packets_page, PacketRow};
+use crate::api::{packets_page, PacketRow, SigningKeyRow};
 use crate::components::{app_page, field_error};
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -47,9 +48,40 @@ pub fn Packets() -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            {keys(&d.keys)}
         }
         .into_any()
     })
+}
+
+fn keys(keys: &[SigningKeyRow]) -> impl IntoView {
+    let current = keys.iter().find(|k| k.current).cloned();
+    let older: Vec<SigningKeyRow> = keys.iter().filter(|k| !k.current).cloned().collect();
+    view! {
+        <section class="card" aria-labelledby="key-h">
+            <h2 id="key-h">"Signing key"</h2>
+            <p class="hint">"Every bundle's manifest is signed with this server's Ed25519 key. Check a bundle against it with "<code>"baa-tracker verify-packet bundle.zip --public-key KEY"</code>" (or "<code>"--server"</code>" and this app's address); the keys are also published at "<a href="/.well-known/baa-tracker-packet-keys.json">"/.well-known/baa-tracker-packet-keys.json"</a>"."</p>
+            {current.map(|k| view! {
+                <p><span class="muted small">"Key "</span><code data-key-id=k.key_id.clone()>{k.key_id.clone()}</code></p>
+                <p><span class="muted small">"Public key "</span><code class="hash" data-public-key=k.public_key.clone()>{k.public_key.clone()}</code></p>
+            })}
+            {(!older.is_empty()).then(|| view! {
+                <p class="hint">"Earlier keys (for older bundles): "
+                    {older.iter().map(|k| view! { <code title=k.public_key.clone()>{k.key_id.clone()}</code>" " }).collect_view()}
+                </p>
+            })}
+        </section>
+    }
+}
+
+fn download_button(id: &str, file: &'static str, label: String) -> impl IntoView {
+    view! {
+        <form method="post" action="/actions/packets/download" class="inline">
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="file" value=file />
+            <button type="submit" class="small secondary">{label}</button>
+        </form>
+    }
 }
 
 fn row(p: &PacketRow) -> impl IntoView {
@@ -70,14 +102,13 @@ fn row(p: &PacketRow) -> impl IntoView {
             <td class="hash">
                 {p.pdf_sha256.clone().map(|h| view! { <div><span class="muted small">"PDF "</span><code>{h}</code></div> })}
                 {p.bundle_sha256.clone().map(|h| view! { <div><span class="muted small">"ZIP "</span><code>{h}</code></div> })}
+                {p.manifest_sha256.clone().map(|h| view! { <div><span class="muted small">"Manifest "</span><code data-manifest=h.clone()>{h.clone()}</code></div> })}
+                {p.signing_key_id.clone().map(|k| view! { <div><span class="muted small">"Signed by "</span><code>{k}</code></div> })}
             </td>
             <td>
                 {done.then(|| view! {
-                    <a href=format!("/packets/{}/pdf", p.id) download>"PDF"</a>
-                    " · "
-                    <a href=format!("/packets/{}/bundle", p.id) download>
-                        {format!("Bundle ({} KB)", p.bundle_size.unwrap_or(0) / 1024)}
-                    </a>
+                    {download_button(&p.id, "pdf", "PDF".to_string())}
+                    {download_button(&p.id, "zip", format!("Bundle ({} KB)", p.bundle_size.unwrap_or(0) / 1024))}
                 })}
             </td>
         </tr>

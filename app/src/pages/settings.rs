@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn Settings() -> impl IntoView {
     let data = Resource::new(|| (), |_| settings_page());
     app_page("Settings", data, |_v, f, d| {
-        let new_ws = new_workspace_form(&f);
+        let new_ws = d.can_create_workspace.then(|| new_workspace_form(&f));
         let windows = d.reminder_windows.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(", ");
         let regions = d.allowed_regions.join(", ");
         if !d.can_manage {
@@ -50,7 +50,8 @@ pub fn Settings() -> impl IntoView {
     })
 }
 
-/// Anyone may start a separate workspace (for example a consultant serving several companies).
+/// Starting a separate workspace (for example a consultant serving several companies), for
+/// whoever the instance's `WORKSPACE_CREATORS` allows.
 fn new_workspace_form(f: &Option<Flash>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="new-ws-h">

@@ -41,7 +41,7 @@ pub fn Tokens() -> impl IntoView {
             }
         }).collect_view();
         view! {
-            <p class="lead">"Tokens let scripts and CI use the API ("<code>"/api/v1"</code>", described at "<a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>") as "<code>"Authorization: Bearer baa_…"</code>". What a token changes is recorded in the audit trail under its name."</p>
+            <p class="lead">"Tokens let scripts and CI use the API ("<code>"/api/v1"</code>", described at "<a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>") as "<code>"Authorization: Bearer baa_…"</code>". What a token changes is recorded in the audit trail under its name. A token works only while the owner who made it is an owner of this workspace: removing or demoting them revokes it."</p>
             {shown}
             <section class="card" aria-labelledby="make-token-h">
                 <h2 id="make-token-h">"Make a token"</h2>

@@ -1,6 +1,8 @@
 //! The evidence bundle: one ZIP with the packet PDF, the executed documents, the audit excerpt
 //! and `manifest.json`, which lists the size and SHA-256 of every other file so anyone can
-//! re-check the bundle offline ([`crate::packet::verify_bundle`]).
+//! re-check the bundle offline ([`crate::packet::verify_bundle`]), and `manifest.sig`, the
+//! server's Ed25519 signature over the manifest's bytes (so rewriting a file and its hash in
+//! the manifest is caught too).
 //!
 //! [`BundleWriter`] streams into any `Write + Seek` (a temporary file for large bundles): each
 //! document is read once, hashed and compressed as it is copied, and never held whole in
@@ -16,6 +18,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::model::{PacketData, Person};
+use super::signature::{PacketKey, SIGNATURE_NAME};
 use super::PacketError;
 use crate::audit;
 
@@ -239,8 +242,9 @@ impl<W: Write + Seek> BundleWriter<W> {
         Ok(path)
     }
 
-    /// Writes `manifest.json` and the ZIP directory, and returns the output.
-    pub fn finish(mut self) -> Result<W, PacketError> {
+    /// Writes `manifest.json`, its signature `manifest.sig` and the ZIP directory; returns the
+    /// output and the SHA-256 of the manifest (recorded in the audit trail).
+    pub fn finish(mut self, key: &PacketKey) -> Result<(W, String), PacketError> {
         let manifest = Manifest {
             format: FORMAT.to_string(),
             packet: self.meta,
@@ -248,20 +252,24 @@ impl<W: Write + Seek> BundleWriter<W> {
             files: self.files,
         };
         let json = serde_json::to_vec_pretty(&manifest)?;
+        let signature = serde_json::to_vec_pretty(&key.sign_manifest(&json))?;
         self.zip.start_file(MANIFEST_NAME, self.options)?;
         self.zip.write_all(&json)?;
-        Ok(self.zip.finish()?)
+        self.zip.start_file(SIGNATURE_NAME, self.options)?;
+        self.zip.write_all(&signature)?;
+        Ok((self.zip.finish()?, hex::encode(Sha256::digest(&json))))
     }
 }
 
 /// Builds a whole bundle in memory: `packet.pdf`, `documents/<safe name>` for each
-/// (name, bytes), `audit-excerpt.jsonl` and `manifest.json`. For large documents, stream
-/// with [`BundleWriter`] into a file instead.
+/// (name, bytes), `audit-excerpt.jsonl`, `manifest.json` and `manifest.sig` signed with `key`.
+/// For large documents, stream with [`BundleWriter`] into a file instead.
 pub fn build_bundle<N: AsRef<str>, B: AsRef<[u8]>>(
     pdf: &[u8],
     documents: &[(N, B)],
     audit_jsonl: &[u8],
     meta: &PacketMeta,
+    key: &PacketKey,
 ) -> Result<Vec<u8>, PacketError> {
     let mut w = BundleWriter::new(Cursor::new(Vec::new()), meta.clone());
     w.add_pdf(pdf)?;
@@ -269,7 +277,7 @@ pub fn build_bundle<N: AsRef<str>, B: AsRef<[u8]>>(
         w.add_document(name.as_ref(), bytes.as_ref())?;
     }
     w.add_audit_excerpt(audit_jsonl)?;
-    Ok(w.finish()?.into_inner())
+    Ok(w.finish(key)?.0.into_inner())
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //!
 //! Pure: [`PacketData`] is plain data assembled elsewhere; [`render_pdf`] draws it,
 //! [`build_bundle`] / [`BundleWriter`] package it with the executed documents, the audit
-//! excerpt and a manifest of SHA-256 hashes, and [`verify_bundle`] checks a bundle offline.
+//! excerpt and a manifest of SHA-256 hashes signed with the server's Ed25519 key, and
+//! [`verify_bundle`] checks a bundle offline.
 //! No database, no clock, no network.
 
 mod bundle;
@@ -11,6 +12,7 @@ mod fonts;
 mod layout;
 mod model;
 mod pdf;
+mod signature;
 mod verify;
 
 pub use bundle::{
@@ -23,7 +25,10 @@ pub use model::{
     SeverityCounts, StatusEntry, Summary, Verdict,
 };
 pub use pdf::render_pdf;
-pub use verify::{format_report, verify_bundle, Problem, VerifyReport};
+pub use signature::{
+    key_id, seed_from_base64, ManifestSignature, PacketKey, PublicKey, SIGNATURE_FORMAT, SIGNATURE_NAME,
+};
+pub use verify::{format_report, verify_bundle, verify_bundle_with, Problem, SignatureCheck, VerifyReport};
 
 /// Why a packet or bundle could not be made. Callers report it; none of it is the user's input
 /// to correct, so it carries text rather than fine-grained kinds.

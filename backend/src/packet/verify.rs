@@ -1,7 +1,8 @@
-//! Offline check of an evidence bundle: every file against the manifest (size and SHA-256),
-//! files the manifest does not list or lists but the ZIP lacks, and the audit excerpt's hash
-//! chain (each entry points to the one before it and its hash recomputes). The report names
-//! exactly what does not match.
+//! Offline check of an evidence bundle: the Ed25519 signature over the manifest (and, when
+//! trusted keys are given, that it was made by one of them), every file against the manifest
+//! (size and SHA-256), files the manifest does not list or lists but the ZIP lacks, and the
+//! audit excerpt's hash chain (each entry points to the one before it and its hash
+//! recomputes). The report names exactly what does not match, and the key that signed.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::bundle::{Manifest, AUDIT_NAME, FORMAT, MANIFEST_NAME};
+use super::signature::{ManifestSignature, PublicKey, SIGNATURE_NAME};
 use crate::audit;
 
 /// One thing that does not match.
@@ -107,6 +109,37 @@ pub enum Problem {
     },
 }
 
+/// What the manifest's signature says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SignatureCheck {
+    /// The bundle has no `manifest.sig`.
+    #[default]
+    Missing,
+    /// The signature matches the manifest's bytes.
+    Valid {
+        /// The key that made it.
+        key_id: String,
+        /// That key, base64.
+        public_key: String,
+        /// Whether the key is one of the trusted keys given; `None` when none were given (the
+        /// key is then only named: anyone can sign with a key of their own).
+        trusted: Option<bool>,
+    },
+    /// The signature is there but does not match.
+    Invalid {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl SignatureCheck {
+    /// Whether it holds: valid, and by a trusted key when trusted keys were given.
+    pub fn holds(&self) -> bool {
+        matches!(self, SignatureCheck::Valid { trusted: None | Some(true), .. })
+    }
+}
+
 /// The outcome of [`verify_bundle`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
@@ -123,14 +156,17 @@ pub struct VerifyReport {
     pub files_checked: usize,
     /// Audit entries checked.
     pub audit_entries_checked: usize,
-    /// Everything that does not match; empty when the bundle is intact.
+    /// The manifest's signature.
+    pub signature: SignatureCheck,
+    /// Everything else that does not match; empty when the files and the audit excerpt are
+    /// intact.
     pub problems: Vec<Problem>,
 }
 
 impl VerifyReport {
-    /// Whether nothing failed.
+    /// Whether nothing failed: no problem, and a signature that holds.
     pub fn is_ok(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.signature.holds()
     }
 }
 
@@ -164,9 +200,16 @@ fn read_hashed(r: &mut impl Read, keep: bool) -> std::io::Result<Hashed> {
     Ok(Hashed { size, sha256: hex::encode(hasher.finalize()), bytes: kept })
 }
 
-/// Checks a bundle read from `reader`, offline. Never fails: whatever cannot be checked is a
-/// problem in the report.
+/// Checks a bundle read from `reader`, offline, naming the key that signed it without
+/// judging it (see [`verify_bundle_with`]).
 pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
+    verify_bundle_with(reader, &[])
+}
+
+/// Checks a bundle read from `reader`, offline; when `trusted` is not empty, the manifest must
+/// be signed by one of those keys (the server's published keys). Never fails: whatever cannot
+/// be checked is a problem in the report.
+pub fn verify_bundle_with(reader: impl Read + Seek, trusted: &[PublicKey]) -> VerifyReport {
     let mut report = VerifyReport::default();
     let mut zip = match ZipArchive::new(reader) {
         Ok(z) => z,
@@ -212,6 +255,25 @@ pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
             report.problems.push(Problem::BadManifest { reason: format!("not a bundle manifest: {e}") });
             return report;
         }
+    };
+    report.signature = match zip.by_name(SIGNATURE_NAME) {
+        Err(_) => SignatureCheck::Missing,
+        Ok(mut f) => match read_hashed(&mut f, true) {
+            Err(e) => SignatureCheck::Invalid { reason: format!("{SIGNATURE_NAME} cannot be read: {e}") },
+            Ok(h) => match serde_json::from_slice::<ManifestSignature>(&h.bytes.unwrap_or_default()) {
+                Err(e) => {
+                    SignatureCheck::Invalid { reason: format!("{SIGNATURE_NAME} is not a signature: {e}") }
+                }
+                Ok(sig) => match sig.check(&manifest_bytes) {
+                    Err(reason) => SignatureCheck::Invalid { reason },
+                    Ok(key) => SignatureCheck::Valid {
+                        trusted: (!trusted.is_empty()).then(|| trusted.iter().any(|t| t == &key)),
+                        key_id: key.key_id,
+                        public_key: key.public_key,
+                    },
+                },
+            },
+        },
     };
     if manifest.format != FORMAT {
         report.problems.push(Problem::BadManifest {
@@ -265,7 +327,7 @@ pub fn verify_bundle(reader: impl Read + Seek) -> VerifyReport {
         }
     }
     for path in &in_zip {
-        if path != MANIFEST_NAME && !listed.contains(path) {
+        if path != MANIFEST_NAME && path != SIGNATURE_NAME && !listed.contains(path) {
             report.problems.push(Problem::Unlisted { path: path.clone() });
         }
     }
@@ -351,7 +413,7 @@ fn check_audit(jsonl: &[u8], manifest: &Manifest, report: &mut VerifyReport) {
 /// problem with the file or audit entry and the expected and actual values.
 pub fn format_report(r: &VerifyReport) -> String {
     let mut out = String::new();
-    let n = r.problems.len();
+    let n = r.problems.len() + usize::from(!r.signature.holds());
     if r.is_ok() {
         out.push_str("Evidence bundle: INTACT\n");
     } else {
@@ -367,8 +429,27 @@ pub fn format_report(r: &VerifyReport) -> String {
     }
     if let Some(sha) = &r.manifest_sha256 {
         let _ = writeln!(out, "  manifest    SHA-256 {sha}");
-        out.push_str("              (compare with the hash recorded when the packet was made)\n");
+        out.push_str(
+            "              (the packets page and the audit trail record it when the packet is made)\n",
+        );
     }
+    let _ = match &r.signature {
+        SignatureCheck::Valid { key_id, trusted: Some(true), .. } => {
+            writeln!(out, "  signature   valid, by Ed25519 key {key_id} (one of the trusted keys given)")
+        }
+        SignatureCheck::Valid { key_id, trusted: None, .. } => writeln!(
+            out,
+            "  signature   valid, by Ed25519 key {key_id}\n              (not compared with a published key: pass --server URL or --public-key KEY,\n               or compare {key_id} with the key on the app's packets page)"
+        ),
+        SignatureCheck::Valid { key_id, trusted: Some(false), .. } => writeln!(
+            out,
+            "  signature   by Ed25519 key {key_id}, which is NOT one of the trusted keys given"
+        ),
+        SignatureCheck::Invalid { reason } => writeln!(out, "  signature   INVALID: {reason}"),
+        SignatureCheck::Missing => {
+            writeln!(out, "  signature   MISSING: the bundle has no {SIGNATURE_NAME}, so its manifest is not anchored")
+        }
+    };
     let _ = writeln!(out, "  files       {} checked against the manifest", r.files_checked);
     let _ = writeln!(out, "  audit       {} entries checked", r.audit_entries_checked);
     if n > 0 {

@@ -88,7 +88,8 @@ async fn every_role_against_every_route() {
 
 #[tokio::test]
 async fn another_workspaces_records_answer_not_found() {
-    let app = TestApp::spawn().await;
+    // Bob, an engineer here, may start a workspace of his own on this instance.
+    let app = TestApp::spawn_with(&[("WORKSPACE_CREATORS", "anyone")]).await;
     let owner_a = app.owner().await;
     let bob = app.member(&owner_a, Role::Engineer, "bob@acme-health.example").await;
     // Bob starts workspace B and invites Carol there.

@@ -77,11 +77,20 @@ async fn every_change_is_recorded_with_actor_and_source_and_refusals_leave_nothi
         "org.created",
         "agreement.created",
         "catalog.edited",
-        "login.failed",
         "login.succeeded",
     ] {
         assert!(got.iter().any(|a| a == want), "{want} missing from {got:?}");
     }
+    // Failed sign-ins are anonymous: recorded in the instance chain, not the workspace's.
+    assert!(!got.iter().any(|a| a == "login.failed"), "{got:?}");
+    let instance: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE workspace_id = '' AND action = 'login.failed'",
+    )
+    .fetch_one(&app.backend.db.pool)
+    .await
+    .map(|r| sqlx::Row::try_get(&r, "n").unwrap_or(0))
+    .unwrap_or(0);
+    assert_eq!(instance, 1);
     // The role change keeps before and after; the org change names its actor.
     let audit: Value = serde_json::from_str(
         &owner
@@ -176,16 +185,16 @@ async fn owners_and_auditors_read_and_export_the_trail_others_cannot() {
     assert_eq!(auditor.api_with("audit_data", &args).await.status, 200);
     assert_eq!(auditor.get("/audit").await.status, 200);
     assert_eq!(legal.api_with("audit_data", &args).await.status, 403);
-    assert_eq!(eng.get("/audit/export.jsonl").await.status, 403);
-    let r = auditor.get("/audit/export.jsonl").await;
-    assert_eq!(r.status, 200);
-    assert!(r
-        .headers
+    assert_eq!(eng.export_audit().await.0, 403);
+    let (status, headers, body) = auditor.download("/actions/audit/export", &[]).await;
+    assert_eq!(status, 200);
+    assert!(headers
         .get("content-disposition")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .contains("attachment"));
-    let lines: Vec<Value> = r.body.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let body = String::from_utf8(body).expect("utf-8");
+    let lines: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
     assert!(lines.len() >= 4);
     assert_eq!(lines[0]["seq"], 1);
     assert_eq!(lines[0]["prev_hash"], baa_backend::audit::GENESIS);
@@ -193,7 +202,7 @@ async fn owners_and_auditors_read_and_export_the_trail_others_cannot() {
         assert_eq!(w[1]["prev_hash"], w[0]["hash"], "each line points to the one before");
     }
     // The export itself is recorded.
-    let again = auditor.get("/audit/export.jsonl").await.body;
+    let (_, again) = auditor.export_audit().await;
     assert!(again.lines().any(|l| l.contains("\"audit.exported\"")));
     assert!(!again.contains(PASSWORD), "no secrets in the trail");
     app.stop().await;

@@ -306,6 +306,35 @@ impl Client {
         r.location()
     }
 
+    /// Presses a download button: POSTs `action` with `form`, then fetches the single-use link
+    /// it answers with. Returns the status (of the POST when it did not redirect to a link),
+    /// headers and body.
+    pub async fn download(&self, action: &str, form: &[(&str, &str)]) -> (u16, HeaderMap, Vec<u8>) {
+        let r = self.http.post(format!("{}{action}", self.base)).form(form).send().await.expect("post");
+        let location =
+            r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        if r.status().as_u16() != 303 || !location.starts_with("/downloads/") {
+            let status = r.status().as_u16();
+            let headers = r.headers().clone();
+            return (status, headers, r.bytes().await.expect("body").to_vec());
+        }
+        let r = self.http.get(format!("{}{location}", self.base)).send().await.expect("get");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.bytes().await.expect("body").to_vec())
+    }
+
+    /// Downloads a packet's `pdf` or `zip`.
+    pub async fn download_packet(&self, id: &str, file: &str) -> (u16, HeaderMap, Vec<u8>) {
+        self.download("/actions/packets/download", &[("id", id), ("file", file)]).await
+    }
+
+    /// Exports the audit trail (JSON Lines); the status is 200 when it worked.
+    pub async fn export_audit(&self) -> (u16, String) {
+        let (status, _, body) = self.download("/actions/audit/export", &[]).await;
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
     /// The pending one-time message, as the next page shows it.
     pub async fn flash(&self) -> String {
         let r = self.api("public/page_ctx").await;

@@ -10,6 +10,7 @@ mod cli;
 mod coverage;
 mod documents;
 mod helpers;
+mod hostile;
 mod import;
 mod mail;
 mod notifications;

@@ -8,7 +8,7 @@ use baa_core::account::Role;
 use serde_json::Value;
 use std::io::{Cursor, Read, Write};
 
-async fn packets(c: &Client) -> Vec<Value> {
+pub async fn packets(c: &Client) -> Vec<Value> {
     let r = c.api("packets_page").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let v: Value = serde_json::from_str(&r.body).expect("json");
@@ -16,7 +16,7 @@ async fn packets(c: &Client) -> Vec<Value> {
 }
 
 /// Asks for a packet as of `as_of` and waits until it is done; returns the packet row.
-async fn generate(c: &Client, as_of: &str) -> Value {
+pub async fn generate(c: &Client, as_of: &str) -> Value {
     let seen: Vec<Value> = packets(c).await.iter().map(|p| p["id"].clone()).collect();
     let r = c.post("/actions/packets/create", &[("as_of", as_of)]).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -35,11 +35,9 @@ async fn generate(c: &Client, as_of: &str) -> Value {
     panic!("packet not done within a minute");
 }
 
-async fn bytes(c: &Client, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let r = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    (status, headers, r.bytes().await.expect("body").to_vec())
+/// Downloads `pdf` or `zip` of packet `id` (the POST that records it, then the link).
+async fn bytes(c: &Client, id: &str, file: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    c.download_packet(id, file).await
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
@@ -126,7 +124,7 @@ async fn owner_generates_a_packet_that_reads_right_and_verifies() {
     let id = p["id"].as_str().expect("id").to_string();
 
     // The PDF.
-    let (status, headers, pdf_bytes) = bytes(&owner, &format!("/packets/{id}/pdf")).await;
+    let (status, headers, pdf_bytes) = bytes(&owner, &id, "pdf").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/pdf");
     assert_eq!(headers["x-content-type-options"], "nosniff");
@@ -145,7 +143,7 @@ async fn owner_generates_a_packet_that_reads_right_and_verifies() {
     }
 
     // The bundle verifies; a changed byte is named.
-    let (status, headers, zip_bytes) = bytes(&owner, &format!("/packets/{id}/bundle")).await;
+    let (status, headers, zip_bytes) = bytes(&owner, &id, "zip").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/zip");
     assert!(zip_bytes.starts_with(b"PK"));
@@ -172,23 +170,23 @@ async fn owner_generates_a_packet_that_reads_right_and_verifies() {
     std::fs::write(&good_path, &zip_bytes).expect("write");
     std::fs::write(&bad_path, &bad).expect("write");
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(server::cli::verify_packet(&good_path, &mut out, &mut err), 0);
+    assert_eq!(server::cli::verify_packet(&good_path, &[], &mut out, &mut err), 0);
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(server::cli::verify_packet(&bad_path, &mut out, &mut err), 1);
+    assert_eq!(server::cli::verify_packet(&bad_path, &[], &mut out, &mut err), 1);
     assert!(String::from_utf8_lossy(&out).contains(&doc_entry));
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(server::cli::verify_packet(&dir.path().join("missing.zip"), &mut out, &mut err), 2);
+    assert_eq!(server::cli::verify_packet(&dir.path().join("missing.zip"), &[], &mut out, &mut err), 2);
 
     // A day before the service and the agreement existed reads differently.
     let past = generate(&owner, "2026-01-15").await;
-    let (_, _, past_pdf) = bytes(&owner, &format!("/packets/{}/pdf", past["id"].as_str().expect("id"))).await;
+    let (_, _, past_pdf) = bytes(&owner, past["id"].as_str().expect("id"), "pdf").await;
     let past_text = pdftotext(&past_pdf);
     assert!(past_text.contains("15 January 2026"), "{}", &past_text[..past_text.len().min(1500)]);
     assert!(!past_text.contains("acme-uploads"), "the service did not exist yet");
     assert!(!past_text.contains(doc_sha.as_str()), "the document was not uploaded yet");
 
     // The audit trail records the request and the result.
-    let audit = owner.get("/audit/export.jsonl").await.body;
+    let (_, audit) = owner.export_audit().await;
     assert!(audit.contains("packet.requested") && audit.contains("packet.generated"));
     assert!(audit.contains("packet.downloaded"));
 
@@ -208,13 +206,14 @@ async fn engineers_cannot_generate_and_auditors_can_download() {
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
     let r = eng.post("/actions/packets/create", &[("as_of", "")]).await;
     assert_eq!(r.status, 403);
-    let (status, _, _) = bytes(&eng, &format!("/packets/{id}/pdf")).await;
+    let (status, _, _) = bytes(&eng, &id, "pdf").await;
     assert_eq!(status, 403);
     let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
-    let (status, _, body) = bytes(&auditor, &format!("/packets/{id}/bundle")).await;
+    let (status, _, body) = bytes(&auditor, &id, "zip").await;
     assert_eq!(status, 200);
-    assert!(baa_backend::packet::verify_bundle(Cursor::new(&body)).is_ok());
-    let (status, _, body) = bytes(&auditor, &format!("/packets/{id}/pdf")).await;
+    let report = baa_backend::packet::verify_bundle(Cursor::new(&body));
+    assert!(report.is_ok(), "{}", baa_backend::packet::format_report(&report));
+    let (status, _, body) = bytes(&auditor, &id, "pdf").await;
     assert_eq!(status, 200);
     assert!(body.starts_with(b"%PDF-"));
     // A future day is refused.

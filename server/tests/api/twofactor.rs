@@ -4,7 +4,7 @@ use baa_core::account::Role;
 const OWNER: &str = "priya@acme-health.example";
 
 /// Starts enrolment and returns the secret shown on the account page.
-async fn enrol(app: &TestApp, c: &crate::helpers::Client) -> (String, Vec<String>) {
+pub async fn enrol(app: &TestApp, c: &crate::helpers::Client) -> (String, Vec<String>) {
     assert_eq!(c.post("/actions/account/2fa/start", &[]).await.location(), "/account");
     let page: serde_json::Value = serde_json::from_str(&c.api("account_page").await.body).expect("json");
     let secret = page["enrolment"]["secret"].as_str().expect("secret").to_string();
