@@ -20,3 +20,4 @@ mod security;
 mod sessions;
 mod smtp;
 mod twofactor;
+mod verdicts;
