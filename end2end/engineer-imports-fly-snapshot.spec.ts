@@ -49,7 +49,7 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   await expect(invitee.getByRole('link', { name: 'acme-redis-prod' })).toBeVisible();
   await expect(invitee.getByRole('link', { name: 'acme-clinical-notes-index' })).toBeVisible();
   // Every app is a Fly.io service too (its Machines).
-  await expect(invitee.getByRole('link', { name: 'Fly.io · acme-api' })).toBeVisible();
+  await expect(invitee.getByRole('link', { name: 'Fly.io · acme-api', exact: true })).toBeVisible();
 
   // Two buckets in one org: the CLI cannot say which app uses which, so the links are
   // unconfirmed; the engineer confirms one and rejects the other, with a reason.
