@@ -51,6 +51,8 @@ pub struct Backend {
     pub pdf_checks: Arc<tokio::sync::Semaphore>,
     /// Wakes the background workers fed from the database (resets, packets).
     pub wake: Wake,
+    /// Coverage views reused until the workspace's records change.
+    pub views: Arc<storage::cache::ViewCache>,
 }
 
 /// Wake-ups for workers that otherwise poll.
@@ -83,6 +85,7 @@ impl Backend {
             documents,
             packet_key,
             wake: Wake::default(),
+            views: Arc::new(storage::cache::ViewCache::default()),
         };
         match b.documents.sweep(&b).await {
             Ok(0) => {}

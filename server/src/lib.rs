@@ -90,7 +90,20 @@ pub fn router(state: AppState) -> Router {
         // Forms and server functions stay small; only the document upload route raises this.
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(b.config.document_max_bytes + 1024 * 1024))
+        .layer(compression())
         .with_state(state)
+}
+
+/// br or gzip, as the client accepts, for pages, JSON, CSS, JS and WASM. PDFs and ZIPs are
+/// compressed already and go out as they are.
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate as _};
+    use tower_http::compression::{CompressionLayer, DefaultPredicate};
+    CompressionLayer::new().br(true).gzip(true).compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::new("application/pdf"))
+            .and(NotForContentType::new("application/zip")),
+    )
 }
 
 async fn healthz(State(b): State<Backend>) -> impl IntoResponse {

@@ -189,6 +189,23 @@ pub async fn coverage_view(
     as_of: NaiveDate,
 ) -> AppResult<CoverageView> {
     let known = known_at(b, as_of);
+    let revision = super::cache::revision(&b.db.pool, ws).await?;
+    if let Some(view) = b.views.get(ws, ws_name, as_of, known, revision) {
+        return Ok((*view).clone());
+    }
+    let view = build_view(b, ws, ws_name, as_of, known).await?;
+    b.views.put(ws, ws_name, as_of, known, revision, std::sync::Arc::new(view.clone()));
+    Ok(view)
+}
+
+/// Builds the view of `as_of` as recorded by `known` (see [`coverage_view`]).
+async fn build_view(
+    b: &Backend,
+    ws: &str,
+    ws_name: &str,
+    as_of: NaiveDate,
+    known: i64,
+) -> AppResult<CoverageView> {
     let world = load(b, ws, ws_name, as_of, known).await?;
     let policy = policy(b, ws, as_of, known).await?;
     let report = baa_core::coverage::evaluate(&world, as_of, &policy);

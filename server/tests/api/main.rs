@@ -15,6 +15,7 @@ mod import;
 mod mail;
 mod notifications;
 mod packets;
+mod read_path;
 mod s3;
 mod security;
 mod sessions;
