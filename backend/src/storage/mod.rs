@@ -1,4 +1,5 @@
 //! Storage below the features: versioned records and the world rebuilt from them.
 
+pub mod period;
 pub mod records;
 pub mod world;
