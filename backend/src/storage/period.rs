@@ -33,7 +33,7 @@ pub enum Reading {
 }
 
 /// An agreement that was in force on at least one day of the period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgreementInForce {
     /// Agreement id.
     pub id: String,
@@ -45,12 +45,13 @@ pub struct AgreementInForce {
     pub first_day: NaiveDate,
     /// Last day of the period it was in force.
     pub last_day: NaiveDate,
-    /// The version read on its last day in force.
+    /// The version read on its last day in force (for the packet; not part of the JSON).
+    #[serde(skip_serializing)]
     pub agreement: Agreement,
 }
 
 /// Coverage over a period, as recorded, with what was corrected later.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PeriodView {
     /// Spans per service, each day as recorded by its end.
     pub report: PeriodReport,

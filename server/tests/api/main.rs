@@ -15,6 +15,7 @@ mod import;
 mod mail;
 mod notifications;
 mod packets;
+mod period;
 mod s3;
 mod security;
 mod sessions;
