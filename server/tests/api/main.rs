@@ -19,5 +19,6 @@ mod period;
 mod s3;
 mod security;
 mod sessions;
+mod trust;
 mod smtp;
 mod twofactor;
