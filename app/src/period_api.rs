@@ -127,8 +127,7 @@ pub async fn period_data(from: String, to: String) -> Result<PeriodPage, UiError
     };
     let days = (|| -> Result<_, AppError> {
         let to = inventory::date("to", &to)?.unwrap_or(today);
-        let from = inventory::date("from", &from)?
-            .unwrap_or_else(|| to - chrono::Duration::days(364));
+        let from = inventory::date("from", &from)?.unwrap_or_else(|| to - chrono::Duration::days(364));
         Ok((from, to))
     })();
     let (from, to) = match days {
@@ -180,7 +179,8 @@ pub async fn period_data(from: String, to: String) -> Result<PeriodPage, UiError
             reason: c.reason.unwrap_or_default(),
         })
         .collect();
-    page.corrected = view.corrected.iter().map(|s| (s.name.clone(), s.days_covered, s.days_uncovered)).collect();
+    page.corrected =
+        view.corrected.iter().map(|s| (s.name.clone(), s.days_covered, s.days_uncovered)).collect();
     let items = |v: &[baa_backend::storage::period::ItemChange]| -> Vec<ItemRow> {
         v.iter().map(|i| (i.name.clone(), i.change.clone(), i.fields.clone())).collect()
     };

@@ -20,8 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::inventory;
 use crate::packet::{
     self, AgreementSection, AuditExcerpt, AuditRow, BundleWriter, BusinessAssociate, ClauseRow, CoverageRow,
-    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PacketMeta, PeriodSection,
-    PeriodService, Person, SeverityCounts, StatusEntry, Summary,
+    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PacketMeta,
+    PeriodSection, PeriodService, Person, SeverityCounts, StatusEntry, Summary,
 };
 use crate::Backend;
 use baa_core::account::{Permission, Role, Viewer};
@@ -567,7 +567,12 @@ async fn record(
 
 /// Queues a packet for `as_of` for the workers; returns its id. Refused while the workspace
 /// already has `PACKETS_PER_WORKSPACE` packets queued or running.
-pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate, period_from: Option<NaiveDate>) -> AppResult<String> {
+pub async fn start(
+    b: &Backend,
+    v: &Viewer,
+    as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
+) -> AppResult<String> {
     check(v)?;
     if as_of > inventory::today_for(b) {
         return Err(AppError::invalid("as_of", "choose today or a day in the past"));
@@ -681,10 +686,15 @@ async fn claim_next(b: &Backend) -> AppResult<Option<Claimed>> {
         let as_of = as_of
             .parse::<NaiveDate>()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("packet {id} as_of {as_of:?}: {e}")))?;
-        let period_from = row
-            .try_get::<Option<String>, _>("period_from")?
-            .and_then(|d| d.parse::<NaiveDate>().ok());
-        return Ok(Some(Claimed { id, workspace_id: ws, created_by: row.try_get("created_by")?, as_of, period_from }));
+        let period_from =
+            row.try_get::<Option<String>, _>("period_from")?.and_then(|d| d.parse::<NaiveDate>().ok());
+        return Ok(Some(Claimed {
+            id,
+            workspace_id: ws,
+            created_by: row.try_get("created_by")?,
+            as_of,
+            period_from,
+        }));
     }
     Ok(None)
 }
@@ -780,7 +790,13 @@ async fn with_writer<T: Send + 'static>(
     .map_err(internal)
 }
 
-async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate, period_from: Option<NaiveDate>) -> AppResult<()> {
+async fn generate(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
+) -> AppResult<()> {
     progress(b, id, "running", 10, "Assembling the record").await?;
     let (data, to_bundle, entries) = gather(b, v, id, as_of, period_from).await?;
     progress(b, id, "running", 40, "Drawing the PDF").await?;

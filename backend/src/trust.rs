@@ -36,8 +36,17 @@ pub const SUBSCRIBE_EMAIL: Rule = Rule { free: 2, base_delay: 600, max_delay: 86
 
 /// Every field name the public page, its JSON form and its feed render. The test
 /// `the_public_page_renders_only_its_listed_fields` checks the JSON keys against this list.
-pub const PUBLIC_FIELDS: &[&str] =
-    &["company", "subcontractors", "vendor", "does", "regions", "baa_since", "services", "last_changed", "contact"];
+pub const PUBLIC_FIELDS: &[&str] = &[
+    "company",
+    "subcontractors",
+    "vendor",
+    "does",
+    "regions",
+    "baa_since",
+    "services",
+    "last_changed",
+    "contact",
+];
 
 /// One subcontractor that handles PHI, as the public sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,8 +160,9 @@ pub async fn save(b: &Backend, v: &Viewer, input: &TrustInput) -> AppResult<()> 
     if company.is_empty() || company.chars().count() > 120 {
         return Err(AppError::invalid("company_name", "enter the company name (at most 120 characters)"));
     }
-    let contact = Email::parse(&input.contact)
-        .map_err(|_| AppError::invalid("contact", "enter a contact e-mail address like privacy@example.com"))?;
+    let contact = Email::parse(&input.contact).map_err(|_| {
+        AppError::invalid("contact", "enter a contact e-mail address like privacy@example.com")
+    })?;
     let show = input.show_services.as_deref().is_some_and(|s| s == "on" || s == "true");
     let taken = sqlx::query("SELECT workspace_id FROM trust_pages WHERE slug = $1 AND workspace_id <> $2")
         .bind(&slug)
@@ -160,7 +170,10 @@ pub async fn save(b: &Backend, v: &Viewer, input: &TrustInput) -> AppResult<()> 
         .fetch_optional(&b.db.pool)
         .await?;
     if taken.is_some() {
-        return Err(AppError::Conflict { field: "slug".into(), message: "this address is taken; choose another".into() });
+        return Err(AppError::Conflict {
+            field: "slug".into(),
+            message: "this address is taken; choose another".into(),
+        });
     }
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
@@ -225,7 +238,8 @@ pub async fn set_published(b: &Backend, v: &Viewer, published: bool) -> AppResul
         return Err(AppError::invalid("slug", "save the trust page settings first"));
     };
     let now = b.clock.now();
-    let vendors = if published { Some(vendor_slugs(b, &v.workspace_id, &v.workspace_name).await?) } else { None };
+    let vendors =
+        if published { Some(vendor_slugs(b, &v.workspace_id, &v.workspace_name).await?) } else { None };
     let mut tx = b.db.begin_write().await?;
     sqlx::query("UPDATE trust_pages SET published = $1 WHERE workspace_id = $2")
         .bind(i64::from(published))
@@ -284,7 +298,13 @@ async fn vendor_slugs(b: &Backend, ws: &str, ws_name: &str) -> AppResult<Vec<Str
     Ok(phi_vendors(b, ws, ws_name).await?.1.into_keys().collect())
 }
 
-async fn build(b: &Backend, ws: &str, ws_name: &str, s: &TrustSettings, last_changed: Option<i64>) -> AppResult<PublicPage> {
+async fn build(
+    b: &Backend,
+    ws: &str,
+    ws_name: &str,
+    s: &TrustSettings,
+    last_changed: Option<i64>,
+) -> AppResult<PublicPage> {
     let today = world::today(b);
     let (w, vendors) = phi_vendors(b, ws, ws_name).await?;
     let mut subcontractors = Vec::new();
@@ -316,7 +336,9 @@ async fn build(b: &Backend, ws: &str, ws_name: &str, s: &TrustSettings, last_cha
     Ok(PublicPage {
         company: s.company_name.clone(),
         subcontractors,
-        last_changed: last_changed.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.date_naive()),
+        last_changed: last_changed
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.date_naive()),
         contact: s.contact.clone(),
     })
 }
@@ -423,11 +445,12 @@ pub async fn subscribe(b: &Backend, slug: &str, email: &str, source: &str) -> Ap
     )
     .await?;
     let mut tx = b.db.begin_write().await?;
-    let existing = sqlx::query("SELECT confirmed_at FROM trust_subscribers WHERE workspace_id = $1 AND email = $2")
-        .bind(&p.workspace_id)
-        .bind(email.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing =
+        sqlx::query("SELECT confirmed_at FROM trust_subscribers WHERE workspace_id = $1 AND email = $2")
+            .bind(&p.workspace_id)
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
     if let Some(r) = existing {
         if r.try_get::<Option<i64>, _>("confirmed_at")?.is_some() {
             tx.commit().await?;
@@ -479,7 +502,10 @@ pub async fn confirm(b: &Backend, slug: &str, token: &str) -> AppResult<()> {
     if done.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(AppError::invalid("token", "this link is not valid: it was used to unsubscribe, or it is mistyped"))
+        Err(AppError::invalid(
+            "token",
+            "this link is not valid: it was used to unsubscribe, or it is mistyped",
+        ))
     }
 }
 
@@ -632,8 +658,15 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
                     ("unsubscribe", leave.as_str()),
                 ],
             );
-            mail::enqueue_event(&mut tx, Some(&ws), &s.try_get::<String, _>("email")?, &mail, now, &format!("trust:{id}"))
-                .await?;
+            mail::enqueue_event(
+                &mut tx,
+                Some(&ws),
+                &s.try_get::<String, _>("email")?,
+                &mail,
+                now,
+                &format!("trust:{id}"),
+            )
+            .await?;
         }
         audit::record(
             &mut tx,

@@ -37,7 +37,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn document(title: &str, body: &str) -> String {
@@ -54,7 +58,11 @@ pub fn render(p: &PublicPage, slug: Option<&str>) -> String {
     for s in &p.subcontractors {
         let regions = if s.regions.is_empty() { "not recorded".to_owned() } else { s.regions.join(", ") };
         let since = s.baa_since.map_or_else(|| "not in place".to_owned(), |d| d.to_string());
-        let services = if s.services.is_empty() { String::new() } else { format!("<td>{}</td>", esc(&s.services.join(", "))) };
+        let services = if s.services.is_empty() {
+            String::new()
+        } else {
+            format!("<td>{}</td>", esc(&s.services.join(", ")))
+        };
         rows.push_str(&format!(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td>{services}</tr>",
             esc(&s.vendor),
@@ -96,7 +104,10 @@ pub fn render(p: &PublicPage, slug: Option<&str>) -> String {
 fn error_page(e: AppError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = e.public_message();
-    let mut res = (status, Html(document("Trust page", &format!("<h1>Trust page</h1><p role=\"alert\">{}</p>", esc(&message)))))
+    let mut res = (
+        status,
+        Html(document("Trust page", &format!("<h1>Trust page</h1><p role=\"alert\">{}</p>", esc(&message)))),
+    )
         .into_response();
     if let Some(wait) = e.retry_after().and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
         res.headers_mut().insert(header::RETRY_AFTER, wait);
@@ -106,7 +117,8 @@ fn error_page(e: AppError) -> Response {
 
 async fn page(State(b): State<Backend>, Path(slug): Path<String>) -> Response {
     match trust::public(&b, &slug).await {
-        Ok(p) => Html(document(&format!("{}: subcontractors", p.company), &render(&p, Some(&slug)))).into_response(),
+        Ok(p) => Html(document(&format!("{}: subcontractors", p.company), &render(&p, Some(&slug))))
+            .into_response(),
         Err(e) => error_page(e),
     }
 }
@@ -127,7 +139,11 @@ async fn atom(State(b): State<Backend>, Path(slug): Path<String>) -> Response {
     let link = format!("{base}/trust/{}", esc(&slug));
     let ts = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339()).unwrap_or_default();
     let updated = notices.first().map_or_else(
-        || p.last_changed.map(|d| format!("{d}T00:00:00+00:00")).unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into()),
+        || {
+            p.last_changed
+                .map(|d| format!("{d}T00:00:00+00:00"))
+                .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into())
+        },
         |n| ts(n.at),
     );
     let mut entries = String::new();
@@ -164,7 +180,8 @@ struct SubscribeForm {
 
 async fn subscribe(State(b): State<Backend>, Path(slug): Path<String>, req: Request) -> Response {
     let source = client_addr(&b, &req);
-    let email = Form::<SubscribeForm>::from_request(req, &()).await.map(|Form(f)| f.email).unwrap_or_default();
+    let email =
+        Form::<SubscribeForm>::from_request(req, &()).await.map(|Form(f)| f.email).unwrap_or_default();
     match trust::subscribe(&b, &slug, &email, &source).await {
         Ok(()) => Html(document(
             "Check your inbox",
@@ -181,7 +198,11 @@ struct TokenQuery {
     token: String,
 }
 
-async fn confirm(State(b): State<Backend>, Path(slug): Path<String>, Query(q): Query<TokenQuery>) -> Response {
+async fn confirm(
+    State(b): State<Backend>,
+    Path(slug): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     match trust::confirm(&b, &slug, &q.token).await {
         Ok(()) => Html(document(
             "Subscribed",
@@ -192,9 +213,17 @@ async fn confirm(State(b): State<Backend>, Path(slug): Path<String>, Query(q): Q
     }
 }
 
-async fn unsubscribe(State(b): State<Backend>, Path(slug): Path<String>, Query(q): Query<TokenQuery>) -> Response {
+async fn unsubscribe(
+    State(b): State<Backend>,
+    Path(slug): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     match trust::unsubscribe(&b, &slug, &q.token).await {
-        Ok(()) => Html(document("Unsubscribed", "<h1>Unsubscribed</h1><p>You will get no more mail from this page.</p>")).into_response(),
+        Ok(()) => Html(document(
+            "Unsubscribed",
+            "<h1>Unsubscribed</h1><p>You will get no more mail from this page.</p>",
+        ))
+        .into_response(),
         Err(e) => error_page(e),
     }
 }
@@ -213,7 +242,12 @@ async fn preview(State(b): State<Backend>, SignedIn(v): SignedIn) -> Response {
     }
 }
 
-async fn save(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session, Form(f): Form<TrustInput>) -> Response {
+async fn save(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<TrustInput>,
+) -> Response {
     match trust::save(&b, &v, &f).await {
         Ok(()) => done(&session, BACK, "Trust page settings saved. Preview it before publishing.").await,
         Err(e) => {
@@ -223,7 +257,12 @@ async fn save(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session,
                 BACK,
                 "trust",
                 e,
-                &[("slug", &f.slug), ("company_name", &f.company_name), ("contact", &f.contact), ("show_services", &show)],
+                &[
+                    ("slug", &f.slug),
+                    ("company_name", &f.company_name),
+                    ("contact", &f.contact),
+                    ("show_services", &show),
+                ],
             )
             .await
         }

@@ -52,12 +52,20 @@ pub fn Settings() -> impl IntoView {
 }
 
 /// The public trust page: settings, preview, publish. Off until an owner publishes it.
-fn trust_form(f: &Option<Flash>, t: Option<(String, bool, String, String, bool, i64)>, ws: &str) -> impl IntoView {
+fn trust_form(
+    f: &Option<Flash>,
+    t: Option<(String, bool, String, String, bool, i64)>,
+    ws: &str,
+) -> impl IntoView {
     let (slug, published, company, contact, show, subscribers) =
         t.clone().unwrap_or_else(|| (String::new(), false, ws.to_owned(), String::new(), false, 0));
     let pick = |name: &str, saved: String| {
         let again = refill(f, name);
-        if again.is_empty() { saved } else { again }
+        if again.is_empty() {
+            saved
+        } else {
+            again
+        }
     };
     view! {
         <section class="card" aria-labelledby="trust-h">

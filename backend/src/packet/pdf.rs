@@ -15,7 +15,9 @@ use super::layout::{
     fit, wrap, Cell, Col, Item, Layout, Rgb, Row, AMBER, BLUE, BODY_BOTTOM, BODY_TOP, BODY_W, GREEN, INK,
     MARGIN, MUTED, NAVY, ORANGE, PAGE_H, PAGE_W, RED, RULE, WHITE,
 };
-use super::model::{AgreementSection, Graph, GraphNode, NodeKind, PacketData, PeriodSection, Phi, Severity, Verdict};
+use super::model::{
+    AgreementSection, Graph, GraphNode, NodeKind, PacketData, PeriodSection, Phi, Severity, Verdict,
+};
 use super::PacketError;
 
 /// Renders the packet as PDF bytes. The same data gives the same pages; fonts are embedded
@@ -1046,7 +1048,13 @@ fn period(l: &mut Layout<'_>, p: &PeriodSection) {
     let (headline, color) = if p.covered_every_day {
         ("Covered every day: every service was covered on every day it existed.".to_owned(), GREEN)
     } else if p.days_unrecorded > 0 {
-        (format!("Not shown as covered every day: nothing was recorded for {} of the days.", p.days_unrecorded), RED)
+        (
+            format!(
+                "Not shown as covered every day: nothing was recorded for {} of the days.",
+                p.days_unrecorded
+            ),
+            RED,
+        )
     } else {
         ("Not covered every day: see the spans below.".to_owned(), RED)
     };
@@ -1113,7 +1121,12 @@ fn period(l: &mut Layout<'_>, p: &PeriodSection) {
         .agreements
         .iter()
         .map(|(title, with, first, last)| {
-            Row::new(vec![Cell::strong(title.clone(), INK), with.clone().into(), first.to_string().into(), last.to_string().into()])
+            Row::new(vec![
+                Cell::strong(title.clone(), INK),
+                with.clone().into(),
+                first.to_string().into(),
+                last.to_string().into(),
+            ])
         })
         .collect();
     l.paragraph("Agreements in force on any day of the period", Face::Bold, 9.0, NAVY);
@@ -1122,7 +1135,12 @@ fn period(l: &mut Layout<'_>, p: &PeriodSection) {
     } else {
         l.table(
             "Agreements in force",
-            &[Col::new("Agreement", 0.40), Col::new("With", 0.24), Col::new("From", 0.18), Col::new("To", 0.18)],
+            &[
+                Col::new("Agreement", 0.40),
+                Col::new("With", 0.24),
+                Col::new("From", 0.18),
+                Col::new("To", 0.18),
+            ],
             &rows,
         );
     }
@@ -1132,7 +1150,13 @@ fn period(l: &mut Layout<'_>, p: &PeriodSection) {
         .changes
         .iter()
         .map(|(when, who, action, subject, why)| {
-            Row::new(vec![when.clone().into(), who.clone().into(), action.clone().into(), subject.clone().into(), why.clone().into()])
+            Row::new(vec![
+                when.clone().into(),
+                who.clone().into(),
+                action.clone().into(),
+                subject.clone().into(),
+                why.clone().into(),
+            ])
         })
         .collect();
     if rows.is_empty() {
@@ -1156,11 +1180,18 @@ fn period(l: &mut Layout<'_>, p: &PeriodSection) {
         let rows: Vec<Row> = p
             .corrections
             .iter()
-            .map(|(rec, from, at, by)| Row::new(vec![rec.clone().into(), from.clone().into(), at.clone().into(), by.clone().into()]))
+            .map(|(rec, from, at, by)| {
+                Row::new(vec![rec.clone().into(), from.clone().into(), at.clone().into(), by.clone().into()])
+            })
             .collect();
         l.table(
             "Corrections in the period",
-            &[Col::new("Record", 0.40), Col::new("Holds from", 0.18), Col::new("Recorded", 0.24), Col::new("By", 0.18)],
+            &[
+                Col::new("Record", 0.40),
+                Col::new("Holds from", 0.18),
+                Col::new("Recorded", 0.24),
+                Col::new("By", 0.18),
+            ],
             &rows,
         );
     }

@@ -69,7 +69,10 @@ pub struct PeriodView {
 /// day that has not happened has no record to read).
 pub fn check_period(b: &Backend, from: NaiveDate, to: NaiveDate) -> AppResult<()> {
     if from > to {
-        return Err(AppError::invalid("to", format!("the period must end on or after its first day ({from})")));
+        return Err(AppError::invalid(
+            "to",
+            format!("the period must end on or after its first day ({from})"),
+        ));
     }
     let days = (to - from).num_days() + 1;
     if days > MAX_PERIOD_DAYS {
@@ -90,10 +93,11 @@ pub fn check_period(b: &Backend, from: NaiveDate, to: NaiveDate) -> AppResult<()
 
 /// The first day anything was recorded in the workspace.
 async fn first_record_day(b: &Backend, ws: &str) -> AppResult<Option<NaiveDate>> {
-    let row = sqlx::query("SELECT CAST(MIN(recorded_at) AS BIGINT) AS at FROM records WHERE workspace_id = $1")
-        .bind(ws)
-        .fetch_one(&b.db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT CAST(MIN(recorded_at) AS BIGINT) AS at FROM records WHERE workspace_id = $1")
+            .bind(ws)
+            .fetch_one(&b.db.pool)
+            .await?;
     let at: Option<i64> = row.try_get("at")?;
     Ok(at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.date_naive()))
 }
@@ -319,7 +323,12 @@ fn correction_of(r: &sqlx::any::AnyRow) -> AppResult<Option<(Correction, NaiveDa
 
 /// Versions that hold on a day of `[from, to]` but were recorded after the end of that day:
 /// each day before its recording read without it.
-pub async fn period_corrections(b: &Backend, ws: &str, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Correction>> {
+pub async fn period_corrections(
+    b: &Backend,
+    ws: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Correction>> {
     let rows = sqlx::query(
         "SELECT kind, entity_id, seq, effective_on, recorded_at, actor_name, reason, deleted, data FROM records \
          WHERE workspace_id = $1 AND effective_on <= $2 AND recorded_at > $3 ORDER BY recorded_at, kind, entity_id, seq",
@@ -414,7 +423,12 @@ fn item_changes<T: Serialize>(
     let json = |t: &T| serde_json::to_value(t).unwrap_or_default();
     for (id, (name, after)) in b {
         match a.get(id) {
-            None => out.push(ItemChange { id: id.clone(), name: name.clone(), change: "added".into(), fields: Vec::new() }),
+            None => out.push(ItemChange {
+                id: id.clone(),
+                name: name.clone(),
+                change: "added".into(),
+                fields: Vec::new(),
+            }),
             Some((_, before)) => {
                 let (x, y) = (json(before), json(after));
                 let mut fields: Vec<String> = match (x.as_object(), y.as_object()) {
@@ -427,13 +441,23 @@ fn item_changes<T: Serialize>(
                 };
                 fields.extend(extra(id));
                 if !fields.is_empty() {
-                    out.push(ItemChange { id: id.clone(), name: name.clone(), change: "changed".into(), fields });
+                    out.push(ItemChange {
+                        id: id.clone(),
+                        name: name.clone(),
+                        change: "changed".into(),
+                        fields,
+                    });
                 }
             }
         }
     }
     for (id, (name, _)) in a.iter().filter(|(id, _)| !b.contains_key(*id)) {
-        out.push(ItemChange { id: id.clone(), name: name.clone(), change: "removed".into(), fields: Vec::new() });
+        out.push(ItemChange {
+            id: id.clone(),
+            name: name.clone(),
+            change: "removed".into(),
+            fields: Vec::new(),
+        });
     }
     out
 }
@@ -447,20 +471,32 @@ fn verdict_label(v: &baa_core::coverage::Verdict) -> &'static str {
 }
 
 /// The difference between `from` and `to` (`from <= to`, both today at the latest).
-pub async fn diff_view(b: &Backend, ws: &str, ws_name: &str, from: NaiveDate, to: NaiveDate) -> AppResult<DiffView> {
+pub async fn diff_view(
+    b: &Backend,
+    ws: &str,
+    ws_name: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<DiffView> {
     check_period(b, from, to)?;
     let (ka, kb) = (known_at(b, from), known_at(b, to));
     let (wa, wb) = (load(b, ws, ws_name, from, ka).await?, load(b, ws, ws_name, to, kb).await?);
     let (pa, pb) = (policy(b, ws, from, ka).await?, policy(b, ws, to, kb).await?);
     let (ra, rb) = (evaluate(&wa, from, &pa), evaluate(&wb, to, &pb));
     let services = |w: &World, day: NaiveDate| -> BTreeMap<String, (String, baa_core::coverage::Service)> {
-        w.services.iter().filter(|s| s.exists_on(day)).map(|s| (s.id.clone(), (s.name.clone(), s.clone()))).collect()
+        w.services
+            .iter()
+            .filter(|s| s.exists_on(day))
+            .map(|s| (s.id.clone(), (s.name.clone(), s.clone())))
+            .collect()
     };
     let agreements = |w: &World| -> BTreeMap<String, (String, Agreement)> {
         w.agreements.iter().map(|a| (a.id.clone(), (a.title.clone(), a.clone()))).collect()
     };
-    let standing_a: BTreeMap<&str, Standing> = wa.agreements.iter().map(|a| (a.id.as_str(), a.standing_on(from))).collect();
-    let standing_b: BTreeMap<&str, Standing> = wb.agreements.iter().map(|a| (a.id.as_str(), a.standing_on(to))).collect();
+    let standing_a: BTreeMap<&str, Standing> =
+        wa.agreements.iter().map(|a| (a.id.as_str(), a.standing_on(from))).collect();
+    let standing_b: BTreeMap<&str, Standing> =
+        wb.agreements.iter().map(|a| (a.id.as_str(), a.standing_on(to))).collect();
     let service_changes = item_changes(&services(&wa, from), &services(&wb, to), |_| Vec::new());
     let agreement_changes = item_changes(&agreements(&wa), &agreements(&wb), |id| {
         if standing_a.get(id) == standing_b.get(id) {
@@ -469,10 +505,16 @@ pub async fn diff_view(b: &Backend, ws: &str, ws_name: &str, from: NaiveDate, to
             vec!["standing".to_owned()]
         }
     });
-    let before: BTreeMap<&str, (&str, &str)> =
-        ra.services.iter().map(|s| (s.service.as_str(), (s.name.as_str(), verdict_label(&s.verdict)))).collect();
-    let after: BTreeMap<&str, (&str, &str)> =
-        rb.services.iter().map(|s| (s.service.as_str(), (s.name.as_str(), verdict_label(&s.verdict)))).collect();
+    let before: BTreeMap<&str, (&str, &str)> = ra
+        .services
+        .iter()
+        .map(|s| (s.service.as_str(), (s.name.as_str(), verdict_label(&s.verdict))))
+        .collect();
+    let after: BTreeMap<&str, (&str, &str)> = rb
+        .services
+        .iter()
+        .map(|s| (s.service.as_str(), (s.name.as_str(), verdict_label(&s.verdict))))
+        .collect();
     let mut verdicts = Vec::new();
     let ids: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
     for id in ids {

@@ -19,6 +19,6 @@ mod period;
 mod s3;
 mod security;
 mod sessions;
-mod trust;
 mod smtp;
+mod trust;
 mod twofactor;

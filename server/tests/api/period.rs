@@ -123,12 +123,17 @@ async fn a_period_shows_the_gap_a_backdated_renewal_did_not_fill_and_lists_the_c
         corrections.iter().any(|c| c["name"] == "Fly.io BAA renewal" && c["actor"] == "Priya Raman"),
         "{corrections:?}"
     );
-    let corrected = machines(&r.body["corrected"].as_array().map(|c| serde_json::json!({"services": c})).unwrap())
-        .clone();
+    let corrected =
+        machines(&r.body["corrected"].as_array().map(|c| serde_json::json!({"services": c})).unwrap())
+            .clone();
     assert_eq!(corrected["days_uncovered"], 0, "{corrected}");
     // Both agreements were in force on some day.
-    let titles: Vec<&str> =
-        r.body["agreements"].as_array().expect("agreements").iter().filter_map(|a| a["title"].as_str()).collect();
+    let titles: Vec<&str> = r.body["agreements"]
+        .as_array()
+        .expect("agreements")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(r.body["evaluated_days"].as_u64().expect("n") <= 6);
     app.stop().await;
@@ -146,7 +151,8 @@ async fn change_point_evaluation_equals_evaluating_every_day_on_both_readings() 
     let (from, to) = (t0 - Duration::days(3), t0 + Duration::days(5));
     for reading in [Reading::AsRecorded, Reading::AsKnownNow] {
         let fast = coverage_period(&app.backend, &ws, "Acme Health", from, to, reading).await.expect("fast");
-        let slow = coverage_period_per_day(&app.backend, &ws, "Acme Health", from, to, reading).await.expect("slow");
+        let slow =
+            coverage_period_per_day(&app.backend, &ws, "Acme Health", from, to, reading).await.expect("slow");
         assert_eq!(fast, slow, "{reading:?}");
         assert_eq!(fast.days_unrecorded, 3);
         assert!(!fast.covered_every_day, "days before the first record cannot tell");
@@ -185,10 +191,7 @@ async fn the_difference_between_two_days_names_what_changed_and_who_changed_it()
     // From day 0 to day 3 (as recorded): the service went from covered to not covered.
     let r = api.get(&format!("/coverage/diff?from={}&to={}", day(t0, 0), day(t0, 3))).await;
     let verdicts = r.body["verdicts"].as_array().expect("verdicts");
-    assert!(
-        verdicts.iter().any(|v| v["before"] == "covered" && v["after"] == "not covered"),
-        "{verdicts:?}"
-    );
+    assert!(verdicts.iter().any(|v| v["before"] == "covered" && v["after"] == "not covered"), "{verdicts:?}");
     app.stop().await;
 }
 

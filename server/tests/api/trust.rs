@@ -17,11 +17,19 @@ async fn world(app: &TestApp) -> Client {
     owner
         .post(
             "/actions/orgs/save",
-            &[("slug", "acme-prod"), ("environment", "production"), ("plan", "scale"), ("effective_on", &today)],
+            &[
+                ("slug", "acme-prod"),
+                ("environment", "production"),
+                ("plan", "scale"),
+                ("effective_on", &today),
+            ],
         )
         .await;
     owner
-        .post("/actions/apps/save", &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad"), ("effective_on", &today)])
+        .post(
+            "/actions/apps/save",
+            &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad"), ("effective_on", &today)],
+        )
         .await;
     let r = owner
         .post(
@@ -52,7 +60,8 @@ async fn world(app: &TestApp) -> Client {
 }
 
 async fn save(owner: &Client, show_services: bool) {
-    let mut form = vec![("slug", SLUG), ("company_name", "Acme Health"), ("contact", "privacy@acme-health.example")];
+    let mut form =
+        vec![("slug", SLUG), ("company_name", "Acme Health"), ("contact", "privacy@acme-health.example")];
     if show_services {
         form.push(("show_services", "on"));
     }
@@ -83,7 +92,9 @@ async fn an_owner_previews_publishes_and_unpublishes_the_trust_page() {
     assert_eq!(visitor.get(&format!("/trust/{SLUG}")).await.status, 404, "off until an owner turns it on");
 
     // Bad input: a clear message, nothing stored.
-    let r = owner.post("/actions/trust/save", &[("slug", "Acme Health!"), ("company_name", "Acme"), ("contact", "x")]).await;
+    let r = owner
+        .post("/actions/trust/save", &[("slug", "Acme Health!"), ("company_name", "Acme"), ("contact", "x")])
+        .await;
     assert_eq!(r.status, 303);
     assert!(owner.flash().await.contains("lowercase"));
     assert_eq!(app.count("trust_pages").await, 0);
@@ -92,7 +103,11 @@ async fn an_owner_previews_publishes_and_unpublishes_the_trust_page() {
     assert_eq!(visitor.get(&format!("/trust/{SLUG}")).await.status, 404, "saving does not publish");
     let preview = owner.get("/settings/trust/preview").await;
     assert_eq!(preview.status, 200, "{}", preview.body);
-    assert!(preview.body.contains("Preview") && preview.body.contains("Tigris") && preview.body.contains("Fly.io"));
+    assert!(
+        preview.body.contains("Preview")
+            && preview.body.contains("Tigris")
+            && preview.body.contains("Fly.io")
+    );
 
     // Others cannot publish.
     let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
@@ -109,14 +124,18 @@ async fn an_owner_previews_publishes_and_unpublishes_the_trust_page() {
     assert!(!page.body.contains("<script"), "no JavaScript");
     // The preview showed exactly this data.
     let preview = owner.get("/settings/trust/preview").await;
-    let table = |html: &str| html.split("<table").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or("").to_owned();
+    let table = |html: &str| {
+        html.split("<table").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or("").to_owned()
+    };
     assert_eq!(table(&preview.body), table(&page.body));
 
     let json = visitor.get(&format!("/trust/{SLUG}/feed.json")).await;
     assert_eq!(json.status, 200);
     let atom = visitor.get(&format!("/trust/{SLUG}/feed.atom")).await;
     assert_eq!(atom.status, 200);
-    assert!(atom.body.starts_with("<?xml") && atom.body.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+    assert!(
+        atom.body.starts_with("<?xml") && atom.body.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\"")
+    );
 
     assert_eq!(owner.post("/actions/trust/unpublish", &[]).await.status, 303);
     assert_eq!(visitor.get(&format!("/trust/{SLUG}")).await.status, 404);
@@ -131,7 +150,8 @@ async fn the_public_page_renders_only_its_listed_fields() {
     save(&owner, false).await;
     owner.post("/actions/trust/publish", &[]).await;
     let visitor = app.client();
-    let json: Value = serde_json::from_str(&visitor.get(&format!("/trust/{SLUG}/feed.json")).await.body).expect("json");
+    let json: Value =
+        serde_json::from_str(&visitor.get(&format!("/trust/{SLUG}/feed.json")).await.body).expect("json");
     let mut found = Vec::new();
     keys(&json, &mut found);
     for k in &found {
@@ -177,7 +197,11 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
     assert!(r.body.contains("Check your inbox"));
     let mail = app.smtp.wait_for(email, 1).await.pop().expect("confirmation");
     let confirm = mail.link(&format!("/trust/{SLUG}/confirm?token=")).expect("confirm link");
-    let path = confirm.split_once("127.0.0.1").and_then(|(_, p)| p.split_once('/')).map(|(_, p)| format!("/{p}")).expect("path");
+    let path = confirm
+        .split_once("127.0.0.1")
+        .and_then(|(_, p)| p.split_once('/'))
+        .map(|(_, p)| format!("/{p}"))
+        .expect("path");
     // A wrong token confirms nothing.
     assert_eq!(visitor.get(&format!("/trust/{SLUG}/confirm?token=nope")).await.status, 422);
     let r = visitor.get(&path).await;
@@ -191,8 +215,17 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
 
     // A sync adds three PHI subcontractors at once: one notice, after the list is still.
     let today = baa_backend::inventory::today_for(&app.backend).to_string();
-    for (name, plan) in [("acme-errors", "sentry|business"), ("acme-cache", "upstash-redis|enterprise"), ("acme-db", "supabase|team")] {
-        let r = owner.post("/actions/services/save", &[("name", name), ("vendor_plan", plan), ("phi", "yes"), ("effective_on", &today)]).await;
+    for (name, plan) in [
+        ("acme-errors", "sentry|business"),
+        ("acme-cache", "upstash-redis|enterprise"),
+        ("acme-db", "supabase|team"),
+    ] {
+        let r = owner
+            .post(
+                "/actions/services/save",
+                &[("name", name), ("vendor_plan", plan), ("phi", "yes"), ("effective_on", &today)],
+            )
+            .await;
         assert_eq!(r.status, 303, "{name}: {}", r.body);
     }
     trust::sweep(&app.backend).await.expect("sweep");
@@ -205,11 +238,22 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.smtp.to(email).len(), 2, "the confirmation and one notice");
     let notice = got.last().expect("notice").text();
-    assert!(notice.contains("Sentry") && notice.contains("Upstash") && notice.contains("Supabase"), "{notice}");
+    assert!(
+        notice.contains("Sentry") && notice.contains("Upstash") && notice.contains("Supabase"),
+        "{notice}"
+    );
     let page = visitor.get(&format!("/trust/{SLUG}/feed.atom")).await.body;
     assert!(page.contains("<entry>"), "the feed lists the change");
-    let leave = got.last().expect("notice").link(&format!("/trust/{SLUG}/unsubscribe?token=")).expect("unsubscribe link");
-    let path = leave.split_once("127.0.0.1").and_then(|(_, p)| p.split_once('/')).map(|(_, p)| format!("/{p}")).expect("path");
+    let leave = got
+        .last()
+        .expect("notice")
+        .link(&format!("/trust/{SLUG}/unsubscribe?token="))
+        .expect("unsubscribe link");
+    let path = leave
+        .split_once("127.0.0.1")
+        .and_then(|(_, p)| p.split_once('/'))
+        .map(|(_, p)| format!("/{p}"))
+        .expect("path");
     let r = visitor.get(&path).await;
     assert_eq!(r.status, 200, "one click: {}", r.body);
     assert_eq!(app.count("trust_subscribers").await, 0);
@@ -226,7 +270,9 @@ async fn subscribing_is_rate_limited() {
     let visitor = app.client();
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        statuses.push(visitor.post(&format!("/trust/{SLUG}/subscribe"), &[("email", "a@clinic.example")]).await.status);
+        statuses.push(
+            visitor.post(&format!("/trust/{SLUG}/subscribe"), &[("email", "a@clinic.example")]).await.status,
+        );
     }
     assert_eq!(&statuses[..2], &[200, 200]);
     assert!(statuses[2..].contains(&429), "{statuses:?}");
