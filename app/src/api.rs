@@ -325,6 +325,9 @@ pub struct PacketRow {
     pub manifest_sha256: Option<String>,
     /// The key that signed the manifest, when done.
     pub signing_key_id: Option<String>,
+    /// First day, for a packet of a period ending on `as_of`.
+    #[serde(default)]
+    pub period_from: Option<String>,
 }
 
 /// The key that signs packet manifests, as the packets page shows it.
@@ -370,6 +373,7 @@ pub async fn packets_page() -> Result<PacketsData, UiError> {
             error: p.error,
             manifest_sha256: p.manifest_sha256,
             signing_key_id: p.signing_key_id,
+            period_from: p.period_from,
         })
         .collect();
     let keys = baa_backend::signing::published(&b.db, &b.packet_key)

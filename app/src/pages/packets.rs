@@ -95,7 +95,10 @@ fn row(p: &PacketRow) -> impl IntoView {
     let label = format!("Packet as of {}: {} ({}%)", p.as_of, p.stage, p.progress);
     view! {
         <tr data-packet=p.id.clone() data-status=p.status.clone()>
-            <th scope="row">{p.as_of.clone()}</th>
+            <th scope="row">{match &p.period_from {
+                Some(from) => format!("{from} to {}", p.as_of),
+                None => p.as_of.clone(),
+            }}</th>
             <td>{p.created_by.clone()}<br /><span class="muted small">{p.created_at.clone()}</span></td>
             <td>
                 <span class=format!("badge packet-{}", p.status)>{p.status.clone()}</span>

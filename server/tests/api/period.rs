@@ -250,3 +250,40 @@ async fn an_auditor_reads_the_period_page_with_timelines_spans_and_changes() {
     assert!(r.body.contains("name=\"from\""));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_packet_for_a_period_holds_the_timelines_the_agreements_in_force_and_the_changes() {
+    let app = TestApp::spawn().await;
+    let (owner, t0) = world(&app).await;
+    // A period that ends before it starts: refused, nothing queued.
+    let r = owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 6))]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.count("packets").await, 0);
+    let r = owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 0))]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut done = None;
+    for _ in 0..600 {
+        let list = crate::packets::packets(&owner).await;
+        let p = list.first().cloned().expect("the packet");
+        match p["status"].as_str() {
+            Some("done") => {
+                done = Some(p);
+                break;
+            }
+            Some("failed") => panic!("packet failed: {p}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    let p = done.expect("packet done within a minute");
+    assert_eq!(p["period_from"], day(t0, 0));
+    let (status, _, pdf) = owner.download_packet(p["id"].as_str().expect("id"), "pdf").await;
+    assert_eq!(status, 200);
+    let text = crate::packets::pdftotext(&pdf);
+    assert!(text.contains("Coverage over the period"), "{text}");
+    assert!(text.contains("Not covered every day"), "{text}");
+    assert!(text.contains("Agreements in force on any day of the period"), "{text}");
+    assert!(text.contains("Fly.io BAA renewal"), "{text}");
+    assert!(text.contains("not covered"), "{text}");
+    assert!(text.contains("Changes recorded during the period"), "{text}");
+    app.stop().await;
+}
