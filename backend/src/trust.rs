@@ -668,6 +668,41 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
             )
             .await?;
         }
+        if !legal.is_empty() {
+            // Legal and owners: which customers must be told, and by when.
+            let due = legal
+                .iter()
+                .map(|(c, d, on)| format!("{c} ({d} days' notice): by {on}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let body = format!("{change} Customers whose BAA with us names a notice period: {due}.");
+            let settings = link(b, "/settings");
+            let preferences = link(b, "/notifications");
+            let mail = mail::render(
+                Template::Notice,
+                "Customer notice due: our PHI subcontractors changed",
+                &[
+                    ("title", "Customers must be told of a subcontractor change"),
+                    ("body", body.as_str()),
+                    ("next_step", "Send each customer listed its notice by the day shown."),
+                    ("link", settings.as_str()),
+                    ("workspace", ws_name.as_str()),
+                    ("preferences", preferences.as_str()),
+                ],
+            );
+            let staff = sqlx::query(
+                "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 \
+                 AND m.role IN ('owner', 'legal') ORDER BY u.email",
+            )
+            .bind(&ws)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &staff {
+                let to: String = r.try_get("email")?;
+                mail::enqueue_event(&mut tx, Some(&ws), &to, &mail, now, &format!("trust-legal:{id}"))
+                    .await?;
+            }
+        }
         audit::record(
             &mut tx,
             now,

@@ -256,10 +256,12 @@ async fn a_packet_for_a_period_holds_the_timelines_the_agreements_in_force_and_t
     let app = TestApp::spawn().await;
     let (owner, t0) = world(&app).await;
     // A period that ends before it starts: refused, nothing queued.
-    let r = owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 6))]).await;
+    let r =
+        owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 6))]).await;
     assert_eq!(r.status, 303);
     assert_eq!(app.count("packets").await, 0);
-    let r = owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 0))]).await;
+    let r =
+        owner.post("/actions/packets/create", &[("as_of", &day(t0, 5)), ("period_from", &day(t0, 0))]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let mut done = None;
     for _ in 0..600 {
