@@ -213,8 +213,36 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
     assert_eq!(r.status, 422);
     assert_eq!(app.count("trust_subscribers").await, 1);
 
-    // A sync adds three PHI subcontractors at once: one notice, after the list is still.
+    // A customer whose BAA with us names a notice period of 30 days.
     let today = baa_backend::inventory::today_for(&app.backend).to_string();
+    let r = owner
+        .post(
+            "/actions/parties/save",
+            &[("kind", "customer"), ("name", "Clinic One"), ("handles_phi", "on"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let customer: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT entity_id FROM records WHERE kind = 'party' AND entity_id LIKE 'cust:%'")
+            .fetch_one(&app.backend.db.pool)
+            .await
+            .expect("customer")
+            .get("entity_id")
+    };
+    let mut baa = vec![
+        ("title", "Clinic One BAA"),
+        ("party_a", customer.as_str()),
+        ("party_b", "us"),
+        ("kind", "baa"),
+        ("status", "signed"),
+        ("effective", "2026-01-01"),
+        ("notice_days", "30"),
+    ];
+    baa.extend(ALL_CLAUSES.iter().copied());
+    assert_eq!(owner.post("/actions/agreements/create", &baa).await.location(), "/agreements");
+
+    // A sync adds three PHI subcontractors at once: one notice, after the list is still.
     for (name, plan) in [
         ("acme-errors", "sentry|business"),
         ("acme-cache", "upstash-redis|enterprise"),
@@ -242,6 +270,22 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
         notice.contains("Sentry") && notice.contains("Upstash") && notice.contains("Supabase"),
         "{notice}"
     );
+    // Legal (and owners) are told which customers to notify, and by when.
+    let mut legal = None;
+    for _ in 0..200 {
+        legal = app
+            .smtp
+            .to("priya@acme-health.example")
+            .into_iter()
+            .map(|m| m.text())
+            .find(|t| t.contains("Customer notice due"));
+        if legal.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let legal = legal.expect("a mail to legal and owners");
+    assert!(legal.contains(&format!("Clinic One (30 days' notice): by {today}")), "{legal}");
     let page = visitor.get(&format!("/trust/{SLUG}/feed.atom")).await.body;
     assert!(page.contains("<entry>"), "the feed lists the change");
     let leave = got
