@@ -123,9 +123,10 @@ async fn a_period_shows_the_gap_a_backdated_renewal_did_not_fill_and_lists_the_c
         corrections.iter().any(|c| c["name"] == "Fly.io BAA renewal" && c["actor"] == "Priya Raman"),
         "{corrections:?}"
     );
-    let corrected =
-        machines(&r.body["corrected"].as_array().map(|c| serde_json::json!({"services": c})).unwrap())
-            .clone();
+    let corrected = machines(
+        &r.body["corrected"].as_array().map(|c| serde_json::json!({"services": c})).expect("corrected"),
+    )
+    .clone();
     assert_eq!(corrected["days_uncovered"], 0, "{corrected}");
     // Both agreements were in force on some day.
     let titles: Vec<&str> = r.body["agreements"]
