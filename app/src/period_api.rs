@@ -125,11 +125,10 @@ pub async fn period_data(from: String, to: String) -> Result<PeriodPage, UiError
         changes: Vec::new(),
         evaluated_days: 0,
     };
-    let days = (|| -> Result<_, AppError> {
-        let to = inventory::date("to", &to)?.unwrap_or(today);
-        let from = inventory::date("from", &from)?.unwrap_or_else(|| to - chrono::Duration::days(364));
-        Ok((from, to))
-    })();
+    let days = inventory::date("to", &to).and_then(|to| {
+        let to = to.unwrap_or(today);
+        Ok((inventory::date("from", &from)?.unwrap_or_else(|| to - chrono::Duration::days(364)), to))
+    });
     let (from, to) = match days {
         Ok(d) => d,
         Err(AppError::Invalid(i)) => {

@@ -276,15 +276,21 @@ pub async fn set_published(b: &Backend, v: &Viewer, published: bool) -> AppResul
     Ok(())
 }
 
-/// PHI subcontractors today, by vendor slug: (vendor slug, regions, service names).
+/// Vendor slug -> (regions, service names).
+type PhiVendors = BTreeMap<String, (BTreeSet<String>, Vec<String>)>;
+
+/// Customers to notify of one change: (customer, notice days, the day notice must go out).
+pub type LegalRows = Vec<(String, i64, String)>;
+
+/// The world today and its PHI subcontractors, by vendor slug.
 async fn phi_vendors(
     b: &Backend,
     ws: &str,
     ws_name: &str,
-) -> AppResult<(baa_core::coverage::World, BTreeMap<String, (BTreeSet<String>, Vec<String>)>)> {
+) -> AppResult<(baa_core::coverage::World, PhiVendors)> {
     let today = world::today(b);
     let w = world::load(b, ws, ws_name, today, i64::MAX).await?;
-    let mut out: BTreeMap<String, (BTreeSet<String>, Vec<String>)> = BTreeMap::new();
+    let mut out = PhiVendors::new();
     // Unknown PHI counts as PHI (fail closed): such a vendor is listed.
     for s in w.services.iter().filter(|s| s.exists_on(today) && !s.phi.valid_no()) {
         let e = out.entry(s.vendor.clone()).or_default();
@@ -726,7 +732,7 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
 
 /// Customers to tell about each change, for legal, newest change first: (when noticed,
 /// [(customer, notice days, the day notice must go out)]).
-pub async fn legal_list(b: &Backend, v: &Viewer) -> AppResult<Vec<(String, Vec<(String, i64, String)>)>> {
+pub async fn legal_list(b: &Backend, v: &Viewer) -> AppResult<Vec<(String, LegalRows)>> {
     authorize(v, Permission::Read)?;
     let rows = sqlx::query("SELECT created_at, legal FROM trust_notices WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT 20")
         .bind(&v.workspace_id)
@@ -734,8 +740,7 @@ pub async fn legal_list(b: &Backend, v: &Viewer) -> AppResult<Vec<(String, Vec<(
         .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let list: Vec<(String, i64, String)> =
-            serde_json::from_str(&r.try_get::<String, _>("legal")?).unwrap_or_default();
+        let list: LegalRows = serde_json::from_str(&r.try_get::<String, _>("legal")?).unwrap_or_default();
         out.push((crate::clock::fmt_ts(r.try_get("created_at")?), list));
     }
     Ok(out)
