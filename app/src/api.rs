@@ -190,6 +190,10 @@ pub struct SettingsData {
     pub reminder_windows: Vec<u32>,
     /// Whether the viewer may start another workspace (`WORKSPACE_CREATORS`).
     pub can_create_workspace: bool,
+    /// The trust page: (slug, published, company name, contact, show services, confirmed
+    /// subscribers), for owners once saved.
+    #[serde(default)]
+    pub trust: Option<(String, bool, String, String, bool, i64)>,
 }
 
 /// Loads the settings page.
@@ -205,6 +209,13 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
         require_2fa: v.workspace_requires_2fa,
         can_manage: v.can(baa_core::account::Permission::ManageSettings),
         can_create_workspace: baa_backend::accounts::may_create_workspace(&b, &v).is_ok(),
+        trust: if v.can(baa_core::account::Permission::ManageSettings) {
+            baa_backend::trust::settings(&b, &v)
+                .await?
+                .map(|t| (t.slug, t.published, t.company_name, t.contact, t.show_services, t.subscribers))
+        } else {
+            None
+        },
     })
 }
 
@@ -314,6 +325,9 @@ pub struct PacketRow {
     pub manifest_sha256: Option<String>,
     /// The key that signed the manifest, when done.
     pub signing_key_id: Option<String>,
+    /// First day, for a packet of a period ending on `as_of`.
+    #[serde(default)]
+    pub period_from: Option<String>,
 }
 
 /// The key that signs packet manifests, as the packets page shows it.
@@ -359,6 +373,7 @@ pub async fn packets_page() -> Result<PacketsData, UiError> {
             error: p.error,
             manifest_sha256: p.manifest_sha256,
             signing_key_id: p.signing_key_id,
+            period_from: p.period_from,
         })
         .collect();
     let keys = baa_backend::signing::published(&b.db, &b.packet_key)

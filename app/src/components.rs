@@ -113,6 +113,7 @@ pub fn Frame(
         ("/", "Dashboard", Permission::Read),
         ("/inventory", "Inventory", Permission::Read),
         ("/agreements", "Agreements", Permission::Read),
+        ("/coverage/period", "Coverage over time", Permission::Read),
         ("/vendors", "Vendors", Permission::Read),
         ("/members", "Members", Permission::Read),
         ("/import", "Import", Permission::EditInventory),

@@ -14,6 +14,7 @@ pub mod graph;
 pub mod import_api;
 pub mod inventory_api;
 pub mod pages;
+pub mod period_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/services/:id") view=pages::details::ServicePage ssr=SsrMode::Async />
                 <Route path=path!("/vendors") view=pages::details::Vendors ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
+                <Route path=path!("/coverage/period") view=pages::period::CoverageOverTime ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=pages::auth::Setup ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::auth::Login ssr=SsrMode::Async />
                 <Route path=path!("/login/2fa") view=pages::auth::LoginTwoFactor ssr=SsrMode::Async />

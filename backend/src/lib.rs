@@ -27,6 +27,7 @@ pub mod signing;
 pub mod storage;
 pub mod throttle;
 pub mod totp;
+pub mod trust;
 
 use std::sync::Arc;
 

@@ -26,6 +26,10 @@ pub enum Template {
     PasswordChanged,
     /// A notification (see [`crate::notify`]).
     Notice,
+    /// Confirmation of a trust page subscription (double opt-in).
+    TrustConfirm,
+    /// A change of PHI subcontractors, to trust page subscribers.
+    TrustNotice,
 }
 
 impl Template {
@@ -54,6 +58,19 @@ impl Template {
                 include_str!("../templates/mail/notice.txt"),
                 include_str!("../templates/mail/notice.html"),
                 false,
+            ),
+            // Both carry a link that confirms or ends a subscription: erased once sent.
+            Template::TrustConfirm => (
+                "trust_confirm",
+                include_str!("../templates/mail/trust_confirm.txt"),
+                include_str!("../templates/mail/trust_confirm.html"),
+                true,
+            ),
+            Template::TrustNotice => (
+                "trust_notice",
+                include_str!("../templates/mail/trust_notice.txt"),
+                include_str!("../templates/mail/trust_notice.html"),
+                true,
             ),
         }
     }

@@ -20,8 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::inventory;
 use crate::packet::{
     self, AgreementSection, AuditExcerpt, AuditRow, BundleWriter, BusinessAssociate, ClauseRow, CoverageRow,
-    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PacketMeta, Person,
-    SeverityCounts, StatusEntry, Summary,
+    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PacketMeta,
+    PeriodSection, PeriodService, Person, SeverityCounts, StatusEntry, Summary,
 };
 use crate::Backend;
 use baa_core::account::{Permission, Role, Viewer};
@@ -109,8 +109,13 @@ async fn gather(
     v: &Viewer,
     packet_id: &str,
     as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
 ) -> AppResult<(PacketData, Vec<(String, StoredVersion)>, Vec<audit::Entry>)> {
     check(v)?;
+    let period = match period_from {
+        Some(from) => Some(period_section(b, v, from, as_of).await?),
+        None => None,
+    };
     let view = inventory::coverage_view(b, v, as_of).await?;
     let (world, report) = (&view.world, &view.report);
     let until = end_of_day(as_of);
@@ -387,13 +392,67 @@ async fn gather(
             .map(|c| (c.name.clone(), c.recorded.clone(), c.corrected.clone()))
             .collect(),
         audit: AuditExcerpt { entries: audit_rows, head_hash },
+        period,
     };
     Ok((data, to_bundle, entries))
 }
 
+/// The period part of a packet: timelines, agreements in force, changes and corrections.
+async fn period_section(b: &Backend, v: &Viewer, from: NaiveDate, to: NaiveDate) -> AppResult<PeriodSection> {
+    let view = inventory::coverage_period(b, v, from, to).await?;
+    let diff = inventory::coverage_diff(b, v, from, to).await?;
+    let r = &view.report;
+    Ok(PeriodSection {
+        from,
+        to,
+        days: r.days,
+        days_unrecorded: r.days_unrecorded,
+        covered_every_day: r.covered_every_day,
+        services: r
+            .services
+            .iter()
+            .map(|s| PeriodService {
+                name: s.name.clone(),
+                days_covered: s.days_covered,
+                days_no_phi: s.days_no_phi,
+                days_uncovered: s.days_uncovered,
+                covered_every_day: s.covered_every_day,
+                spans: s
+                    .spans
+                    .iter()
+                    .map(|sp| {
+                        let reason = match &sp.state {
+                            cov::SpanState::Covered { chain } => chain.join(", "),
+                            cov::SpanState::NoPhi { reason } => reason.clone(),
+                            cov::SpanState::Uncovered { why } => why.clone(),
+                            cov::SpanState::Absent | cov::SpanState::Unrecorded => String::new(),
+                        };
+                        (sp.from, sp.to, sp.days, sp.state.label().to_owned(), reason)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        agreements: view
+            .agreements
+            .iter()
+            .map(|a| (a.title.clone(), a.counterparty.clone(), a.first_day, a.last_day))
+            .collect(),
+        changes: diff
+            .changes
+            .into_iter()
+            .map(|c| (c.recorded_at, c.actor, c.action, c.subject_name, c.reason.unwrap_or_default()))
+            .collect(),
+        corrections: view
+            .corrections
+            .into_iter()
+            .map(|c| (format!("{} {}", c.kind.as_str(), c.name), c.effective_on, c.recorded_at, c.actor))
+            .collect(),
+    })
+}
+
 /// The packet data for the viewer's workspace as of `as_of` (owners, legal and auditors).
 pub async fn assemble(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<PacketData> {
-    Ok(gather(b, v, &new_id(), as_of).await?.0)
+    Ok(gather(b, v, &new_id(), as_of, None).await?.0)
 }
 
 /// A packet as the list page shows it.
@@ -427,9 +486,12 @@ pub struct PacketView {
     pub manifest_sha256: Option<String>,
     /// The key that signed the manifest, when done.
     pub signing_key_id: Option<String>,
+    /// First day, for a packet of a period (the as-of date is its last day).
+    #[serde(default)]
+    pub period_from: Option<String>,
 }
 
-const COLUMNS: &str = "id, as_of, status, progress, stage, created_by_name, created_at, finished_at, pdf_sha256, bundle_sha256, bundle_size, error, manifest_sha256, signing_key_id";
+const COLUMNS: &str = "id, as_of, status, progress, stage, created_by_name, created_at, finished_at, pdf_sha256, bundle_sha256, bundle_size, error, manifest_sha256, signing_key_id, period_from";
 
 fn view(r: &sqlx::any::AnyRow) -> AppResult<PacketView> {
     Ok(PacketView {
@@ -447,6 +509,7 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<PacketView> {
         error: r.try_get("error")?,
         manifest_sha256: r.try_get("manifest_sha256")?,
         signing_key_id: r.try_get("signing_key_id")?,
+        period_from: r.try_get("period_from")?,
     })
 }
 
@@ -504,10 +567,21 @@ async fn record(
 
 /// Queues a packet for `as_of` for the workers; returns its id. Refused while the workspace
 /// already has `PACKETS_PER_WORKSPACE` packets queued or running.
-pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<String> {
+pub async fn start(
+    b: &Backend,
+    v: &Viewer,
+    as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
+) -> AppResult<String> {
     check(v)?;
     if as_of > inventory::today_for(b) {
         return Err(AppError::invalid("as_of", "choose today or a day in the past"));
+    }
+    if let Some(from) = period_from {
+        crate::storage::period::check_period(b, from, as_of).map_err(|e| match e {
+            AppError::Invalid(i) => AppError::invalid("period_from", i.message),
+            other => other,
+        })?;
     }
     let id = new_id();
     let now = b.clock.now();
@@ -533,8 +607,8 @@ pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<Strin
         ));
     }
     sqlx::query(
-        "INSERT INTO packets (id, workspace_id, as_of, status, progress, stage, created_by, created_by_name, created_at) \
-         VALUES ($1, $2, $3, 'queued', 0, 'Queued', $4, $5, $6)",
+        "INSERT INTO packets (id, workspace_id, as_of, status, progress, stage, created_by, created_by_name, created_at, period_from) \
+         VALUES ($1, $2, $3, 'queued', 0, 'Queued', $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(&v.workspace_id)
@@ -542,6 +616,7 @@ pub async fn start(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<Strin
     .bind(&v.user_id)
     .bind(&v.name)
     .bind(now)
+    .bind(period_from.map(|d| d.to_string()))
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -570,6 +645,7 @@ struct Claimed {
     workspace_id: String,
     created_by: String,
     as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
 }
 
 /// Takes the oldest queued packet of a workspace that has none running, and marks it running.
@@ -601,7 +677,7 @@ async fn claim_next(b: &Backend) -> AppResult<Option<Claimed>> {
         if taken.rows_affected() != 1 {
             continue;
         }
-        let row = sqlx::query("SELECT as_of, created_by FROM packets WHERE id = $1")
+        let row = sqlx::query("SELECT as_of, created_by, period_from FROM packets WHERE id = $1")
             .bind(&id)
             .fetch_one(&mut *tx)
             .await?;
@@ -610,7 +686,15 @@ async fn claim_next(b: &Backend) -> AppResult<Option<Claimed>> {
         let as_of = as_of
             .parse::<NaiveDate>()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("packet {id} as_of {as_of:?}: {e}")))?;
-        return Ok(Some(Claimed { id, workspace_id: ws, created_by: row.try_get("created_by")?, as_of }));
+        let period_from =
+            row.try_get::<Option<String>, _>("period_from")?.and_then(|d| d.parse::<NaiveDate>().ok());
+        return Ok(Some(Claimed {
+            id,
+            workspace_id: ws,
+            created_by: row.try_get("created_by")?,
+            as_of,
+            period_from,
+        }));
     }
     Ok(None)
 }
@@ -645,7 +729,7 @@ async fn run_claimed(b: &Backend, c: &Claimed) {
                     "The person who asked for this packet is no longer a member of the workspace.".into(),
                 )
             })?;
-        generate(b, &v, &c.id, c.as_of).await
+        generate(b, &v, &c.id, c.as_of, c.period_from).await
     }
     .await;
     if let Err(e) = result {
@@ -706,9 +790,15 @@ async fn with_writer<T: Send + 'static>(
     .map_err(internal)
 }
 
-async fn generate(b: &Backend, v: &Viewer, id: &str, as_of: NaiveDate) -> AppResult<()> {
+async fn generate(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    as_of: NaiveDate,
+    period_from: Option<NaiveDate>,
+) -> AppResult<()> {
     progress(b, id, "running", 10, "Assembling the record").await?;
-    let (data, to_bundle, entries) = gather(b, v, id, as_of).await?;
+    let (data, to_bundle, entries) = gather(b, v, id, as_of, period_from).await?;
     progress(b, id, "running", 40, "Drawing the PDF").await?;
     let for_pdf = data.clone();
     let pdf = Bytes::from(

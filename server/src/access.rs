@@ -54,7 +54,7 @@ const PUBLIC_EXACT: &[&str] = &[
     "/actions/invite/accept",
     "/actions/logout",
 ];
-const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/", "/.well-known/"];
+const PUBLIC_PREFIX: &[&str] = &["/reset/", "/invite/", "/pkg/", "/api/public/", "/.well-known/", "/trust/"];
 
 /// Routes that read a large body, with the permission they need: refused before the body is
 /// read, so a role that may not upload cannot make the server receive (or unpack) 25 MB.

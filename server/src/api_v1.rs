@@ -206,6 +206,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/imports", post(apply_import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY_MAX)))
         .route("/coverage", get(coverage))
+        .route("/coverage/period", get(coverage_period))
+        .route("/coverage/diff", get(coverage_diff))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new().nest(PREFIX, api)
@@ -778,4 +780,43 @@ async fn coverage(
     let Query(q) = q.map_err(query_rejection)?;
     Ok(Json(coverage_report(&b, &v, q.as_of.as_deref().unwrap_or(""), q.app.as_deref()).await?)
         .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PeriodQuery {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// The two days of a period query, both required.
+fn period_of(q: &PeriodQuery) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    let day = |field: &str, value: &Option<String>| {
+        inventory::date(field, value.as_deref().unwrap_or(""))?
+            .ok_or_else(|| AppError::invalid(field, format!("give {field}=YYYY-MM-DD")))
+    };
+    Ok((day("from", &q.from)?, day("to", &q.to)?))
+}
+
+async fn coverage_period(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let (from, to) = period_of(&q)?;
+    let view = inventory::coverage_period(&b, &v, from, to).await?;
+    Ok(Json(serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?).into_response())
+}
+
+async fn coverage_diff(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let (from, to) = period_of(&q)?;
+    let view = inventory::coverage_diff(&b, &v, from, to).await?;
+    Ok(Json(serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?).into_response())
 }

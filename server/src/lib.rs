@@ -18,6 +18,7 @@ pub mod inventory_actions;
 pub mod notify_actions;
 pub mod openapi;
 pub mod packet_actions;
+pub mod trust_actions;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .merge(import_actions::routes())
         .merge(packet_actions::routes())
+        .merge(trust_actions::routes())
         .merge(downloads::routes())
         .merge(api_v1::routes())
         .leptos_routes_with_context(
@@ -248,7 +250,21 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
         let (b, sd) = (b.clone(), shutdown.clone());
         tokio::spawn(async move { baa_backend::accounts::run_resets(b, sd).await })
     };
-    let mut workers = vec![outbox, sweeper, scheduler, webhooks, resets];
+    let trust = {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = baa_backend::trust::sweep(&b).await {
+                    tracing::warn!(error = ?e, "trust page change notices failed; will retry");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+                    _ = sd.wait() => return,
+                }
+            }
+        })
+    };
+    let mut workers = vec![outbox, sweeper, scheduler, webhooks, resets, trust];
     for n in 0..b.config.packet_workers {
         let (b, sd) = (b.clone(), shutdown.clone());
         workers.push(tokio::spawn(async move { baa_backend::packets::run_worker(b, n, sd).await }));

@@ -40,6 +40,13 @@ fn string_list() -> Value {
     json!({ "type": "array", "items": { "type": "string" } })
 }
 
+fn period_params() -> Value {
+    json!([
+        { "name": "from", "in": "query", "required": true, "description": "First day, YYYY-MM-DD", "schema": { "type": "string", "format": "date" } },
+        { "name": "to", "in": "query", "required": true, "description": "Last day, YYYY-MM-DD: on or after from, today at the latest, at most 1096 days after from", "schema": { "type": "string", "format": "date" } }
+    ])
+}
+
 fn nullable(t: &str) -> Value {
     json!({ "type": [t, "null"] })
 }
@@ -168,6 +175,20 @@ pub fn document(server: &str) -> Value {
                     { "name": "app", "in": "query", "required": false, "description": "Only this app: its services, the app, its org and the agreements its chains rely on", "schema": { "type": "string" } }
                 ],
                 "responses": responses(&[("200", "The report", Some(reference("Coverage")))], &["400", "404", "422"]),
+            } },
+            "/coverage/period": { "get": {
+                "operationId": "coveragePeriod",
+                "summary": "Coverage over a period: per service the days covered and the spans not covered with their reasons, each day as recorded by its end; agreements in force; corrections recorded later",
+                "tags": ["coverage"],
+                "parameters": period_params(),
+                "responses": responses(&[("200", "The period", Some(reference("CoveragePeriod")))], &["400", "422"]),
+            } },
+            "/coverage/diff": { "get": {
+                "operationId": "coverageDiff",
+                "summary": "What changed between two days: services, agreements and verdicts added, removed or changed, and who recorded each change",
+                "tags": ["coverage"],
+                "parameters": period_params(),
+                "responses": responses(&[("200", "The difference", Some(reference("CoverageDiff")))], &["400", "422"]),
             } },
         },
         "components": {
@@ -300,6 +321,64 @@ pub fn document(server: &str) -> Value {
                             "kind": { "type": "string" }, "id": { "type": "string" }, "name": { "type": "string" }
                         } },
                         "explanation": { "type": "string" }, "next_step": { "type": "string" }
+                    }
+                },
+                "CoveragePeriod": {
+                    "type": "object", "required": ["report", "agreements", "corrections", "corrected", "evaluated_days"],
+                    "properties": {
+                        "report": { "type": "object", "required": ["from", "to", "days", "days_unrecorded", "services", "covered_every_day"],
+                            "properties": {
+                                "from": { "type": "string", "format": "date" }, "to": { "type": "string", "format": "date" },
+                                "days": { "type": "integer" }, "days_unrecorded": { "type": "integer" },
+                                "covered_every_day": { "type": "boolean", "description": "true only when every day is recorded and every service was covered on every day it existed" },
+                                "services": { "type": "array", "items": reference("ServicePeriod") }
+                            } },
+                        "agreements": { "type": "array", "items": { "type": "object", "properties": {
+                            "id": { "type": "string" }, "title": { "type": "string" }, "counterparty": { "type": "string" },
+                            "first_day": { "type": "string", "format": "date" }, "last_day": { "type": "string", "format": "date" }
+                        } } },
+                        "corrections": { "type": "array", "items": { "type": "object" } },
+                        "corrected": { "type": "array", "items": reference("ServicePeriod") },
+                        "evaluated_days": { "type": "integer" }
+                    }
+                },
+                "ServicePeriod": {
+                    "type": "object", "required": ["service", "name", "spans", "covered_every_day"],
+                    "properties": {
+                        "service": { "type": "string" }, "name": { "type": "string" }, "phi": { "type": "boolean" },
+                        "days_present": { "type": "integer" }, "days_covered": { "type": "integer" },
+                        "days_no_phi": { "type": "integer" }, "days_uncovered": { "type": "integer" },
+                        "covered_every_day": { "type": "boolean" },
+                        "spans": { "type": "array", "items": { "type": "object", "required": ["from", "to", "days", "state"], "properties": {
+                            "from": { "type": "string", "format": "date" }, "to": { "type": "string", "format": "date" },
+                            "days": { "type": "integer" },
+                            "state": { "type": "string", "enum": ["covered", "no-phi", "uncovered", "absent", "unrecorded"] },
+                            "chain": string_list(), "reason": { "type": "string" }, "why": { "type": "string" }
+                        } } }
+                    }
+                },
+                "CoverageDiff": {
+                    "type": "object", "required": ["from", "to", "services", "agreements", "verdicts", "changes"],
+                    "properties": {
+                        "from": { "type": "string", "format": "date" }, "to": { "type": "string", "format": "date" },
+                        "services": { "type": "array", "items": reference("ItemChange") },
+                        "agreements": { "type": "array", "items": reference("ItemChange") },
+                        "verdicts": { "type": "array", "items": { "type": "object", "properties": {
+                            "service": { "type": "string" }, "name": { "type": "string" }, "before": { "type": "string" }, "after": { "type": "string" }
+                        } } },
+                        "changes": { "type": "array", "items": { "type": "object", "properties": {
+                            "recorded_at": { "type": "string" }, "actor": { "type": "string" }, "kind": { "type": "string" },
+                            "subject_id": { "type": "string" }, "subject_name": { "type": "string" }, "action": { "type": "string" },
+                            "effective_on": nullable("string"), "reason": nullable("string")
+                        } } }
+                    }
+                },
+                "ItemChange": {
+                    "type": "object", "required": ["id", "name", "change", "fields"],
+                    "properties": {
+                        "id": { "type": "string" }, "name": { "type": "string" },
+                        "change": { "type": "string", "enum": ["added", "removed", "changed"] },
+                        "fields": string_list()
                     }
                 },
                 "Coverage": {

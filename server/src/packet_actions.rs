@@ -26,6 +26,9 @@ struct CreateForm {
     /// `YYYY-MM-DD`; empty for today.
     #[serde(default)]
     as_of: String,
+    /// `YYYY-MM-DD`: first day of a period ending on the as-of date; empty for one day.
+    #[serde(default)]
+    period_from: String,
 }
 
 async fn create(
@@ -36,7 +39,8 @@ async fn create(
 ) -> Response {
     let started = async {
         let as_of = inventory::date("as_of", &f.as_of)?.unwrap_or_else(|| inventory::today_for(&b));
-        packets::start(&b, &v, as_of).await.map(|id| (id, as_of))
+        let from = inventory::date("period_from", &f.period_from)?;
+        packets::start(&b, &v, as_of, from).await.map(|id| (id, as_of))
     }
     .await;
     match started {
@@ -48,7 +52,9 @@ async fn create(
             )
             .await
         }
-        Err(e) => failed(&session, BACK, "packet", e, &[("as_of", &f.as_of)]).await,
+        Err(e) => {
+            failed(&session, BACK, "packet", e, &[("as_of", &f.as_of), ("period_from", &f.period_from)]).await
+        }
     }
 }
 

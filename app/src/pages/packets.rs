@@ -25,6 +25,12 @@ pub fn Packets() -> impl IntoView {
                         <input id="packet-as-of" name="as_of" type="date" value=d.today.clone() max=d.today.clone() required />
                         {field_error(&f, "as_of").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     </div>
+                    <div class="field" class:has-error=field_error(&f, "period_from").is_some()>
+                        <label for="packet-period-from">"Period from (optional)"</label>
+                        <input id="packet-period-from" name="period_from" type="date" max=d.today.clone() aria-describedby="packet-period-hint" />
+                        <p class="hint" id="packet-period-hint">"For a period packet: its first day; the as-of date is its last. Adds each service's timeline, every agreement in force on any day, and the changes."</p>
+                        {field_error(&f, "period_from").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    </div>
                     <button type="submit">"Generate packet"</button>
                 </form>
                 {field_error(&f, "packet").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
@@ -89,7 +95,10 @@ fn row(p: &PacketRow) -> impl IntoView {
     let label = format!("Packet as of {}: {} ({}%)", p.as_of, p.stage, p.progress);
     view! {
         <tr data-packet=p.id.clone() data-status=p.status.clone()>
-            <th scope="row">{p.as_of.clone()}</th>
+            <th scope="row">{match &p.period_from {
+                Some(from) => format!("{from} to {}", p.as_of),
+                None => p.as_of.clone(),
+            }}</th>
             <td>{p.created_by.clone()}<br /><span class="muted small">{p.created_at.clone()}</span></td>
             <td>
                 <span class=format!("badge packet-{}", p.status)>{p.status.clone()}</span>

@@ -44,10 +44,56 @@ pub fn Settings() -> impl IntoView {
                     <button type="submit">"Save policy"</button>
                 </form>
             </section>
+            {trust_form(&f, d.trust.clone(), &d.name)}
             {new_ws}
         }
             .into_any()
     })
+}
+
+/// The public trust page: settings, preview, publish. Off until an owner publishes it.
+fn trust_form(
+    f: &Option<Flash>,
+    t: Option<(String, bool, String, String, bool, i64)>,
+    ws: &str,
+) -> impl IntoView {
+    let (slug, published, company, contact, show, subscribers) =
+        t.clone().unwrap_or_else(|| (String::new(), false, ws.to_owned(), String::new(), false, 0));
+    let pick = |name: &str, saved: String| {
+        let again = refill(f, name);
+        if again.is_empty() {
+            saved
+        } else {
+            again
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="trust-h">
+            <h2 id="trust-h">"Public trust page"</h2>
+            <p class="hint">"A page anyone can read without signing in, at /trust/<address>: the company name, the subcontractors that handle PHI (vendor, what it does, regions, BAA in place since), when that list last changed, and a contact address. Nothing else: no findings, agreement terms or documents, and service names only if you choose. Visitors can subscribe to one mail per change."</p>
+            <p>{if published { "Status: public." } else { "Status: not public." }}{format!(" Confirmed subscribers: {subscribers}.")}</p>
+            <form method="post" action="/actions/trust/save" class="stack narrow">
+                <Field label="Address (/trust/...)" name="slug" value=pick("slug", slug.clone()) error=field_error(f, "slug") />
+                <Field label="Company name" name="company_name" value=pick("company_name", company) error=field_error(f, "company_name") />
+                <Field label="Contact e-mail" name="contact" value=pick("contact", contact) error=field_error(f, "contact") />
+                <div class="field checkbox">
+                    <input id="f-show_services" type="checkbox" name="show_services" value="on" checked=show />
+                    <label for="f-show_services">"Show our service names next to each vendor"</label>
+                </div>
+                <button type="submit">"Save trust page settings"</button>
+            </form>
+            {field_error(f, "trust").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {t.is_some().then(|| view! {
+                <p><a href="/settings/trust/preview">"Preview exactly what will be public"</a>
+                {published.then(|| view! { " · " <a href=format!("/trust/{slug}")>"Open the public page"</a> })}</p>
+                {if published {
+                    view! { <form method="post" action="/actions/trust/unpublish"><button type="submit" class="secondary">"Unpublish"</button></form> }.into_any()
+                } else {
+                    view! { <form method="post" action="/actions/trust/publish"><button type="submit">"Publish"</button></form> }.into_any()
+                }}
+            })}
+        </section>
+    }
 }
 
 /// Starting a separate workspace (for example a consultant serving several companies), for

@@ -60,6 +60,29 @@ pub async fn coverage_view(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResu
     world::coverage_view(b, &v.workspace_id, &v.workspace_name, as_of).await
 }
 
+/// Coverage over `[from, to]`: each day as recorded by its end, the agreements in force, and
+/// the corrections recorded later (refused with a field message when the period is not valid).
+pub async fn coverage_period(
+    b: &Backend,
+    v: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<crate::storage::period::PeriodView> {
+    authorize(v, Permission::Read)?;
+    crate::storage::period::period_view(b, &v.workspace_id, &v.workspace_name, from, to).await
+}
+
+/// What changed between two days (services, agreements, verdicts, and who changed what).
+pub async fn coverage_diff(
+    b: &Backend,
+    v: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<crate::storage::period::DiffView> {
+    authorize(v, Permission::Read)?;
+    crate::storage::period::diff_view(b, &v.workspace_id, &v.workspace_name, from, to).await
+}
+
 /// The world and report of one day, as recorded by the end of that day for a past day.
 pub async fn coverage(
     b: &Backend,

@@ -42,6 +42,50 @@ pub struct PacketData {
     pub corrected_verdicts: Vec<(String, String, String)>,
     /// The audit-trail excerpt and the chain head.
     pub audit: AuditExcerpt,
+    /// For a packet of a period (its first day to the as-of date): the timeline of each service,
+    /// every agreement in force on any day of it, and the changes. Absent for a packet of a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<PeriodSection>,
+}
+
+/// Coverage over a period, as the packet prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodSection {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (the as-of date).
+    pub to: NaiveDate,
+    /// Days in the period.
+    pub days: i64,
+    /// Days before anything was recorded.
+    pub days_unrecorded: i64,
+    /// True only when every day is recorded and every service was covered every day it existed.
+    pub covered_every_day: bool,
+    /// One timeline per service.
+    pub services: Vec<PeriodService>,
+    /// Agreements in force on at least one day: (title, other party, first day, last day).
+    pub agreements: Vec<(String, String, NaiveDate, NaiveDate)>,
+    /// Changes recorded during the period: (when, who, action, subject, reason).
+    pub changes: Vec<(String, String, String, String, String)>,
+    /// Corrections recorded later: (record, holds from, recorded, by).
+    pub corrections: Vec<(String, String, String, String)>,
+}
+
+/// One service over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodService {
+    /// Name.
+    pub name: String,
+    /// Days covered by a chain.
+    pub days_covered: i64,
+    /// Days with no PHI.
+    pub days_no_phi: i64,
+    /// Days not covered.
+    pub days_uncovered: i64,
+    /// Covered (or no PHI) every day it existed, every day recorded.
+    pub covered_every_day: bool,
+    /// Spans: (first day, last day, days, state label, reason).
+    pub spans: Vec<(NaiveDate, NaiveDate, i64, String, String)>,
 }
 
 /// A record entered after the as-of date that holds on it.

@@ -15,7 +15,9 @@ use super::layout::{
     fit, wrap, Cell, Col, Item, Layout, Rgb, Row, AMBER, BLUE, BODY_BOTTOM, BODY_TOP, BODY_W, GREEN, INK,
     MARGIN, MUTED, NAVY, ORANGE, PAGE_H, PAGE_W, RED, RULE, WHITE,
 };
-use super::model::{AgreementSection, Graph, GraphNode, NodeKind, PacketData, Phi, Severity, Verdict};
+use super::model::{
+    AgreementSection, Graph, GraphNode, NodeKind, PacketData, PeriodSection, Phi, Severity, Verdict,
+};
 use super::PacketError;
 
 /// Renders the packet as PDF bytes. The same data gives the same pages; fonts are embedded
@@ -42,6 +44,10 @@ pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, PacketError> {
     corrections(&mut l, data);
     section(&mut l, &mut toc, "8", "Audit trail excerpt");
     audit(&mut l, data);
+    if let Some(p) = &data.period {
+        section(&mut l, &mut toc, "9", "Coverage over the period");
+        period(&mut l, p);
+    }
 
     let mut cover_layout = Layout::new(f);
     cover_layout.new_page();
@@ -1023,6 +1029,172 @@ fn corrections(l: &mut Layout<'_>, data: &PacketData) {
         ],
         &rows,
     );
+}
+
+fn period(l: &mut Layout<'_>, p: &PeriodSection) {
+    l.paragraph(
+        &format!(
+            "From {} to {} ({} days). Each day is read as it was recorded by the end of that day: a record \
+             entered later does not fill a past gap; it is listed under the corrections.",
+            long_date(p.from),
+            long_date(p.to),
+            p.days
+        ),
+        Face::Regular,
+        9.0,
+        INK,
+    );
+    l.gap(4.0);
+    let (headline, color) = if p.covered_every_day {
+        ("Covered every day: every service was covered on every day it existed.".to_owned(), GREEN)
+    } else if p.days_unrecorded > 0 {
+        (
+            format!(
+                "Not shown as covered every day: nothing was recorded for {} of the days.",
+                p.days_unrecorded
+            ),
+            RED,
+        )
+    } else {
+        ("Not covered every day: see the spans below.".to_owned(), RED)
+    };
+    l.paragraph(&headline, Face::Bold, 9.5, color);
+    l.gap(6.0);
+    for s in &p.services {
+        l.ensure(44.0);
+        l.paragraph(
+            &format!(
+                "{}: {} days covered, {} no PHI, {} not covered{}",
+                s.name,
+                s.days_covered,
+                s.days_no_phi,
+                s.days_uncovered,
+                if s.covered_every_day { " (covered every day it existed)" } else { "" }
+            ),
+            Face::Bold,
+            8.5,
+            INK,
+        );
+        // The timeline: one bar across the body width, a segment per span.
+        let y = l.y + 2.0;
+        let mut x = MARGIN;
+        for (_, _, days, state, _) in &s.spans {
+            let w = BODY_W * (*days as f32) / (p.days.max(1) as f32);
+            let fill = match state.as_str() {
+                "covered" => GREEN,
+                "not covered" => RED,
+                "no PHI" => MUTED,
+                _ => RULE,
+            };
+            l.rect(x, y, w, 10.0, Some(fill), None);
+            x += w;
+        }
+        l.gap(16.0);
+        let rows: Vec<Row> = s
+            .spans
+            .iter()
+            .map(|(from, to, days, state, reason)| {
+                let color = if state == "not covered" { RED } else { INK };
+                Row::new(vec![
+                    from.to_string().into(),
+                    to.to_string().into(),
+                    days.to_string().into(),
+                    Cell::strong(state.clone(), color),
+                    reason.clone().into(),
+                ])
+            })
+            .collect();
+        l.table(
+            "Spans",
+            &[
+                Col::new("From", 0.14),
+                Col::new("To", 0.14),
+                Col::new("Days", 0.08),
+                Col::new("State", 0.16),
+                Col::new("Reason or chain", 0.48),
+            ],
+            &rows,
+        );
+        l.gap(6.0);
+    }
+    let rows: Vec<Row> = p
+        .agreements
+        .iter()
+        .map(|(title, with, first, last)| {
+            Row::new(vec![
+                Cell::strong(title.clone(), INK),
+                with.clone().into(),
+                first.to_string().into(),
+                last.to_string().into(),
+            ])
+        })
+        .collect();
+    l.paragraph("Agreements in force on any day of the period", Face::Bold, 9.0, NAVY);
+    if rows.is_empty() {
+        l.paragraph("None.", Face::Regular, 9.0, RED);
+    } else {
+        l.table(
+            "Agreements in force",
+            &[
+                Col::new("Agreement", 0.40),
+                Col::new("With", 0.24),
+                Col::new("From", 0.18),
+                Col::new("To", 0.18),
+            ],
+            &rows,
+        );
+    }
+    l.gap(6.0);
+    l.paragraph("Changes recorded during the period", Face::Bold, 9.0, NAVY);
+    let rows: Vec<Row> = p
+        .changes
+        .iter()
+        .map(|(when, who, action, subject, why)| {
+            Row::new(vec![
+                when.clone().into(),
+                who.clone().into(),
+                action.clone().into(),
+                subject.clone().into(),
+                why.clone().into(),
+            ])
+        })
+        .collect();
+    if rows.is_empty() {
+        l.paragraph("None.", Face::Regular, 9.0, INK);
+    } else {
+        l.table(
+            "Changes",
+            &[
+                Col::new("When", 0.20),
+                Col::new("Who", 0.16),
+                Col::new("Action", 0.20),
+                Col::new("Subject", 0.24),
+                Col::new("Why", 0.20),
+            ],
+            &rows,
+        );
+    }
+    if !p.corrections.is_empty() {
+        l.gap(6.0);
+        l.paragraph("Corrections recorded after the days they hold on", Face::Bold, 9.0, NAVY);
+        let rows: Vec<Row> = p
+            .corrections
+            .iter()
+            .map(|(rec, from, at, by)| {
+                Row::new(vec![rec.clone().into(), from.clone().into(), at.clone().into(), by.clone().into()])
+            })
+            .collect();
+        l.table(
+            "Corrections in the period",
+            &[
+                Col::new("Record", 0.40),
+                Col::new("Holds from", 0.18),
+                Col::new("Recorded", 0.24),
+                Col::new("By", 0.18),
+            ],
+            &rows,
+        );
+    }
 }
 
 fn audit(l: &mut Layout<'_>, data: &PacketData) {

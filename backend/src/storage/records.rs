@@ -45,7 +45,7 @@ impl Kind {
         }
     }
 
-    fn parse(text: &str) -> Option<Kind> {
+    pub(crate) fn parse(text: &str) -> Option<Kind> {
         [Kind::Party, Kind::Org, Kind::App, Kind::Service, Kind::Agreement, Kind::Policy]
             .into_iter()
             .find(|k| k.as_str() == text)

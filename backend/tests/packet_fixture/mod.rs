@@ -379,6 +379,7 @@ pub fn fixture(agreements: usize, clauses: usize, coverage: usize, audit_entries
         agreements: sections,
         findings,
         audit,
+        period: None,
     };
     Fixture { data, audit_jsonl, documents }
 }

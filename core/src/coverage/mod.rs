@@ -7,6 +7,7 @@
 pub mod build;
 mod engine;
 mod model;
+pub mod period;
 mod report;
 
 pub use engine::evaluate;
@@ -15,6 +16,7 @@ pub use model::{
     Downstream, Environment, FlyOrg, NoPhiBasis, Party, Phi, Policy, Role, Scope, ScopeMiss, Service,
     ServiceProvisioning, Standing, Status, StatusChange, World,
 };
+pub use period::{change_days, over_period, PeriodReport, Sample, ServicePeriod, Span, SpanState};
 pub use report::{
     Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary,
     Verdict,

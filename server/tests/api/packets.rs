@@ -40,7 +40,7 @@ async fn bytes(c: &Client, id: &str, file: &str) -> (u16, reqwest::header::Heade
     c.download_packet(id, file).await
 }
 
-fn pdftotext(pdf: &[u8]) -> String {
+pub fn pdftotext(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("p.pdf");
     std::fs::write(&path, pdf).expect("write");
