@@ -62,6 +62,12 @@ pub struct Config {
     pub fly_api_url: url::Url,
     /// Fly.io Machines API (`FLY_MACHINES_API_URL`, default `https://api.machines.dev`).
     pub fly_machines_api_url: url::Url,
+    /// Key that seals integration tokens at rest (`BAA_SECRET_KEY`, base64 of 32 bytes); none
+    /// means no integration can be connected.
+    pub secret_key: Option<crate::secret::Secret>,
+    /// Whether this instance runs scheduled integration syncs (`INTEGRATION_SYNC`, default
+    /// true; tests and one-off commands turn it off).
+    pub integration_sync: bool,
 }
 
 /// Which webhook targets are accepted.
@@ -349,6 +355,20 @@ impl Config {
         let document_store = document_store(&get)?;
         let fly_api_url = fly_url(&get, "FLY_API_URL", "https://api.fly.io/graphql")?;
         let fly_machines_api_url = fly_url(&get, "FLY_MACHINES_API_URL", "https://api.machines.dev")?;
+        let secret_key = match get("BAA_SECRET_KEY") {
+            Some(k) => {
+                crate::integrations::SecretKey::parse(&k).ok_or_else(|| {
+                    err("BAA_SECRET_KEY", "must be 32 random bytes in base64 (openssl rand -base64 32)")
+                })?;
+                Some(crate::secret::Secret::new(k))
+            }
+            None => None,
+        };
+        let integration_sync = match get("INTEGRATION_SYNC").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(_) => return Err(err("INTEGRATION_SYNC", "must be true or false")),
+        };
         Ok(Config {
             data_dir,
             database_url: crate::secret::Secret::new(database_url),
@@ -375,6 +395,8 @@ impl Config {
             document_store,
             fly_api_url,
             fly_machines_api_url,
+            secret_key,
+            integration_sync,
         })
     }
 
