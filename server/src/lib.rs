@@ -236,6 +236,10 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
         tokio::spawn(async move { baa_backend::accounts::run_resets(b, sd).await })
     };
     let mut workers = vec![outbox, sweeper, scheduler, webhooks, resets];
+    if b.config.integration_sync {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        workers.push(tokio::spawn(async move { baa_backend::integrations::run_scheduler(b, sd).await }));
+    }
     for n in 0..b.config.packet_workers {
         let (b, sd) = (b.clone(), shutdown.clone());
         workers.push(tokio::spawn(async move { baa_backend::packets::run_worker(b, n, sd).await }));

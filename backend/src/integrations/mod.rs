@@ -403,6 +403,13 @@ pub async fn list(b: &Backend, v: &Viewer) -> AppResult<Vec<IntegrationView>> {
     list_in(b, &v.workspace_id).await
 }
 
+/// The workspace's integrations for anyone who may read the workspace (the REST API): state and
+/// last plan, never the token.
+pub async fn overview(b: &Backend, v: &Viewer) -> AppResult<Vec<IntegrationView>> {
+    authorize(v, Permission::Read)?;
+    list_in(b, &v.workspace_id).await
+}
+
 async fn list_in(b: &Backend, ws: &str) -> AppResult<Vec<IntegrationView>> {
     let rows =
         sqlx::query(&format!("SELECT {COLUMNS} FROM fly_integrations WHERE workspace_id = $1 ORDER BY org_slug"))
