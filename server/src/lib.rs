@@ -14,6 +14,7 @@ pub mod cli;
 pub mod downloads;
 pub mod headers;
 pub mod import_actions;
+pub mod integration_actions;
 pub mod inventory_actions;
 pub mod notify_actions;
 pub mod openapi;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notify_actions::routes())
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .merge(import_actions::routes())
+        .merge(integration_actions::routes())
         .merge(packet_actions::routes())
         .merge(downloads::routes())
         .merge(api_v1::routes())
