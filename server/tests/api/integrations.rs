@@ -80,8 +80,9 @@ impl Fly {
         sqlx::query(sql).fetch_one(&self.app.backend.db.pool).await.expect("query").try_get(0).expect("n")
     }
 
+    /// Distinct services recorded (any version).
     async fn services(&self) -> i64 {
-        self.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM records WHERE kind = 'service'").await
+        self.scalar("SELECT CAST(COUNT(DISTINCT entity_id) AS BIGINT) FROM records WHERE kind = 'service'").await
     }
 
     async fn records(&self) -> i64 {
