@@ -325,7 +325,7 @@ async fn all_text(app: &TestApp) -> String {
             sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'").fetch_all(pool).await
         }
         baa_backend::db::Engine::Postgres => {
-            sqlx::query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'")
+            sqlx::query("SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = 'public'")
                 .fetch_all(pool)
                 .await
         }
