@@ -361,7 +361,8 @@ impl Config {
         let document_store = document_store(&get)?;
         let fly_api_url = fly_url(&get, "FLY_API_URL", "https://api.fly.io/graphql")?;
         let fly_machines_api_url = fly_url(&get, "FLY_MACHINES_API_URL", "https://api.machines.dev")?;
-        let fly_api_timeout_ms = u64::try_from(int(&get, "FLY_API_TIMEOUT_MS", 30_000, 100, 300_000)?).unwrap_or(30_000);
+        let fly_api_timeout_ms =
+            u64::try_from(int(&get, "FLY_API_TIMEOUT_MS", 30_000, 100, 300_000)?).unwrap_or(30_000);
         let fly_api_attempts = u32::try_from(int(&get, "FLY_API_ATTEMPTS", 4, 1, 10)?).unwrap_or(4);
         let fly_api_page_size = u32::try_from(int(&get, "FLY_API_PAGE_SIZE", 50, 1, 100)?).unwrap_or(50);
         let secret_key = match get("BAA_SECRET_KEY") {

@@ -225,7 +225,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
         Command::ConnectFly { workspace, org } => {
             let token = std::env::var("FLY_API_TOKEN").unwrap_or_default();
             let b = Backend::start(config, Clock::system()).await?;
-            Ok(connect_fly(&b, &workspace, &org, &token, &mut std::io::stdout(), &mut std::io::stderr()).await)
+            Ok(connect_fly(&b, &workspace, &org, &token, &mut std::io::stdout(), &mut std::io::stderr())
+                .await)
         }
         Command::Migrate => {
             Backend::start(config, Clock::system()).await?;
@@ -445,7 +446,12 @@ async fn find_workspace(b: &Backend, workspace: &str) -> anyhow::Result<Option<(
 }
 
 /// `sync --workspace W`: syncs every connected org; returns the exit code.
-pub async fn sync(b: &Backend, workspace: &str, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+pub async fn sync(
+    b: &Backend,
+    workspace: &str,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
     use baa_backend::integrations::{self, SyncOutcome};
     let ws = match find_workspace(b, workspace).await {
         Ok(Some((id, _))) => id,
@@ -466,7 +472,10 @@ pub async fn sync(b: &Backend, workspace: &str, out: &mut dyn std::io::Write, er
         }
     };
     if results.is_empty() {
-        let _ = writeln!(err, "sync: no Fly.io org is connected to this workspace (connect one with connect-fly)");
+        let _ = writeln!(
+            err,
+            "sync: no Fly.io org is connected to this workspace (connect one with connect-fly)"
+        );
         return 2;
     }
     let mut code = 0;

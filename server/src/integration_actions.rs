@@ -63,7 +63,8 @@ async fn remove(
 ) -> Response {
     match integrations::remove(&b, &v, &f.id).await {
         Ok(()) => {
-            done(&session, PAGE, "Integration removed: its token is deleted; the records it synced stay.").await
+            done(&session, PAGE, "Integration removed: its token is deleted; the records it synced stay.")
+                .await
         }
         Err(e) => failed(&session, PAGE, "integration", e, &[]).await,
     }
@@ -91,12 +92,20 @@ async fn sync(
             .await
         }
         Ok((SyncOutcome::Failed { class, message }, i)) => {
-            done(&session, PAGE, format!("The sync of {} failed ({class}): {message}. Nothing was changed.", i.org))
-                .await
+            done(
+                &session,
+                PAGE,
+                format!("The sync of {} failed ({class}): {message}. Nothing was changed.", i.org),
+            )
+            .await
         }
         Ok((SyncOutcome::Busy, i)) => {
-            done(&session, PAGE, format!("A sync of {} is already running; its result shows here shortly.", i.org))
-                .await
+            done(
+                &session,
+                PAGE,
+                format!("A sync of {} is already running; its result shows here shortly.", i.org),
+            )
+            .await
         }
         Err(e) => failed(&session, PAGE, "integration", e, &[]).await,
     }

@@ -11,10 +11,13 @@ pub fn Integrations() -> impl IntoView {
     let data = Resource::new(|| (), |_| integrations_page());
     app_page("Integrations", data, |_v, f, d| {
         if !d.can_manage {
-            return view! { <p class="hint">"Only owners can connect and manage integrations."</p> }.into_any();
+            return view! { <p class="hint">"Only owners can connect and manage integrations."</p> }
+                .into_any();
         }
-        let key_missing = (!d.key_configured).then(|| view! {
-            <p class="alert" role="alert">{d.missing_key.clone()}</p>
+        let key_missing = (!d.key_configured).then(|| {
+            view! {
+                <p class="alert" role="alert">{d.missing_key.clone()}</p>
+            }
         });
         let rows = d.integrations.iter().map(|i| {
             let id = i.id.clone();

@@ -179,7 +179,8 @@ fn aad(id: &str, ws: &str) -> String {
 }
 
 fn client(b: &Backend) -> AppResult<FlyClient> {
-    FlyClient::new(FlyApiConfig::from_config(&b.config)).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    FlyClient::new(FlyApiConfig::from_config(&b.config))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// Minutes between scheduled syncs of the workspace.
@@ -249,7 +250,8 @@ fn check_failed(e: &FlyApiError) -> AppError {
 pub async fn connect(b: &Backend, v: &Viewer, org: &str, token: &str) -> AppResult<IntegrationView> {
     authorize(v, Permission::ManageSettings)?;
     let org = parse_org(org)?;
-    let key = SecretKey::from_config(&b.config).ok_or_else(|| AppError::invalid("secret_key", MISSING_KEY))?;
+    let key =
+        SecretKey::from_config(&b.config).ok_or_else(|| AppError::invalid("secret_key", MISSING_KEY))?;
     let token = FlyToken::parse(token).map_err(|e| AppError::invalid("token", e.to_string()))?;
     let facts = client(b)?.check_token(&token, &org).await.map_err(|e| check_failed(&e))?;
     let now = b.clock.now();
@@ -363,7 +365,8 @@ fn view_of(r: &sqlx::any::AnyRow, not_seen: Vec<NotSeen>) -> AppResult<Integrati
     })
 }
 
-const COLUMNS: &str = "id, workspace_id, org_slug, token_set_at, state, error_class, error_message, last_run_at, \
+const COLUMNS: &str =
+    "id, workspace_id, org_slug, token_set_at, state, error_class, error_message, last_run_at, \
     last_good_at, last_plan, consecutive_failures, next_attempt_at, created_by";
 
 async fn not_seen(b: &Backend, id: &str) -> AppResult<Vec<NotSeen>> {
@@ -388,12 +391,13 @@ async fn not_seen(b: &Backend, id: &str) -> AppResult<Vec<NotSeen>> {
 
 /// One integration of workspace `ws` (else `NotFound`).
 pub async fn get(b: &Backend, ws: &str, id: &str) -> AppResult<IntegrationView> {
-    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM fly_integrations WHERE id = $1 AND workspace_id = $2"))
-        .bind(id)
-        .bind(ws)
-        .fetch_optional(&b.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let r =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM fly_integrations WHERE id = $1 AND workspace_id = $2"))
+            .bind(id)
+            .bind(ws)
+            .fetch_optional(&b.db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
     view_of(&r, not_seen(b, id).await?)
 }
 
@@ -411,11 +415,12 @@ pub async fn overview(b: &Backend, v: &Viewer) -> AppResult<Vec<IntegrationView>
 }
 
 async fn list_in(b: &Backend, ws: &str) -> AppResult<Vec<IntegrationView>> {
-    let rows =
-        sqlx::query(&format!("SELECT {COLUMNS} FROM fly_integrations WHERE workspace_id = $1 ORDER BY org_slug"))
-            .bind(ws)
-            .fetch_all(&b.db.pool)
-            .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM fly_integrations WHERE workspace_id = $1 ORDER BY org_slug"
+    ))
+    .bind(ws)
+    .fetch_all(&b.db.pool)
+    .await?;
     let mut out = Vec::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
@@ -530,8 +535,16 @@ async fn sync_leased(b: &Backend, ws: &str, id: &str, owner: &str) -> AppResult<
         failures: r.try_get("consecutive_failures")?,
     };
     let Some(key) = SecretKey::from_config(&b.config) else {
-        return fail(b, ws, id, owner, &row, Fault::other("key", MISSING_KEY.replace(" Nothing was stored.", "")), None)
-            .await;
+        return fail(
+            b,
+            ws,
+            id,
+            owner,
+            &row,
+            Fault::other("key", MISSING_KEY.replace(" Nothing was stored.", "")),
+            None,
+        )
+        .await;
     };
     let token = match key.open(&row.sealed, &aad(id, ws)).map(|t| FlyToken::parse(&t)) {
         Ok(Ok(t)) => t,
@@ -553,7 +566,9 @@ async fn sync_leased(b: &Backend, ws: &str, id: &str, owner: &str) -> AppResult<
                 AppError::Internal(_) => {
                     format!("the sync could not be written ({}); nothing was changed", e.public_message())
                 }
-                other => format!("the sync could not be written ({}); nothing was changed", other.public_message()),
+                other => {
+                    format!("the sync could not be written ({}); nothing was changed", other.public_message())
+                }
             };
             fail(b, ws, id, owner, &row, Fault::other("storage", message), None).await
         }
@@ -785,10 +800,11 @@ async fn apply(
     // leaves the list.
     let absent: Vec<(String, String)> =
         plan.absent.iter().map(|a| (kind_name(a.kind).to_owned(), a.id.clone())).collect();
-    let listed = sqlx::query("SELECT record_kind, record_id FROM integration_not_seen WHERE integration_id = $1")
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let listed =
+        sqlx::query("SELECT record_kind, record_id FROM integration_not_seen WHERE integration_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
     let mut known = Vec::new();
     for r in &listed {
         known.push((r.try_get::<String, _>("record_kind")?, r.try_get::<String, _>("record_id")?));
@@ -826,16 +842,23 @@ async fn apply(
     // New or changed services that end uncovered notify engineers, legal and owners, naming the
     // app and the add-on; the notices commit with the sync or not at all.
     let policy = crate::storage::world::policy_in(&mut *tx, ws, on, i64::MAX).await?;
-    let change =
-        notify::ServiceChange { before: &before, after: &after, as_of: on, policy: &policy, changed: &changed };
+    let change = notify::ServiceChange {
+        before: &before,
+        after: &after,
+        as_of: on,
+        policy: &policy,
+        changed: &changed,
+    };
     let audience = Audience { roles: vec![Role::Owner, Role::Legal, Role::Engineer], plus: None };
     let mut notices = 0;
     for mut notice in notify::service_notices(&change) {
         let sid = notice.link.trim_start_matches("/services/").to_owned();
         if let Some(s) = after.services.iter().find(|s| s.id == sid) {
             let apps = if s.apps.is_empty() { s.candidate_apps.clone() } else { s.apps.clone() };
-            let on_apps = if apps.is_empty() { String::new() } else { format!(" on app {}", apps.join(", ")) };
-            notice.title = format!("{} ({} {}{on_apps}, Fly org {})", notice.title, s.vendor, s.product, row.org);
+            let on_apps =
+                if apps.is_empty() { String::new() } else { format!(" on app {}", apps.join(", ")) };
+            notice.title =
+                format!("{} ({} {}{on_apps}, Fly org {})", notice.title, s.vendor, s.product, row.org);
             notice.body = format!(
                 "The Fly.io integration found {} ({} {}){on_apps} in org {}. {}",
                 s.name, s.vendor, s.product, row.org, notice.body
@@ -906,9 +929,11 @@ async fn apply(
 /// Integrations due for a scheduled sync (all but refused tokens when `at_start`).
 async fn due(b: &Backend, at_start: bool) -> AppResult<Vec<(String, String)>> {
     let rows = if at_start {
-        sqlx::query("SELECT id, workspace_id FROM fly_integrations WHERE state <> 'token-refused' ORDER BY id")
-            .fetch_all(&b.db.pool)
-            .await?
+        sqlx::query(
+            "SELECT id, workspace_id FROM fly_integrations WHERE state <> 'token-refused' ORDER BY id",
+        )
+        .fetch_all(&b.db.pool)
+        .await?
     } else {
         sqlx::query(
             "SELECT id, workspace_id FROM fly_integrations WHERE state <> 'token-refused' AND next_attempt_at <= $1 \

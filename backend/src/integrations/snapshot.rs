@@ -115,10 +115,7 @@ pub fn from_discovery(d: &OrgDiscovery) -> Snapshot {
         });
     }
     let org_at = at("organization");
-    let mut facts = format!(
-        "the Fly API shows paidPlan {}, billable {}",
-        d.org.paid_plan, d.org.billable
-    );
+    let mut facts = format!("the Fly API shows paidPlan {}, billable {}", d.org.paid_plan, d.org.billable);
     if let Some(b) = &d.org.billing {
         facts.push_str(&format!(", billingStatus {}", b.billing_status));
         let signed: Vec<&str> =

@@ -82,7 +82,8 @@ impl Fly {
 
     /// Distinct services recorded (any version).
     async fn services(&self) -> i64 {
-        self.scalar("SELECT CAST(COUNT(DISTINCT entity_id) AS BIGINT) FROM records WHERE kind = 'service'").await
+        self.scalar("SELECT CAST(COUNT(DISTINCT entity_id) AS BIGINT) FROM records WHERE kind = 'service'")
+            .await
     }
 
     async fn records(&self) -> i64 {
@@ -135,7 +136,9 @@ async fn first_sync_creates_services_and_the_second_changes_nothing() {
     assert!(t.services().await > 5);
     // Every change is in the audit trail under the integration's name.
     let by_integration = t
-        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE actor_id = 'integration:fly:acme-health'")
+        .scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE actor_id = 'integration:fly:acme-health'",
+        )
         .await;
     assert!(by_integration as usize > first.created, "one entry per record plus the sync");
     let v = t.state(&id).await;
@@ -200,9 +203,8 @@ async fn a_removed_add_on_is_marked_not_seen_and_kept() {
     assert_eq!(gone.last_seen_at, t.state(&id).await.not_seen[0].last_seen_at);
     assert!(gone.last_seen_at.is_some());
     assert_eq!(t.services().await, services, "never deleted");
-    let removed = t
-        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM records WHERE kind = 'service' AND deleted = 1")
-        .await;
+    let removed =
+        t.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM records WHERE kind = 'service' AND deleted = 1").await;
     assert_eq!(removed, 0);
     let (_, html) = t.owner.page("/integrations").await;
     assert!(html.body.contains("not seen since"), "{}", html.body);
@@ -309,12 +311,19 @@ async fn a_refused_token_notifies_the_owners_once_until_it_is_replaced() {
     // The new token works: connected again, synced.
     let r = t
         .owner
-        .post("/actions/integrations/connect", &[("org", ORG), ("token", "FlyV1 fm2_rotated-token-that-we-do-not-have")])
+        .post(
+            "/actions/integrations/connect",
+            &[("org", ORG), ("token", "FlyV1 fm2_rotated-token-that-we-do-not-have")],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(t.state(&id).await.state, integrations::State::New);
     applied(t.sync(&id).await);
-    assert_eq!(t.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM fly_integrations").await, 1, "replaced, not added");
+    assert_eq!(
+        t.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM fly_integrations").await,
+        1,
+        "replaced, not added"
+    );
 }
 
 /// Every text value of every row of every table.
@@ -400,7 +409,10 @@ async fn the_token_is_never_in_the_database_pages_audit_notices_or_logs() {
     assert_eq!(list.status, 200);
     assert!(!list.body.to_string().contains(secret_part));
     // A refused connect with a wrong token does not echo it.
-    let r = t.owner.post("/actions/integrations/connect", &[("org", ORG), ("token", "FlyV1 fm2_wrong-secret-abcdef")]).await;
+    let r = t
+        .owner
+        .post("/actions/integrations/connect", &[("org", ORG), ("token", "FlyV1 fm2_wrong-secret-abcdef")])
+        .await;
     assert_eq!(r.status, 303);
     let (_, page) = t.owner.page("/integrations").await;
     assert!(!page.body.contains("wrong-secret"), "token echoed");
@@ -416,7 +428,11 @@ async fn without_baa_secret_key_connecting_is_refused_and_nothing_is_stored() {
     let r = t.owner.post("/actions/integrations/connect", &[("org", ORG), ("token", &pasted())]).await;
     assert_eq!(r.status, 303);
     let (_, page) = t.owner.page("/integrations").await;
-    assert!(page.body.contains("BAA_SECRET_KEY") && page.body.contains("openssl rand -base64 32"), "{}", page.body);
+    assert!(
+        page.body.contains("BAA_SECRET_KEY") && page.body.contains("openssl rand -base64 32"),
+        "{}",
+        page.body
+    );
     assert_eq!(t.app.count("fly_integrations").await, 0);
     assert!(t.fake.requests().is_empty(), "the token was not even sent");
     // Bad input: a clear error, nothing stored.
@@ -432,18 +448,19 @@ async fn the_lease_keeps_two_instances_from_syncing_the_same_org_at_once() {
     let id = t.connect().await;
     let ws = t.ws();
     // A second instance on the same database.
-    let other = baa_backend::Backend::start((*t.app.backend.config).clone(), baa_backend::clock::Clock::system())
-        .await
-        .expect("second instance");
+    let other =
+        baa_backend::Backend::start((*t.app.backend.config).clone(), baa_backend::clock::Clock::system())
+            .await
+            .expect("second instance");
     t.fake.set_fault(Fault::Delay { millis: 400 }, None);
-    let (a, b) = tokio::join!(integrations::sync(&t.app.backend, &ws, &id), integrations::sync(&other, &ws, &id));
+    let (a, b) =
+        tokio::join!(integrations::sync(&t.app.backend, &ws, &id), integrations::sync(&other, &ws, &id));
     let outcomes = [a.expect("a"), b.expect("b")];
     assert_eq!(outcomes.iter().filter(|o| matches!(o, SyncOutcome::Applied(_))).count(), 1, "{outcomes:?}");
     assert_eq!(outcomes.iter().filter(|o| matches!(o, SyncOutcome::Busy)).count(), 1, "{outcomes:?}");
     t.fake.clear_fault();
-    let synced = t
-        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'integration.synced'")
-        .await;
+    let synced =
+        t.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'integration.synced'").await;
     assert_eq!(synced, 1, "applied once");
     // A lease held elsewhere (and not expired) blocks; an expired one is taken over.
     assert!(integrations::take_lease(&other, &id, "elsewhere").await.expect("lease"));
@@ -475,13 +492,24 @@ async fn sync_on_demand_through_the_api_and_the_cli() {
     // The command line: sync, connect-fly exit codes.
     let b = &t.app.backend;
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(server::cli::sync(b, "Acme Health", &mut out, &mut err).await, 0, "{}", String::from_utf8_lossy(&err));
+    assert_eq!(
+        server::cli::sync(b, "Acme Health", &mut out, &mut err).await,
+        0,
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
     assert!(String::from_utf8_lossy(&out).contains("acme-health: synced"));
     assert_eq!(server::cli::sync(b, "nobody", &mut out, &mut err).await, 2);
     let mut e = Vec::new();
-    assert_eq!(server::cli::connect_fly(b, "Acme Health", "acme-health-staging", &pasted(), &mut out, &mut e).await, 0);
+    assert_eq!(
+        server::cli::connect_fly(b, "Acme Health", "acme-health-staging", &pasted(), &mut out, &mut e).await,
+        0
+    );
     assert_eq!(t.app.count("fly_integrations").await, 2, "several orgs per workspace");
-    assert_eq!(server::cli::connect_fly(b, "Acme Health", ORG, "FlyV1 fm2_bad-token-xyz", &mut out, &mut e).await, 1);
+    assert_eq!(
+        server::cli::connect_fly(b, "Acme Health", ORG, "FlyV1 fm2_bad-token-xyz", &mut out, &mut e).await,
+        1
+    );
     assert!(!String::from_utf8_lossy(&e).contains("bad-token-xyz"));
     assert_eq!(server::cli::connect_fly(b, "Acme Health", ORG, "", &mut out, &mut e).await, 2);
     assert_eq!(server::cli::connect_fly(b, "nobody", ORG, &pasted(), &mut out, &mut e).await, 2);

@@ -246,7 +246,8 @@ impl<'a> Planner<'a> {
             }
             for app in &ext.apps {
                 if self.app_org(app).is_some() && d.apps.insert(app.clone()) {
-                    let note = format!("attached to app `{app}`: the Fly API lists it among the add-on's apps");
+                    let note =
+                        format!("attached to app `{app}`: the Fly API lists it among the add-on's apps");
                     if lacks(&notes, &note) {
                         notes.push(note);
                     }
