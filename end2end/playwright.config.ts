@@ -15,6 +15,14 @@ const MAIN_PORT = Number(process.env.E2E_PORT ?? 3100);
 const IDLE_PORT = MAIN_PORT + 1;
 export const MAIN_ORIGIN = `http://127.0.0.1:${MAIN_PORT}`;
 export const FIXTURES = path.join(root, 'fixtures/fly');
+// The fake Fly.io GraphQL API (tools/fly-fake, built with the app: `cargo build -p fly-fake`),
+// with its built-in acme-health world and token; the main server's FLY_API_URL points at it.
+const FLY_FAKE_PORT = MAIN_PORT + 10;
+export const FLY_FAKE_ORIGIN = `http://127.0.0.1:${FLY_FAKE_PORT}`;
+export const FLY_TOKEN = 'FlyV1 fm2_fake-readonly-token-for-tests';
+const flyFakeBin = process.env.FLY_FAKE_BIN ?? path.join(target, 'debug/fly-fake');
+// A fixed test key (base64 of 32 bytes): tokens connected in the journeys are sealed with it.
+const SECRET_KEY = 'KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=';
 
 const launchOptions = {
   executablePath: '/usr/bin/chromium',
@@ -41,7 +49,16 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list']],
   use: { launchOptions, trace: 'off', screenshot: 'only-on-failure' },
-  webServer: [server(MAIN_PORT, MAIN_DATA, ''), server(IDLE_PORT, IDLE_DATA, 'SESSION_IDLE_MINUTES=1')],
+  webServer: [
+    {
+      command: `${flyFakeBin} --port ${FLY_FAKE_PORT}`,
+      url: `${FLY_FAKE_ORIGIN}/_fake/world`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    server(MAIN_PORT, MAIN_DATA, `FLY_API_URL=${FLY_FAKE_ORIGIN}/graphql BAA_SECRET_KEY=${SECRET_KEY}`),
+    server(IDLE_PORT, IDLE_DATA, 'SESSION_IDLE_MINUTES=1'),
+  ],
   projects: [
     { name: 'first-run', testMatch: 'first-run-owner-setup.spec.ts', use: { baseURL: `http://127.0.0.1:${MAIN_PORT}` } },
     {

@@ -119,6 +119,7 @@ pub fn Frame(
         ("/import", "Import", Permission::EditInventory),
         ("/settings", "Settings", Permission::Read),
         ("/tokens", "API tokens", Permission::ManageSettings),
+        ("/integrations", "Integrations", Permission::ManageSettings),
         ("/audit", "Audit", Permission::ReadAudit),
         ("/packets", "Evidence packets", Permission::Read),
         ("/notifications", "Notifications", Permission::Read),

@@ -12,6 +12,7 @@ pub mod components;
 #[cfg(feature = "ssr")]
 pub mod graph;
 pub mod import_api;
+pub mod integrations_api;
 pub mod inventory_api;
 pub mod pages;
 pub mod period_api;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/packets") view=pages::packets::Packets ssr=SsrMode::Async />
                 <Route path=path!("/import") view=pages::import::Import ssr=SsrMode::Async />
                 <Route path=path!("/tokens") view=pages::tokens::Tokens ssr=SsrMode::Async />
+                <Route path=path!("/integrations") view=pages::integrations::Integrations ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -62,6 +62,18 @@ pub struct Config {
     pub fly_api_url: url::Url,
     /// Fly.io Machines API (`FLY_MACHINES_API_URL`, default `https://api.machines.dev`).
     pub fly_machines_api_url: url::Url,
+    /// Per-request timeout of the Fly.io API (`FLY_API_TIMEOUT_MS`, default 30000).
+    pub fly_api_timeout_ms: u64,
+    /// Attempts per Fly.io API request, retries included (`FLY_API_ATTEMPTS`, default 4).
+    pub fly_api_attempts: u32,
+    /// Items per page of the Fly.io API's listings (`FLY_API_PAGE_SIZE`, default 50).
+    pub fly_api_page_size: u32,
+    /// Key that seals integration tokens at rest (`BAA_SECRET_KEY`, base64 of 32 bytes); none
+    /// means no integration can be connected.
+    pub secret_key: Option<crate::secret::Secret>,
+    /// Whether this instance runs scheduled integration syncs (`INTEGRATION_SYNC`, default
+    /// true; tests and one-off commands turn it off).
+    pub integration_sync: bool,
 }
 
 /// Which webhook targets are accepted.
@@ -349,6 +361,24 @@ impl Config {
         let document_store = document_store(&get)?;
         let fly_api_url = fly_url(&get, "FLY_API_URL", "https://api.fly.io/graphql")?;
         let fly_machines_api_url = fly_url(&get, "FLY_MACHINES_API_URL", "https://api.machines.dev")?;
+        let fly_api_timeout_ms =
+            u64::try_from(int(&get, "FLY_API_TIMEOUT_MS", 30_000, 100, 300_000)?).unwrap_or(30_000);
+        let fly_api_attempts = u32::try_from(int(&get, "FLY_API_ATTEMPTS", 4, 1, 10)?).unwrap_or(4);
+        let fly_api_page_size = u32::try_from(int(&get, "FLY_API_PAGE_SIZE", 50, 1, 100)?).unwrap_or(50);
+        let secret_key = match get("BAA_SECRET_KEY") {
+            Some(k) => {
+                crate::integrations::SecretKey::parse(&k).ok_or_else(|| {
+                    err("BAA_SECRET_KEY", "must be 32 random bytes in base64 (openssl rand -base64 32)")
+                })?;
+                Some(crate::secret::Secret::new(k))
+            }
+            None => None,
+        };
+        let integration_sync = match get("INTEGRATION_SYNC").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(_) => return Err(err("INTEGRATION_SYNC", "must be true or false")),
+        };
         Ok(Config {
             data_dir,
             database_url: crate::secret::Secret::new(database_url),
@@ -375,6 +405,11 @@ impl Config {
             document_store,
             fly_api_url,
             fly_machines_api_url,
+            fly_api_timeout_ms,
+            fly_api_attempts,
+            fly_api_page_size,
+            secret_key,
+            integration_sync,
         })
     }
 

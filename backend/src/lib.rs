@@ -13,6 +13,7 @@ pub mod documents;
 pub mod error;
 pub mod fly_api;
 pub mod imports;
+pub mod integrations;
 pub mod inventory;
 pub mod mail;
 pub mod net_guard;

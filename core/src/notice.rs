@@ -15,12 +15,19 @@ pub enum Kind {
     AgreementExpiry,
     /// A signed document was uploaded to an agreement.
     DocumentUploaded,
+    /// A Fly.io integration stopped working (its token was refused).
+    IntegrationFailing,
 }
 
 impl Kind {
     /// Every kind, in the order the preferences page shows them.
-    pub const ALL: [Kind; 4] =
-        [Kind::UncoveredService, Kind::PlanIneligible, Kind::AgreementExpiry, Kind::DocumentUploaded];
+    pub const ALL: [Kind; 5] = [
+        Kind::UncoveredService,
+        Kind::PlanIneligible,
+        Kind::AgreementExpiry,
+        Kind::DocumentUploaded,
+        Kind::IntegrationFailing,
+    ];
 
     /// Stable name (stored, and in webhook payloads).
     pub fn as_str(self) -> &'static str {
@@ -29,6 +36,7 @@ impl Kind {
             Kind::PlanIneligible => "plan-ineligible",
             Kind::AgreementExpiry => "agreement-expiry",
             Kind::DocumentUploaded => "document-uploaded",
+            Kind::IntegrationFailing => "integration-failing",
         }
     }
 
@@ -44,6 +52,7 @@ impl Kind {
             Kind::PlanIneligible => "A plan or add-on change made a covered service ineligible",
             Kind::AgreementExpiry => "An agreement is about to expire (reminder windows) or expires today",
             Kind::DocumentUploaded => "A signed document was uploaded (owners)",
+            Kind::IntegrationFailing => "A Fly.io integration's token stopped working (owners)",
         }
     }
 }

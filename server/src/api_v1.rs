@@ -208,6 +208,8 @@ pub fn routes() -> Router<AppState> {
         .route("/coverage", get(coverage))
         .route("/coverage/period", get(coverage_period))
         .route("/coverage/diff", get(coverage_diff))
+        .route("/integrations", get(list_integrations))
+        .route("/integrations/{id}/sync", post(sync_integration))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new().nest(PREFIX, api)
@@ -819,4 +821,41 @@ async fn coverage_diff(
     let (from, to) = period_of(&q)?;
     let view = inventory::coverage_diff(&b, &v, from, to).await?;
     Ok(Json(serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integrations
+
+async fn list_integrations(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+) -> ApiResult<Response> {
+    let list = baa_backend::integrations::overview(&b, &v).await?;
+    Ok(Json(json!({ "integrations": list })).into_response())
+}
+
+/// Runs a sync of one integration now: 200 with the outcome (`applied`, or `failed` with the
+/// integration's state saying why: nothing of the plan is written then), 409 while another
+/// sync of the org runs.
+async fn sync_integration(
+    Extension(ApiViewer(v)): Extension<ApiViewer>,
+    State(b): State<Backend>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    use baa_backend::integrations::SyncOutcome;
+    need_write(&v)?;
+    let Path(id) = id.map_err(path_rejection)?;
+    let (outcome, view) = baa_backend::integrations::sync_now(&b, &v, &id).await?;
+    let outcome = match outcome {
+        SyncOutcome::Applied(_) => "applied",
+        SyncOutcome::Failed { .. } => "failed",
+        SyncOutcome::Busy => {
+            return Err(AppError::Conflict {
+                field: "id".into(),
+                message: "A sync of this org is already running; its result will show shortly.".into(),
+            }
+            .into())
+        }
+    };
+    Ok(Json(json!({ "outcome": outcome, "integration": view })).into_response())
 }

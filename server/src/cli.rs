@@ -55,6 +55,26 @@ pub enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Sync every Fly.io org connected to a workspace now (as the schedule does), working on the
+    /// database named by DATABASE_URL. Exit 0 every org synced, 1 any sync failed or was already
+    /// running elsewhere (the Integrations page shows why), 2 usage errors (unknown workspace).
+    Sync {
+        /// Workspace id or name.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Connect a Fly.io org to a workspace (or replace its token) with the read-only token in
+    /// FLY_API_TOKEN (`fly tokens create readonly -o ORG`), checked with the Fly.io API before it
+    /// is stored encrypted under BAA_SECRET_KEY. Exit 0 connected, 1 refused by the API, 2 usage
+    /// errors (no FLY_API_TOKEN, no BAA_SECRET_KEY, unknown workspace, bad org slug).
+    ConnectFly {
+        /// Workspace id or name.
+        #[arg(long)]
+        workspace: String,
+        /// Fly org slug.
+        #[arg(long)]
+        org: String,
+    },
     /// CI gate: print the coverage findings of an app (or the workspace) from a running server
     /// and exit 1 when any is at or above --fail-on, 0 otherwise, 2 on usage or connection errors.
     /// With --fly-toml PATH...: check local fly.toml files for the platform safeguards instead
@@ -197,6 +217,16 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<i32> {
                 &mut std::io::stderr(),
             )
             .await)
+        }
+        Command::Sync { workspace } => {
+            let b = Backend::start(config, Clock::system()).await?;
+            Ok(sync(&b, &workspace, &mut std::io::stdout(), &mut std::io::stderr()).await)
+        }
+        Command::ConnectFly { workspace, org } => {
+            let token = std::env::var("FLY_API_TOKEN").unwrap_or_default();
+            let b = Backend::start(config, Clock::system()).await?;
+            Ok(connect_fly(&b, &workspace, &org, &token, &mut std::io::stdout(), &mut std::io::stderr())
+                .await)
         }
         Command::Migrate => {
             Backend::start(config, Clock::system()).await?;
@@ -398,5 +428,138 @@ pub async fn import(
             0
         }
         Err(e) => refused(e, err),
+    }
+}
+
+/// The workspace named or numbered `workspace`: (id, name).
+async fn find_workspace(b: &Backend, workspace: &str) -> anyhow::Result<Option<(String, String)>> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT id, name FROM workspaces WHERE id = $1 OR LOWER(name) = $2 ORDER BY id")
+        .bind(workspace.trim())
+        .bind(workspace.trim().to_lowercase())
+        .fetch_optional(&b.db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get("id")?, r.try_get("name")?)),
+        None => None,
+    })
+}
+
+/// `sync --workspace W`: syncs every connected org; returns the exit code.
+pub async fn sync(
+    b: &Backend,
+    workspace: &str,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    use baa_backend::integrations::{self, SyncOutcome};
+    let ws = match find_workspace(b, workspace).await {
+        Ok(Some((id, _))) => id,
+        Ok(None) => {
+            let _ = writeln!(err, "sync: no workspace {workspace:?}");
+            return 2;
+        }
+        Err(e) => {
+            let _ = writeln!(err, "sync: {e:#}");
+            return 1;
+        }
+    };
+    let results = match integrations::sync_workspace(b, &ws).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "sync: {}", e.public_message());
+            return 1;
+        }
+    };
+    if results.is_empty() {
+        let _ = writeln!(
+            err,
+            "sync: no Fly.io org is connected to this workspace (connect one with connect-fly)"
+        );
+        return 2;
+    }
+    let mut code = 0;
+    for (org, outcome) in results {
+        match outcome {
+            SyncOutcome::Applied(s) => {
+                let _ = writeln!(
+                    out,
+                    "{org}: synced ({} apps, {} add-ons): {} created, {} updated, {} not seen, {} notices",
+                    s.apps_seen,
+                    s.add_ons_seen,
+                    s.created,
+                    s.updated,
+                    s.absent.len(),
+                    s.notices
+                );
+                for line in &s.changes {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            SyncOutcome::Failed { class, message } => {
+                code = 1;
+                let _ = writeln!(err, "{org}: failed ({class}): {message}; nothing was changed");
+            }
+            SyncOutcome::Busy => {
+                code = 1;
+                let _ = writeln!(err, "{org}: a sync of this org is already running elsewhere");
+            }
+        }
+    }
+    code
+}
+
+/// `connect-fly --workspace W --org ORG` with the token given; returns the exit code.
+pub async fn connect_fly(
+    b: &Backend,
+    workspace: &str,
+    org: &str,
+    token: &str,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    if token.trim().is_empty() {
+        let _ = writeln!(
+            err,
+            "connect-fly: set FLY_API_TOKEN to a read-only token of the org (`fly tokens create readonly -o {org}`)"
+        );
+        return 2;
+    }
+    let (ws, ws_name) = match find_workspace(b, workspace).await {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            let _ = writeln!(err, "connect-fly: no workspace {workspace:?}");
+            return 2;
+        }
+        Err(e) => {
+            let _ = writeln!(err, "connect-fly: {e:#}");
+            return 1;
+        }
+    };
+    let v = baa_core::account::Viewer {
+        user_id: "cli".into(),
+        name: "command line (connect-fly)".into(),
+        email: String::new(),
+        workspace_id: ws,
+        workspace_name: ws_name,
+        role: baa_core::account::Role::Owner,
+        totp_enabled: false,
+        workspace_requires_2fa: false,
+        workspaces: Vec::new(),
+        source: "cli".into(),
+    };
+    match baa_backend::integrations::connect(b, &v, org, token).await {
+        Ok(i) => {
+            let _ = writeln!(out, "connected Fly.io org {} (integration {}); it syncs within a minute of the next start, or run `baa-tracker sync --workspace {workspace}`", i.org, i.id);
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "connect-fly: {}", e.public_message());
+            if e.field() == Some("token") {
+                1
+            } else {
+                2
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod downloads;
 pub mod headers;
 pub mod import_actions;
+pub mod integration_actions;
 pub mod inventory_actions;
 pub mod notify_actions;
 pub mod openapi;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notify_actions::routes())
         .merge(inventory_actions::document_routes(b.config.document_max_bytes))
         .merge(import_actions::routes())
+        .merge(integration_actions::routes())
         .merge(packet_actions::routes())
         .merge(trust_actions::routes())
         .merge(downloads::routes())
@@ -265,6 +267,10 @@ fn start_workers(b: &Backend, shutdown: &Shutdown) -> Vec<tokio::task::JoinHandl
         })
     };
     let mut workers = vec![outbox, sweeper, scheduler, webhooks, resets, trust];
+    if b.config.integration_sync {
+        let (b, sd) = (b.clone(), shutdown.clone());
+        workers.push(tokio::spawn(async move { baa_backend::integrations::run_scheduler(b, sd).await }));
+    }
     for n in 0..b.config.packet_workers {
         let (b, sd) = (b.clone(), shutdown.clone());
         workers.push(tokio::spawn(async move { baa_backend::packets::run_worker(b, n, sd).await }));

@@ -167,6 +167,28 @@ pub fn document(server: &str) -> Value {
                 "tags": ["import"], "requestBody": { "required": true, "content": content(import_body) },
                 "responses": responses(&[("200", "Applied", Some(reference("ImportResult")))], WRITE_ERRORS),
             } },
+            "/integrations": { "get": {
+                "operationId": "list_integrations", "summary": "Fly.io orgs connected to the workspace: state, last good sync, last plan (never the token)",
+                "tags": ["integration"],
+                "responses": responses(&[("200", "The list", Some(json!({
+                    "type": "object", "required": ["integrations"],
+                    "properties": { "integrations": { "type": "array", "items": reference("Integration") } }
+                })))], &["400"]),
+            } },
+            "/integrations/{id}/sync": {
+                "parameters": [path_param("id", "Integration id")],
+                "post": {
+                    "operationId": "sync_integration", "summary": "Sync one Fly.io org now: discovery, plan, and one transaction (or nothing, with the state saying why)",
+                    "tags": ["integration"],
+                    "responses": responses(&[("200", "The sync ran", Some(json!({
+                        "type": "object", "required": ["outcome", "integration"],
+                        "properties": {
+                            "outcome": { "type": "string", "enum": ["applied", "failed"], "description": "failed: nothing was written; the integration's state and error say why" },
+                            "integration": reference("Integration")
+                        }
+                    })))], &["400", "403", "404", "409"]),
+                }
+            },
             "/coverage": { "get": {
                 "operationId": "coverage", "summary": "Coverage report: verdicts, chains and findings (rule ids of the domain reference)",
                 "tags": ["coverage"],
@@ -302,6 +324,24 @@ pub fn document(server: &str) -> Value {
                     "properties": {
                         "snapshot_hash": { "type": "string" }, "plan_hash": { "type": "string" },
                         "creates": { "type": "integer" }, "updates": { "type": "integer" }, "plan": plan.clone()
+                    }
+                },
+                "Integration": {
+                    "type": "object",
+                    "required": ["id", "org", "state", "consecutive_failures", "next_attempt_at", "not_seen", "token_set_at", "created_by"],
+                    "properties": {
+                        "id": { "type": "string" }, "org": { "type": "string", "description": "Fly org slug" },
+                        "state": { "type": "string", "enum": ["new", "ok", "token-refused", "failing"] },
+                        "error_class": { "type": ["string", "null"], "description": "rate-limited, server-error, timeout, network, malformed, incomplete, graphql, org-not-found, unexpected-status, key, storage" },
+                        "error_message": { "type": ["string", "null"] },
+                        "last_run_at": { "type": ["integer", "null"], "description": "unix seconds" },
+                        "last_good_at": { "type": ["integer", "null"], "description": "unix seconds of the last sync that applied" },
+                        "consecutive_failures": { "type": "integer" },
+                        "next_attempt_at": { "type": "integer" },
+                        "last_plan": { "type": ["object", "null"] },
+                        "not_seen": { "type": "array", "items": { "type": "object" } },
+                        "token_set_at": { "type": "integer" },
+                        "created_by": { "type": "string" }
                     }
                 },
                 "ImportResult": {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod coverage;
 pub mod details;
 pub mod import;
+pub mod integrations;
 pub mod members;
 pub mod notifications;
 pub mod packets;

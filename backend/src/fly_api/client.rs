@@ -89,10 +89,15 @@ impl Default for FlyApiConfig {
 impl FlyApiConfig {
     /// The defaults with the endpoints of the app's configuration.
     pub fn from_config(config: &crate::config::Config) -> FlyApiConfig {
+        let d = FlyApiConfig::default();
         FlyApiConfig {
             graphql_url: config.fly_api_url.clone(),
             machines_url: config.fly_machines_api_url.clone(),
-            ..FlyApiConfig::default()
+            request_timeout: Duration::from_millis(config.fly_api_timeout_ms),
+            retry: RetryPolicy { max_attempts: config.fly_api_attempts, ..d.retry },
+            page_size: config.fly_api_page_size,
+            inner_page_size: config.fly_api_page_size,
+            ..d
         }
     }
 }

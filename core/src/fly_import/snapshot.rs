@@ -54,6 +54,9 @@ pub struct SnapshotApp {
     pub org_name: Option<String>,
     /// `deployed`, `suspended`, `pending`, ...
     pub status: String,
+    /// Regions it runs in, when the source shows them (the Fly API does; `fly apps list` not).
+    #[serde(default)]
+    pub regions: Vec<String>,
     /// Where it was read.
     pub at: Location,
 }
@@ -100,6 +103,10 @@ pub struct Extension {
     pub plan: Option<String>,
     /// Primary region first, then read regions; empty when the list shows none.
     pub regions: Vec<String>,
+    /// Apps the source says it is attached to (the Fly API's `app` and `apps`; the CLI lists
+    /// show none, so the planner falls back on secrets).
+    #[serde(default)]
+    pub apps: Vec<String>,
     /// Where it was read.
     pub at: Location,
 }
@@ -391,6 +398,7 @@ impl<'a> Part<'a> {
                         org,
                         org_name: (!org_name.is_empty()).then_some(org_name),
                         status: app.status,
+                        regions: Vec::new(),
                         at: self.at(line),
                     };
                     self.push_app(&mut seen, line, app);
@@ -421,6 +429,7 @@ impl<'a> Part<'a> {
                 org: cell(1),
                 org_name: None,
                 status: cell(2),
+                regions: Vec::new(),
                 at: self.at(row.line),
             };
             self.push_app(&mut seen, row.line, app);
@@ -518,6 +527,7 @@ impl<'a> Part<'a> {
                 org: org.to_owned(),
                 plan,
                 regions,
+                apps: Vec::new(),
                 at: self.at(row.line),
             });
         }

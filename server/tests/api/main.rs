@@ -12,6 +12,7 @@ mod documents;
 mod helpers;
 mod hostile;
 mod import;
+mod integrations;
 mod mail;
 mod notifications;
 mod packets;

@@ -93,7 +93,8 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         for name in names {
             let listed = snap.app(name);
-            let (toml_regions, toml_sources) = toml.get(name).cloned().unwrap_or_default();
+            let (mut toml_regions, toml_sources) = toml.get(name).cloned().unwrap_or_default();
+            union_into(&mut toml_regions, listed.map(|a| a.regions.as_slice()).unwrap_or(&[]));
             let mut sources: Vec<Location> = listed.map(|a| a.at.clone()).into_iter().collect();
             sources.extend(toml_sources);
             match (self.world.apps.iter().find(|a| a.name == name), listed) {

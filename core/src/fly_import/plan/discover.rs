@@ -244,6 +244,15 @@ impl<'a> Planner<'a> {
                     ext.name, ext.kind
                 ));
             }
+            for app in &ext.apps {
+                if self.app_org(app).is_some() && d.apps.insert(app.clone()) {
+                    let note =
+                        format!("attached to app `{app}`: the Fly API lists it among the add-on's apps");
+                    if lacks(&notes, &note) {
+                        notes.push(note);
+                    }
+                }
+            }
             d.kind = Some(ext.kind.clone());
             d.plan_read = plan_read;
             d.prod_pack = prod_pack;
@@ -353,6 +362,11 @@ impl<'a> Planner<'a> {
             );
             d.apps.insert(name.to_owned());
             let mut regions = self.toml.get(name).map(|t| t.0.clone()).unwrap_or_default();
+            for r in snap.app(name).map(|a| a.regions.as_slice()).unwrap_or(&[]) {
+                if !regions.contains(r) {
+                    regions.push(r.clone());
+                }
+            }
             if let Some(app) = self.world.apps.iter().find(|a| a.name == name) {
                 for r in &app.regions {
                     if !regions.contains(r) {
