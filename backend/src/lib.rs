@@ -20,6 +20,7 @@ pub mod notify;
 
 pub mod packet;
 pub mod packets;
+pub mod safeguards;
 pub mod password;
 pub mod secret;
 pub mod session_store;
