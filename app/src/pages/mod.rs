@@ -9,6 +9,7 @@ pub mod import;
 pub mod members;
 pub mod notifications;
 pub mod packets;
+pub mod safeguards;
 pub mod settings;
 pub mod tokens;
 

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{check, PlatformConfig, SafeguardInput, SafeguardPolicy, SafeguardReport};
-use crate::coverage::{Phi, World};
+use crate::coverage::{Phi, Service, World};
 
 /// What the tracker keeps of one fly.toml: its facts (never a secret value) and the secret
 /// names `fly secrets list` gave for its app, when the snapshot had them.
@@ -21,8 +21,8 @@ pub struct AppFacts {
 /// Whether an app handles PHI, from the services it uses: yes if any does, unknown if any is
 /// unknown (or says no without a valid reason) or if it uses none on record; no only when every
 /// service says no with a reason. Fail closed, like the engine.
-pub fn app_phi(world: &World, app: &str) -> Phi {
-    let mut services = world.services.iter().filter(|s| s.apps.iter().any(|a| a == app)).peekable();
+pub fn app_phi(services: &[Service], app: &str) -> Phi {
+    let mut services = services.iter().filter(|s| s.apps.iter().any(|a| a == app)).peekable();
     if services.peek().is_none() {
         return Phi::Unknown;
     }
@@ -59,7 +59,7 @@ pub fn check_world(
             let org = world.orgs.iter().find(|o| o.slug == app.org);
             Some(SafeguardInput {
                 config: f.config.clone(),
-                phi: app_phi(world, &app.name),
+                phi: app_phi(&world.services, &app.name),
                 org_environment: org.map(|o| o.environment),
                 secret_names: f.secret_names.clone(),
                 public_ips: None,
