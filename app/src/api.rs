@@ -190,6 +190,12 @@ pub struct SettingsData {
     pub reminder_windows: Vec<u32>,
     /// Whether the viewer may start another workspace (`WORKSPACE_CREATORS`).
     pub can_create_workspace: bool,
+    /// Fewest days of volume snapshots PHI apps must keep (platform safeguards).
+    pub snapshot_retention_days: u32,
+    /// Approved platform safeguard exceptions.
+    pub exceptions: Vec<baa_core::safeguards::SafeguardException>,
+    /// App names of the inventory (for the exception form).
+    pub apps: Vec<String>,
 }
 
 /// Loads the settings page.
@@ -198,7 +204,12 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let policy =
         baa_backend::inventory::policy(&b, &v.workspace_id, baa_backend::inventory::today_for(&b)).await?;
+    let today = baa_backend::inventory::today_for(&b);
+    let apps = baa_backend::inventory::load_world(&b, &v, today).await?.apps.into_iter().map(|a| a.name).collect();
     Ok(SettingsData {
+        snapshot_retention_days: policy.safeguards.snapshot_retention_days,
+        exceptions: policy.safeguards.exceptions,
+        apps,
         allowed_regions: policy.allowed_regions,
         reminder_windows: policy.reminder_windows,
         name: v.workspace_name.clone(),
