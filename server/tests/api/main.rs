@@ -16,6 +16,7 @@ mod mail;
 mod notifications;
 mod packets;
 mod s3;
+mod safeguards;
 mod security;
 mod sessions;
 mod smtp;
