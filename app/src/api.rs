@@ -205,7 +205,8 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
     let policy =
         baa_backend::inventory::policy(&b, &v.workspace_id, baa_backend::inventory::today_for(&b)).await?;
     let today = baa_backend::inventory::today_for(&b);
-    let apps = baa_backend::inventory::load_world(&b, &v, today).await?.apps.into_iter().map(|a| a.name).collect();
+    let apps =
+        baa_backend::inventory::load_world(&b, &v, today).await?.apps.into_iter().map(|a| a.name).collect();
     Ok(SettingsData {
         snapshot_retention_days: policy.safeguards.snapshot_retention_days,
         exceptions: policy.safeguards.exceptions,

@@ -20,8 +20,8 @@ pub mod notify;
 
 pub mod packet;
 pub mod packets;
-pub mod safeguards;
 pub mod password;
+pub mod safeguards;
 pub mod secret;
 pub mod session_store;
 pub mod signing;

@@ -396,7 +396,10 @@ async fn gather(
 /// The packet data for the viewer's workspace as of `as_of` (owners, legal and auditors).
 /// The packet's safeguard rows: every check of each imported fly.toml, and a not-verifiable row
 /// for each PHI app with none.
-fn safeguard_rows(world: &cov::World, report: &baa_core::safeguards::SafeguardReport) -> Vec<packet::SafeguardRow> {
+fn safeguard_rows(
+    world: &cov::World,
+    report: &baa_core::safeguards::SafeguardReport,
+) -> Vec<packet::SafeguardRow> {
     use baa_core::safeguards::{app_phi, CheckState};
     let state = |s: CheckState| match s {
         CheckState::Passed => "passed",
@@ -441,8 +444,12 @@ fn safeguard_rows(world: &cov::World, report: &baa_core::safeguards::SafeguardRe
                 state: state(CheckState::NotVerifiable).to_owned(),
                 severity: cov::Severity::High.into(),
                 at: "no fly.toml imported".to_owned(),
-                detail: "No fly.toml of this app was imported, so none of the platform safeguards can be checked.".to_owned(),
-                next_step: "Add the app's fly.toml to the fly snapshot (scripts/fly-snapshot.sh) and import it.".to_owned(),
+                detail:
+                    "No fly.toml of this app was imported, so none of the platform safeguards can be checked."
+                        .to_owned(),
+                next_step:
+                    "Add the app's fly.toml to the fly snapshot (scripts/fly-snapshot.sh) and import it."
+                        .to_owned(),
             });
         }
     }

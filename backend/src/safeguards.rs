@@ -168,7 +168,10 @@ async fn edit_policy(
 /// Parses the snapshot retention field: whole days from 1 to 60 (what Fly accepts).
 pub fn retention_days(field: &str, s: &str) -> AppResult<u32> {
     s.trim().parse::<u32>().ok().filter(|d| (1..=60).contains(d)).ok_or_else(|| {
-        AppError::invalid(field, "give the days of volume snapshots to keep, a whole number from 1 to 60 (Fly keeps at most 60)")
+        AppError::invalid(
+            field,
+            "give the days of volume snapshots to keep, a whole number from 1 to 60 (Fly keeps at most 60)",
+        )
     })
 }
 
@@ -235,9 +238,13 @@ pub async fn add_exception(b: &Backend, v: &Viewer, input: &ExceptionInput) -> A
     }
     let expires_on = crate::inventory::date("expires_on", &input.expires_on)?;
     if expires_on.is_some_and(|d| d < on) {
-        return Err(AppError::invalid("expires_on", "the last day must be today or later (or leave it empty)"));
+        return Err(AppError::invalid(
+            "expires_on",
+            "the last day must be today or later (or leave it empty)",
+        ));
     }
-    let approver = if v.name.trim().is_empty() { v.email.clone() } else { format!("{} <{}>", v.name, v.email) };
+    let approver =
+        if v.name.trim().is_empty() { v.email.clone() } else { format!("{} <{}>", v.name, v.email) };
     let exception = SafeguardException {
         rule,
         app: app.clone(),
@@ -251,7 +258,9 @@ pub async fn add_exception(b: &Backend, v: &Viewer, input: &ExceptionInput) -> A
         if p.safeguards.exceptions.iter().any(|e| e.rule == rule && e.app == app) {
             return Err(AppError::Conflict {
                 field: "rule".into(),
-                message: format!("{app} already has an exception for {rule}; remove it first to record a new one"),
+                message: format!(
+                    "{app} already has an exception for {rule}; remove it first to record a new one"
+                ),
             });
         }
         p.safeguards.exceptions.push(exception);
@@ -264,7 +273,8 @@ pub async fn add_exception(b: &Backend, v: &Viewer, input: &ExceptionInput) -> A
 /// Removes the exception for (rule, app) from today on.
 pub async fn remove_exception(b: &Backend, v: &Viewer, rule: &str, app: &str) -> AppResult<()> {
     authorize(v, Permission::ManageSettings)?;
-    let rule = SafeguardRule::from_id(rule.trim()).ok_or_else(|| AppError::invalid("rule", "unknown safeguard rule"))?;
+    let rule = SafeguardRule::from_id(rule.trim())
+        .ok_or_else(|| AppError::invalid("rule", "unknown safeguard rule"))?;
     let app = app.trim().to_owned();
     edit_policy(b, v, &format!("safeguard exception removed: {rule} for {app}"), |p, _| {
         let before = p.safeguards.exceptions.len();

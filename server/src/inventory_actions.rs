@@ -418,7 +418,12 @@ async fn add_exception(
 ) -> Response {
     match baa_backend::safeguards::add_exception(&b, &v, &f).await {
         Ok(e) => {
-            done(&session, "/settings#safeguards-h", format!("Exception for {} on {} approved.", e.rule, e.app)).await
+            done(
+                &session,
+                "/settings#safeguards-h",
+                format!("Exception for {} on {} approved.", e.rule, e.app),
+            )
+            .await
         }
         Err(e) => {
             failed(

@@ -2,8 +2,8 @@
 
 use crate::api::settings_page;
 use crate::api::{Flash, SettingsData};
-use baa_core::safeguards::SafeguardRule;
 use crate::components::{app_page, field_error, refill, Field};
+use baa_core::safeguards::SafeguardRule;
 use leptos::prelude::*;
 
 /// Workspace name and sign-in policy; owners change them, others read them.

@@ -21,8 +21,8 @@ pub use bundle::{
 };
 pub use model::{
     AgreementSection, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CorrectionRow, CoverageRow,
-    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi, SafeguardRow, Severity,
-    SeverityCounts, StatusEntry, Summary, Verdict,
+    DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, Person, Phi,
+    SafeguardRow, Severity, SeverityCounts, StatusEntry, Summary, Verdict,
 };
 pub use pdf::render_pdf;
 pub use signature::{

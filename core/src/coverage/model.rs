@@ -879,6 +879,10 @@ fn default_windows() -> Vec<u32> {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { allowed_regions: Vec::new(), reminder_windows: default_windows(), safeguards: Default::default() }
+        Self {
+            allowed_regions: Vec::new(),
+            reminder_windows: default_windows(),
+            safeguards: Default::default(),
+        }
     }
 }

@@ -1038,7 +1038,8 @@ async fn f8_twelve_concurrent_imports_never_answer_500_and_a_page_still_answers(
     let here: Value =
         serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
     let there: Value =
-        serde_json::from_str(&once_owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+        serde_json::from_str(&once_owner.api_with("coverage_data", &[("as_of", "")]).await.body)
+            .expect("json");
     assert_eq!(services(here), services(there));
     once.stop().await;
     app.stop().await;
@@ -1061,7 +1062,8 @@ async fn f9_a_backdated_agreement_entered_later_does_not_turn_a_past_day_covered
     };
     let uncovered = |v: &Value| {
         v["report"]["findings"].as_array().expect("findings").iter().any(|f| {
-            f["rule"] == "uncovered-service" && f["subject"].as_str().is_some_and(|s| s.contains("acme-uploads"))
+            f["rule"] == "uncovered-service"
+                && f["subject"].as_str().is_some_and(|s| s.contains("acme-uploads"))
         })
     };
     assert!(uncovered(&coverage(&owner, day.clone()).await));
@@ -1083,7 +1085,11 @@ async fn f9_a_backdated_agreement_entered_later_does_not_turn_a_past_day_covered
     let past = coverage(&owner, day.clone()).await;
     assert!(uncovered(&past), "{}", past["report"]["findings"]);
     assert!(past["corrections"].to_string().contains("Tigris BAA"), "{}", past["corrections"]);
-    assert!(past["corrected_verdicts"].to_string().contains("acme-uploads"), "{}", past["corrected_verdicts"]);
+    assert!(
+        past["corrected_verdicts"].to_string().contains("acme-uploads"),
+        "{}",
+        past["corrected_verdicts"]
+    );
     // The dashboard for that day says both.
     let (_, page) = owner.page(&format!("/?as_of={day}")).await;
     assert!(page.body.contains("Corrected") || page.body.contains("corrected"), "no correction shown");

@@ -105,7 +105,15 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
         (vec![("rule", "no-such-rule"), ("app", "acme-api"), ("reason", "x")], "rule"),
         (vec![("rule", "transport-unencrypted"), ("app", "not-an-app"), ("reason", "x")], "app"),
         (vec![("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", "  ")], "reason"),
-        (vec![("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", "x"), ("expires_on", "2001-01-01")], "expires_on"),
+        (
+            vec![
+                ("rule", "transport-unencrypted"),
+                ("app", "acme-api"),
+                ("reason", "x"),
+                ("expires_on", "2001-01-01"),
+            ],
+            "expires_on",
+        ),
     ] {
         let r = owner.post("/actions/policy/exceptions/add", &form).await;
         assert_eq!(r.status, 303, "{field}: {}", r.body);
@@ -113,22 +121,42 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
         assert_eq!(page["flash"]["error"], true, "{field}: {page}");
         assert_eq!(page["flash"]["field"], field, "{page}");
     }
-    let r = owner.post("/actions/policy", &[("allowed_regions", ""), ("reminder_windows", "30"), ("snapshot_retention_days", "90")]).await;
+    let r = owner
+        .post(
+            "/actions/policy",
+            &[("allowed_regions", ""), ("reminder_windows", "30"), ("snapshot_retention_days", "90")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert!(owner.flash().await.contains("1 to 60"));
     assert_eq!(app.count("records").await, records, "refused input wrote nothing");
 
     // A non-owner cannot approve.
     let legal = app.member(&owner, baa_core::account::Role::Legal, "legal@acme-health.example").await;
-    let r = legal.post("/actions/policy/exceptions/add", &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", "x")]).await;
+    let r = legal
+        .post(
+            "/actions/policy/exceptions/add",
+            &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", "x")],
+        )
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
 
     // The owner approves one: it passes by exception, with the reason and who approved it.
     let reason = "TLS is terminated by our own load balancer in front of the Fly proxy";
-    let r = owner.post("/actions/policy/exceptions/add", &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", reason)]).await;
+    let r = owner
+        .post(
+            "/actions/policy/exceptions/add",
+            &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", reason)],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(owner.flash().await.contains("approved"));
-    let again = owner.post("/actions/policy/exceptions/add", &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", reason)]).await;
+    let again = owner
+        .post(
+            "/actions/policy/exceptions/add",
+            &[("rule", "transport-unencrypted"), ("app", "acme-api"), ("reason", reason)],
+        )
+        .await;
     assert_eq!(again.status, 303);
     assert!(owner.flash().await.contains("already has an exception"));
     let cov = coverage(&owner).await;
@@ -137,7 +165,12 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
     assert!(transport["explanation"].as_str().unwrap_or_default().contains(reason));
     assert_eq!(result(&cov, "secret-in-config")["state"], "failed", "other rules keep failing");
     // Retention lowered to 3 days: backup-missing passes; the exceptions survive a policy save.
-    let r = owner.post("/actions/policy", &[("allowed_regions", ""), ("reminder_windows", "30"), ("snapshot_retention_days", "3")]).await;
+    let r = owner
+        .post(
+            "/actions/policy",
+            &[("allowed_regions", ""), ("reminder_windows", "30"), ("snapshot_retention_days", "3")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let cov = coverage(&owner).await;
     assert_eq!(result(&cov, "backup-missing")["state"], "passed");
@@ -152,12 +185,21 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
     let (status, _, pdf) = owner.download_packet(id, "pdf").await;
     assert_eq!(status, 200);
     let text = pdftotext(&pdf);
-    for needle in ["Platform safeguards", "secret-in-config", "transport-unencrypted", "passed by exception", "fly-toml/fly.toml line 9", "TLS is terminated by our own load balancer"] {
+    for needle in [
+        "Platform safeguards",
+        "secret-in-config",
+        "transport-unencrypted",
+        "passed by exception",
+        "fly-toml/fly.toml line 9",
+        "TLS is terminated by our own load balancer",
+    ] {
         assert!(text.contains(needle), "{needle} missing from the packet PDF");
     }
 
     // Removing the exception brings the failure back.
-    let r = owner.post("/actions/policy/exceptions/remove", &[("rule", "transport-unencrypted"), ("app", "acme-api")]).await;
+    let r = owner
+        .post("/actions/policy/exceptions/remove", &[("rule", "transport-unencrypted"), ("app", "acme-api")])
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(result(&coverage(&owner).await, "transport-unencrypted")["state"], "failed");
     app.stop().await;
@@ -226,23 +268,37 @@ async fn no_secret_value_from_a_fly_toml_is_stored_rendered_in_the_packet_or_log
     let owner = app.owner().await;
     let api = import(&app, &owner).await;
     // A broken fly.toml holding the secret is refused without echoing it.
-    let broken = vec![SnapshotFile::new("fly-toml/fly.toml", format!("app = \"acme-api\"\n[env]\nDATABASE_PASSWORD = \"{SECRET}\n").into_bytes())];
+    let broken = vec![SnapshotFile::new(
+        "fly-toml/fly.toml",
+        format!("app = \"acme-api\"\n[env]\nDATABASE_PASSWORD = \"{SECRET}\n").into_bytes(),
+    )];
     let r = api.post("/imports", as_json(&broken)).await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(!r.body.to_string().contains(SECRET), "error response");
 
     let cov = coverage(&owner).await;
     assert_eq!(result(&cov, "secret-in-config")["state"], "failed", "the check saw it");
-    let mut seen = vec![("coverage_data", cov.to_string()), ("api coverage", api.get("/coverage").await.body.to_string())];
+    let mut seen = vec![
+        ("coverage_data", cov.to_string()),
+        ("api coverage", api.get("/coverage").await.body.to_string()),
+    ];
     let services = api.get("/services").await.body;
     for path in ["/", "/settings", "/audit", "/inventory", "/import"] {
         seen.push((path, owner.page(path).await.1.body));
     }
-    for s in services["services"].as_array().expect("services").iter().filter(|s| s["apps"].to_string().contains("acme-api")) {
+    for s in services["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter(|s| s["apps"].to_string().contains("acme-api"))
+    {
         let id = s["id"].as_str().expect("id");
         let path = format!("/services/{}", url_escape(id));
         seen.push(("service page", owner.page(&path).await.1.body));
-        seen.push(("service_detail", owner.api_with("service_detail", &[("id", id), ("as_of", "")]).await.body));
+        seen.push((
+            "service_detail",
+            owner.api_with("service_detail", &[("id", id), ("as_of", "")]).await.body,
+        ));
     }
     seen.push(("audit export", app_audit(&owner).await));
     let p = crate::packets::generate(&owner, "").await;
@@ -271,7 +327,13 @@ async fn no_secret_value_from_a_fly_toml_is_stored_rendered_in_the_packet_or_log
 
 fn url_escape(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
