@@ -91,7 +91,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
     let (_, dash) = owner.page("/").await;
     assert!(dash.body.contains("Platform safeguards"), "dashboard section");
     assert!(dash.body.contains("fly-toml/fly.toml line 9"), "file and line on the dashboard");
-    assert!(dash.body.contains("not verifiable from the data"), "PHI apps without a fly.toml say so");
+    assert!(dash.body.contains("Not verifiable from the data"), "PHI apps without a fly.toml say so");
 
     // The CI gate fails on the critical safeguard like on any finding.
     let read = make_token(&owner, "gate", "read").await;
@@ -220,6 +220,8 @@ async fn every_stored_value(app: &TestApp) -> String {
         .expect("tables")
         .iter()
         .map(|r| r.try_get::<String, _>("name").expect("name"))
+        // sqlx's own bookkeeping (migration names and checksums), with types Any cannot read.
+        .filter(|t| !t.starts_with("_sqlx"))
         .collect();
     assert!(tables.iter().any(|t| t == "platform_configs"), "{tables:?}");
     let mut all = String::new();
