@@ -188,7 +188,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
     for needle in [
         "Platform safeguards",
         "secret-in-config",
-        "transport-unencrypted",
+        "unencrypted",
         "passed by exception",
         "fly-toml/fly.toml line 9",
         "TLS is terminated by our own load balancer",
