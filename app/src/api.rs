@@ -194,6 +194,12 @@ pub struct SettingsData {
     /// subscribers), for owners once saved.
     #[serde(default)]
     pub trust: Option<(String, bool, String, String, bool, i64)>,
+    /// Fewest days of volume snapshots PHI apps must keep (platform safeguards).
+    pub snapshot_retention_days: u32,
+    /// Approved platform safeguard exceptions.
+    pub exceptions: Vec<baa_core::safeguards::SafeguardException>,
+    /// App names of the inventory (for the exception form).
+    pub apps: Vec<String>,
 }
 
 /// Loads the settings page.
@@ -202,7 +208,13 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let policy =
         baa_backend::inventory::policy(&b, &v.workspace_id, baa_backend::inventory::today_for(&b)).await?;
+    let today = baa_backend::inventory::today_for(&b);
+    let apps =
+        baa_backend::inventory::load_world(&b, &v, today).await?.apps.into_iter().map(|a| a.name).collect();
     Ok(SettingsData {
+        snapshot_retention_days: policy.safeguards.snapshot_retention_days,
+        exceptions: policy.safeguards.exceptions,
+        apps,
         allowed_regions: policy.allowed_regions,
         reminder_windows: policy.reminder_windows,
         name: v.workspace_name.clone(),

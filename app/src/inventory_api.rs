@@ -59,6 +59,8 @@ pub struct CoverageView {
     pub corrections: Vec<CorrectionRow>,
     /// Verdicts those corrections change: (service, as recorded, corrected).
     pub corrected_verdicts: Vec<(String, String, String)>,
+    /// Platform safeguard checks of the apps whose fly.toml was imported.
+    pub safeguards: baa_core::safeguards::SafeguardReport,
 }
 
 /// A correction recorded after the day it holds on.
@@ -97,7 +99,7 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
     let today = inventory::today_for(&b);
     let day = inventory::date("as_of", &as_of)?.unwrap_or(today);
     let view = inventory::coverage_view(&b, &v, day).await?;
-    let (world, report) = (view.world, view.report);
+    let (world, report, safeguards) = (view.world, view.report, view.safeguards);
     let corrections = view
         .corrections
         .into_iter()
@@ -158,6 +160,7 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
         graph_svg,
         corrections,
         corrected_verdicts,
+        safeguards,
     })
 }
 

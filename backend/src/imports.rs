@@ -314,6 +314,9 @@ async fn apply_inner(
         changed_services.push(id.clone());
     }
     let after = fly_import::apply(&before, &plan, on);
+    // The fly.toml facts the platform safeguard checks need, in this transaction too.
+    let fly_toml_facts =
+        crate::safeguards::store_from_snapshot(&mut tx, v, &snapshot, &after, &snap_hash, now).await?;
     audit::record(
         &mut tx,
         now,
@@ -332,6 +335,7 @@ async fn apply_inner(
                 "created": plan.creates(),
                 "updated": plan.updates(),
                 "unmapped": plan.unmapped.len(),
+                "fly_toml_facts_apps": fly_toml_facts,
             }),
         },
     )

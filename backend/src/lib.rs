@@ -22,6 +22,7 @@ pub mod notify;
 pub mod packet;
 pub mod packets;
 pub mod password;
+pub mod safeguards;
 pub mod secret;
 pub mod session_store;
 pub mod signing;

@@ -330,6 +330,7 @@ async fn gather(
             next_step: f.next_step.clone(),
         })
         .collect();
+    let safeguards = safeguard_rows(world, &view.safeguards);
     let mut counts = SeverityCounts::default();
     for f in &findings {
         match f.severity {
@@ -374,6 +375,7 @@ async fn gather(
         graph: Graph { nodes, edges },
         agreements,
         findings,
+        safeguards,
         corrections: view
             .corrections
             .iter()
@@ -451,6 +453,68 @@ async fn period_section(b: &Backend, v: &Viewer, from: NaiveDate, to: NaiveDate)
 }
 
 /// The packet data for the viewer's workspace as of `as_of` (owners, legal and auditors).
+/// The packet's safeguard rows: every check of each imported fly.toml, and a not-verifiable row
+/// for each PHI app with none.
+fn safeguard_rows(
+    world: &cov::World,
+    report: &baa_core::safeguards::SafeguardReport,
+) -> Vec<packet::SafeguardRow> {
+    use baa_core::safeguards::{app_phi, CheckState};
+    let state = |s: CheckState| match s {
+        CheckState::Passed => "passed",
+        CheckState::PassedByException => "passed by exception",
+        CheckState::Failed => "failed",
+        CheckState::NotVerifiable => "not verifiable from the data",
+    };
+    let mut rows = Vec::new();
+    for app in &world.apps {
+        let phi = !app_phi(&world.services, &app.name).valid_no();
+        let mut any = false;
+        for r in report.for_app(&app.name) {
+            any = true;
+            let mut detail = r.explanation.clone();
+            if r.state != CheckState::Passed {
+                for p in &r.problems {
+                    detail.push_str(&format!(" [{}: {}]", p.at, p.message));
+                }
+            }
+            if let Some(e) = &r.exception {
+                detail.push_str(&format!(
+                    " Exception: {} (approved by {} on {}).",
+                    e.reason, e.approved_by, e.approved_on
+                ));
+            }
+            rows.push(packet::SafeguardRow {
+                app: app.name.clone(),
+                phi,
+                rule: r.rule.as_str().to_owned(),
+                state: state(r.state).to_owned(),
+                severity: r.severity.into(),
+                at: r.at.to_string(),
+                detail,
+                next_step: r.next_step.clone().unwrap_or_default(),
+            });
+        }
+        if !any && phi {
+            rows.push(packet::SafeguardRow {
+                app: app.name.clone(),
+                phi,
+                rule: "fly.toml".to_owned(),
+                state: state(CheckState::NotVerifiable).to_owned(),
+                severity: cov::Severity::High.into(),
+                at: "no fly.toml imported".to_owned(),
+                detail:
+                    "No fly.toml of this app was imported, so none of the platform safeguards can be checked."
+                        .to_owned(),
+                next_step:
+                    "Add the app's fly.toml to the fly snapshot (scripts/fly-snapshot.sh) and import it."
+                        .to_owned(),
+            });
+        }
+    }
+    rows
+}
+
 pub async fn assemble(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<PacketData> {
     Ok(gather(b, v, &new_id(), as_of, None).await?.0)
 }

@@ -229,6 +229,7 @@ fn generate(seeds: &[u32]) -> (World, NaiveDate, Policy) {
     let policy = Policy {
         allowed_regions: if s.chance(50) { vec!["iad".into(), "ord".into()] } else { vec![] },
         reminder_windows: if s.chance(80) { vec![90, 60, 30, 7] } else { vec![14] },
+        ..Policy::default()
     };
     (b.build(), as_of, policy)
 }

@@ -701,7 +701,8 @@ pub async fn coverage_report(
     app: Option<&str>,
 ) -> Result<Value, AppError> {
     let day = inventory::date("as_of", as_of)?.unwrap_or_else(|| inventory::today_for(b));
-    let (world, report) = inventory::coverage(b, v, day).await?;
+    let view = inventory::coverage_view(b, v, day).await?;
+    let (world, report) = (view.world, view.report);
     let app = match app.map(str::trim).filter(|a| !a.is_empty()) {
         Some(name) => Some(world.apps.iter().find(|a| a.name == name).cloned().ok_or(AppError::NotFound)?),
         None => None,
@@ -771,6 +772,13 @@ pub async fn coverage_report(
         },
         "services": services,
         "findings": findings,
+        // Platform safeguard checks of the imported fly.toml files (of the app, when scoped).
+        "safeguards": view
+            .safeguards
+            .results
+            .iter()
+            .filter(|r| app.as_ref().is_none_or(|a| r.app.as_deref() == Some(a.name.as_str())))
+            .collect::<Vec<_>>(),
     }))
 }
 

@@ -164,8 +164,18 @@ fn print(args: &CheckArgs, report: &serde_json::Value, out: &mut impl Write, err
             return ERROR;
         }
     };
+    // Platform safeguard results; a server that predates them sends none.
+    let checks: Vec<safeguards::SafeguardResult> =
+        match serde_json::from_value(report.get("safeguards").cloned().unwrap_or(serde_json::json!([]))) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(err, "baa-tracker check: unexpected safeguard results in the report: {e}");
+                return ERROR;
+            }
+        };
     let threshold = args.fail_on.severity();
-    let failing = findings.iter().filter(|f| f.severity >= threshold).count();
+    let failing_safeguards = checks.iter().filter(|r| r.is_failure() && r.severity >= threshold).count();
+    let failing = findings.iter().filter(|f| f.severity >= threshold).count() + failing_safeguards;
     let code = if failing > 0 { FAIL } else { PASS };
     let scope = args.app.as_deref().map(|a| format!("app {a}")).unwrap_or_else(|| "the workspace".into());
     let threshold_name = format!("{:?}", args.fail_on).to_lowercase();
@@ -178,6 +188,7 @@ fn print(args: &CheckArgs, report: &serde_json::Value, out: &mut impl Write, err
             "passed": code == PASS,
             "summary": report["summary"],
             "findings": findings,
+            "safeguards": checks,
         });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return code;
@@ -194,6 +205,30 @@ fn print(args: &CheckArgs, report: &serde_json::Value, out: &mut impl Write, err
             f.subject.name,
             f.explanation,
             f.next_step
+        );
+    }
+    let shown: Vec<&safeguards::SafeguardResult> =
+        checks.iter().filter(|r| matches!(r.state, CheckState::Failed | CheckState::NotVerifiable)).collect();
+    if !checks.is_empty() {
+        let _ = writeln!(
+            out,
+            "Platform safeguards: {} checks, {} failed, {} not verifiable",
+            checks.len(),
+            checks.iter().filter(|r| r.state == CheckState::Failed).count(),
+            checks.iter().filter(|r| r.state == CheckState::NotVerifiable).count()
+        );
+    }
+    for r in shown {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<24} app {} ({}): {} {}\n         next: {}",
+            format!("{:?}", r.severity).to_uppercase(),
+            r.rule.as_str(),
+            r.app.as_deref().unwrap_or("?"),
+            r.at,
+            r.state.as_str(),
+            r.explanation,
+            r.next_step.as_deref().unwrap_or("-")
         );
     }
     if code == FAIL {

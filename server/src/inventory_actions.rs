@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/agreements/clauses", post(confirm_clauses))
         .route("/actions/vendors/edit", post(edit_vendor))
         .route("/actions/policy", post(save_policy))
+        .route("/actions/policy/exceptions/add", post(add_exception))
+        .route("/actions/policy/exceptions/remove", post(remove_exception))
         .route("/actions/vendors/take-bundled", post(take_bundled))
         .route("/actions/vendors/keep-local", post(keep_local))
 }
@@ -390,6 +392,8 @@ struct PolicyForm {
     allowed_regions: String,
     #[serde(default)]
     reminder_windows: String,
+    #[serde(default)]
+    snapshot_retention_days: String,
 }
 
 async fn save_policy(
@@ -398,9 +402,59 @@ async fn save_policy(
     session: Session,
     Form(f): Form<PolicyForm>,
 ) -> Response {
-    match inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows).await {
+    match inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows, &f.snapshot_retention_days)
+        .await
+    {
         Ok(_) => done(&session, "/settings", "Coverage policy saved.").await,
         Err(e) => failed(&session, "/settings", "policy", e, &[]).await,
+    }
+}
+
+async fn add_exception(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<baa_backend::safeguards::ExceptionInput>,
+) -> Response {
+    match baa_backend::safeguards::add_exception(&b, &v, &f).await {
+        Ok(e) => {
+            done(
+                &session,
+                "/settings#safeguards-h",
+                format!("Exception for {} on {} approved.", e.rule, e.app),
+            )
+            .await
+        }
+        Err(e) => {
+            failed(
+                &session,
+                "/settings#safeguards-h",
+                "exception",
+                e,
+                &[("rule", &f.rule), ("app", &f.app), ("reason", &f.reason), ("expires_on", &f.expires_on)],
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ExceptionKey {
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    app: String,
+}
+
+async fn remove_exception(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<ExceptionKey>,
+) -> Response {
+    match baa_backend::safeguards::remove_exception(&b, &v, &f.rule, &f.app).await {
+        Ok(()) => done(&session, "/settings#safeguards-h", "Exception removed.").await,
+        Err(e) => failed(&session, "/settings#safeguards-h", "exception", e, &[]).await,
     }
 }
 

@@ -109,6 +109,7 @@ pub fn Dashboard() -> impl IntoView {
                     }}
                 </section>
             </div>
+            {crate::pages::safeguards::safeguards_section(&d.safeguards, &d.apps, &d.services, None)}
             <section aria-labelledby="findings-h">
                 <h2 id="findings-h">"Findings and next steps"</h2>
                 {if findings.is_empty() {

@@ -80,6 +80,7 @@ pub fn ServicePage() -> impl IntoView {
                 <dt>"In use since"</dt><dd>{s.created_on.to_string()}</dd>
             </dl>
             <section class="card"><h2>"Verdict"</h2>{verdict}</section>
+            {crate::pages::safeguards::safeguards_section(&view_.safeguards, &view_.apps, &view_.services, Some(&s.apps))}
             {candidate_section(&s, view_.can_edit_inventory)}
             {config_section(&s, &d.required, &view_.as_of, view_.can_edit_inventory)}
             {view_.can_edit_inventory.then(|| {

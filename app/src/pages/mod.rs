@@ -11,6 +11,7 @@ pub mod members;
 pub mod notifications;
 pub mod packets;
 pub mod period;
+pub mod safeguards;
 pub mod settings;
 pub mod tokens;
 

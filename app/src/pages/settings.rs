@@ -1,8 +1,9 @@
 //! Workspace settings.
 
 use crate::api::settings_page;
-use crate::api::Flash;
+use crate::api::{Flash, SettingsData};
 use crate::components::{app_page, field_error, refill, Field};
+use baa_core::safeguards::SafeguardRule;
 use leptos::prelude::*;
 
 /// Workspace name and sign-in policy; owners change them, others read them.
@@ -20,7 +21,9 @@ pub fn Settings() -> impl IntoView {
                     <dt>"Two-factor sign-in"</dt><dd>{if d.require_2fa { "required for every member" } else { "optional" }}</dd>
                     <dt>"Regions allowed for PHI"</dt><dd>{if d.allowed_regions.is_empty() { "any".to_string() } else { d.allowed_regions.join(", ") }}</dd>
                     <dt>"Expiry reminders"</dt><dd>{d.reminder_windows.iter().map(|w| format!("{w} days")).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"Volume snapshots kept (PHI apps)"</dt><dd>{format!("at least {} days", d.snapshot_retention_days)}</dd>
                 </dl>
+                {exceptions_section(&d, &f, false)}
                 <p class="hint">"Only owners can change workspace settings."</p>
                 {new_ws}
             }
@@ -41,10 +44,12 @@ pub fn Settings() -> impl IntoView {
                 <form method="post" action="/actions/policy" class="stack narrow">
                     <Field label="Regions allowed for PHI (empty: any)" name="allowed_regions" required=false value=regions error=field_error(&f, "allowed_regions") hint=Some("Fly region codes, such as iad, ord. A PHI service elsewhere raises region-outside-policy.") />
                     <Field label="Expiry reminder windows (days)" name="reminder_windows" value=windows error=field_error(&f, "reminder_windows") />
+                    <Field label="Volume snapshot retention (days)" name="snapshot_retention_days" value=d.snapshot_retention_days.to_string() error=field_error(&f, "snapshot_retention_days") hint=Some("Fewest days of snapshots a PHI app's volumes must keep (1 to 60; Fly keeps 5 unless fly.toml sets snapshot_retention). Fewer raises backup-missing.") />
                     <button type="submit">"Save policy"</button>
                 </form>
             </section>
             {trust_form(&f, d.trust.clone(), &d.name)}
+            {exceptions_section(&d, &f, true)}
             {new_ws}
         }
             .into_any()
@@ -91,6 +96,56 @@ fn trust_form(
                 } else {
                     view! { <form method="post" action="/actions/trust/publish"><button type="submit">"Publish"</button></form> }.into_any()
                 }}
+            })}
+        </section>
+    }
+}
+
+/// Approved platform safeguard exceptions, and (for owners) the form to approve one.
+fn exceptions_section(d: &SettingsData, f: &Option<Flash>, can_manage: bool) -> impl IntoView {
+    let rows = d.exceptions.clone();
+    let apps = d.apps.clone();
+    let rule = refill(f, "rule");
+    view! {
+        <section class="card" aria-labelledby="safeguards-h">
+            <h2 id="safeguards-h">"Platform safeguard exceptions"</h2>
+            <p class="hint">"A failed safeguard you accept for one app, with the reason. It shows as passed by exception, with the reason and who approved it, on the dashboard and in the evidence packet."</p>
+            {if rows.is_empty() {
+                view! { <p>"No exceptions approved."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap"><table aria-label="Approved exceptions">
+                        <thead><tr><th scope="col">"Rule"</th><th scope="col">"App"</th><th scope="col">"Reason"</th><th scope="col">"Approved by"</th><th scope="col">"On"</th><th scope="col">"Until"</th>{can_manage.then(|| view! { <th scope="col">"Remove"</th> })}</tr></thead>
+                        <tbody>{rows.iter().map(|e| view! {
+                            <tr>
+                                <td><code>{e.rule.as_str()}</code></td><td>{e.app.clone()}</td><td>{e.reason.clone()}</td><td>{e.approved_by.clone()}</td><td>{e.approved_on.to_string()}</td><td>{e.expires_on.map_or_else(|| "open-ended".to_string(), |d| d.to_string())}</td>
+                                {can_manage.then(|| view! {
+                                    <td class="actions"><form method="post" action="/actions/policy/exceptions/remove">
+                                        <input type="hidden" name="rule" value=e.rule.as_str() />
+                                        <input type="hidden" name="app" value=e.app.clone() />
+                                        <button type="submit" class="secondary small" aria-label=format!("Remove the {} exception for {}", e.rule.as_str(), e.app)>"Remove"</button>
+                                    </form></td>
+                                })}
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+            {can_manage.then(|| view! {
+                <form method="post" action="/actions/policy/exceptions/add" class="stack narrow" aria-label="Approve an exception">
+                    <div class="field">
+                        <label for="f-rule">"Rule"</label>
+                        <select id="f-rule" name="rule">
+                            {SafeguardRule::ALL.iter().map(|r| { let sel = rule == r.as_str(); view! { <option value=r.as_str() selected=sel>{format!("{} ({})", r.title(), r.as_str())}</option> } }).collect_view()}
+                        </select>
+                        {field_error(f, "rule").map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <Field label="App" name="app" value=refill(f, "app") error=field_error(f, "app") hint=Some("The Fly app name, as in the inventory.") />
+                    {(!apps.is_empty()).then(|| view! { <p class="hint">"Apps in the inventory: "{apps.join(", ")}</p> })}
+                    <Field label="Reason" name="reason" value=refill(f, "reason") error=field_error(f, "reason") hint=Some("Why the failure is acceptable, for the auditor (for example: TLS is terminated by the database itself).") />
+                    <Field label="Last day (optional, YYYY-MM-DD)" name="expires_on" required=false value=refill(f, "expires_on") error=field_error(f, "expires_on") />
+                    <button type="submit">"Approve exception"</button>
+                </form>
             })}
         </section>
     }

@@ -350,8 +350,16 @@ pub async fn save_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<St
     Ok(name)
 }
 
-/// Sets the workspace coverage policy (allowed regions, reminder windows) from today on.
-pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows: &str) -> AppResult<Policy> {
+/// Sets the workspace coverage policy (allowed regions, reminder windows and, unless blank, the
+/// snapshot retention of the platform safeguards) from today on. The approved safeguard
+/// exceptions are kept: the policy is read and written in one transaction.
+pub async fn save_policy(
+    b: &Backend,
+    v: &Viewer,
+    allowed_regions: &str,
+    windows: &str,
+    snapshot_retention_days: &str,
+) -> AppResult<Policy> {
     authorize(v, Permission::ManageSettings)?;
     let allowed = regions("allowed_regions", allowed_regions)?;
     let mut reminder_windows = Vec::new();
@@ -367,7 +375,19 @@ pub async fn save_policy(b: &Backend, v: &Viewer, allowed_regions: &str, windows
         return Err(AppError::invalid("reminder_windows", "give at least one reminder window, such as 30"));
     }
     reminder_windows.sort_unstable_by(|a, b| b.cmp(a));
-    let policy = Policy { allowed_regions: allowed, reminder_windows };
-    append_one(b, v, Kind::Policy, "policy", today(b), &policy, false, None).await?;
+    let retention = match snapshot_retention_days.trim() {
+        "" => None,
+        days => Some(crate::safeguards::retention_days("snapshot_retention_days", days)?),
+    };
+    let on = today(b);
+    let mut tx = b.db.begin_write().await?;
+    let mut policy = world::policy_in(&mut *tx, &v.workspace_id, on, i64::MAX).await?;
+    policy.allowed_regions = allowed;
+    policy.reminder_windows = reminder_windows;
+    if let Some(days) = retention {
+        policy.safeguards.snapshot_retention_days = days;
+    }
+    append(&mut tx, v, Kind::Policy, "policy", on, &policy, false, None, b.clock.now()).await?;
+    tx.commit().await?;
     Ok(policy)
 }

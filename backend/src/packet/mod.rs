@@ -22,7 +22,7 @@ pub use bundle::{
 pub use model::{
     AgreementSection, AuditExcerpt, AuditRow, BusinessAssociate, ClauseRow, CorrectionRow, CoverageRow,
     DocumentVersion, FindingRow, Graph, GraphEdge, GraphNode, NodeKind, PacketData, PeriodSection,
-    PeriodService, Person, Phi, Severity, SeverityCounts, StatusEntry, Summary, Verdict,
+    PeriodService, Person, Phi, SafeguardRow, Severity, SeverityCounts, StatusEntry, Summary, Verdict,
 };
 pub use pdf::render_pdf;
 pub use signature::{

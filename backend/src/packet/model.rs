@@ -33,6 +33,10 @@ pub struct PacketData {
     pub agreements: Vec<AgreementSection>,
     /// Findings open on the as-of date, most severe first.
     pub findings: Vec<FindingRow>,
+    /// Platform safeguard checks (issue 18), one row per check of each imported fly.toml and
+    /// one per PHI app with no fly.toml (not verifiable).
+    #[serde(default)]
+    pub safeguards: Vec<SafeguardRow>,
     /// Records entered after the as-of date that say they held on it: the packet shows the day
     /// as recorded then, and lists these apart.
     #[serde(default)]
@@ -86,6 +90,28 @@ pub struct PeriodService {
     pub covered_every_day: bool,
     /// Spans: (first day, last day, days, state label, reason).
     pub spans: Vec<(NaiveDate, NaiveDate, i64, String, String)>,
+}
+
+/// One platform safeguard check of one app, as the packet prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeguardRow {
+    /// Fly app.
+    pub app: String,
+    /// Whether the app handles PHI (or may: unknown counts as PHI).
+    pub phi: bool,
+    /// Rule id (`secret-in-config`), or `fly.toml` for an app with none imported.
+    pub rule: String,
+    /// "passed", "passed by exception", "failed" or "not verifiable from the data".
+    pub state: String,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// File and line the result was read from.
+    pub at: String,
+    /// What was found, with every problem's line and, for an exception, its reason, who approved
+    /// it and when.
+    pub detail: String,
+    /// Next step, empty when passed.
+    pub next_step: String,
 }
 
 /// A record entered after the as-of date that holds on it.

@@ -40,9 +40,11 @@ pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, PacketError> {
     agreements(&mut l, data);
     section(&mut l, &mut toc, "6", "Open findings");
     findings(&mut l, data);
-    section(&mut l, &mut toc, "7", "Corrections recorded later");
+    section(&mut l, &mut toc, "7", "Platform safeguards");
+    safeguards(&mut l, data);
+    section(&mut l, &mut toc, "8", "Corrections recorded later");
     corrections(&mut l, data);
-    section(&mut l, &mut toc, "8", "Audit trail excerpt");
+    section(&mut l, &mut toc, "9", "Audit trail excerpt");
     audit(&mut l, data);
     if let Some(p) = &data.period {
         section(&mut l, &mut toc, "9", "Coverage over the period");
@@ -976,6 +978,54 @@ fn findings(l: &mut Layout<'_>, data: &PacketData) {
             Col::new("Subject", 0.16),
             Col::new("Finding", 0.29),
             Col::new("Next step", 0.26),
+        ],
+        &rows,
+    );
+}
+
+fn safeguards(l: &mut Layout<'_>, data: &PacketData) {
+    l.paragraph(
+        "What Fly.io's healthcare blueprint asks for besides the BAA, checked from each app's fly.toml as \
+         imported: credentials kept out of the file, TLS on every public port, databases not publicly \
+         reachable, volume snapshots and backups, one file per environment. Each check is passed, passed by \
+         an approved exception (with its reason, who approved it and when), failed, or not verifiable from \
+         the data, with the file and line it was read from. Secret values are never kept: only names and lines.",
+        Face::Regular,
+        9.0,
+        INK,
+    );
+    l.gap(8.0);
+    if data.safeguards.is_empty() {
+        l.paragraph("No app with a fly.toml or PHI on record.", Face::Bold, 9.0, INK);
+        return;
+    }
+    let rows: Vec<Row> = data
+        .safeguards
+        .iter()
+        .map(|x| {
+            let color = match x.state.as_str() {
+                "passed" | "passed by exception" => GREEN,
+                _ => severity_color(x.severity),
+            };
+            Row::new(vec![
+                Cell::strong(format!("{}{}", x.app, if x.phi { " (PHI)" } else { "" }), INK),
+                x.rule.clone().into(),
+                Cell::strong(x.state.clone(), color),
+                x.at.clone().into(),
+                x.detail.clone().into(),
+                x.next_step.clone().into(),
+            ])
+        })
+        .collect();
+    l.table(
+        "Platform safeguards",
+        &[
+            Col::new("App", 0.13),
+            Col::new("Check", 0.15),
+            Col::new("Result", 0.11),
+            Col::new("File and line", 0.15),
+            Col::new("Details", 0.26),
+            Col::new("Next step", 0.20),
         ],
         &rows,
     );

@@ -166,6 +166,9 @@ pub struct CoverageView {
     pub report: Report,
     /// The policy in force.
     pub policy: Policy,
+    /// The platform safeguard checks of the apps whose fly.toml was imported (as known by the
+    /// end of a past day).
+    pub safeguards: baa_core::safeguards::SafeguardReport,
     /// Versions recorded after the day that hold on it.
     pub corrections: Vec<Correction>,
     /// Verdicts those corrections change.
@@ -209,6 +212,8 @@ async fn build_view(
     let world = load(b, ws, ws_name, as_of, known).await?;
     let policy = policy(b, ws, as_of, known).await?;
     let report = baa_core::coverage::evaluate(&world, as_of, &policy);
+    let facts = crate::safeguards::facts(&b.db.pool, ws, known).await?;
+    let safeguards = crate::safeguards::report(&world, &facts, &policy, as_of);
     let (corrections, corrected_verdicts) = if known == i64::MAX {
         (Vec::new(), Vec::new())
     } else {
@@ -245,5 +250,5 @@ async fn build_view(
         }
         (corrections, changed)
     };
-    Ok(CoverageView { world, report, policy, corrections, corrected_verdicts })
+    Ok(CoverageView { world, report, policy, safeguards, corrections, corrected_verdicts })
 }

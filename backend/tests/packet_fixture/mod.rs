@@ -378,6 +378,7 @@ pub fn fixture(agreements: usize, clauses: usize, coverage: usize, audit_entries
         graph: Graph { nodes, edges },
         agreements: sections,
         findings,
+        safeguards: Vec::new(),
         audit,
         period: None,
     };

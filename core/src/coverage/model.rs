@@ -868,6 +868,9 @@ pub struct Policy {
     /// Days before expiry at which to remind.
     #[serde(default = "default_windows")]
     pub reminder_windows: Vec<u32>,
+    /// Platform safeguards: snapshot retention and approved exceptions.
+    #[serde(default)]
+    pub safeguards: crate::safeguards::SafeguardPolicy,
 }
 
 fn default_windows() -> Vec<u32> {
@@ -876,6 +879,10 @@ fn default_windows() -> Vec<u32> {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { allowed_regions: Vec::new(), reminder_windows: default_windows() }
+        Self {
+            allowed_regions: Vec::new(),
+            reminder_windows: default_windows(),
+            safeguards: Default::default(),
+        }
     }
 }

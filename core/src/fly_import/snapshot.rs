@@ -137,6 +137,9 @@ pub struct FlyToml {
     pub mounts: Vec<String>,
     /// Where it was read (the `app` line).
     pub at: Location,
+    /// Every fact the platform safeguard checks need (no secret value: see
+    /// [`crate::safeguards::PlatformConfig`]), kept so the import can store them.
+    pub config: crate::safeguards::PlatformConfig,
 }
 
 /// Which command wrote a file, and in which format.
@@ -576,6 +579,7 @@ impl<'a> Part<'a> {
             Ok(c) => c,
             Err(e) => return self.errors.push(e),
         };
+        let facts = config.clone();
         let Some(app) = config.app else {
             return self.note(None, "this fly.toml names no app (`app = ...`), so it cannot be tied to one");
         };
@@ -601,7 +605,7 @@ impl<'a> Part<'a> {
             }
         }
         let at = self.at(line);
-        self.snap.fly_tomls.push(FlyToml { app, primary_region, mounts, at });
+        self.snap.fly_tomls.push(FlyToml { app, primary_region, mounts, at, config: facts });
     }
 
     fn parse(&mut self, command: &Command, format: Format, text: &str) {

@@ -32,6 +32,7 @@ mod checks;
 mod credentials;
 mod fly_toml;
 mod rules;
+mod world;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,7 @@ pub use checks::{
     SafeguardResult, DEFAULT_SNAPSHOT_RETENTION_DAYS, FLY_DEFAULT_SNAPSHOT_RETENTION_DAYS,
 };
 pub use rules::SafeguardRule;
+pub use world::{app_phi, check_world, AppFacts};
 
 /// A value read from a fly.toml, with the place it was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ mod packets;
 mod period;
 mod read_path;
 mod s3;
+mod safeguards;
 mod security;
 mod sessions;
 mod smtp;
