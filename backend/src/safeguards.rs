@@ -80,8 +80,8 @@ pub async fn store_from_snapshot(
 ) -> AppResult<usize> {
     let mut by_app: BTreeMap<&str, Vec<&PlatformConfig>> = BTreeMap::new();
     for t in &snapshot.fly_tomls {
-        if after.apps.iter().any(|a| a.name == t.app) {
-            by_app.entry(t.app.as_str()).or_default().push(&t.config);
+        if let Some(config) = t.config.as_ref().filter(|_| after.apps.iter().any(|a| a.name == t.app)) {
+            by_app.entry(t.app.as_str()).or_default().push(config);
         }
     }
     let mut written = 0;

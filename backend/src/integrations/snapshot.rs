@@ -81,6 +81,7 @@ pub fn from_discovery(d: &OrgDiscovery) -> Snapshot {
                 primary_region: None,
                 mounts: unique,
                 at: at(&format!("apps/{}/volumes", app.name)),
+                config: None,
             });
         }
     }

@@ -47,7 +47,7 @@ pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, PacketError> {
     section(&mut l, &mut toc, "9", "Audit trail excerpt");
     audit(&mut l, data);
     if let Some(p) = &data.period {
-        section(&mut l, &mut toc, "9", "Coverage over the period");
+        section(&mut l, &mut toc, "10", "Coverage over the period");
         period(&mut l, p);
     }
 

@@ -138,8 +138,9 @@ pub struct FlyToml {
     /// Where it was read (the `app` line).
     pub at: Location,
     /// Every fact the platform safeguard checks need (no secret value: see
-    /// [`crate::safeguards::PlatformConfig`]), kept so the import can store them.
-    pub config: crate::safeguards::PlatformConfig,
+    /// [`crate::safeguards::PlatformConfig`]), kept so the import can store them. `None` when
+    /// the mounts come from the Fly API rather than a file (nothing to check then).
+    pub config: Option<crate::safeguards::PlatformConfig>,
 }
 
 /// Which command wrote a file, and in which format.
@@ -605,7 +606,7 @@ impl<'a> Part<'a> {
             }
         }
         let at = self.at(line);
-        self.snap.fly_tomls.push(FlyToml { app, primary_region, mounts, at, config: facts });
+        self.snap.fly_tomls.push(FlyToml { app, primary_region, mounts, at, config: Some(facts) });
     }
 
     fn parse(&mut self, command: &Command, format: Format, text: &str) {
