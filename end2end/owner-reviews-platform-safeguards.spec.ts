@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import * as fs from 'fs';
 import * as path from 'path';
 import { FIXTURES } from './playwright.config';
 import { OWNER, signIn } from './helpers';
@@ -28,8 +29,9 @@ test('an owner imports a fly.toml, sees the platform safeguards beside the verdi
 
   await page.getByRole('link', { name: 'Import' }).click();
   await page.getByLabel("Or the snapshot's files").setInputFiles([
-    path.join(FIXTURES, 'orgs-list.json'),
-    path.join(FIXTURES, 'apps-list.json'),
+    ...['orgs-list.json', 'apps-list.json'].map((name) => ({
+      name, mimeType: 'application/json', buffer: fs.readFileSync(path.join(FIXTURES, name)),
+    })),
     { name: 'fly.toml', mimeType: 'text/plain', buffer: Buffer.from(FLY_TOML) },
   ]);
   await page.getByRole('button', { name: 'Preview import' }).click();

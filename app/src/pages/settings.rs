@@ -89,8 +89,8 @@ fn trust_form(
             </form>
             {field_error(f, "trust").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {t.is_some().then(|| view! {
-                <p><a href="/settings/trust/preview">"Preview exactly what will be public"</a>
-                {published.then(|| view! { " · " <a href=format!("/trust/{slug}")>"Open the public page"</a> })}</p>
+                <p><a href="/settings/trust/preview" rel="external">"Preview exactly what will be public"</a>
+                {published.then(|| view! { " · " <a href=format!("/trust/{slug}") rel="external">"Open the public page"</a> })}</p>
                 {if published {
                     view! { <form method="post" action="/actions/trust/unpublish"><button type="submit" class="secondary">"Unpublish"</button></form> }.into_any()
                 } else {

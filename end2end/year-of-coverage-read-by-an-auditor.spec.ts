@@ -2,6 +2,7 @@ import { test, expect } from '@playwright/test';
 import { MAIN_DATA } from './playwright.config';
 import { OWNER, inviteAndAccept, signIn } from './helpers';
 
+// Runs after the founder's journeys (files run in name order): it reads the year they recorded.
 test('an auditor reads a year of coverage: timelines, spans with reasons, and what changed', async ({ page }) => {
   await signIn(page, OWNER.email, OWNER.password);
   const { ctx, invitee: auditor } = await inviteAndAccept(
