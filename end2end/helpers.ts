@@ -27,9 +27,18 @@ export async function readMail(dataDir: string, to: string): Promise<string> {
       .sort((a, b) => b.t - a.t);
     expect(mine.length).toBeGreaterThan(0);
     const raw = mine[0].s;
+    // Every paragraph of a part is decoded with that part's headers (the last header block
+    // before it), not only the first paragraph after them.
+    let headers = '';
     found = raw
       .split(/\r?\n\r?\n/)
-      .map((chunk, i, all) => (i > 0 ? decodePart(all[i - 1], chunk) : chunk))
+      .map((chunk) => {
+        if (/^content-type:/im.test(chunk) && /^(content-|--)/i.test(chunk.trimStart())) {
+          headers = chunk;
+          return chunk;
+        }
+        return decodePart(headers, chunk);
+      })
       .join('\n');
   }).toPass({ timeout: 15_000 });
   return found;

@@ -69,6 +69,6 @@ test('an owner imports a fly.toml, sees the platform safeguards beside the verdi
 
   // The service page shows the app's checks beside its verdict.
   await page.goto('/inventory');
-  await page.getByRole('link', { name: 'Fly.io · acme-api' }).click();
+  await page.getByRole('link', { name: 'Fly.io · acme-api', exact: true }).click();
   await expect(page.getByRole('region', { name: 'Platform safeguards' })).toContainText('secret-in-config');
 });

@@ -32,7 +32,7 @@ test('an owner previews and publishes the trust page; a visitor reads it and sub
 
   await page.getByRole('link', { name: 'Preview exactly what will be public' }).click();
   await expect(page.getByText('This is exactly what the public page shows')).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'Fly.io' })).toBeVisible();
+  await expect(page.getByRole('rowheader', { name: 'Fly.io' })).toBeVisible();
   await page.goto('/settings');
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByText('The trust page is public.')).toBeVisible();

@@ -24,7 +24,7 @@ test('an auditor reads a year of coverage: timelines, spans with reasons, and wh
   // A timeline picture (inline SVG) and a table of spans per service.
   await expect(auditor.getByRole('img').first()).toBeVisible();
   await expect(auditor.getByRole('columnheader', { name: 'Reason' }).first()).toBeVisible();
-  await expect(auditor.getByText('nothing recorded yet').first()).toBeVisible();
+  await expect(auditor.getByRole('cell', { name: 'nothing recorded yet' }).first()).toBeVisible();
   await expect(auditor.getByRole('heading', { name: 'Agreements in force' })).toBeVisible();
   await expect(auditor.getByRole('heading', { name: /^What changed from / })).toBeVisible();
   await expect(auditor.getByRole('heading', { name: 'Who changed what' })).toBeVisible();
