@@ -50,7 +50,9 @@ scripts/api-fuzz.sh
 
 step "browser journeys (Playwright + Debian chromium)"
 scripts/build-site.sh
-# target/debug/baa-tracker was built by the test runs above.
+# The app and the fake Fly.io API the journeys start (already built by the test runs above;
+# this only makes sure, and costs nothing then).
+cargo build -p server --bin baa-tracker -p fly-fake --bin fly-fake
 (cd end2end && timeout 1200 npx playwright test)
 
 step "all tests passed"
