@@ -16,6 +16,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Template};
+use crate::secret::token_digest;
 use crate::storage::world::{self, US};
 use crate::throttle::{self, Rule};
 use crate::Backend;
@@ -23,7 +24,6 @@ use baa_core::account::{Email, Permission, Viewer};
 use baa_core::coverage::{AgreementKind, Role, Standing};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -109,10 +109,6 @@ pub struct TrustInput {
     /// "on" to show service names.
     #[serde(default)]
     pub show_services: Option<String>,
-}
-
-fn sha(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn token() -> String {
@@ -475,7 +471,7 @@ pub async fn subscribe(b: &Backend, slug: &str, email: &str, source: &str) -> Ap
     .bind(new_id())
     .bind(&p.workspace_id)
     .bind(email.as_str())
-    .bind(sha(&t))
+    .bind(token_digest(&t))
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -502,7 +498,7 @@ pub async fn confirm(b: &Backend, slug: &str, token: &str) -> AppResult<()> {
     )
     .bind(b.clock.now())
     .bind(&p.workspace_id)
-    .bind(sha(token.trim()))
+    .bind(token_digest(token.trim()))
     .execute(&b.db.pool)
     .await?;
     if done.rows_affected() == 1 {
@@ -521,7 +517,7 @@ pub async fn unsubscribe(b: &Backend, slug: &str, token: &str) -> AppResult<()> 
     let done = sqlx::query(
         "DELETE FROM trust_subscribers WHERE token_sha256 = $1 AND workspace_id = (SELECT workspace_id FROM trust_pages WHERE slug = $2)",
     )
-    .bind(sha(token.trim()))
+    .bind(token_digest(token.trim()))
     .bind(slug)
     .execute(&b.db.pool)
     .await?;
@@ -648,7 +644,7 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
             let t = token();
             let sub_id: String = s.try_get("id")?;
             sqlx::query("UPDATE trust_subscribers SET token_sha256 = $1 WHERE id = $2")
-                .bind(sha(&t))
+                .bind(token_digest(&t))
                 .bind(&sub_id)
                 .execute(&mut *tx)
                 .await?;
