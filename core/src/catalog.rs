@@ -288,6 +288,19 @@ impl Vendor {
         self.plans.iter().find(|p| p.slug == slug)
     }
 
+    /// The plan a person named: its slug or its display name as every dropdown shows it
+    /// ("Business", "business", " BUSINESS "), ignoring case, spaces and dashes.
+    pub fn find_plan(&self, typed: &str) -> Option<&Plan> {
+        let key = |s: &str| -> String {
+            s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+        };
+        let k = key(typed);
+        if k.is_empty() {
+            return None;
+        }
+        self.plan(typed.trim()).or_else(|| self.plans.iter().find(|p| key(&p.slug) == k || key(&p.name) == k))
+    }
+
     /// The product with this slug.
     pub fn product(&self, slug: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.slug == slug)
