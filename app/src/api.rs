@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// An error as the browser sees it: status, stable code, message fit for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,25 +51,46 @@ impl From<baa_backend::error::AppError> for UiError {
     }
 }
 
-/// A one-time message carried across a redirect (post/redirect/get).
+/// A one-time message carried across a redirect (post/redirect/get). A refused form comes back
+/// with every value it sent (`values`, in order, repeated names kept: selects, checkboxes) and
+/// every problem the validation found (`errors`), each shown next to its field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
     /// True for errors, false for confirmations.
     pub error: bool,
-    /// The message.
+    /// The message (for a refused form: all its problems in one line).
     pub message: String,
-    /// The field the message is about, if any.
+    /// The first field the message is about, if any.
     pub field: Option<String>,
     /// Which form it concerns.
     pub form: Option<String>,
-    /// Values to put back into the form (never passwords).
-    pub values: BTreeMap<String, String>,
+    /// Values to put back into the form, as submitted (never passwords).
+    #[serde(default)]
+    pub values: Vec<(String, String)>,
+    /// Every field problem, in form order.
+    #[serde(default)]
+    pub errors: Vec<baa_core::account::Invalid>,
 }
 
 impl Flash {
-    /// The value to refill `name` with.
+    /// The value to refill `name` with (the first, if it was sent several times).
     pub fn value(&self, name: &str) -> String {
-        self.values.get(name).cloned().unwrap_or_default()
+        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Whether `name` was sent with `value` (a ticked checkbox, a chosen option).
+    pub fn sent(&self, name: &str, value: &str) -> bool {
+        self.values.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// The message for `field`, if this refused form has one.
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        if !self.error {
+            return None;
+        }
+        self.errors.iter().find(|i| i.field == field).map(|i| i.message.clone()).or_else(|| {
+            (self.errors.is_empty() && self.field.as_deref() == Some(field)).then(|| self.message.clone())
+        })
     }
 }
 

@@ -8,12 +8,33 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// The message for a field, if the flash is about it.
 pub fn field_error(flash: &Option<Flash>, field: &str) -> Option<String> {
-    flash.as_ref().filter(|f| f.error && f.field.as_deref() == Some(field)).map(|f| f.message.clone())
+    flash.as_ref().and_then(|f| f.error_for(field))
 }
 
 /// A value to refill a form field with after an error.
 pub fn refill(flash: &Option<Flash>, field: &str) -> String {
     flash.as_ref().map(|f| f.value(field)).unwrap_or_default()
+}
+
+/// The flash if it is about `form`: a refused form's values and errors come back into that form
+/// only, never into another form of the same page.
+pub fn for_form(flash: &Option<Flash>, form: &str) -> Option<Flash> {
+    flash.as_ref().filter(|f| f.form.as_deref() == Some(form)).cloned()
+}
+
+/// Whether a refused form sent `name=value`; `default` when no refused form is being shown
+/// (the form's usual initial state).
+pub fn was_sent(flash: &Option<Flash>, name: &str, value: &str, default: bool) -> bool {
+    match flash {
+        Some(f) if f.error => f.sent(name, value),
+        _ => default,
+    }
+}
+
+/// A field's error message, with the id its input points to (`aria-describedby`).
+#[component]
+pub fn FieldError(id: String, message: Option<String>) -> impl IntoView {
+    message.map(|m| view! { <p class="field-error" id=id>{m}</p> })
 }
 
 /// A signed-in page: loads who is signed in and `data`, then renders the frame and `body`.
@@ -219,7 +240,8 @@ fn IdleLogout(minutes: i64) -> impl IntoView {
     });
 }
 
-/// A one-time confirmation or error message.
+/// A one-time confirmation or error message. A refused form gets a summary of all its problems
+/// at the top (each also shown beside its field).
 #[component]
 pub fn FlashBanner(flash: Option<Flash>) -> impl IntoView {
     flash.filter(|f| f.field.is_none() || !f.error).map(|f| {
@@ -228,6 +250,33 @@ pub fn FlashBanner(flash: Option<Flash>) -> impl IntoView {
         view! {
             <div class=class role=role>
                 {f.message}
+            </div>
+        }
+    })
+}
+
+/// The summary at the top of a refused form: how many problems, and each one.
+#[component]
+pub fn ErrorSummary(flash: Option<Flash>) -> impl IntoView {
+    flash.filter(|f| f.error && f.field.is_some()).map(|f| {
+        let errors = if f.errors.is_empty() {
+            vec![baa_core::account::Invalid::new(f.field.clone().unwrap_or_default(), f.message.clone())]
+        } else {
+            f.errors.clone()
+        };
+        let n = errors.len();
+        view! {
+            <div class="flash error error-summary" role="alert">
+                <p>
+                    <strong>
+                        {if n == 1 {
+                            "Nothing was saved: one thing needs fixing.".to_string()
+                        } else {
+                            format!("Nothing was saved: {n} things need fixing.")
+                        }}
+                    </strong>
+                </p>
+                <ul>{errors.into_iter().map(|i| view! { <li>{i.message}</li> }).collect_view()}</ul>
             </div>
         }
     })
@@ -262,8 +311,13 @@ fn SignedOut() -> impl IntoView {
 
 /// Element ids of a labelled field: the input, its error, its hint, and which of the two
 /// describes it (`aria-describedby`).
-fn field_ids(name: &str, has_error: bool, has_hint: bool) -> (String, String, String, Option<String>) {
-    let id = format!("f-{name}");
+fn field_ids(
+    prefix: &str,
+    name: &str,
+    has_error: bool,
+    has_hint: bool,
+) -> (String, String, String, Option<String>) {
+    let id = format!("{prefix}-{name}");
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described = if has_error {
@@ -287,8 +341,12 @@ pub fn Field(
     #[prop(default = None)] hint: Option<&'static str>,
     #[prop(default = None)] autocomplete: Option<&'static str>,
     #[prop(default = true)] required: bool,
+    /// Starts the element ids, so two forms of one page with the same field names keep unique
+    /// ids (each label then names its own input).
+    #[prop(default = "f")]
+    prefix: &'static str,
 ) -> impl IntoView {
-    let (id, err_id, hint_id, described) = field_ids(name, error.is_some(), hint.is_some());
+    let (id, err_id, hint_id, described) = field_ids(prefix, name, error.is_some(), hint.is_some());
     let has_error = error.is_some();
     view! {
         <div class="field" class:has-error=has_error>
@@ -321,7 +379,7 @@ pub fn PasswordField(
     let (shown, set_shown) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    let (id, err_id, hint_id, described) = field_ids(name, error.is_some(), hint.is_some());
+    let (id, err_id, hint_id, described) = field_ids("f", name, error.is_some(), hint.is_some());
     let has_error = error.is_some();
     view! {
         <div class="field" class:has-error=has_error>

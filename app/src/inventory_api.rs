@@ -317,6 +317,20 @@ pub struct AgreementDetailView {
     pub documents: Vec<DocumentRow>,
     /// Upload limit in MB.
     pub max_upload_mb: usize,
+    /// The agreement's vendor and its plans, to tick the plans covered.
+    #[serde(default)]
+    pub plan_choices: Option<PlanChoices>,
+}
+
+/// A vendor's plans, offered as boxes to tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChoices {
+    /// Vendor slug.
+    pub vendor: String,
+    /// Vendor name.
+    pub name: String,
+    /// (slug, name) of each plan.
+    pub plans: Vec<(String, String)>,
 }
 
 /// One version of an executed document.
@@ -356,7 +370,21 @@ pub async fn agreement_detail(id: String) -> Result<AgreementDetailView, UiError
         .ok_or(baa_backend::error::AppError::NotFound)?;
     let (_, today_report) =
         baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await?;
+    let plan_choices = world
+        .parties
+        .iter()
+        .filter(|p| agreement.parties.contains(&p.id))
+        .find_map(|p| match &p.role {
+            baa_core::coverage::Role::Vendor { vendor, .. } => world.catalog.vendor(vendor),
+            _ => None,
+        })
+        .map(|v| PlanChoices {
+            vendor: v.slug.clone(),
+            name: v.name.clone(),
+            plans: v.plans.iter().map(|p| (p.slug.clone(), p.name.clone())).collect(),
+        });
     Ok(AgreementDetailView {
+        plan_choices,
         findings: today_report.findings.into_iter().filter(|f| f.subject.id == id).collect(),
         agreement,
         parties: world.parties,

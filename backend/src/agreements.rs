@@ -3,7 +3,7 @@
 
 use crate::accounts::authorize;
 use crate::db::new_id;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problems};
 use crate::inventory::{current, date, last_day, list, load_world, regions, today_for, Kind};
 use crate::storage::records::append;
 use crate::Backend;
@@ -101,6 +101,9 @@ pub struct AgreementInput {
     /// Free notes.
     #[serde(default)]
     pub notes: String,
+    /// Set by a deliberate second submit: record it even though an identical agreement exists.
+    #[serde(skip)]
+    pub record_anyway: bool,
 }
 
 fn status(s: &str) -> AppResult<Status> {
@@ -119,8 +122,8 @@ fn status(s: &str) -> AppResult<Status> {
 }
 
 /// Clause evidence from (clause id, location) pairs: every clause needs where it is found;
-/// `old` keeps the original confirmer of an unchanged entry. All missing locations are named
-/// at once.
+/// `old` keeps the original confirmer of an unchanged entry. Every missing location is named at
+/// once, each on its own row (`where:<clause>`).
 fn clause_evidence(
     confirmed: &[(String, String)],
     old: &BTreeMap<Clause, ClauseEvidence>,
@@ -128,13 +131,19 @@ fn clause_evidence(
     on: NaiveDate,
 ) -> AppResult<BTreeMap<Clause, ClauseEvidence>> {
     let mut evidence = BTreeMap::new();
-    let mut missing = Vec::new();
+    let mut p = Problems::new();
     for (c, location) in confirmed {
-        let clause: Clause = serde_json::from_value(serde_json::Value::String(c.trim().to_lowercase()))
-            .map_err(|_| AppError::invalid("clauses", format!("{c} is not a clause of the checklist")))?;
+        let Ok(clause) = serde_json::from_value::<Clause>(serde_json::Value::String(c.trim().to_lowercase()))
+        else {
+            p.invalid("clauses", format!("{c} is not a clause of the checklist"));
+            continue;
+        };
         let location = location.trim();
         if location.is_empty() || location.chars().count() > 200 || location.chars().any(char::is_control) {
-            missing.push(clause.label());
+            p.invalid(
+                &format!("where:{c}"),
+                format!("say where \"{}\" is found (section or page, one line)", clause.label()),
+            );
             continue;
         }
         let keep = old.get(&clause).filter(|e| e.location == location).cloned();
@@ -147,12 +156,7 @@ fn clause_evidence(
             }),
         );
     }
-    if !missing.is_empty() {
-        return Err(AppError::invalid(
-            "clauses",
-            format!("say where each ticked clause is found (section or page): {}", missing.join("; ")),
-        ));
-    }
+    p.finish()?;
     Ok(evidence)
 }
 
@@ -181,7 +185,9 @@ struct ValidAgreement {
 
 /// Checks an agreement form against the world: parties exist and differ, the kind fits, the
 /// expiry follows the effective date, and the scope names the vendor's own products and plans.
+/// Every problem is reported at once (see [`Problems`]).
 fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidAgreement> {
+    let mut p = Problems::new();
     let party = |field: &str, id: &str| -> AppResult<Party> {
         world
             .parties
@@ -190,107 +196,106 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
             .cloned()
             .ok_or_else(|| AppError::invalid(field, "choose a party that exists"))
     };
-    let a = party("party_a", &input.party_a)?;
-    let bp = party("party_b", &input.party_b)?;
-    if a.id == bp.id {
-        return Err(AppError::invalid("party_b", "an agreement needs two different parties"));
+    let a = p.check(party("party_a", &input.party_a));
+    let bp = p.check(party("party_b", &input.party_b));
+    if let (Some(a), Some(bp)) = (&a, &bp) {
+        if a.id == bp.id {
+            p.invalid("party_b", "an agreement needs two different parties");
+        }
     }
     let vendor_of = |p: &Party| match &p.role {
         Role::Vendor { vendor, .. } => Some(vendor.clone()),
         _ => None,
     };
+    let parties: Vec<&Party> = [&a, &bp].into_iter().flatten().collect();
     let kind = match input.kind.as_str() {
-        "baa" => AgreementKind::Baa,
-        "subcontractor-baa" => AgreementKind::SubcontractorBaa,
+        "baa" => Some(AgreementKind::Baa),
+        "subcontractor-baa" => Some(AgreementKind::SubcontractorBaa),
         "platform-agreement" => {
             // It counts only between the platform and the vendor it extends to.
-            let platform =
-                [&a, &bp].into_iter().find(|p| vendor_of(p).as_deref() == Some(baa_core::catalog::FLY));
-            let other =
-                [&a, &bp].into_iter().find(|p| vendor_of(p).is_some_and(|x| x != baa_core::catalog::FLY));
-            let (Some(_), Some(other)) = (platform, other) else {
-                return Err(AppError::invalid(
-                    "party_b",
-                    "a platform agreement is between Fly.io and the extension vendor it covers",
-                ));
-            };
-            let vendor = vendor_of(other).unwrap_or_default();
-            let extends_to = list("extends_to", &input.extends_to, 64)?;
-            if extends_to.iter().any(|x| *x != vendor) {
-                return Err(AppError::invalid(
-                    "extends_to",
-                    format!(
-                        "an agreement with {} can only extend Fly.io's BAA to {} extensions",
-                        other.name, other.name
-                    ),
-                ));
+            let platform = parties.iter().find(|p| vendor_of(p).as_deref() == Some(baa_core::catalog::FLY));
+            let other = parties.iter().find(|p| vendor_of(p).is_some_and(|x| x != baa_core::catalog::FLY));
+            let extends_to = p.check(list("extends_to", &input.extends_to, 64));
+            match (platform, other) {
+                (Some(_), Some(other)) => {
+                    let vendor = vendor_of(other).unwrap_or_default();
+                    if extends_to.is_some_and(|e| e.iter().any(|x| *x != vendor)) {
+                        p.invalid(
+                            "extends_to",
+                            format!(
+                                "an agreement with {} can only extend Fly.io's BAA to {} extensions",
+                                other.name, other.name
+                            ),
+                        );
+                    }
+                    Some(AgreementKind::PlatformAgreement { extends_to: vec![vendor] })
+                }
+                _ => {
+                    if a.is_some() && bp.is_some() {
+                        p.invalid(
+                            "party_b",
+                            "a platform agreement is between Fly.io and the extension vendor it covers",
+                        );
+                    }
+                    None
+                }
             }
-            AgreementKind::PlatformAgreement { extends_to: vec![vendor] }
         }
-        _ => return Err(AppError::invalid("kind", "choose BAA, subcontractor BAA or platform agreement")),
+        _ => {
+            p.invalid("kind", "choose BAA, subcontractor BAA or platform agreement");
+            None
+        }
     };
-    let effective = date("effective", &input.effective)?;
-    let expiry = date("expiry", &input.expiry)?;
-    if let (Some(e), Some(x)) = (effective, expiry) {
+    let effective = p.check(date("effective", &input.effective)).flatten();
+    let expiry = p.check(date("expiry", &input.expiry));
+    if let (Some(e), Some(Some(x))) = (effective, expiry) {
         if x <= e {
-            return Err(AppError::invalid("expiry", "the expiry date must be after the effective date"));
+            p.invalid("expiry", "the expiry date must be after the effective date");
         }
     }
-    let signed_on = date("signed_on", &input.signed_on)?;
-    let products = list("products", &input.products, 64)?;
-    let plans = list("plans", &input.plans, 64)?;
-    let accounts = list("accounts", &input.accounts, 128)?;
-    // Scope must match the vendor's products and plans.
-    let vendor_slug = [&a, &bp].iter().find_map(|p| match &p.role {
-        Role::Vendor { vendor, .. } => Some(vendor.clone()),
-        _ => None,
-    });
-    if let Some(vs) = &vendor_slug {
-        if let Some(vendor) = world.catalog.vendor(vs) {
-            for p in &products {
-                if vendor.product(p).is_none() {
-                    return Err(AppError::invalid("products", format!("{} has no product {p}", vendor.name)));
-                }
-            }
-            for p in &plans {
-                if vendor.plan(p).is_none() {
-                    return Err(AppError::invalid("plans", format!("{} has no plan {p}", vendor.name)));
-                }
-            }
-            // Fly.io's own products, and other vendors' plans, are what "plans" names; Fly.io's
-            // BAA is checked against the org's plan.
+    let signed_on = p.check(date("signed_on", &input.signed_on)).flatten();
+    let products = p.check(list("products", &input.products, 64)).unwrap_or_default();
+    let plans = p.check(plan_list(world, &parties, &input.plans)).unwrap_or_default();
+    let accounts = p.check(list("accounts", &input.accounts, 128)).unwrap_or_default();
+    // Scope must match the vendor's products.
+    let vendor_slug = parties.iter().find_map(|p| vendor_of(p));
+    if let Some(vendor) = vendor_slug.as_deref().and_then(|vs| world.catalog.vendor(vs)) {
+        if let Some(x) = products.iter().find(|x| vendor.product(x).is_none()) {
+            p.invalid("products", format!("{} has no product {x}", vendor.name));
         }
     }
-    let regions = regions("regions", &input.regions)?;
+    let regions = p.check(regions("regions", &input.regions)).unwrap_or_default();
+    let st = p.check(status(&input.status));
+    if matches!(st, Some(Status::Terminated | Status::Superseded)) {
+        p.invalid("status", "a new agreement starts as draft, sent, in negotiation or signed");
+    }
+    let auto_renews = input.auto_renews == "on";
+    if auto_renews && matches!(expiry, Some(None)) {
+        p.invalid("expiry", "an auto-renewing agreement needs the end date of its first term");
+    }
+    let notice_days = match input.notice_days.trim() {
+        "" => None,
+        n => {
+            let d = n.parse::<u32>().ok().filter(|d| *d <= 3650);
+            if d.is_none() {
+                p.invalid("notice_days", "enter the notice period in days, such as 60");
+            }
+            d
+        }
+    };
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > 5000 {
+        p.invalid("notes", "keep notes under 5,000 characters");
+    }
+    p.finish()?;
+    let (Some(a), Some(bp), Some(kind), Some(expiry), Some(st)) = (a, bp, kind, expiry, st) else {
+        return Err(AppError::invalid("party_b", "choose the parties of the agreement"));
+    };
     let scope = if products.is_empty() && plans.is_empty() && regions.is_empty() && accounts.is_empty() {
         Scope::All
     } else {
         Scope::Limited { products, plans, regions, accounts }
     };
-    let st = status(&input.status)?;
-    if matches!(st, Status::Terminated | Status::Superseded) {
-        return Err(AppError::invalid(
-            "status",
-            "a new agreement starts as draft, sent, in negotiation or signed",
-        ));
-    }
-    let auto_renews = input.auto_renews == "on";
-    if auto_renews && expiry.is_none() {
-        return Err(AppError::invalid(
-            "expiry",
-            "an auto-renewing agreement needs the end date of its first term",
-        ));
-    }
-    let notice_days = match input.notice_days.trim() {
-        "" => None,
-        n => Some(n.parse::<u32>().ok().filter(|d| *d <= 3650).ok_or_else(|| {
-            AppError::invalid("notice_days", "enter the notice period in days, such as 60")
-        })?),
-    };
-    let notes = input.notes.trim().to_string();
-    if notes.chars().count() > 5000 {
-        return Err(AppError::invalid("notes", "keep notes under 5,000 characters"));
-    }
     Ok(ValidAgreement {
         a,
         b: bp,
@@ -306,35 +311,122 @@ fn validate_agreement(world: &World, input: &AgreementInput) -> AppResult<ValidA
     })
 }
 
+/// The plans an agreement covers, as the vendor's plan slugs. The form sends them as ticked
+/// boxes (`vendor|plan`, several) or typed (comma-separated slugs or names as shown, such as
+/// "Business"); plans of another vendor than the agreement's are refused.
+fn plan_list(world: &World, parties: &[&Party], raw: &str) -> AppResult<Vec<String>> {
+    let vendor = parties.iter().find_map(|p| match &p.role {
+        Role::Vendor { vendor, .. } => world.catalog.vendor(vendor),
+        _ => None,
+    });
+    let mut out: Vec<String> = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        let (of, plan) = match item.split_once('|') {
+            Some((v, p)) => (Some(v.trim()), p.trim()),
+            None => (None, item),
+        };
+        let Some(vendor) = vendor else {
+            return Err(AppError::invalid(
+                "plans",
+                "plans can only be limited for an agreement with a vendor",
+            ));
+        };
+        if of.is_some_and(|v| v != vendor.slug) {
+            return Err(AppError::invalid(
+                "plans",
+                format!("tick only {}'s plans: the agreement is with {}", vendor.name, vendor.name),
+            ));
+        }
+        let Some(found) = vendor.find_plan(plan) else {
+            return Err(AppError::invalid("plans", format!("{} has no plan {plan}", vendor.name)));
+        };
+        if !out.contains(&found.slug) {
+            out.push(found.slug.clone());
+        }
+    }
+    if out.len() > 64 {
+        return Err(AppError::invalid("plans", "name at most 64 plans"));
+    }
+    Ok(out)
+}
+
+/// Whether two terms (first day, last day; `None`: open) share a day: a renewal that starts after
+/// the old agreement ended is a successor, not a duplicate.
+fn overlaps(a: (Option<NaiveDate>, Option<NaiveDate>), b: (Option<NaiveDate>, Option<NaiveDate>)) -> bool {
+    let starts_before_end = |s: Option<NaiveDate>, e: Option<NaiveDate>| match (s, e) {
+        (Some(s), Some(e)) => s <= e,
+        _ => true,
+    };
+    starts_before_end(b.0, a.1) && starts_before_end(a.0, b.1)
+}
+
 /// Records a new agreement; returns its id.
 pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -> AppResult<String> {
     authorize(v, Permission::EditAgreements)?;
     let world = load_world(b, v, today(b)).await?;
-    let ValidAgreement {
-        a,
-        b: bp,
-        kind,
-        effective,
-        expiry,
-        scope,
-        status: st,
-        signed_on,
-        auto_renews,
-        notice_days,
-        notes,
-    } = validate_agreement(&world, input)?;
     let on = today(b);
-    if signed_on.is_some_and(|d| d > on) {
-        return Err(AppError::invalid("signed_on", "the signing date cannot be in the future"));
+    // Every problem of the form at once: the agreement's fields, the signing date, the
+    // checklist and the title.
+    let mut p = Problems::new();
+    let valid = p.check(validate_agreement(&world, input));
+    if let Some(Some(d)) = p.check(date("signed_on", &input.signed_on)) {
+        if d > on {
+            p.invalid("signed_on", "the signing date cannot be in the future");
+        } else if status(&input.status).ok() != Some(Status::Signed) {
+            p.invalid("signed_on", "a signing date belongs to a signed agreement");
+        }
     }
-    if signed_on.is_some() && st != Status::Signed {
-        return Err(AppError::invalid("signed_on", "a signing date belongs to a signed agreement"));
-    }
-    let clause_evidence = clause_evidence(&input.clause_evidence, &BTreeMap::new(), &v.name, on)?;
-    let title = match title(&input.title)? {
-        t if t.is_empty() => format!("{} – {}", a.name, bp.name),
-        t => t,
+    let clause_evidence = p.check(clause_evidence(&input.clause_evidence, &BTreeMap::new(), &v.name, on));
+    let title = p.check(title(&input.title));
+    p.finish()?;
+    let (
+        Some(ValidAgreement {
+            a,
+            b: bp,
+            kind,
+            effective,
+            expiry,
+            scope,
+            status: st,
+            signed_on,
+            auto_renews,
+            notice_days,
+            notes,
+        }),
+        Some(clause_evidence),
+        Some(title),
+    ) = (valid, clause_evidence, title)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!("agreement validation passed without a value")));
     };
+    let title = if title.is_empty() { format!("{} – {}", a.name, bp.name) } else { title };
+    // An identical agreement (same parties, kind and scope) still in force is most likely a
+    // second click: warn, and record it only when asked to deliberately.
+    if !input.record_anyway {
+        let all: BTreeMap<String, Agreement> =
+            current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
+        let same = all.values().find(|x| {
+            let parties = [x.parties[0].as_str(), x.parties[1].as_str()];
+            (parties == [a.id.as_str(), bp.id.as_str()] || parties == [bp.id.as_str(), a.id.as_str()])
+                && x.kind == kind
+                && x.scope == scope
+                && !matches!(
+                    x.history.last().map(|h| h.status),
+                    Some(Status::Terminated | Status::Superseded)
+                )
+                && overlaps((x.effective.or(x.signed_on), x.expiry), (effective.or(signed_on), expiry))
+        });
+        if let Some(x) = same {
+            return Err(AppError::Conflict {
+                field: "duplicate".into(),
+                message: format!(
+                    "An agreement with the same parties, kind and scope already exists: \"{}\" ({}). Record this one anyway only if it is a separate agreement.",
+                    x.title,
+                    status_label(x.history.last().map(|h| h.status).unwrap_or(Status::Draft))
+                ),
+            });
+        }
+    }
     let id = new_id();
     let agreement = Agreement {
         id: id.clone(),
@@ -376,7 +468,72 @@ pub async fn create_agreement(b: &Backend, v: &Viewer, input: &AgreementInput) -
     Ok(id)
 }
 
-/// Changes an agreement's status from a day on, with a reason.
+/// A status change, checked and ready to be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChangePlan {
+    /// The agreement's title.
+    pub title: String,
+    /// Its status now.
+    pub from: Status,
+    /// The status it will have.
+    pub to: Status,
+    /// From which day.
+    pub on: NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
+/// Checks a status change without recording it (the confirmation step shows what it will do).
+/// A change to the status the agreement already has is refused: nothing would change. Every
+/// problem is reported at once.
+pub async fn plan_agreement_status(
+    b: &Backend,
+    v: &Viewer,
+    id: &str,
+    new_status: &str,
+    on: &str,
+    reason: &str,
+) -> AppResult<StatusChangePlan> {
+    authorize(v, Permission::EditAgreements)?;
+    let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
+    let a = all.get(id.trim()).cloned().ok_or(AppError::NotFound)?;
+    let from = a.history.last().map(|h| h.status).unwrap_or(Status::Draft);
+    let mut p = Problems::new();
+    let st = p.check(status(new_status));
+    if st == Some(from) {
+        p.invalid(
+            "status",
+            format!(
+                "the agreement is already {}: choose another status, or leave it as it is",
+                status_label(from)
+            ),
+        );
+    }
+    let on = p.check(date("on", on)).map(|d| d.unwrap_or_else(|| today(b)));
+    if let (Some(on), Some(last)) = (on, a.history.last()) {
+        if on < last.on {
+            p.invalid(
+                "on",
+                format!("the status history already has an entry on {}: choose that day or later", last.on),
+            );
+        }
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 3
+        || reason.chars().count() > 500
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        p.invalid("reason", "say why the status changes (3 to 500 characters)");
+    }
+    p.finish()?;
+    let (Some(to), Some(on)) = (st, on) else {
+        return Err(AppError::Internal(anyhow::anyhow!("status validation passed without a value")));
+    };
+    Ok(StatusChangePlan { title: a.title, from, to, on, reason: reason.to_string() })
+}
+
+/// Changes an agreement's status from a day on, with a reason (checked as
+/// [`plan_agreement_status`] does).
 pub async fn set_agreement_status(
     b: &Backend,
     v: &Viewer,
@@ -385,31 +542,11 @@ pub async fn set_agreement_status(
     on: &str,
     reason: &str,
 ) -> AppResult<()> {
-    authorize(v, Permission::EditAgreements)?;
-    let st = status(new_status)?;
-    let on = date("on", on)?.unwrap_or_else(|| today(b));
+    let plan = plan_agreement_status(b, v, id, new_status, on, reason).await?;
     let all: BTreeMap<String, Agreement> = current(b, &v.workspace_id, Kind::Agreement, last_day()).await?;
-    let mut a = all.get(id).cloned().ok_or(AppError::NotFound)?;
-    if a.history.last().map(|h| h.status) == Some(st) {
-        return Err(AppError::invalid("status", format!("the agreement is already {}", status_label(st))));
-    }
-    let reason = reason.trim();
-    if reason.chars().count() < 3
-        || reason.chars().count() > 500
-        || reason.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(AppError::invalid("reason", "say why the status changes (3 to 500 characters)"));
-    }
-    if let Some(last) = a.history.last() {
-        if on < last.on {
-            return Err(AppError::invalid(
-                "on",
-                format!("the status history already has an entry on {}", last.on),
-            ));
-        }
-    }
-    a.history.push(StatusChange { on, status: st });
-    append_one(b, v, id, on, &a, Some(reason)).await?;
+    let mut a = all.get(id.trim()).cloned().ok_or(AppError::NotFound)?;
+    a.history.push(StatusChange { on: plan.on, status: plan.to });
+    append_one(b, v, id.trim(), plan.on, &a, Some(&plan.reason)).await?;
     Ok(())
 }
 

@@ -9,6 +9,8 @@
 //! `TooManyRequests` (a throttle) and `Busy` (a bounded pool is full) both answer 429 and say
 //! when to try again ([`AppError::retry_after`], sent as `Retry-After`). Lock contention in the
 //! database (see [`is_contention`]) is `Busy` too: "busy" is never a 500.
+//! A form refused for several reasons at once is `Fields`: every field's message, collected by
+//! the validation with [`Problems`], so the person fixes them all in one go.
 
 use baa_core::account::Invalid;
 
@@ -18,6 +20,9 @@ pub enum AppError {
     /// Bad input: a field and what to do.
     #[error("{0}")]
     Invalid(#[from] Invalid),
+    /// Bad input on several fields: each field and what to do (never empty).
+    #[error("{}", join_messages(.0))]
+    Fields(Vec<Invalid>),
     /// The record would clash with an existing one.
     #[error("{message}")]
     Conflict {
@@ -66,7 +71,7 @@ impl AppError {
     /// HTTP status for this error.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Invalid(_) => 422,
+            AppError::Invalid(_) | AppError::Fields(_) => 422,
             AppError::Conflict { .. } => 409,
             AppError::NotFound => 404,
             AppError::Forbidden(_) => 403,
@@ -79,7 +84,7 @@ impl AppError {
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Invalid(_) => "invalid",
+            AppError::Invalid(_) | AppError::Fields(_) => "invalid",
             AppError::Conflict { .. } => "conflict",
             AppError::NotFound => "not_found",
             AppError::Forbidden(_) => "forbidden",
@@ -109,6 +114,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Invalid(i) => Some(&i.field),
+            AppError::Fields(all) => all.first().map(|i| i.field.as_str()),
             AppError::Conflict { field, .. } => Some(field),
             _ => None,
         }
@@ -118,6 +124,7 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::Invalid(i) => i.message.clone(),
+            AppError::Fields(all) => join_messages(all),
             AppError::Conflict { message, .. } => message.clone(),
             AppError::NotFound => "Not found: it does not exist or is not in your workspace.".into(),
             AppError::Forbidden(m) | AppError::TooManyRequests { message: m, .. } => m.clone(),
@@ -131,6 +138,96 @@ impl AppError {
                 tracing::error!(error = ?e, reference, "internal error");
                 format!("Something went wrong on our side (reference {reference}). Try again; if it persists, tell your administrator.")
             }
+        }
+    }
+}
+
+impl AppError {
+    /// Every (field, message) this error is about, in the order the form has them: one for
+    /// `Invalid` and `Conflict`, several for `Fields`, none for the others.
+    pub fn field_errors(&self) -> Vec<Invalid> {
+        match self {
+            AppError::Invalid(i) => vec![i.clone()],
+            AppError::Fields(all) => all.clone(),
+            AppError::Conflict { field, message } => vec![Invalid::new(field.clone(), message.clone())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn join_messages(all: &[Invalid]) -> String {
+    all.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+/// Collects every validation problem of a form instead of stopping at the first, so a refusal
+/// names them all. Errors that are not about input (a database failure) end the check at once.
+#[derive(Debug, Default)]
+pub struct Problems {
+    invalid: Vec<Invalid>,
+    fatal: Option<AppError>,
+}
+
+impl Problems {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of `r`, or `None` with its problem(s) kept.
+    pub fn check<T>(&mut self, r: AppResult<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+
+    /// Keeps one more problem.
+    pub fn push(&mut self, e: AppError) {
+        match e {
+            AppError::Invalid(i) => self.add(i),
+            AppError::Fields(all) => all.into_iter().for_each(|i| self.add(i)),
+            e => {
+                if self.fatal.is_none() {
+                    self.fatal = Some(e);
+                }
+            }
+        }
+    }
+
+    /// A validation problem on `field` (a second one on the same field is dropped: the person
+    /// sees the first, fixes it, and then the next).
+    pub fn invalid(&mut self, field: &str, message: impl Into<String>) {
+        self.add(Invalid::new(field, message));
+    }
+
+    fn add(&mut self, i: Invalid) {
+        if !self.invalid.iter().any(|x| x.field == i.field) {
+            self.invalid.push(i);
+        }
+    }
+
+    /// Whether nothing was found wrong so far.
+    pub fn is_empty(&self) -> bool {
+        self.invalid.is_empty() && self.fatal.is_none()
+    }
+
+    /// Whether `field` already has a problem.
+    pub fn has(&self, field: &str) -> bool {
+        self.invalid.iter().any(|i| i.field == field)
+    }
+
+    /// `Ok` when nothing is wrong; else the first fatal error, or every validation problem.
+    pub fn finish(self) -> AppResult<()> {
+        if let Some(e) = self.fatal {
+            return Err(e);
+        }
+        match self.invalid.len() {
+            0 => Ok(()),
+            1 => Err(AppError::Invalid(self.invalid.into_iter().next().expect("one"))),
+            _ => Err(AppError::Fields(self.invalid)),
         }
     }
 }

@@ -19,7 +19,6 @@ use baa_backend::secret::Secret;
 use baa_backend::Backend;
 use baa_core::account::Viewer;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use tower_sessions::Session;
 
 /// The `/actions/...` routes.
@@ -57,6 +56,23 @@ pub(crate) async fn done(session: &Session, to: &str, message: impl Into<String>
     Redirect::to(to).into_response()
 }
 
+/// The first step of a change that asks for confirmation: back to `to` with what the change
+/// will do, and the checked values the confirmation form sends again.
+pub(crate) async fn to_confirm(
+    session: &Session,
+    to: &str,
+    form: &str,
+    message: impl Into<String>,
+    values: Vec<(String, String)>,
+) -> Response {
+    flash(
+        session,
+        Flash { message: message.into(), form: Some(form.to_string()), values, ..Flash::default() },
+    )
+    .await;
+    Redirect::to(to).into_response()
+}
+
 /// A page for errors that are not about a form field.
 fn error_page(status: StatusCode, message: &str) -> Response {
     let body = format!(
@@ -85,13 +101,32 @@ fn html_escape(s: &str) -> String {
 
 /// Longest typed value put back into a refused form.
 const REFILL_MAX: usize = 4000;
+/// Most bytes of typed values kept for one refused form.
+const REFILL_TOTAL_MAX: usize = 32 * 1024;
 
+/// A refused form goes back to `to` with `values` to refill it; see [`refused`].
 pub(crate) async fn failed(
     session: &Session,
     to: &str,
     form: &str,
     e: AppError,
     values: &[(&str, &str)],
+) -> Response {
+    let values: Vec<(String, String)> = values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    refused(session, to, form, e, &values).await
+}
+
+/// The one place a refused form is answered. Access errors get a page of their own; anything
+/// the person can correct goes back to `to` (the page the form is on) with every submitted
+/// value (`values`, as posted: repeated names such as ticked boxes kept) and every field error
+/// the validation found, so the form comes back as it was sent, with each problem beside its
+/// field.
+pub(crate) async fn refused(
+    session: &Session,
+    to: &str,
+    form: &str,
+    e: AppError,
+    values: &[(String, String)],
 ) -> Response {
     match e {
         AppError::Forbidden(_) | AppError::NotFound => {
@@ -101,6 +136,7 @@ pub(crate) async fn failed(
         AppError::Busy { retry_after } => busy_page(retry_after, &e.public_message()),
         e => {
             let message = e.public_message();
+            let mut total = 0usize;
             flash(
                 session,
                 Flash {
@@ -108,16 +144,47 @@ pub(crate) async fn failed(
                     message,
                     field: e.field().map(str::to_string),
                     form: Some(form.to_string()),
-                    // Typed values come back into the form; a huge one is not kept in the session.
+                    // Typed values come back into the form; a huge one (or a huge form) is not
+                    // kept in the session.
                     values: values
                         .iter()
-                        .map(|(k, v)| (k.to_string(), v.chars().take(REFILL_MAX).collect::<String>()))
-                        .collect::<BTreeMap<_, _>>(),
+                        .filter(|(k, _)| !k.contains("password"))
+                        .map(|(k, v)| (k.clone(), v.chars().take(REFILL_MAX).collect::<String>()))
+                        .take_while(|(_, v)| {
+                            total += v.len();
+                            total <= REFILL_TOTAL_MAX
+                        })
+                        .collect(),
+                    errors: e.field_errors(),
                 },
             )
             .await;
             Redirect::to(to).into_response()
         }
+    }
+}
+
+/// A posted form read twice: as its typed input, and as the pairs it sent (in order, repeated
+/// names kept) so that a refused form comes back exactly as it was filled in.
+pub(crate) struct Posted<T> {
+    /// The typed input.
+    pub input: T,
+    /// Every (name, value) sent.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::RawForm(bytes) =
+            <axum::extract::RawForm as axum::extract::FromRequest<S>>::from_request(req, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let bad = |_| (StatusCode::UNPROCESSABLE_ENTITY, "The form could not be read.").into_response();
+        let pairs = serde_urlencoded::from_bytes(&bytes).map_err(bad)?;
+        let input = serde_urlencoded::from_bytes(&bytes).map_err(bad)?;
+        Ok(Posted { input, pairs })
     }
 }
 

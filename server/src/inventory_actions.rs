@@ -1,7 +1,7 @@
 //! Form actions for inventory (orgs, apps, services) and agreements: short adapters over
 //! `baa_backend::inventory`, answered with post/redirect/get like every other form.
 
-use crate::actions::{done, failed, SignedIn};
+use crate::actions::{done, failed, refused, Posted, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -104,20 +104,11 @@ async fn save_org(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
-    Form(f): Form<OrgInput>,
+    Posted { input: f, pairs }: Posted<OrgInput>,
 ) -> Response {
     match inventory::save_org(&b, &v, &f).await {
         Ok(slug) => done(&session, "/inventory", format!("Org {slug} saved.")).await,
-        Err(e) => {
-            failed(
-                &session,
-                "/inventory",
-                "org",
-                e,
-                &[("slug", &f.slug), ("name", &f.name), ("allowed_regions", &f.allowed_regions)],
-            )
-            .await
-        }
+        Err(e) => refused(&session, "/inventory", "org", e, &pairs).await,
     }
 }
 
@@ -125,22 +116,26 @@ async fn save_app(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
-    Form(f): Form<AppInput>,
+    Posted { input: f, pairs }: Posted<AppInput>,
 ) -> Response {
     match inventory::save_app(&b, &v, &f).await {
         Ok(name) => done(&session, "/inventory", format!("App {name} saved.")).await,
-        Err(e) => {
-            failed(&session, "/inventory", "app", e, &[("app_name", &f.name), ("regions", &f.regions)]).await
-        }
+        Err(e) => refused(&session, "/inventory", "app", e, &pairs).await,
     }
 }
 
+/// A service is added on the inventory page and changed on its own page: the answer, and a
+/// refused form with its values and errors, go back to the page the form was on.
 async fn save_service(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
-    Form(f): Form<ServiceInput>,
+    Posted { input: f, pairs }: Posted<ServiceInput>,
 ) -> Response {
+    let (back, form) = match f.id.trim() {
+        "" => ("/inventory".to_string(), "service"),
+        id => (service_page(id), "service-edit"),
+    };
     match inventory::save_service(&b, &v, &f).await {
         Ok(id) => {
             // Tell the person at once whether what they added is covered.
@@ -157,25 +152,9 @@ async fn save_service(
                     }),
                 Err(_) => None,
             };
-            done(&session, "/inventory", verdict.unwrap_or_else(|| "Service saved.".into())).await
+            done(&session, &back, verdict.unwrap_or_else(|| "Service saved.".into())).await
         }
-        Err(e) => {
-            failed(
-                &session,
-                "/inventory",
-                "service",
-                e,
-                &[
-                    ("service_name", &f.name),
-                    ("regions", &f.regions),
-                    ("phi_reason", &f.phi_reason),
-                    ("phi_basis", &f.phi_basis),
-                    ("phi", &f.phi),
-                    ("account", &f.account),
-                ],
-            )
-            .await
-        }
+        Err(e) => refused(&session, &back, form, e, &pairs).await,
     }
 }
 
@@ -193,13 +172,18 @@ async fn remove_service(
     session: Session,
     Form(f): Form<RemoveForm>,
 ) -> Response {
+    // A refusal goes back to the confirmation it came from.
+    let back = format!(
+        "/inventory?remove={}#confirm-remove",
+        url::form_urlencoded::byte_serialize(f.id.as_bytes()).collect::<String>()
+    );
     let on = match inventory::date("on", &f.on) {
         Ok(d) => d,
-        Err(e) => return failed(&session, "/inventory", "remove", e, &[]).await,
+        Err(e) => return failed(&session, &back, "remove", e, &[("on", &f.on)]).await,
     };
     match inventory::remove_service(&b, &v, &f.id, on).await {
         Ok(()) => done(&session, "/inventory", "Service removed (its history is kept).").await,
-        Err(e) => failed(&session, "/inventory", "remove", e, &[]).await,
+        Err(e) => failed(&session, &back, "remove", e, &[("on", &f.on)]).await,
     }
 }
 
@@ -319,7 +303,13 @@ fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
         effective: get("effective"),
         expiry: get("expiry"),
         products: get("products"),
-        plans: get("plans"),
+        // Ticked plan boxes (`vendor|plan`, several) or a typed list.
+        plans: pairs
+            .iter()
+            .filter(|(k, _)| k == "plans")
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         regions: get("regions"),
         accounts: get("accounts"),
         signed_on: get("signed_on"),
@@ -327,6 +317,7 @@ fn agreement_input(pairs: &[(String, String)]) -> AgreementInput {
         notice_days: get("notice_days"),
         notes: get("notes"),
         clause_evidence: clause_pairs(pairs),
+        record_anyway: get("record_anyway") == "yes",
     }
 }
 
@@ -339,26 +330,8 @@ async fn create_agreement(
     let input = agreement_input(&pairs);
     match agreements::create_agreement(&b, &v, &input).await {
         Ok(_) => done(&session, "/agreements", "Agreement recorded.").await,
-        Err(e) => {
-            failed(
-                &session,
-                "/agreements",
-                "agreement",
-                e,
-                &[
-                    ("title", &input.title),
-                    ("effective", &input.effective),
-                    ("expiry", &input.expiry),
-                    ("plans", &input.plans),
-                    ("accounts", &input.accounts),
-                    ("signed_on", &input.signed_on),
-                    ("extends_to", &input.extends_to),
-                    ("notice_days", &input.notice_days),
-                    ("notes", &input.notes),
-                ],
-            )
-            .await
-        }
+        // The whole form comes back as sent: parties, kind, status, ticked boxes and all.
+        Err(e) => refused(&session, "/agreements", "agreement", e, &pairs).await,
     }
 }
 
@@ -372,18 +345,58 @@ struct StatusForm {
     on: String,
     #[serde(default)]
     reason: String,
+    /// "yes" once the person has seen and confirmed the change.
+    #[serde(default)]
+    confirmed: String,
 }
 
+/// A status change takes two steps, both plain forms: the first is checked and comes back to
+/// the agreement's page as a confirmation ("from signed to terminated on ..., because ...");
+/// only the confirmed second submit records it.
 async fn agreement_status(
     State(b): State<Backend>,
     SignedIn(v): SignedIn,
     session: Session,
-    Form(f): Form<StatusForm>,
+    Posted { input: f, pairs }: Posted<StatusForm>,
 ) -> Response {
-    match agreements::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
-        Ok(()) => done(&session, "/agreements", "Status changed.").await,
-        Err(e) => failed(&session, "/agreements", "status", e, &[]).await,
+    let back = agreement_page(&f.id);
+    if f.confirmed != "yes" {
+        return match agreements::plan_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
+            Ok(plan) => {
+                let message = format!(
+                    "Confirm the change: \"{}\" goes from {} to {} on {}, because: {}",
+                    plan.title,
+                    agreements::status_label(plan.from),
+                    agreements::status_label(plan.to),
+                    plan.on,
+                    plan.reason
+                );
+                let values = vec![
+                    ("status".to_string(), f.status.clone()),
+                    ("on".to_string(), plan.on.to_string()),
+                    ("reason".to_string(), plan.reason.clone()),
+                ];
+                crate::actions::to_confirm(
+                    &session,
+                    &format!("{back}#st-h"),
+                    "status-confirm",
+                    message,
+                    values,
+                )
+                .await
+            }
+            Err(e) => refused(&session, &format!("{back}#st-h"), "status", e, &pairs).await,
+        };
     }
+    match agreements::set_agreement_status(&b, &v, &f.id, &f.status, &f.on, &f.reason).await {
+        Ok(()) => done(&session, &back, "Status changed.").await,
+        Err(e) => refused(&session, &format!("{back}#st-h"), "status", e, &pairs).await,
+    }
+}
+
+/// An agreement's page.
+fn agreement_page(id: &str) -> String {
+    format!("/agreements/{}", url::form_urlencoded::byte_serialize(id.trim().as_bytes()).collect::<String>())
 }
 
 #[derive(serde::Deserialize)]
@@ -522,7 +535,7 @@ async fn confirm_clauses(
         .collect();
     match agreements::confirm_clauses(&b, &v, &id, &confirmed).await {
         Ok(()) => done(&session, &back, "Clause checklist saved.").await,
-        Err(e) => failed(&session, &back, "clauses", e, &[]).await,
+        Err(e) => refused(&session, &back, "clauses", e, &pairs).await,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Coverage dashboard, inventory (orgs, apps, services) and agreements pages.
 
 use crate::api::{overview_page, Flash};
-use crate::components::{app_page, field_error, refill, Field};
+use crate::components::{app_page, field_error, for_form, refill, ErrorSummary, Field};
 use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
     AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, ServiceProvisioning, Severity,
@@ -158,6 +158,19 @@ pub fn Dashboard() -> impl IntoView {
     })
 }
 
+/// `s` made safe for a URL's query.
+fn url_part(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 fn verdict_text(v: &Verdict) -> (&'static str, String) {
     match v {
         Verdict::Covered { chain } => ("ok-text", format!("covered ({} agreement(s))", chain.len())),
@@ -173,6 +186,8 @@ pub fn Inventory() -> impl IntoView {
     let filter = move |k: &str| q.with_untracked(|q| q.get(k).unwrap_or_default());
     let (f_org, f_app, f_vendor, f_verdict) =
         (filter("org"), filter("app"), filter("vendor"), filter("verdict"));
+    let edit_org = filter("edit_org");
+    let removing = filter("remove");
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
@@ -225,18 +240,37 @@ pub fn Inventory() -> impl IntoView {
                     <td>{via}</td>
                     <td>{phi}</td>
                     <td class=class>{text}</td>
-                    {edit.then(|| view! { <td><form method="post" action="/actions/services/remove" class="row-form"><input type="hidden" name="id" value=id /><button type="submit" class="small danger" aria-label=format!("Remove {}", s.name)>"Remove"</button></form></td> })}
+                    {edit.then(|| view! { <td><a class="button small danger" href=format!("/inventory?remove={}#confirm-remove", url_part(&id)) aria-label=format!("Remove {}", s.name)>"Remove…"</a></td> })}
                 </tr>
             }
         }).collect_view();
+        // Removing a service asks first, on this page, without JavaScript.
+        let confirm_remove = d.services.iter().find(|s| edit && s.id == removing).map(|s| {
+            let rf = for_form(&f, "remove");
+            let (on_desc, on_err, on_err_id) = described("rm", &rf, "on");
+            view! {
+                <section class="card confirm" id="confirm-remove" aria-labelledby="confirm-remove-h">
+                    <h2 id="confirm-remove-h">{format!("Remove {} · {}?", vendor_name(&s.vendor), s.name)}</h2>
+                    <p>"It stops counting from the day you give; its history and past coverage are kept."</p>
+                    <form method="post" action="/actions/services/remove" class="inline-form">
+                        <input type="hidden" name="id" value=s.id.clone() />
+                        <div class="field" class:has-error=on_err.is_some()><label for="rm-on">"Removed on (empty: today)"</label><input id="rm-on" type="date" name="on" value=refill(&rf, "on") aria-describedby=on_desc />{error_line(&on_err, &on_err_id)}</div>
+                        <button type="submit" class="danger">"Remove the service"</button>
+                        " "<a class="button secondary" href="/inventory">"Cancel"</a>
+                    </form>
+                </section>
+            }
+        });
         view! {
+            {confirm_remove}
             <section aria-labelledby="orgs-h">
                 <h2 id="orgs-h">"Fly organizations"</h2>
                 <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Slug"</th><th scope="col">"Environment"</th><th scope="col">"Plan"</th><th scope="col">"Packages"</th><th scope="col">"Allowed regions"</th></tr></thead>
-                    <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td></tr> }).collect_view()}</tbody>
+                    <thead><tr><th scope="col">"Slug"</th><th scope="col">"Name"</th><th scope="col">"Environment"</th><th scope="col">"Plan"</th><th scope="col">"Packages"</th><th scope="col">"Allowed regions"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                    <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{o.name.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td>
+                        {edit.then(|| view! { <td><a class="button small secondary" href=format!("/inventory?edit_org={}#org-form", o.slug) aria-label=format!("Edit {}", o.slug)>"Edit"</a></td> })}</tr> }).collect_view()}</tbody>
                 </table></div>
-                {edit.then(|| org_form(&f, &fly_plans))}
+                {edit.then(|| org_form(&for_form(&f, "org"), &fly_plans, d.orgs.iter().find(|o| o.slug == edit_org)))}
             </section>
             <section aria-labelledby="apps-h">
                 <h2 id="apps-h">"Apps"</h2>
@@ -244,7 +278,7 @@ pub fn Inventory() -> impl IntoView {
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
                     <tbody>{d.apps.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
                 </table></div>
-                {(edit && !d.orgs.is_empty()).then(|| app_form(&f, &d))}
+                {(edit && !d.orgs.is_empty()).then(|| app_form(&for_form(&f, "app"), &d))}
             </section>
             <section aria-labelledby="services-h">
                 <h2 id="services-h">"Services"</h2>
@@ -253,7 +287,7 @@ pub fn Inventory() -> impl IntoView {
                     <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                     <tbody>{services}</tbody>
                 </table></div>
-                {edit.then(|| service_form(&f, &d))}
+                {edit.then(|| service_form(&for_form(&f, "service"), &d))}
             </section>
         }
         .into_any()
@@ -266,106 +300,259 @@ pub fn phi_fields(prefix: &str, f: &Option<Flash>, phi: &str, basis: &str, reaso
     let phi = if phi.is_empty() { "unknown".to_string() } else { phi.to_string() };
     let (phi_id, basis_id, reason_id) =
         (format!("{prefix}-phi"), format!("{prefix}-phi-basis"), format!("{prefix}-phi-reason"));
+    let (phi_desc, phi_err, phi_err_id) = described(prefix, f, "phi");
+    let (basis_desc, basis_err, basis_err_id) = described(prefix, f, "phi_basis");
+    let (reason_desc, reason_err, reason_err_id) = described(prefix, f, "phi_reason");
+    let why = format!("{prefix}-phi-why");
+    let basis_desc = Some(match basis_desc {
+        Some(e) => format!("{why} {e}"),
+        None => why.clone(),
+    });
     view! {
-        <div class="field"><label for=phi_id.clone()>"Handles PHI?"</label>
-            <select id=phi_id name="phi">{[("unknown", "unknown (treated as yes)"), ("yes", "yes"), ("no", "no")].into_iter().map(|(v, l)| view! { <option value=v selected=v == phi>{l}</option> }).collect_view()}</select>
-            {field_error(f, "phi").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-        <div class="field"><label for=basis_id.clone()>"If no: on what basis"</label>
-            <select id=basis_id name="phi_basis" aria-describedby=format!("{prefix}-phi-why")>
+        <div class="field" class:has-error=phi_err.is_some()><label for=phi_id.clone()>"Handles PHI?"</label>
+            <select id=phi_id name="phi" aria-describedby=phi_desc>{[("unknown", "unknown (treated as yes)"), ("yes", "yes"), ("no", "no")].into_iter().map(|(v, l)| view! { <option value=v selected=v == phi>{l}</option> }).collect_view()}</select>
+            {error_line(&phi_err, &phi_err_id)}</div>
+        <div class="field" class:has-error=basis_err.is_some()><label for=basis_id.clone()>"If no: on what basis"</label>
+            <select id=basis_id name="phi_basis" aria-describedby=basis_desc>
                 {NoPhiBasis::ALL.into_iter().map(|b| view! { <option value=b.as_str() selected=b.as_str() == basis>{b.label()}</option> }).collect_view()}
             </select>
-            <p class="hint" id=format!("{prefix}-phi-why")>"Encryption is not a basis: a vendor that keeps encrypted PHI, even without the key, still needs a BAA (HHS guidance on cloud computing, 2016)."</p>
-            {field_error(f, "phi_basis").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-        <div class="field"><label for=reason_id.clone()>"Details (required for another reason)"</label><input id=reason_id name="phi_reason" value=reason.to_string() />
-            {field_error(f, "phi_reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+            <p class="hint" id=why>"Encryption is not a basis: a vendor that keeps encrypted PHI, even without the key, still needs a BAA (HHS guidance on cloud computing, 2016)."</p>
+            {error_line(&basis_err, &basis_err_id)}</div>
+        <div class="field" class:has-error=reason_err.is_some()><label for=reason_id.clone()>"Details (required for another reason)"</label><input id=reason_id name="phi_reason" value=reason.to_string() aria-invalid=reason_err.is_some().then_some("true") aria-describedby=reason_desc />
+            {error_line(&reason_err, &reason_err_id)}</div>
     }
 }
 
-fn org_form(f: &Option<Flash>, plans: &[(String, String, String)]) -> impl IntoView {
+/// The org form: adds an org, or changes the one chosen with its row's Edit link (prefilled,
+/// name included). `f` is the flash of this form only.
+fn org_form(
+    f: &Option<Flash>,
+    plans: &[(String, String, String)],
+    editing: Option<&baa_core::coverage::FlyOrg>,
+) -> impl IntoView {
+    let p = "org";
+    // A refused form shows what was sent; else the org being edited; else an empty form.
+    let value = |name: &str, current: String| {
+        if f.as_ref().is_some_and(|x| x.error) {
+            refill(f, name)
+        } else {
+            current
+        }
+    };
+    let env =
+        editing.map(|o| format!("{:?}", o.environment).to_lowercase()).unwrap_or_else(|| "production".into());
+    let plan = editing.map(|o| o.plan.clone()).unwrap_or_default();
+    let pkg = editing.is_some_and(|o| o.packages.iter().any(|x| x == "compliance-package"));
+    let plan_opts: Vec<(String, String)> =
+        plans.iter().map(|(s, n, e)| (s.clone(), format!("{n} ({e})"))).collect();
     view! {
-        <form method="post" action="/actions/orgs/save" class="card inline-form" aria-label="Add or change an org">
-            <Field label="Org slug" name="slug" value=refill(f, "slug") error=field_error(f, "slug") />
-            <div class="field"><label for="org-env">"Environment"</label>
-                <select id="org-env" name="environment"><option value="production">"production"</option><option value="staging">"staging"</option><option value="development">"development"</option></select></div>
-            <div class="field"><label for="org-plan">"Fly.io plan"</label>
-                <select id="org-plan" name="plan">{plans.iter().map(|(s, n, e)| view! { <option value=s.clone()>{format!("{n} ({e})")}</option> }).collect_view()}</select></div>
-            <div class="field checkbox"><input id="org-pkg" type="checkbox" name="packages" value="compliance-package" /><label for="org-pkg">"Compliance Package"</label></div>
-            <Field label="Allowed regions" name="allowed_regions" required=false value=refill(f, "allowed_regions") error=field_error(f, "allowed_regions") />
+        <form method="post" action="/actions/orgs/save" class="card inline-form" id="org-form" aria-label="Add or change an org" novalidate=true>
+            <ErrorSummary flash=f.clone() />
+            <Field label="Org slug" name="slug" prefix=p value=value("slug", editing.map(|o| o.slug.clone()).unwrap_or_default()) error=field_error(f, "slug") />
+            <Field label="Name (empty: keep the recorded name)" name="name" prefix=p required=false value=value("name", editing.map(|o| o.name.clone()).unwrap_or_default()) error=field_error(f, "name") />
+            {select_field(p, f, "Environment", "environment", [("production", "production"), ("staging", "staging"), ("development", "development")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(), &env)}
+            {select_field(p, f, "Fly.io plan", "plan", plan_opts, &plan)}
+            <div class="field checkbox"><input id="org-pkg" type="checkbox" name="packages" value="compliance-package" checked=crate::components::was_sent(f, "packages", "compliance-package", pkg) /><label for="org-pkg">"Compliance Package"</label></div>
+            <Field label="Allowed regions" name="allowed_regions" prefix=p required=false value=value("allowed_regions", editing.and_then(|o| o.allowed_regions.clone()).map(|r| r.join(", ")).unwrap_or_default()) error=field_error(f, "allowed_regions") />
             <button type="submit">"Save org"</button>
         </form>
     }
 }
 
 fn app_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
+    let p = "app";
+    let orgs: Vec<(String, String)> = d.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())).collect();
     view! {
-        <form method="post" action="/actions/apps/save" class="card inline-form" aria-label="Add an app">
-            <div class="field"><label for="app-name">"App name"</label><input id="app-name" name="name" required=true value=refill(f, "app_name") /></div>
-            <div class="field"><label for="app-org">"Org"</label>
-                <select id="app-org" name="org">{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
-            <Field label="Regions" name="regions" required=false value=refill(f, "regions") error=field_error(f, "regions") />
+        <form method="post" action="/actions/apps/save" class="card inline-form" aria-label="Add an app" novalidate=true>
+            <ErrorSummary flash=f.clone() />
+            <Field label="App name" name="name" prefix=p value=refill(f, "name") error=field_error(f, "name") />
+            {select_field(p, f, "Org", "org", orgs, "")}
+            <Field label="Regions" name="regions" prefix=p required=false value=refill(f, "regions") error=field_error(f, "regions") />
             <button type="submit">"Save app"</button>
         </form>
     }
 }
 
 fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
+    let p = "svc";
+    let chosen_vp = refill(f, "vendor_plan");
+    let chosen_product = refill(f, "product");
+    let (vp_desc, vp_err, vp_err_id) = described(p, f, "vendor_plan");
+    let (pr_desc, pr_err, pr_err_id) = described(p, f, "product");
+    let mut apps = vec![(String::new(), "(none)".to_string())];
+    apps.extend(d.apps.iter().map(|a| (a.name.clone(), a.name.clone())));
+    let mut orgs = vec![(String::new(), "(direct with the vendor)".to_string())];
+    orgs.extend(d.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())));
     view! {
-        <form method="post" action="/actions/services/save" class="card stack" aria-label="Add a service">
+        <form method="post" action="/actions/services/save" class="card stack" aria-label="Add a service" novalidate=true>
             <h3>"Add a service"</h3>
-            <div class="field"><label for="svc-name">"Name"</label><input id="svc-name" name="name" required=true value=refill(f, "service_name") /></div>
-            <div class="field"><label for="svc-vp">"Vendor and plan"</label>
-                <select id="svc-vp" name="vendor_plan">
+            <ErrorSummary flash=f.clone() />
+            <Field label="Name" name="name" prefix=p value=refill(f, "name") error=field_error(f, "name") />
+            <div class="field" class:has-error=vp_err.is_some()><label for="svc-vp">"Vendor and plan"</label>
+                <select id="svc-vp" name="vendor_plan" aria-describedby=vp_desc>
                     {d.vendors.iter().map(|v| view! {
                         <optgroup label=v.name.clone()>
-                            {v.plans.iter().map(|(s, n, e)| view! { <option value=format!("{}|{}", v.slug, s)>{format!("{} – {n} (BAA: {e})", v.name)}</option> }).collect_view()}
+                            {v.plans.iter().map(|(s, n, e)| { let val = format!("{}|{}", v.slug, s); let sel = val == chosen_vp; view! { <option value=val selected=sel>{format!("{} – {n} (BAA: {e})", v.name)}</option> } }).collect_view()}
                         </optgroup>
                     }).collect_view()}
                 </select>
-                {field_error(f, "vendor_plan").map(|e| view! { <p class="field-error">{e}</p> })}
+                {error_line(&vp_err, &vp_err_id)}
             </div>
-            <div class="field"><label for="svc-product">"Product (for vendors that sell several)"</label>
-                <select id="svc-product" name="product">
+            <div class="field" class:has-error=pr_err.is_some()><label for="svc-product">"Product (for vendors that sell several)"</label>
+                <select id="svc-product" name="product" aria-describedby=pr_desc>
                     <option value="">"the vendor's main product"</option>
                     {d.vendors.iter().filter(|v| v.products.len() > 1).map(|v| view! {
-                        <optgroup label=v.name.clone()>{v.products.iter().map(|(slug, name)| view! { <option value=slug.clone()>{format!("{} – {name}", v.name)}</option> }).collect_view()}</optgroup>
+                        <optgroup label=v.name.clone()>{v.products.iter().map(|(slug, name)| { let sel = *slug == chosen_product; view! { <option value=slug.clone() selected=sel>{format!("{} – {name}", v.name)}</option> } }).collect_view()}</optgroup>
                     }).collect_view()}
                 </select>
-                {field_error(f, "product").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-            <Field label="Add-ons (comma-separated)" name="add_ons" required=false error=field_error(f, "add_ons") />
-            <div class="field"><label for="svc-app">"App"</label>
-                <select id="svc-app" name="apps"><option value="">"(none)"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone()>{a.name.clone()}</option> }).collect_view()}</select></div>
-            <div class="field"><label for="svc-org">"Provisioned through Fly org"</label>
-                <select id="svc-org" name="org"><option value="">"(direct with the vendor)"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone()>{o.slug.clone()}</option> }).collect_view()}</select></div>
-            <div class="field"><label for="svc-regions">"Regions"</label><input id="svc-regions" name="regions" value=refill(f, "regions") />
-                {field_error(f, "regions").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-            <Field label="Vendor account (AWS account id, Sentry organization…; empty: unknown)" name="account" required=false value=refill(f, "account") error=field_error(f, "account") />
+                {error_line(&pr_err, &pr_err_id)}</div>
+            <Field label="Add-ons (comma-separated)" name="add_ons" prefix=p required=false value=refill(f, "add_ons") error=field_error(f, "add_ons") />
+            {select_field(p, f, "App", "apps", apps, "")}
+            {select_field(p, f, "Provisioned through Fly org", "org", orgs, "")}
+            <Field label="Regions" name="regions" prefix=p required=false value=refill(f, "regions") error=field_error(f, "regions") />
+            <Field label="Vendor account (AWS account id, Sentry organization…; empty: unknown)" name="account" prefix=p required=false value=refill(f, "account") error=field_error(f, "account") />
             {phi_fields("svc", f, &refill(f, "phi"), &refill(f, "phi_basis"), &refill(f, "phi_reason"))}
-            <Field label="In use since (empty: today)" name="effective_on" kind="date" required=false error=field_error(f, "effective_on") />
+            <Field label="In use since (empty: today)" name="effective_on" prefix=p kind="date" required=false value=refill(f, "effective_on") error=field_error(f, "effective_on") />
             <button type="submit">"Add service"</button>
         </form>
     }
 }
 
-/// The clause checklist of the agreement form: every box starts unticked, each clause named in
-/// full, and a ticked clause needs where it is found.
-fn clause_rows(prefix: &str, f: &Option<Flash>) -> impl IntoView {
+/// The clause checklist of an agreement form: every box starts unticked, each clause named in
+/// full, and a ticked clause needs where it is found. A refused form comes back with its boxes
+/// and locations as sent, each missing location beside its clause.
+pub fn clause_rows(prefix: &str, f: &Option<Flash>) -> impl IntoView {
+    let err_id = format!("{prefix}-clauses-error");
+    let general = field_error(f, "clauses");
+    let general_desc = general.is_some().then(|| err_id.clone());
     view! {
-        <fieldset class="clauses"><legend>"Required clauses found in the document (tick only what you have read, and say where)"</legend>
-            {field_error(f, "clauses").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        <fieldset class="clauses" aria-describedby=general_desc><legend>"Required clauses found in the document (tick only what you have read, and say where)"</legend>
+            {general.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
             {Clause::ALL.into_iter().map(|c| {
                 let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
                 let cid = format!("{prefix}-cl-{value}");
                 let wid = format!("{prefix}-where-{value}");
+                let where_name = format!("where:{value}");
+                let error = field_error(f, &where_name);
+                let has_error = error.is_some();
+                let eid = format!("{wid}-error");
+                let ticked = crate::components::was_sent(f, "clause", &value, false);
                 view! {
-                    <div class="clause-row">
-                        <input id=cid.clone() type="checkbox" name="clause" value=value.clone() />
+                    <div class="clause-row" class:has-error=has_error>
+                        <input id=cid.clone() type="checkbox" name="clause" value=value.clone() checked=ticked />
                         <label for=cid>{c.label()}</label>
                         <label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label>
-                        <input id=wid name=format!("where:{value}") placeholder="section or page" />
+                        <input id=wid name=where_name.clone() placeholder="section or page" value=refill(f, &where_name)
+                            aria-invalid=has_error.then_some("true") aria-describedby=has_error.then(|| eid.clone()) />
+                        {error.map(|e| view! { <p class="field-error" id=eid>{e}</p> })}
                     </div>
                 }
             }).collect_view()}
         </fieldset>
+    }
+}
+
+/// `aria-describedby` and the error line of a hand-built field of form `prefix`.
+fn described(prefix: &str, f: &Option<Flash>, field: &str) -> (Option<String>, Option<String>, String) {
+    let e = field_error(f, field);
+    let id = format!("{prefix}-{field}-error");
+    (e.is_some().then(|| id.clone()), e, id)
+}
+
+/// An error line for a hand-built field (its id is what the input's `aria-describedby` names).
+fn error_line(message: &Option<String>, id: &str) -> impl IntoView {
+    let id = id.to_string();
+    message.clone().map(|m| view! { <p class="field-error" id=id>{m}</p> })
+}
+
+/// A `<select>` with its label, the option chosen when the form was refused (else `default`),
+/// and its error beside it.
+fn select_field(
+    prefix: &str,
+    f: &Option<Flash>,
+    label: &'static str,
+    name: &str,
+    options: Vec<(String, String)>,
+    default: &str,
+) -> impl IntoView {
+    let chosen = match f {
+        Some(fl) if fl.error && fl.values.iter().any(|(k, _)| k == name) => fl.value(name),
+        _ => default.to_string(),
+    };
+    let id = format!("{prefix}-{name}");
+    let (desc, err, err_id) = described(prefix, f, name);
+    view! {
+        <div class="field" class:has-error=err.is_some()><label for=id.clone()>{label}</label>
+            <select id=id name=name.to_string() aria-invalid=err.is_some().then_some("true") aria-describedby=desc>
+                {options.into_iter().map(|(v, l)| { let sel = v == chosen; view! { <option value=v selected=sel>{l}</option> } }).collect_view()}
+            </select>
+            {error_line(&err, &err_id)}</div>
+    }
+}
+
+/// The "Record an agreement" form. `f` is the flash of this form only.
+fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
+    let p = "ag";
+    let parties: Vec<(String, String)> = d.parties.iter().map(|x| (x.id.clone(), x.name.clone())).collect();
+    let others: Vec<(String, String)> = parties.iter().filter(|(id, _)| id != "us").cloned().collect();
+    let opts =
+        |xs: &[(&str, &str)]| xs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+    // Plans are chosen from each vendor's own plans; only the agreement's vendor's count.
+    let vendor_parties: Vec<&crate::inventory_api::VendorChoice> = d
+        .vendors
+        .iter()
+        .filter(|v| {
+            !v.plans.is_empty()
+                && d.parties
+                    .iter()
+                    .any(|x| matches!(&x.role, PartyRole::Vendor { vendor, .. } if *vendor == v.slug))
+        })
+        .collect();
+    let (plans_desc, plans_err, plans_err_id) = described(p, f, "plans");
+    let (notes_desc, notes_err, notes_err_id) = described(p, f, "notes");
+    let auto = crate::components::was_sent(f, "auto_renews", "on", false);
+    let field = |label: &'static str, name: &'static str, kind: &'static str| {
+        view! { <Field label=label name=name kind=kind prefix=p required=false value=refill(f, name) error=field_error(f, name) /> }
+    };
+    view! {
+        <form method="post" action="/actions/agreements/create" class="card stack" aria-label="Record an agreement" novalidate=true>
+            <h3>"Record an agreement"</h3>
+            <ErrorSummary flash=f.clone() />
+            {field("Title", "title", "text")}
+            {select_field(p, f, "First party", "party_a", parties.clone(), "us")}
+            {select_field(p, f, "Second party", "party_b", others, "")}
+            {select_field(p, f, "Kind", "kind", opts(&[("baa", "BAA"), ("subcontractor-baa", "Subcontractor BAA"), ("platform-agreement", "Platform agreement (covers extensions)")]), "baa")}
+            {field("Extends to vendors (platform agreements)", "extends_to", "text")}
+            {select_field(p, f, "Status", "status", opts(&[("signed", "signed"), ("draft", "draft"), ("sent", "sent"), ("in-negotiation", "in negotiation")]), "signed")}
+            {field("Effective date", "effective", "date")}
+            {field("Expiry date", "expiry", "date")}
+            {field("Signed on", "signed_on", "date")}
+            <fieldset class="plans" class:has-error=plans_err.is_some() aria-describedby=plans_desc>
+                <legend>"Plans covered (tick the plans the agreement names; none ticked: all plans)"</legend>
+                {vendor_parties.into_iter().map(|v| view! {
+                    <div class="plan-group"><p class="hint">{v.name.clone()}</p>
+                        {v.plans.iter().map(|(slug, name, _)| {
+                            let value = format!("{}|{}", v.slug, slug);
+                            let id = format!("{p}-plan-{}-{}", v.slug, slug);
+                            let ticked = crate::components::was_sent(f, "plans", &value, false);
+                            view! { <div class="field checkbox"><input id=id.clone() type="checkbox" name="plans" value=value checked=ticked /><label for=id>{format!("{} {name}", v.name)}</label></div> }
+                        }).collect_view()}
+                    </div>
+                }).collect_view()}
+                {error_line(&plans_err, &plans_err_id)}
+            </fieldset>
+            {field("Accounts covered (AWS account ids, Sentry organizations, Fly orgs; comma-separated, empty for all)", "accounts", "text")}
+            <div class="field checkbox"><input id="ag-auto" type="checkbox" name="auto_renews" value="on" checked=auto /><label for="ag-auto">"Renews automatically at the end of each term"</label></div>
+            {field("Notice period (days)", "notice_days", "text")}
+            <div class="field" class:has-error=notes_err.is_some()><label for="ag-notes">"Notes"</label><textarea id="ag-notes" name="notes" rows="3" aria-describedby=notes_desc>{refill(f, "notes")}</textarea>
+                {error_line(&notes_err, &notes_err_id)}</div>
+            {clause_rows("new", f)}
+            {field_error(f, "duplicate").map(|e| view! {
+                <div class="flash warn" id="ag-duplicate-error" role="alert"><p>{e}</p>
+                    <button type="submit" name="record_anyway" value="yes" class="secondary">"Record it anyway"</button></div>
+            })}
+            <button type="submit">"Record agreement"</button>
+        </form>
     }
 }
 
@@ -392,20 +579,13 @@ pub fn Agreements() -> impl IntoView {
                     <td>{a.expiry.map(|x| x.to_string()).unwrap_or_else(|| "none".into())}</td>
                     <td>{format!("{}/12", a.confirmed_clauses())}</td>
                     {edit.then(|| view! { <td>
-                        <form method="post" action="/actions/agreements/status" class="row-form">
-                            <input type="hidden" name="id" value=id.clone() />
-                            <label class="visually-hidden" for=format!("st-{id}")>{format!("New status of {}", a.title)}</label>
-                            <select id=format!("st-{id}") name="status">
-                                {["draft", "sent", "in-negotiation", "signed", "terminated", "superseded"].into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}
-                            </select>
-                            <input type="hidden" name="reason" value="changed on the agreements page" />
-                            <button type="submit" class="small secondary">"Set status"</button>
-                        </form>
+                        // The change itself asks for a date and a reason, then a confirmation,
+                        // on the agreement's page.
+                        <a class="button small secondary" href=format!("/agreements/{id}#st-h") aria-label=format!("Change the status of {}", a.title)>"Change status"</a>
                     </td> })}
                 </tr>
             }
         }).collect_view();
-        let parties = d.parties.clone();
         view! {
             <section aria-labelledby="ag-h">
                 <h2 id="ag-h">"Agreements"</h2>
@@ -415,30 +595,7 @@ pub fn Agreements() -> impl IntoView {
                 </table></div>
             </section>
             {edit.then(|| view! {
-                <form method="post" action="/actions/agreements/create" class="card stack" aria-label="Record an agreement">
-                    <h3>"Record an agreement"</h3>
-                    <Field label="Title" name="title" required=false value=refill(&f, "title") />
-                    <div class="field"><label for="ag-a">"First party"</label>
-                        <select id="ag-a" name="party_a">{parties.iter().map(|p| view! { <option value=p.id.clone()>{p.name.clone()}</option> }).collect_view()}</select></div>
-                    <div class="field"><label for="ag-b">"Second party"</label>
-                        <select id="ag-b" name="party_b">{parties.iter().filter(|p| p.id != "us").map(|p| view! { <option value=p.id.clone()>{p.name.clone()}</option> }).collect_view()}</select>
-                        {field_error(&f, "party_b").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-                    <div class="field"><label for="ag-kind">"Kind"</label>
-                        <select id="ag-kind" name="kind"><option value="baa">"BAA"</option><option value="subcontractor-baa">"Subcontractor BAA"</option><option value="platform-agreement">"Platform agreement (covers extensions)"</option></select></div>
-                    <Field label="Extends to vendors (platform agreements)" name="extends_to" required=false value=refill(&f, "extends_to") error=field_error(&f, "extends_to") />
-                    <div class="field"><label for="ag-status">"Status"</label>
-                        <select id="ag-status" name="status"><option value="signed">"signed"</option><option value="draft">"draft"</option><option value="sent">"sent"</option><option value="in-negotiation">"in negotiation"</option></select></div>
-                    <Field label="Effective date" name="effective" kind="date" required=false value=refill(&f, "effective") error=field_error(&f, "effective") />
-                    <Field label="Expiry date" name="expiry" kind="date" required=false value=refill(&f, "expiry") error=field_error(&f, "expiry") />
-                    <Field label="Signed on" name="signed_on" kind="date" required=false value=refill(&f, "signed_on") error=field_error(&f, "signed_on") />
-                    <Field label="Plans covered (comma-separated, empty for all)" name="plans" required=false value=refill(&f, "plans") error=field_error(&f, "plans") />
-                    <Field label="Accounts covered (AWS account ids, Sentry organizations, Fly orgs; comma-separated, empty for all)" name="accounts" required=false value=refill(&f, "accounts") error=field_error(&f, "accounts") />
-                    <div class="field checkbox"><input id="ag-auto" type="checkbox" name="auto_renews" value="on" /><label for="ag-auto">"Renews automatically at the end of each term"</label></div>
-                    <Field label="Notice period (days)" name="notice_days" required=false value=refill(&f, "notice_days") error=field_error(&f, "notice_days") />
-                    <div class="field"><label for="ag-notes">"Notes"</label><textarea id="ag-notes" name="notes" rows="3">{refill(&f, "notes")}</textarea></div>
-                    {clause_rows("new", &f)}
-                    <button type="submit">"Record agreement"</button>
-                </form>
+                {agreement_form(&for_form(&f, "agreement"), &d)}
                 <form method="post" action="/actions/parties/save" class="card inline-form" aria-label="Add a customer or subcontractor">
                     <div class="field"><label for="party-name">"Customer or subcontractor name"</label><input id="party-name" name="name" required=true value=refill(&f, "party_name") /></div>
                     <div class="field"><label for="party-kind">"Kind"</label><select id="party-kind" name="kind"><option value="customer">"customer (covered entity)"</option><option value="subcontractor">"a vendor's subcontractor"</option></select></div>

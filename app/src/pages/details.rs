@@ -1,7 +1,7 @@
 //! Detail pages: a service with its chain, an agreement with its history and clause checklist,
 //! and the vendor catalog.
 
-use crate::components::{app_page, field_error, refill};
+use crate::components::{app_page, field_error, refill, ErrorSummary};
 use crate::inventory_api::{agreement_detail, service_detail, vendors_data, VersionRow};
 use baa_core::catalog::Eligibility;
 use baa_core::coverage::{AgreementKind, Clause, Phi, Scope, ServiceProvisioning, Verdict};
@@ -84,26 +84,36 @@ pub fn ServicePage() -> impl IntoView {
             {candidate_section(&s, view_.can_edit_inventory)}
             {config_section(&s, &d.required, &view_.as_of, view_.can_edit_inventory)}
             {view_.can_edit_inventory.then(|| {
-                let current = format!("{}|{}", s.vendor, s.plan);
+                // A refused change comes back as it was sent, with its errors; else the record.
+                let ef = crate::components::for_form(&_f, "service-edit");
+                let refused = ef.as_ref().is_some_and(|x| x.error);
+                let val = |name: &str, current: String| if refused { refill(&ef, name) } else { current };
+                let current = val("vendor_plan", format!("{}|{}", s.vendor, s.plan));
                 let vendor_slug = s.vendor.clone();
                 let org = match &s.provisioning { ServiceProvisioning::Platform { org } => org.clone(), ServiceProvisioning::Direct => String::new() };
                 let phi = match &s.phi { Phi::Yes => "yes", Phi::No { .. } => "no", Phi::Unknown => "unknown" };
-                let (basis, reason) = match &s.phi { Phi::No { basis, reason, .. } => (basis.as_str(), reason.clone()), _ => ("", String::new()) };
+                let (basis, reason) = match &s.phi { Phi::No { basis, reason, .. } => (basis.as_str().to_string(), reason.clone()), _ => (String::new(), String::new()) };
+                let (phi, basis, reason) = (val("phi", phi.to_string()), val("phi_basis", basis), val("phi_reason", reason));
+                let err = |name: &str| field_error(&ef, name);
+                let desc = |name: &str| err(name).is_some().then(|| format!("edit-{name}-error"));
+                let line = |name: &str| err(name).map(|e| view! { <p class="field-error" id=format!("edit-{name}-error")>{e}</p> });
                 view! {
-                    <form method="post" action="/actions/services/save" class="card stack narrow" aria-label="Change this service">
+                    <form method="post" action="/actions/services/save" class="card stack narrow" aria-label="Change this service" novalidate=true>
                         <h3>"Change this service"</h3>
+                        <ErrorSummary flash=ef.clone() />
                         <input type="hidden" name="id" value=s.id.clone() />
                         <input type="hidden" name="name" value=s.name.clone() />
                         <input type="hidden" name="product" value=s.product.clone() />
                         <input type="hidden" name="org" value=org />
                         <div class="field"><label for="edit-vp">"Plan"</label>
-                            <select id="edit-vp" name="vendor_plan">{view_.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(val, label)| { let sel = val == current; view! { <option value=val selected=sel>{label}</option> } }).collect_view()}</select></div>
-                        <div class="field"><label for="edit-apps">"Apps using it (comma-separated)"</label><input id="edit-apps" name="apps" value=s.apps.join(", ") /></div>
-                        <div class="field"><label for="edit-regions">"Regions"</label><input id="edit-regions" name="regions" value=s.regions.join(", ") /></div>
-                        <div class="field"><label for="edit-addons">"Add-ons (comma-separated)"</label><input id="edit-addons" name="add_ons" value=s.add_ons.join(", ") /></div>
-                        <div class="field"><label for="edit-account">"Vendor account (empty: unknown)"</label><input id="edit-account" name="account" value=s.account.clone().unwrap_or_default() /></div>
-                        {crate::pages::coverage::phi_fields("edit", &_f, phi, basis, &reason)}
-                        <div class="field"><label for="edit-on">"Changed on (empty: today)"</label><input id="edit-on" type="date" name="effective_on" /></div>
+                            <select id="edit-vp" name="vendor_plan" aria-describedby=desc("vendor_plan")>{view_.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(v, label)| { let sel = v == current; view! { <option value=v selected=sel>{label}</option> } }).collect_view()}</select>
+                            {line("vendor_plan")}</div>
+                        <div class="field"><label for="edit-apps">"Apps using it (comma-separated)"</label><input id="edit-apps" name="apps" value=val("apps", s.apps.join(", ")) aria-describedby=desc("apps") />{line("apps")}</div>
+                        <div class="field"><label for="edit-regions">"Regions"</label><input id="edit-regions" name="regions" value=val("regions", s.regions.join(", ")) aria-describedby=desc("regions") />{line("regions")}</div>
+                        <div class="field"><label for="edit-addons">"Add-ons (comma-separated)"</label><input id="edit-addons" name="add_ons" value=val("add_ons", s.add_ons.join(", ")) aria-describedby=desc("add_ons") />{line("add_ons")}</div>
+                        <div class="field"><label for="edit-account">"Vendor account (empty: unknown)"</label><input id="edit-account" name="account" value=val("account", s.account.clone().unwrap_or_default()) aria-describedby=desc("account") />{line("account")}</div>
+                        {crate::pages::coverage::phi_fields("edit", &ef, &phi, &basis, &reason)}
+                        <div class="field"><label for="edit-on">"Changed on (empty: today)"</label><input id="edit-on" type="date" name="effective_on" value=val("effective_on", String::new()) aria-describedby=desc("effective_on") />{line("effective_on")}</div>
                         <button type="submit">"Save change"</button>
                     </form>
                 }
@@ -164,21 +174,47 @@ pub fn AgreementPage() -> impl IntoView {
             </dl>
             <section aria-labelledby="st-h"><h2 id="st-h">"Status history"</h2>
                 <ol class="plain">{a.history.iter().map(|h| view! { <li>{h.on.to_string()}": "<strong>{format!("{:?}", h.status)}</strong></li> }).collect_view()}</ol>
-                {d.can_edit.then(|| view! {
-                    <form method="post" action="/actions/agreements/status" class="card inline-form" aria-label="Change the status">
-                        <input type="hidden" name="id" value=id.clone() />
-                        <div class="field"><label for="st-new">"New status"</label>
-                            <select id="st-new" name="status">{["sent", "in-negotiation", "signed", "terminated", "superseded", "draft"].into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}</select></div>
-                        <div class="field"><label for="st-on">"From"</label><input id="st-on" type="date" name="on" /></div>
-                        <div class="field" class:has-error=field_error(&f, "on").is_some()><label for="st-reason">"Why"</label><input id="st-reason" name="reason" required=true />
-                            {field_error(&f, "on").map(|e| view! { <p class="field-error">{e}</p> })}</div>
-                        <button type="submit">"Change status"</button>
-                    </form>
+                {d.can_edit.then(|| {
+                    // Step 1: choose (starting from the current status), date and reason.
+                    // Step 2: the checked change comes back to be confirmed.
+                    let sf = crate::components::for_form(&f, "status");
+                    let confirm = crate::components::for_form(&f, "status-confirm");
+                    let now = a.history.last().map(|h| h.status);
+                    let now_value = match now { Some(baa_core::coverage::Status::Sent) => "sent", Some(baa_core::coverage::Status::InNegotiation) => "in-negotiation", Some(baa_core::coverage::Status::Signed) => "signed", Some(baa_core::coverage::Status::Terminated) => "terminated", Some(baa_core::coverage::Status::Superseded) => "superseded", _ => "draft" };
+                    let chosen = if sf.is_some() { refill(&sf, "status") } else { now_value.to_string() };
+                    let err = |n: &str| field_error(&sf, n);
+                    let desc = |n: &str| err(n).is_some().then(|| format!("st-{n}-error"));
+                    let line = |n: &str| err(n).map(|e| view! { <p class="field-error" id=format!("st-{n}-error")>{e}</p> });
+                    view! {
+                        {confirm.map(|c| view! {
+                            <form method="post" action="/actions/agreements/status" class="card stack confirm" aria-label="Confirm the status change">
+                                <p role="status"><strong>{c.message.clone()}</strong></p>
+                                <input type="hidden" name="id" value=id.clone() />
+                                <input type="hidden" name="status" value=c.value("status") />
+                                <input type="hidden" name="on" value=c.value("on") />
+                                <input type="hidden" name="reason" value=c.value("reason") />
+                                <input type="hidden" name="confirmed" value="yes" />
+                                <div class="actions"><button type="submit">"Confirm the change"</button>" "<a class="button secondary" href=format!("/agreements/{}#st-h", id)>"Cancel"</a></div>
+                            </form>
+                        })}
+                        <form method="post" action="/actions/agreements/status" class="card inline-form" aria-label="Change the status" novalidate=true>
+                            <ErrorSummary flash=sf.clone() />
+                            <input type="hidden" name="id" value=id.clone() />
+                            <div class="field" class:has-error=err("status").is_some()><label for="st-new">"New status"</label>
+                                <select id="st-new" name="status" aria-describedby=desc("status")>{["draft", "sent", "in-negotiation", "signed", "terminated", "superseded"].into_iter().map(|s| { let sel = s == chosen; view! { <option value=s selected=sel>{if s == now_value { format!("{s} (current)") } else { s.replace('-', " ") }}</option> } }).collect_view()}</select>
+                                {line("status")}</div>
+                            <div class="field" class:has-error=err("on").is_some()><label for="st-on">"From (empty: today)"</label><input id="st-on" type="date" name="on" value=refill(&sf, "on") aria-describedby=desc("on") />{line("on")}</div>
+                            <div class="field" class:has-error=err("reason").is_some()><label for="st-reason">"Why"</label><input id="st-reason" name="reason" required=true value=refill(&sf, "reason") aria-describedby=desc("reason") />
+                                {line("reason")}</div>
+                            <button type="submit">"Review the change"</button>
+                        </form>
+                    }
                 })}
             </section>
             {d.can_edit.then(|| {
                 let (products, plans, regions, accounts) = match &a.scope { Scope::All => (String::new(), String::new(), String::new(), String::new()), Scope::Limited { products, plans, regions, accounts } => (products.join(", "), plans.join(", "), regions.join(", "), accounts.join(", ")) };
                 let extends = match &a.kind { AgreementKind::PlatformAgreement { extends_to } => Some(extends_to.join(", ")), _ => None };
+                let plan_slugs: Vec<String> = match &a.scope { Scope::Limited { plans, .. } => plans.clone(), Scope::All => Vec::new() };
                 view! {
                     <details class="card">
                         <summary>"Edit dates and scope"</summary>
@@ -187,19 +223,32 @@ pub fn AgreementPage() -> impl IntoView {
                             <div class="field"><label for="ed-title">"Title"</label><input id="ed-title" name="title" value=a.title.clone() /></div>
                             {extends.map(|x| view! { <div class="field"><label for="ed-ext">"Extends to vendors"</label><input id="ed-ext" name="extends_to" value=x /></div> })}
                             <div class="field"><label for="ed-eff">"Effective date"</label><input id="ed-eff" type="date" name="effective" value=a.effective.map(|x| x.to_string()).unwrap_or_default() /></div>
-                            <div class="field" class:has-error=field_error(&f, "expiry").is_some()><label for="ed-exp">"Expiry date"</label><input id="ed-exp" type="date" name="expiry" value=a.expiry.map(|x| x.to_string()).unwrap_or_default() />
-                                {field_error(&f, "expiry").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field" class:has-error=field_error(&crate::components::for_form(&f, "agreement-edit"), "expiry").is_some()><label for="ed-exp">"Expiry date"</label><input id="ed-exp" type="date" name="expiry" value=a.expiry.map(|x| x.to_string()).unwrap_or_default() />
+                                {field_error(&crate::components::for_form(&f, "agreement-edit"), "expiry").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                             <div class="field checkbox"><input id="ed-auto" type="checkbox" name="auto_renews" value="on" checked=a.auto_renews /><label for="ed-auto">"Renews automatically"</label></div>
                             <div class="field"><label for="ed-notice">"Notice period (days)"</label><input id="ed-notice" name="notice_days" value=a.notice_days.map(|n| n.to_string()).unwrap_or_default() />
-                                {field_error(&f, "notice_days").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                                {field_error(&crate::components::for_form(&f, "agreement-edit"), "notice_days").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                             <div class="field"><label for="ed-notes">"Notes"</label><textarea id="ed-notes" name="notes" rows="3">{a.notes.clone()}</textarea></div>
                             <div class="field"><label for="ed-products">"Products (empty: all)"</label><input id="ed-products" name="products" value=products /></div>
-                            <div class="field"><label for="ed-plans">"Plans (empty: all)"</label><input id="ed-plans" name="plans" value=plans />
-                                {field_error(&f, "plans").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            {match d.plan_choices.clone() {
+                                // Plans are ticked from the vendor's own plans.
+                                Some(crate::inventory_api::PlanChoices { vendor: vslug, name: vname, plans: choices }) => view! {
+                                    <fieldset class="plans" aria-describedby=field_error(&crate::components::for_form(&f, "agreement-edit"), "plans").map(|_| "ed-plans-error")><legend>{format!("{vname} plans covered (none ticked: all)")}</legend>
+                                        {choices.into_iter().map(|(slug, name)| {
+                                            let id = format!("ed-plan-{slug}");
+                                            let on = plan_slugs.contains(&slug);
+                                            view! { <div class="field checkbox"><input id=id.clone() type="checkbox" name="plans" value=format!("{vslug}|{slug}") checked=on /><label for=id>{name}</label></div> }
+                                        }).collect_view()}
+                                        {field_error(&crate::components::for_form(&f, "agreement-edit"), "plans").map(|e| view! { <p class="field-error" id="ed-plans-error">{e}</p> })}
+                                    </fieldset>
+                                }.into_any(),
+                                None => view! { <div class="field"><label for="ed-plans">"Plans (empty: all)"</label><input id="ed-plans" name="plans" value=plans />
+                                    {field_error(&crate::components::for_form(&f, "agreement-edit"), "plans").map(|e| view! { <p class="field-error" id="ed-plans-error">{e}</p> })}</div> }.into_any(),
+                            }}
                             <div class="field"><label for="ed-regions">"Regions (empty: all)"</label><input id="ed-regions" name="regions" value=regions /></div>
                             <div class="field"><label for="ed-accounts">"Accounts (empty: any)"</label><input id="ed-accounts" name="accounts" value=accounts /></div>
-                            <div class="field" class:has-error=field_error(&f, "reason").is_some()><label for="ed-reason">"Why"</label><input id="ed-reason" name="reason" required=true />
-                                {field_error(&f, "reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                            <div class="field" class:has-error=field_error(&crate::components::for_form(&f, "agreement-edit"), "reason").is_some()><label for="ed-reason">"Why"</label><input id="ed-reason" name="reason" required=true />
+                                {field_error(&crate::components::for_form(&f, "agreement-edit"), "reason").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                             <button type="submit">"Save changes"</button>
                         </form>
                     </details>
@@ -230,10 +279,10 @@ pub fn AgreementPage() -> impl IntoView {
                         <input type="hidden" name="id" value=a.id.clone() />
                         <p class="dropzone-hint" aria-hidden="true">"Drop the signed PDF here, or choose it below."</p>
                         <div class="inline-form">
-                            <div class="field" class:has-error=field_error(&f, "file").is_some()>
+                            <div class="field" class:has-error=field_error(&crate::components::for_form(&f, "document"), "file").is_some()>
                                 <label for="doc-file">{format!("Signed PDF (up to {} MB)", d.max_upload_mb)}</label>
                                 <input id="doc-file" type="file" name="file" accept="application/pdf,.pdf" required=true />
-                                {field_error(&f, "file").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                                {field_error(&crate::components::for_form(&f, "document"), "file").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                             </div>
                             <button type="submit">"Upload"</button>
                         </div>
@@ -248,19 +297,34 @@ pub fn AgreementPage() -> impl IntoView {
                     view! {
                         <form method="post" action="/actions/agreements/clauses" class="stack" aria-label="Clause checklist">
                             <input type="hidden" name="id" value=a.id.clone() />
-                            {field_error(&f, "clauses").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                            <ErrorSummary flash=crate::components::for_form(&f, "clauses") />
+                            {field_error(&crate::components::for_form(&f, "clauses"), "clauses").map(|e| view! { <p class="field-error" id="chk-clauses-error">{e}</p> })}
                             <div class="table-wrap"><table class="checklist">
                                 <thead><tr><th scope="col">"Clause"</th><th scope="col">"Found in the document"</th><th scope="col">"Where (section or page)"</th><th scope="col">"Confirmed by"</th></tr></thead>
                                 <tbody>{Clause::ALL.into_iter().map(|c| {
+                                    // A refused checklist comes back as it was sent (ticks and
+                                    // locations), each missing location beside its clause.
+                                    let cf = crate::components::for_form(&f, "clauses");
+                                    let refused = cf.as_ref().is_some_and(|x| x.error);
                                     let value = serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
                                     let ev = a.clause_evidence.get(&c).cloned();
-                                    let cid = format!("cl-{value}");
-                                    let wid = format!("where-{value}");
+                                    // "chk-" keeps these ids apart from the page's headings
+                                    // (the section heading is "cl-h", clause h's box was too).
+                                    let cid = format!("chk-cl-{value}");
+                                    let wid = format!("chk-where-{value}");
+                                    let where_name = format!("where:{value}");
+                                    let ticked = if refused { cf.as_ref().is_some_and(|x| x.sent("clause", &value)) } else { a.confirms(c) };
+                                    let location = if refused { refill(&cf, &where_name) } else { ev.as_ref().map(|e| e.location.clone()).unwrap_or_default() };
+                                    let err = field_error(&cf, &where_name);
+                                    let has_err = err.is_some();
+                                    let eid = format!("{wid}-error");
+                                    let described = has_err.then(|| eid.clone());
                                     view! {
-                                        <tr>
+                                        <tr class:has-error=has_err>
                                             <td><label for=cid.clone()>{c.label()}</label></td>
-                                            <td><input id=cid type="checkbox" name="clause" value=value.clone() checked=a.confirms(c) /></td>
-                                            <td><label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label><input id=wid name=format!("where:{value}") value=ev.as_ref().map(|e| e.location.clone()).unwrap_or_default() /></td>
+                                            <td><input id=cid type="checkbox" name="clause" value=value.clone() checked=ticked /></td>
+                                            <td><label class="visually-hidden" for=wid.clone()>{format!("Where {} is found", c.label())}</label><input id=wid name=where_name value=location aria-invalid=has_err.then_some("true") aria-describedby=described />
+                                                {err.map(|e| view! { <p class="field-error" id=eid>{e}</p> })}</td>
                                             <td>{ev.map(|e| format!("{} on {}", e.confirmed_by, e.confirmed_on)).unwrap_or_default()}</td>
                                         </tr>
                                     }
@@ -285,8 +349,8 @@ pub fn AgreementPage() -> impl IntoView {
                     <p class="hint">"Records the renewal as a new signed agreement with the same parties, scope and checklist; this one is superseded from the renewal's first day, so coverage has no gap."</p>
                     <form method="post" action="/actions/agreements/renew" class="stack narrow" aria-label="Renew the agreement">
                         <input type="hidden" name="id" value=a.id.clone() />
-                        <div class="field" class:has-error=field_error(&f, "effective").is_some()><label for="rn-eff">"First day of the renewal"</label><input id="rn-eff" type="date" name="effective" required=true />
-                            {field_error(&f, "effective").map(|e| view! { <p class="field-error">{e}</p> })}</div>
+                        <div class="field" class:has-error=field_error(&crate::components::for_form(&f, "renew"), "effective").is_some()><label for="rn-eff">"First day of the renewal"</label><input id="rn-eff" type="date" name="effective" required=true />
+                            {field_error(&crate::components::for_form(&f, "renew"), "effective").map(|e| view! { <p class="field-error">{e}</p> })}</div>
                         <div class="field"><label for="rn-exp">"Expiry of the renewal"</label><input id="rn-exp" type="date" name="expiry" /></div>
                         <div class="field"><label for="rn-why">"Why"</label><input id="rn-why" name="reason" required=true /></div>
                         <button type="submit">"Renew"</button>

@@ -4,12 +4,14 @@ use crate::api::members_page;
 use crate::components::{app_page, field_error, refill};
 use baa_core::account::Role;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// Members of the workspace; owners invite, change roles and remove.
 #[component]
 pub fn Members() -> impl IntoView {
     let data = Resource::new(|| (), |_| members_page());
-    app_page("Members", data, |v, f, d| {
+    let q = use_query_map();
+    app_page("Members", data, move |v, f, d| {
         let me = v.user_id.clone();
         let manage = d.can_manage;
         let invite_form = manage.then(|| {
@@ -38,6 +40,23 @@ pub fn Members() -> impl IntoView {
                 </section>
             }
         });
+        let owners = d.members.iter().filter(|m| m.role == Role::Owner).count();
+        let sole_owner = owners == 1 && d.members.iter().any(|m| m.user_id == me && m.role == Role::Owner);
+        let removing = q.with_untracked(|q| q.get("remove").unwrap_or_default());
+        let confirm_remove = d.members.iter().find(|m| manage && m.user_id == removing && !(m.user_id == me && sole_owner)).map(|m| {
+            let leaving = m.user_id == me;
+            view! {
+                <section class="card confirm" id="confirm-remove" aria-labelledby="confirm-remove-h">
+                    <h2 id="confirm-remove-h">{if leaving { "Leave this workspace?".to_string() } else { format!("Remove {}?", m.name) }}</h2>
+                    <p>{if leaving { "You lose access to this workspace at once; an owner can invite you again.".to_string() } else { format!("{} loses access at once; their past actions stay in the audit trail.", m.name) }}</p>
+                    <form method="post" action="/actions/members/remove" class="row-form">
+                        <input type="hidden" name="user_id" value=m.user_id.clone() />
+                        <button type="submit" class="danger">{if leaving { "Leave the workspace" } else { "Remove the member" }}</button>
+                        " "<a class="button secondary" href="/members">"Cancel"</a>
+                    </form>
+                </section>
+            }
+        });
         let rows = d.members.iter().map(|m| {
             let is_me = m.user_id == me;
             let uid = m.user_id.clone();
@@ -53,10 +72,11 @@ pub fn Members() -> impl IntoView {
                         </select>
                         <button type="submit" class="small secondary">"Change role"</button>
                     </form>
-                    <form method="post" action="/actions/members/remove" class="row-form">
-                        <input type="hidden" name="user_id" value=uid2 />
-                        <button type="submit" class="small danger" aria-label=format!("Remove {}", m.name)>{if is_me { "Leave" } else { "Remove" }}</button>
-                    </form>
+                    // Removing (or leaving) asks first, on this page, without JavaScript. The sole
+                    // owner is not offered "Leave": the workspace would have no owner.
+                    {(!(is_me && sole_owner)).then(|| view! {
+                        <a class="button small danger" href=format!("/members?remove={uid2}#confirm-remove") aria-label=format!("{} {}", if is_me { "Leave as" } else { "Remove" }, m.name)>{if is_me { "Leave…" } else { "Remove…" }}</a>
+                    })}
                 </td>
             });
             view! {
@@ -105,6 +125,7 @@ pub fn Members() -> impl IntoView {
             </section>
         });
         view! {
+            {confirm_remove}
             {invite_form}
             <section aria-labelledby="members-h">
                 <h2 id="members-h">"Current members"</h2>

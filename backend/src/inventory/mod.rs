@@ -253,27 +253,37 @@ pub struct OrgInput {
 /// Creates or changes a Fly org.
 pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<String> {
     authorize(v, Permission::EditInventory)?;
-    let slug = slug("slug", &input.slug)?;
-    let name = baa_core::account::check_display_name(
-        "name",
-        if input.name.trim().is_empty() { &slug } else { &input.name },
-    )?;
-    let env = environment(&input.environment)?;
+    let mut p = crate::error::Problems::new();
+    let slug = p.check(slug("slug", &input.slug));
+    let env = p.check(environment(&input.environment));
     let fly = catalog()
         .vendor(baa_core::catalog::FLY)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("catalog lacks fly")))?;
-    let plan = input.plan.trim().to_string();
-    if fly.plan(&plan).is_none() {
-        return Err(AppError::invalid("plan", "choose a Fly.io plan from the list"));
+    let plan = fly.find_plan(&input.plan).map(|x| x.slug.clone());
+    if plan.is_none() {
+        p.invalid("plan", "choose a Fly.io plan from the list");
     }
-    let packages = list("packages", &input.packages, 64)?;
-    for p in &packages {
-        if !fly.add_ons.iter().any(|a| &a.slug == p) {
-            return Err(AppError::invalid("packages", format!("{p} is not a Fly.io package in the catalog")));
+    let packages = p.check(list("packages", &input.packages, 64)).unwrap_or_default();
+    if let Some(x) = packages.iter().find(|x| !fly.add_ons.iter().any(|a| &a.slug == *x)) {
+        p.invalid("packages", format!("{x} is not a Fly.io package in the catalog"));
+    }
+    let allowed = p.check(regions("allowed_regions", &input.allowed_regions)).unwrap_or_default();
+    let on = p.check(date("effective_on", &input.effective_on)).flatten().unwrap_or_else(|| today(b));
+    let before = load_world(b, v, on).await?;
+    // An empty name keeps the org's recorded name (a new org is named after its slug): saving
+    // never replaces a name with the slug.
+    let name = slug.as_ref().map(|slug| {
+        let kept = before.orgs.iter().find(|o| &o.slug == slug).map(|o| o.name.clone());
+        match input.name.trim() {
+            "" => Ok(kept.unwrap_or_else(|| slug.clone())),
+            n => baa_core::account::check_display_name("name", n).map_err(AppError::from),
         }
-    }
-    let allowed = regions("allowed_regions", &input.allowed_regions)?;
-    let on = date("effective_on", &input.effective_on)?.unwrap_or_else(|| today(b));
+    });
+    let name = name.and_then(|r| p.check(r));
+    p.finish()?;
+    let (Some(slug), Some(name), Some(env), Some(plan)) = (slug, name, env, plan) else {
+        return Err(AppError::Internal(anyhow::anyhow!("org validation passed without a value")));
+    };
     let org = FlyOrg {
         slug: slug.clone(),
         name,
@@ -282,7 +292,6 @@ pub async fn save_org(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<St
         packages,
         allowed_regions: (!allowed.is_empty()).then_some(allowed),
     };
-    let before = load_world(b, v, on).await?;
     let mut after = before.clone();
     after.orgs.retain(|o| o.slug != slug);
     after.orgs.push(org.clone());
@@ -316,23 +325,24 @@ pub struct AppInput {
 /// app's Machines follow its regions and org.
 pub async fn save_app(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<String> {
     authorize(v, Permission::EditInventory)?;
-    let name = slug("name", &input.name)?;
-    let on = date("effective_on", &input.effective_on)?.unwrap_or_else(|| today(b));
+    let mut p = crate::error::Problems::new();
+    let name = p.check(slug("name", &input.name));
+    let on = p.check(date("effective_on", &input.effective_on)).flatten().unwrap_or_else(|| today(b));
     let before = load_world(b, v, on).await?;
     let org = input.org.trim();
     if !before.orgs.iter().any(|o| o.slug == org) {
-        return Err(AppError::invalid("org", "choose an org that exists (add the org first)"));
+        p.invalid("org", "choose an org that exists (add the org first)");
     }
-    let app = App {
-        name: name.clone(),
-        org: org.to_string(),
-        regions: regions("regions", &input.regions)?,
-        environment: if input.environment.trim().is_empty() {
-            None
-        } else {
-            Some(environment(input.environment.trim())?)
-        },
+    let regions = p.check(regions("regions", &input.regions));
+    let environment = match input.environment.trim() {
+        "" => None,
+        e => p.check(environment(e)),
     };
+    p.finish()?;
+    let (Some(name), Some(regions)) = (name, regions) else {
+        return Err(AppError::Internal(anyhow::anyhow!("app validation passed without a value")));
+    };
+    let app = App { name: name.clone(), org: org.to_string(), regions, environment };
     let mut after = before.clone();
     after.apps.retain(|a| a.name != name);
     after.apps.push(app.clone());

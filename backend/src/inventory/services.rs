@@ -4,7 +4,7 @@
 use super::{append_notifying, date, json, list, load_world, regions, today, Change, Kind};
 use crate::accounts::authorize;
 use crate::db::new_id;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problems};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use baa_core::catalog::FLY;
@@ -102,8 +102,10 @@ pub fn phi_of(phi: &str, basis: &str, reason: &str, who: &str, on: NaiveDate) ->
 /// apps, attestations, whether the service is confirmed) is kept.
 pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppResult<String> {
     authorize(v, Permission::EditInventory)?;
-    let on = date("effective_on", &input.effective_on)?.unwrap_or_else(|| today(b));
-    let name = baa_core::account::check_display_name("name", &input.name)?;
+    // Every problem of the form is collected, so the person sees them all at once.
+    let mut p = Problems::new();
+    let on = p.check(date("effective_on", &input.effective_on)).flatten().unwrap_or_else(|| today(b));
+    let name = p.check(baa_core::account::check_display_name("name", &input.name).map_err(AppError::from));
     let before = load_world(b, v, on).await?;
     let existing = match input.id.trim() {
         "" => None,
@@ -117,51 +119,52 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     // An uncatalogued vendor (from an import) may stay; new services pick a catalogued one.
     let keeps_uncatalogued = existing.as_ref().is_some_and(|s| s.vendor == vendor_slug);
     if vendor.is_none() && !keeps_uncatalogued {
-        return Err(AppError::invalid("vendor_plan", "choose a vendor from the catalog"));
+        p.invalid("vendor_plan", "choose a vendor from the catalog");
     }
     let product = match (input.product.trim(), vendor, &existing) {
         ("", Some(v), _) => v.products.first().map(|p| p.slug.clone()).unwrap_or_default(),
         ("", None, Some(s)) => s.product.clone(),
         (p, _, _) => p.to_string(),
     };
+    // The plan as typed or shown ("Business") is the vendor's plan of that name.
+    let plan_slug = vendor.and_then(|v| v.find_plan(plan_slug)).map_or(plan_slug, |x| x.slug.as_str());
     if let Some(v) = vendor {
         if !v.products.is_empty() && v.product(&product).is_none() {
-            return Err(AppError::invalid("product", format!("{} has no product {product}", v.name)));
+            p.invalid("product", format!("{} has no product {product}", v.name));
         }
         if v.plan(plan_slug).is_none() {
-            return Err(AppError::invalid("vendor_plan", format!("choose one of {}'s plans", v.name)));
+            p.invalid("vendor_plan", format!("choose one of {}'s plans", v.name));
         }
     }
-    let add_ons = list("add_ons", &input.add_ons, 64)?;
-    for a in &add_ons {
-        if vendor.is_some_and(|v| !v.add_ons.iter().any(|x| &x.slug == a)) {
-            return Err(AppError::invalid(
-                "add_ons",
-                format!("{a} is not an add-on of {}", vendor.map_or("", |v| v.name.as_str())),
-            ));
-        }
+    let add_ons = p.check(list("add_ons", &input.add_ons, 64)).unwrap_or_default();
+    if let Some(a) = add_ons.iter().find(|a| vendor.is_some_and(|v| !v.add_ons.iter().any(|x| &x.slug == *a)))
+    {
+        p.invalid("add_ons", format!("{a} is not an add-on of {}", vendor.map_or("", |v| v.name.as_str())));
     }
-    let apps = list("apps", &input.apps, 63)?;
-    for a in &apps {
-        if !before.apps.iter().any(|x| &x.name == a) {
-            return Err(AppError::invalid("apps", format!("no app named {a} (add the app first)")));
-        }
+    let apps = p.check(list("apps", &input.apps, 63)).unwrap_or_default();
+    if let Some(a) = apps.iter().find(|a| !before.apps.iter().any(|x| &x.name == *a)) {
+        p.invalid("apps", format!("no app named {a} (add the app first)"));
     }
     let provisioning = match input.org.trim() {
         "" => ServiceProvisioning::Direct,
         org if before.orgs.iter().any(|o| o.slug == org) => {
             ServiceProvisioning::Platform { org: org.to_string() }
         }
-        _ => return Err(AppError::invalid("org", "choose an org that exists")),
+        _ => {
+            p.invalid("org", "choose an org that exists");
+            ServiceProvisioning::Direct
+        }
     };
     let account = input.account.trim();
     if account.chars().count() > 128 || account.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "account",
-            "enter the vendor account id on one line (up to 128 characters)",
-        ));
+        p.invalid("account", "enter the vendor account id on one line (up to 128 characters)");
     }
-    let phi = phi_of(&input.phi, &input.phi_basis, &input.phi_reason, &v.name, today(b))?;
+    let phi = p.check(phi_of(&input.phi, &input.phi_basis, &input.phi_reason, &v.name, today(b)));
+    let regions = p.check(regions("regions", &input.regions));
+    p.finish()?;
+    let (Some(name), Some(phi), Some(regions)) = (name, phi, regions) else {
+        return Err(AppError::Internal(anyhow::anyhow!("service validation passed without a value")));
+    };
     // A decision already on record keeps who made it and when, unless it changes.
     let phi = match (&existing, &phi) {
         (Some(s), Phi::No { basis, reason, .. }) => match &s.phi {
@@ -170,7 +173,6 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
         },
         _ => phi,
     };
-    let regions = regions("regions", &input.regions)?;
     let (id, created_on) = existing.as_ref().map_or_else(|| (new_id(), on), |s| (s.id.clone(), s.created_on));
     let service = Service {
         id: id.clone(),

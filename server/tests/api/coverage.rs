@@ -409,7 +409,13 @@ async fn detail_pages_show_chains_history_and_filters_narrow_the_list() {
     owner
         .post(
             "/actions/agreements/status",
-            &[("id", &ag), ("status", "terminated"), ("on", ""), ("reason", "moved off Fly")],
+            &[
+                ("id", &ag),
+                ("status", "terminated"),
+                ("on", ""),
+                ("reason", "moved off Fly"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     let (_, page) = owner.page(&format!("/agreements/{ag}")).await;

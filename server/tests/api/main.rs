@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod coverage;
 mod documents;
+mod forms;
 mod helpers;
 mod hostile;
 mod import;
