@@ -41,6 +41,15 @@ test('legal uploads a signed BAA, adds version 2, downloads version 1 intact; an
   await form.getByLabel('Title').fill('Fly.io BAA (signed copy)');
   await form.getByLabel('Second party').selectOption({ label: 'Fly.io' });
   await form.getByRole('button', { name: 'Record agreement' }).click();
+  // Another journey may already have recorded a Fly.io BAA of the same scope: the app warns,
+  // and this one is recorded deliberately as a second agreement.
+  const anyway = page.getByRole('button', { name: 'Record it anyway' });
+  await expect(page.getByText('Agreement recorded.').or(anyway)).toBeVisible();
+  if (await anyway.isVisible()) {
+    await expect(page.getByRole('alert').filter({ hasText: 'same parties, kind and scope' }).first()).toBeVisible();
+    await anyway.click();
+    await expect(page.getByText('Agreement recorded.')).toBeVisible();
+  }
   const { ctx, invitee: legal } = await inviteAndAccept(page, MAIN_DATA, 'lee@acme-health.example', 'Legal', 'Lee Legal', 'legal passphrase for lee 1');
 
   await legal.goto('/agreements');
