@@ -357,7 +357,12 @@ async fn apply_inner(
         policy: &policy,
         changed: &changed_services,
     };
-    let notices = crate::notify::inventory_changed(&mut tx, b, v, &change).await?;
+    // One mail per person for the whole import, linking to the list of what is not covered.
+    let digest = crate::notify::DigestOf {
+        cause: format!("Import of {} file{}", files.len(), if files.len() == 1 { "" } else { "s" }),
+        link: "/inventory?verdict=uncovered".into(),
+    };
+    let notices = crate::notify::inventory_changed(&mut tx, b, v, &change, Some(&digest)).await?;
     tx.commit().await?;
     if notices > 0 {
         b.mailer.wake.notify_one();

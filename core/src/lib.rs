@@ -7,5 +7,6 @@ pub mod account;
 pub mod catalog;
 pub mod coverage;
 pub mod fly_import;
+pub mod graph;
 pub mod notice;
 pub mod safeguards;

@@ -18,6 +18,6 @@ pub use model::{
 };
 pub use period::{change_days, over_period, PeriodReport, Sample, ServicePeriod, Span, SpanState};
 pub use report::{
-    Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary,
-    Verdict,
+    Action, Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind,
+    Summary, Verdict,
 };
