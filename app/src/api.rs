@@ -65,6 +65,9 @@ pub struct Flash {
     pub form: Option<String>,
     /// Values to put back into the form (never passwords).
     pub values: BTreeMap<String, String>,
+    /// What a save did to coverage, shown instead of a plain confirmation.
+    #[serde(default)]
+    pub effect: Option<baa_core::coverage::effect::Effect>,
 }
 
 impl Flash {

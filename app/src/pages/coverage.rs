@@ -117,11 +117,19 @@ pub fn Dashboard() -> impl IntoView {
             .collect();
         let corrections = d.corrections.clone();
         let corrected = d.corrected_verdicts.clone();
-        let cov_class = if s.uncovered_phi > 0 { "warn-text" } else { "ok-text" };
+        let cov_class = if s.uncovered_phi > 0 {
+            "warn-text"
+        } else if s.phi_services == 0 {
+            ""
+        } else {
+            "ok-text"
+        };
+        let no_services = d.services.is_empty();
+        let can_import = v.role.allows(baa_core::account::Permission::EditInventory);
         view! {
             <p class="lead">"Welcome, "{v.name.clone()}". You are "<strong>{v.role.label()}</strong>" in "{v.workspace_name.clone()}"."</p>
             {as_of_form("/", &d)}
-            {past.then(|| view! { <p class="flash ok" role="status">{if d.as_of < d.today { format!("Showing the record as it stood at the end of {}; corrections made later are listed below.", d.as_of) } else { format!("Showing the record as planned for {}.", d.as_of) }}</p> })}
+            {past.then(|| view! { <p class="flash neutral" role="status">{if d.as_of < d.today { format!("Showing the record as it stood at the end of {}; corrections made later are listed below.", d.as_of) } else { format!("Showing the record as planned for {}.", d.as_of) }}</p> })}
             <div class="cards">
                 <section class="card" aria-labelledby="cov-h">
                     <h2 id="cov-h">"Coverage"</h2>
@@ -153,7 +161,9 @@ pub fn Dashboard() -> impl IntoView {
             {crate::pages::safeguards::safeguards_section(&d.safeguards, &d.apps, &d.services, None)}
             <section aria-labelledby="findings-h">
                 <h2 id="findings-h">"Findings and next steps"</h2>
-                {if findings.is_empty() {
+                {if findings.is_empty() && no_services {
+                    empty_state("Nothing to evaluate yet: no services are recorded.", can_import).into_any()
+                } else if findings.is_empty() {
                     view! { <p class="ok-text">"No findings."</p> }.into_any()
                 } else {
                     view! { <ul class="findings">{d.report.actions.iter().map(|a| action_item(a, &findings)).collect_view()}</ul> }.into_any()
@@ -295,6 +305,7 @@ pub fn Inventory() -> impl IntoView {
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
         };
+        let no_services = d.services.is_empty();
         let mut listed: Vec<&baa_core::coverage::Service> = d.services.iter().filter(shown).collect();
         let key =
             |s: &baa_core::coverage::Service| (vendor_name(&s.vendor).to_lowercase(), s.name.to_lowercase());
@@ -361,12 +372,18 @@ pub fn Inventory() -> impl IntoView {
             </section>
             <section aria-labelledby="services-h">
                 <h2 id="services-h">"Services"</h2>
-                {filters}
-                <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
-                    <tbody>{services}</tbody>
-                </table></div>
-                {pager}
+                {if no_services {
+                    empty_state("No services are recorded yet.", edit).into_any()
+                } else {
+                    view! {
+                        {filters}
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                            <tbody>{services}</tbody>
+                        </table></div>
+                        {pager}
+                    }.into_any()
+                }}
                 {edit.then(|| service_form(&f, &d))}
             </section>
         }
@@ -492,6 +509,7 @@ pub fn Agreements() -> impl IntoView {
         let name_of = |id: &str| {
             d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
         };
+        let no_agreements = d.agreements.is_empty();
         let rows = d.agreements.iter().map(|a| {
             let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
             let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
@@ -523,13 +541,28 @@ pub fn Agreements() -> impl IntoView {
         view! {
             <section aria-labelledby="ag-h">
                 <h2 id="ag-h">"Agreements"</h2>
-                <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
-                    <tbody>{rows}</tbody>
-                </table></div>
+                {if no_agreements {
+                    view! {
+                        <div class="empty-state" role="status">
+                            <p>"No agreements are recorded yet."</p>
+                            {if edit {
+                                view! { <p><a href="#record-agreement">"Record an agreement"</a>" (the BAA with Fly.io first: most services depend on it)."</p> }.into_any()
+                            } else {
+                                view! { <p>"Legal and owners record agreements here."</p> }.into_any()
+                            }}
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table></div>
+                    }.into_any()
+                }}
             </section>
             {edit.then(|| view! {
-                <form method="post" action="/actions/agreements/create" class="card stack" aria-label="Record an agreement">
+                <form method="post" action="/actions/agreements/create" class="card stack" id="record-agreement" aria-label="Record an agreement">
                     <h3>"Record an agreement"</h3>
                     <Field label="Title" name="title" required=false value=refill(&f, "title") />
                     <div class="field"><label for="ag-a">"First party"</label>
@@ -569,4 +602,18 @@ pub fn Agreements() -> impl IntoView {
         }
         .into_any()
     })
+}
+
+/// A neutral empty state with the next action: importing from Fly for those who may.
+fn empty_state(text: &'static str, can_import: bool) -> impl IntoView {
+    view! {
+        <div class="empty-state" role="status">
+            <p>{text}</p>
+            {if can_import {
+                view! { <p><a class="button" href="/import">"Import from fly"</a>" or add them by hand."</p> }.into_any()
+            } else {
+                view! { <p>"Engineers and owners add them, usually by importing from fly."</p> }.into_any()
+            }}
+        </div>
+    }
 }

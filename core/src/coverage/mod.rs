@@ -5,6 +5,7 @@
 //! domain reference leaves open are written down in `docs/coverage-rules.md`.
 
 pub mod build;
+pub mod effect;
 mod engine;
 mod model;
 pub mod period;

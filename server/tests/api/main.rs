@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod import;
 mod integrations;
+mod journeys;
 mod mail;
 mod notifications;
 mod packets;
