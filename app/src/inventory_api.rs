@@ -445,15 +445,7 @@ pub struct AuditView {
 }
 
 /// The values the audit filter offers: actors, actions and subject kinds present in the chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditChoices {
-    /// Actor names.
-    pub actors: Vec<String>,
-    /// Actions.
-    pub actions: Vec<String>,
-    /// Subject kinds.
-    pub kinds: Vec<String>,
-}
+pub use baa_core::audit::AuditChoices;
 
 /// The page of a subject of the audit trail, when it has one.
 #[cfg(feature = "ssr")]
@@ -559,7 +551,7 @@ pub async fn audit_data(
         verification: AuditCheck { entries: check.entries, head: check.head, broken_at: check.broken_at },
         filter: [actor, subject, action, from, to],
         kind,
-        choices: AuditChoices { actors: c.actors, actions: c.actions, kinds: c.kinds },
+        choices: c,
         page,
         more,
     })

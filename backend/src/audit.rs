@@ -288,17 +288,8 @@ pub struct Filter {
 }
 
 /// The values the audit filter offers to choose from: those present in the workspace's chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Choices {
-    /// Actor names.
-    pub actors: Vec<String>,
-    /// Actions.
-    pub actions: Vec<String>,
-    /// Subject kinds.
-    pub kinds: Vec<String>,
-}
+pub use baa_core::audit::AuditChoices as Choices;
 
-/// The distinct actors, actions and subject kinds of the viewer's workspace chain.
 pub async fn choices(b: &Backend, v: &Viewer) -> AppResult<Choices> {
     authorize(v, Permission::ReadAudit)?;
     let mut out = Choices::default();

@@ -4,6 +4,7 @@
 //! compiles to WASM for the browser.
 
 pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod coverage;
 pub mod fly_import;

@@ -161,19 +161,7 @@ async fn apply(
             };
             done_effect(&session, "/", effect).await
         }
-        Err(ImportFailure::App(AppError::NotFound)) => {
-            failed(
-                &session,
-                "/import",
-                "import",
-                AppError::invalid(
-                    "files",
-                    "This preview expired or was already applied. Upload the snapshot again.",
-                ),
-                &[],
-            )
-            .await
-        }
+        Err(ImportFailure::App(AppError::NotFound)) => expired(&session, "preview").await,
         Err(e) => failed(&session, &back, "import", as_app_error(e), &[]).await,
     }
 }
@@ -203,19 +191,7 @@ async fn skip_file(
             done(&session, &back, format!("{} skipped; the rest of the upload is previewed below.", f.file))
                 .await
         }
-        Err(AppError::NotFound) => {
-            failed(
-                &session,
-                "/import",
-                "import",
-                AppError::invalid(
-                    "files",
-                    "This upload expired or was already applied. Upload the snapshot again.",
-                ),
-                &[],
-            )
-            .await
-        }
+        Err(AppError::NotFound) => expired(&session, "upload").await,
         Err(e) => failed(&session, &back, "import", e, &[]).await,
     }
 }
@@ -266,4 +242,10 @@ async fn revoke_token(
         Ok(()) => done(&session, "/tokens", "Token revoked: it no longer works.").await,
         Err(e) => failed(&session, "/tokens", "token", e, &[]).await,
     }
+}
+
+/// A preview or kept upload that is gone (expired, or applied meanwhile): back to the import page.
+async fn expired(session: &Session, what: &str) -> Response {
+    let message = format!("This {what} expired or was already applied. Upload the snapshot again.");
+    failed(session, "/import", "import", AppError::invalid("files", message), &[]).await
 }
