@@ -32,5 +32,42 @@ test('an auditor reads members and settings but cannot change anything', async (
   expect(res2.status()).toBe(403);
   await page.goto('/members');
   await expect(page.getByText('mallory@example.com')).toHaveCount(0);
+
+  // The audit trail, at desktop and phone width: filter by chosen values (a plain GET form),
+  // expand an entry to its before/after, follow it to its subject; sign-ins are listed.
+  for (const size of [{ width: 1366, height: 800 }, { width: 390, height: 844 }]) {
+    await auditor.setViewportSize(size);
+    await auditor.goto('/audit');
+    const filter = auditor.getByRole('form', { name: 'Filter the audit trail' });
+    await filter.getByLabel('Action').selectOption('login.succeeded');
+    await filter.getByLabel('Actor').selectOption('olu@audit-firm.example');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await expect(auditor).toHaveURL(/action=login\.succeeded/);
+    const entries = auditor.getByRole('list', { name: 'Audit entries' });
+    await expect(entries.getByRole('listitem').first()).toContainText('login.succeeded');
+    await expect(entries.getByRole('listitem').filter({ hasNotText: 'olu@audit-firm.example' })).toHaveCount(0);
+    await expect(auditor.getByText(/Page 1, 50 per page/)).toBeVisible();
+
+    // The role change the owner made when inviting: before and after, linked to the members page.
+    await auditor.getByRole('link', { name: 'Clear the filter' }).click();
+    await auditor.getByRole('form', { name: 'Filter the audit trail' }).getByLabel('Subject kind').selectOption('user');
+    await auditor.getByRole('form', { name: 'Filter the audit trail' }).getByRole('button', { name: 'Filter' }).click();
+    const first = auditor.getByRole('list', { name: 'Audit entries' }).getByRole('listitem').first();
+    await first.locator('summary').click();
+    await expect(first.getByText('Reason:')).toBeVisible();
+    // Nothing wider than the window (the widest element is named if something is).
+    const overflow = await auditor.evaluate(() => {
+      const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
+      const e = over[over.length - 1];
+      return document.documentElement.scrollWidth > window.innerWidth ? `${e?.tagName}.${e?.className}: ${e?.textContent?.slice(0, 60)}` : '';
+    });
+    expect(overflow).toBe('');
+    await first.getByRole('link').first().click();
+    await expect(auditor.getByRole('heading', { name: 'Members', level: 1 })).toBeVisible();
+
+    await auditor.goto('/audit');
+    await auditor.getByRole('link', { name: 'Show sign-ins' }).click();
+    await expect(auditor.getByRole('list', { name: 'Audit entries' })).toContainText('login.succeeded');
+  }
   await ctx.close();
 });

@@ -22,7 +22,7 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   const eng = { email: 'sam@acme-health.example', name: 'Sam Engineer', password: 'engineer passphrase 2026' };
   const { ctx, invitee } = await inviteAndAccept(page, MAIN_DATA, eng.email, 'Engineer', eng.name, eng.password);
 
-  await invitee.getByRole('link', { name: 'Import' }).click();
+  await invitee.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' }).click();
   await expect(invitee.getByRole('heading', { name: 'Import', level: 1 })).toBeVisible();
   await invitee.getByLabel("Or the snapshot's files").setInputFiles(SNAPSHOT);
   await invitee.getByRole('button', { name: 'Preview import' }).click();
@@ -42,7 +42,10 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   await invitee.goBack();
 
   await invitee.getByRole('button', { name: 'Apply import' }).click();
-  await expect(invitee.getByText(/Import applied: 35 created, 0 changed\. \d+ imported services are NOT covered/)).toBeVisible();
+  // What the import did to coverage: a warning with the first gap and one next step.
+  const applied = invitee.getByRole('alert').filter({ hasText: /Import applied: 35 created, 0 changed\. \d+ of \d+ imported are not covered\./ });
+  await expect(applied).toContainText('Next step:');
+  await expect(applied.getByRole('link', { name: /^Open / })).toBeVisible();
   await expect(invitee.getByRole('listitem').filter({ hasText: 'uncovered-service' }).first()).toBeVisible();
   await expect(invitee.getByRole('listitem').filter({ hasText: 'platform-plan-ineligible' }).first()).toBeVisible();
   await invitee.goto('/inventory');
@@ -78,5 +81,34 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   ]);
   await invitee.getByRole('button', { name: 'Preview import' }).click();
   await expect(invitee.getByRole('alert').filter({ hasText: 'apps-list.json line 2' }).first()).toContainText('Nothing was imported');
+
+  // At desktop and phone width: the refused upload is kept; the file at fault can be skipped
+  // and the rest previewed, and long error lines wrap instead of widening the page.
+  const longLine = `[\n  {"Name": "${'x'.repeat(400)}" "Status": "deployed"}\n]\n`;
+  for (const size of [{ width: 1366, height: 800 }, { width: 390, height: 844 }]) {
+    await invitee.setViewportSize(size);
+    await invitee.goto('/import');
+    await invitee.getByLabel("Or the snapshot's files").setInputFiles([
+      ...SNAPSHOT.filter((f) => !f.endsWith('apps-list.json'))
+        .map((f) => ({ name: path.basename(f), mimeType: 'text/plain', buffer: fs.readFileSync(f) })),
+      { name: 'apps-list.json', mimeType: 'application/json', buffer: Buffer.from(longLine) },
+      // Picked without its folder (file pickers drop it): known by its name.
+      { name: 'fly.staging.toml', mimeType: 'text/plain', buffer: Buffer.from("app = 'acme-api-staging'\nprimary_region = 'iad'\n") },
+    ]);
+    await invitee.getByRole('button', { name: 'Preview import' }).click();
+    const refusedAlert = invitee.getByRole('alert').filter({ hasText: 'apps-list.json line 2' }).first();
+    await expect(refusedAlert).toContainText('Nothing was imported');
+    // Nothing wider than the window (the widest element is named if something is).
+    const overflow = await invitee.evaluate(() => {
+      const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
+      const e = over[over.length - 1];
+      return document.documentElement.scrollWidth > window.innerWidth ? `${e?.tagName}.${e?.className}: ${e?.textContent?.slice(0, 60)}` : '';
+    });
+    expect(overflow).toBe('');
+    await refusedAlert.getByRole('button', { name: 'Skip apps-list.json and preview the rest' }).click();
+    await expect(invitee.getByText('apps-list.json skipped; the rest of the upload is previewed below.')).toBeVisible();
+    await expect(invitee.getByRole('heading', { name: 'Import plan' })).toBeVisible();
+    await expect(invitee.getByRole('table', { name: 'Not mapped' }).getByText('fly.staging.toml')).toHaveCount(0);
+  }
   await ctx.close();
 });

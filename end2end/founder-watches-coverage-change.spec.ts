@@ -16,7 +16,8 @@ async function recordAgreement(page: Page, fields: { title: string; a?: string; 
   if (fields.extendsTo) await form.getByLabel('Extends to vendors (platform agreements)').fill(fields.extendsTo);
   await form.getByLabel('Effective date').fill('2026-01-01');
   await form.getByRole('button', { name: 'Record agreement' }).click();
-  await expect(page.getByText('Agreement recorded.')).toBeVisible();
+  // The confirmation says what the agreement does to coverage.
+  await expect(page.getByText(`Agreement recorded. ${fields.title}`)).toBeVisible();
 }
 
 test('a founder sets up a world and watches the findings change as agreements are added and a plan is upgraded', async ({ page }) => {
@@ -44,8 +45,11 @@ test('a founder sets up a world and watches the findings change as agreements ar
     await svc.getByLabel('Provisioned through Fly org').selectOption(org);
     await svc.getByLabel('Handles PHI?').selectOption('yes');
     await svc.getByRole('button', { name: 'Add service' }).click();
-    // The engineer is told at once that it is not covered, with the next step.
-    await expect(page.getByRole('status')).toContainText('NOT covered');
+    // The engineer is told at once that it is not covered, with a link and the next step:
+    // a warning, never a green confirmation.
+    const told = page.getByRole('alert').filter({ hasText: `${name} is saved but not covered.` });
+    await expect(told).toContainText('Next step:');
+    await expect(told.getByRole('link', { name: `Open ${name}` })).toBeVisible();
   }
 
   // The app itself runs on Fly Machines, Fly.io's own compute: a third PHI service (unknown PHI).
@@ -54,6 +58,7 @@ test('a founder sets up a world and watches the findings change as agreements ar
 
   // A Fly.io BAA covers the app's Machines, but not the extensions.
   await recordAgreement(page, { title: 'Fly.io BAA', b: 'Fly.io' });
+  await expect(page.getByRole('alert').filter({ hasText: 'Fly.io BAA now covers 1 service' })).toContainText('acme-uploads');
   await expect(await coverage(page)).toContainText('1 / 3');
 
   // Fly.io extends its BAA to Tigris extensions: the uploads bucket is covered.
@@ -62,6 +67,10 @@ test('a founder sets up a world and watches the findings change as agreements ar
 
   // A Sentry BAA, but the Team plan is not eligible.
   await recordAgreement(page, { title: 'Sentry BAA', b: 'Sentry' });
+  // It covers nothing yet, and says why: the near miss is the plan.
+  const miss = page.getByRole('alert').filter({ hasText: 'Sentry BAA covers 0 services' });
+  await expect(miss).toContainText('Business');
+  await expect(miss.getByRole('link', { name: 'Open acme-errors' })).toBeVisible();
   await coverage(page);
   const ineligible = page.getByRole('listitem').filter({ hasText: 'plan-ineligible' });
   await expect(ineligible).toContainText('Business');

@@ -21,7 +21,7 @@ test('an engineer adds Tigris with no Tigris BAA: the finding, a notice in the a
   await svc.getByLabel('Handles PHI?').selectOption('yes');
   await svc.getByRole('button', { name: 'Add service' }).click();
   // Told at once, on the page.
-  await expect(eng.getByRole('status')).toContainText('NOT covered');
+  await expect(eng.getByRole('alert').filter({ hasText: 'acme-patient-files is saved but not covered.' })).toContainText('Next step:');
 
   // The notice waits in the app, counted in the navigation.
   const nav = eng.getByRole('navigation', { name: 'Main' });

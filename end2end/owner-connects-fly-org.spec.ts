@@ -58,5 +58,5 @@ test('an owner connects a Fly org with a read-only token, syncs it, and sees the
 
   // The change is in the audit trail under the integration's name.
   await page.goto('/audit');
-  await expect(page.getByText('integration:fly:acme-health').first()).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Audit entries' }).getByText('integration:fly:acme-health').first()).toBeVisible();
 });

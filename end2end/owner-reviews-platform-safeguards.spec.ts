@@ -27,7 +27,7 @@ test('an owner imports a fly.toml, sees the platform safeguards beside the verdi
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page.getByText('Workspace Safeguards Demo created; you are its owner.')).toBeVisible();
 
-  await page.getByRole('link', { name: 'Import' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' }).click();
   await page.getByLabel("Or the snapshot's files").setInputFiles([
     ...['orgs-list.json', 'apps-list.json'].map((name) => ({
       name, mimeType: 'application/json', buffer: fs.readFileSync(path.join(FIXTURES, name)),

@@ -70,6 +70,9 @@ pub struct Flash {
     /// Every field problem, in form order.
     #[serde(default)]
     pub errors: Vec<baa_core::account::Invalid>,
+    /// What a save did to coverage, shown instead of a plain confirmation.
+    #[serde(default)]
+    pub effect: Option<baa_core::coverage::effect::Effect>,
 }
 
 impl Flash {

@@ -244,13 +244,17 @@ fn IdleLogout(minutes: i64) -> impl IntoView {
 /// at the top (each also shown beside its field).
 #[component]
 pub fn FlashBanner(flash: Option<Flash>) -> impl IntoView {
-    flash.filter(|f| f.field.is_none() || !f.error).map(|f| {
-        let class = if f.error { "flash error" } else { "flash ok" };
-        let role = if f.error { "alert" } else { "status" };
-        view! {
-            <div class=class role=role>
-                {f.message}
-            </div>
+    flash.filter(|f| f.field.is_none() || !f.error).map(|f| match f.effect {
+        Some(effect) => view! { <EffectBanner effect /> }.into_any(),
+        None => {
+            let class = if f.error { "flash error" } else { "flash ok" };
+            let role = if f.error { "alert" } else { "status" };
+            view! {
+                <div class=class role=role>
+                    {f.message}
+                </div>
+            }
+            .into_any()
         }
     })
 }
@@ -280,6 +284,44 @@ pub fn ErrorSummary(flash: Option<Flash>) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// What a save did to coverage: a warning (an alert with a link and one next step) when it
+/// leaves something uncovered, never a green confirmation.
+#[component]
+pub fn EffectBanner(effect: baa_core::coverage::effect::Effect) -> impl IntoView {
+    use baa_core::coverage::effect::Tone;
+    let (class, role) = match effect.tone {
+        Tone::Ok => ("flash ok", "status"),
+        Tone::Neutral => ("flash neutral", "status"),
+        Tone::Warning => ("flash warning", "alert"),
+    };
+    let details = effect.details.into_iter().map(|d| view! { <p>{d}</p> }).collect_view();
+    let link = effect.link.map(|(href, name)| {
+        view! {
+            <p>
+                <a href=href>{format!("Open {name}")}</a>
+            </p>
+        }
+    });
+    let step = effect.next_step.map(|s| {
+        view! {
+            <p class="next-step">
+                <strong>"Next step: "</strong>
+                {s}
+            </p>
+        }
+    });
+    view! {
+        <div class=class role=role>
+            <p class="headline">
+                <strong>{effect.headline}</strong>
+            </p>
+            {details}
+            {link}
+            {step}
+        </div>
+    }
 }
 
 /// An error loading the page.

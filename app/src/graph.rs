@@ -4,7 +4,8 @@
 //! services stand out in red. Only SVG presentation attributes are used (no inline styles), so
 //! the strict CSP holds.
 
-use baa_core::coverage::{AgreementKind, Party, Report, Role, Status, World};
+use baa_core::coverage::{Report, Status, World};
+use baa_core::graph::{self, Edge, Node, NodeKind};
 use std::fmt::Write;
 
 const W: i32 = 160;
@@ -29,31 +30,14 @@ fn y(row: usize) -> i32 {
     TOP + row as i32 * (H + GAP)
 }
 
-/// The best status on the day of an agreement between two parties, of the platform kind or not.
-fn status(world: &World, report: &Report, a: &str, b: &str, platform: bool) -> Option<Status> {
-    let mut best = None;
-    for ag in &world.agreements {
-        let joins = ag.parties.iter().any(|p| p == a) && ag.parties.iter().any(|p| p == b);
-        if joins && matches!(ag.kind, AgreementKind::PlatformAgreement { .. }) == platform {
-            if let Some(st) = ag.status_on(report.as_of) {
-                if best != Some(Status::Signed) {
-                    best = Some(st);
-                }
-            }
-        }
-    }
-    best
-}
-
-fn label(st: Option<Status>) -> (&'static str, &'static str, bool) {
-    match st {
-        Some(Status::Signed) => ("signed", "#0f7b63", false),
-        Some(Status::Draft) => ("draft", "#9a5b00", true),
-        Some(Status::Sent) => ("sent", "#9a5b00", true),
-        Some(Status::InNegotiation) => ("in negotiation", "#9a5b00", true),
-        Some(Status::Terminated) => ("terminated", "#b42318", true),
-        Some(Status::Superseded) => ("superseded", "#b42318", true),
-        None => ("no agreement", "#b42318", true),
+fn colour(e: Option<&Edge>) -> (&'static str, &'static str, bool) {
+    let Some(e) = e else { return ("no agreement", "#b42318", true) };
+    let text = e.status_text();
+    match e.status {
+        Some(Status::Signed) if e.covered => (text, "#0f7b63", false),
+        Some(Status::Signed) => ("signed, not in force", "#b42318", true),
+        Some(Status::Draft | Status::Sent | Status::InNegotiation) => (text, "#9a5b00", true),
+        _ => (text, "#b42318", true),
     }
 }
 
@@ -101,43 +85,16 @@ impl Svg {
     }
 }
 
-/// Renders the graph.
+/// Renders the graph (the one model in `baa_core::graph`, which the packet's PDF draws too).
 pub fn render(world: &World, report: &Report) -> String {
-    let platform = "vendor:fly";
-    let customers: Vec<&Party> =
-        world.parties.iter().filter(|p| matches!(p.role, Role::Customer { .. })).collect();
-    let used: std::collections::BTreeSet<&str> = world.services.iter().map(|s| s.vendor.as_str()).collect();
-    let in_agreements = |id: &str| world.agreements.iter().any(|a| a.parties.iter().any(|p| p == id));
-    let is_extension = |slug: &str| world.catalog.vendor(slug).and_then(|v| v.platform()).is_some();
-    let mut shown: Vec<&Party> = world
-        .parties
-        .iter()
-        .filter(|p| match &p.role {
-            Role::Vendor { vendor, .. } => used.contains(vendor.as_str()) || in_agreements(&p.id),
-            _ => false,
-        })
-        .collect();
-    shown.sort_by_key(|p| p.name.clone());
-    let fly = shown.iter().find(|p| p.id == platform).copied();
-    let direct: Vec<&Party> = shown
-        .iter()
-        .copied()
-        .filter(|p| p.id != platform && !is_extension(p.id.trim_start_matches("vendor:")))
-        .collect();
-    let extensions: Vec<&Party> =
-        shown.iter().copied().filter(|p| is_extension(p.id.trim_start_matches("vendor:"))).collect();
-    let subs: Vec<&Party> =
-        world.parties.iter().filter(|p| matches!(p.role, Role::Subcontractor { .. })).collect();
-    let uncovered = |slug: &str| {
-        report
-            .services
-            .iter()
-            .filter(|sr| !sr.verdict.is_covered())
-            .filter(|sr| world.services.iter().any(|s| s.id == sr.service && s.vendor == slug))
-            .count()
-    };
-    // Rows: column 2 holds Fly.io then direct vendors; column 3 extension vendors.
-    let col2: Vec<&Party> = fly.into_iter().chain(direct.iter().copied()).collect();
+    let g = graph::build(world, report);
+    let customers = g.column(NodeKind::Customer);
+    let col2: Vec<&Node> =
+        g.column(NodeKind::Platform).into_iter().chain(g.column(NodeKind::Vendor)).collect();
+    let extensions = g.column(NodeKind::Extension);
+    let subs = g.column(NodeKind::Subcontractor);
+    let us = g.column(NodeKind::Us).first().map(|n| (n.id.clone(), n.name.clone()));
+    let (us_id, us_name) = us.unwrap_or_else(|| (world.us.clone(), "Us".to_owned()));
     let rows = customers.len().max(col2.len()).max(extensions.len()).max(subs.len()).max(1);
     let height = y(rows) + 4;
     let mut svg = Svg(
@@ -162,18 +119,23 @@ pub fn render(world: &World, report: &Report) -> String {
     let mid = |row: usize| y(row) + H / 2;
     // Edges first, so nodes sit on top of them.
     for (i, c) in customers.iter().enumerate() {
-        let (t, col, d) = label(status(world, report, &c.id, &world.us, false));
+        let (t, col, d) = colour(g.edge(&c.id, &us_id));
         svg.edge(&[(COLS[0] + W, mid(i)), (COLS[1], mid(0))], t, col, d);
     }
     for (i, v) in col2.iter().enumerate() {
-        let (t, col, d) = label(status(world, report, &world.us, &v.id, false));
+        let (t, col, d) = colour(g.edge(&us_id, &v.id).filter(|e| !e.platform));
         svg.edge(&[(COLS[1] + W, mid(0)), (COLS[2], mid(i))], t, col, d);
     }
-    let fly_row = fly.map(|_| 0);
+    let platform_row = col2.iter().position(|n| n.kind == NodeKind::Platform);
     for (i, e) in extensions.iter().enumerate() {
-        if let Some(fr) = fly_row {
-            let (t, col, d) = label(status(world, report, platform, &e.id, true));
-            let text = if t == "no agreement" { "not extended".to_string() } else { format!("extends: {t}") };
+        if let Some(fr) = platform_row {
+            let edge = g.edges.iter().find(|x| x.platform && x.to == e.id);
+            let (t, col, d) = colour(edge);
+            let text = if edge.is_none_or(|x| x.status.is_none()) {
+                "not extended".to_string()
+            } else {
+                format!("extends: {t}")
+            };
             svg.edge(&[(COLS[2] + W, mid(fr)), (COLS[3], mid(i))], &text, col, d);
         }
     }
@@ -184,11 +146,9 @@ pub fn render(world: &World, report: &Report) -> String {
             .or_else(|| extensions.iter().position(|p| p.id == id).map(|r| (COLS[3], r)))
     };
     for (i, s) in subs.iter().enumerate() {
-        let vendor_id =
-            s.id.strip_prefix("sub:").and_then(|r| r.split(':').next()).map(|v| format!("vendor:{v}"));
-        if let Some((vx, vr)) = vendor_id.as_deref().and_then(vendor_pos) {
-            let (t, col, d) =
-                label(vendor_id.as_deref().and_then(|vid| status(world, report, vid, &s.id, false)));
+        let Some(edge) = g.edges.iter().find(|e| e.to == s.id) else { continue };
+        if let Some((vx, vr)) = vendor_pos(&edge.from) {
+            let (t, col, d) = colour(Some(edge));
             let pts = if vx == COLS[2] {
                 // Route below the extension column's row so the line does not cross a node.
                 let lane = y(vr) + H + GAP / 2;
@@ -200,15 +160,13 @@ pub fn render(world: &World, report: &Report) -> String {
         }
     }
     for (i, c) in customers.iter().enumerate() {
-        svg.node(COLS[0], y(i), [&c.name, "customer (covered entity)", ""], false);
+        svg.node(COLS[0], y(i), [&c.name, NodeKind::Customer.label(), ""], false);
     }
-    let us_name = world.parties.iter().find(|p| p.id == world.us).map(|p| p.name.as_str()).unwrap_or("Us");
-    svg.node(COLS[1], y(0), [us_name, "business associate", ""], false);
+    svg.node(COLS[1], y(0), [&us_name, NodeKind::Us.label(), ""], false);
     for (i, v) in col2.iter().enumerate() {
-        let slug = v.id.trim_start_matches("vendor:");
-        let n = uncovered(slug);
+        let n = v.uncovered;
         let line = if n > 0 { format!("{n} uncovered service(s)") } else { String::new() };
-        let kind = if v.id == platform { "platform" } else { "direct vendor" };
+        let kind = v.kind.label();
         svg.node(
             COLS[2],
             y(i),
@@ -217,15 +175,15 @@ pub fn render(world: &World, report: &Report) -> String {
         );
     }
     for (i, e) in extensions.iter().enumerate() {
-        let slug = e.id.trim_start_matches("vendor:");
-        let n = uncovered(slug);
-        let (direct, _, _) = label(status(world, report, &world.us, &e.id, false));
-        let line2 = if n > 0 { format!("{n} uncovered service(s)") } else { "extension".to_string() };
-        let line3 = format!("our BAA: {direct}");
+        let n = e.uncovered;
+        let direct = g.edges.iter().find(|x| !x.platform && x.from == us_id && x.to == e.id);
+        let line2 =
+            if n > 0 { format!("{n} uncovered service(s)") } else { NodeKind::Extension.label().to_string() };
+        let line3 = format!("our BAA: {}", direct.map_or("no agreement", Edge::status_text));
         svg.node(COLS[3], y(i), [&e.name, &line2, &line3], n > 0);
     }
     for (i, s) in subs.iter().enumerate() {
-        svg.node(COLS[4], y(i), [&s.name, "subcontractor", ""], false);
+        svg.node(COLS[4], y(i), [&s.name, NodeKind::Subcontractor.label(), ""], false);
     }
     svg.0.push_str(&svg.1);
     svg.0.push_str("</svg>");

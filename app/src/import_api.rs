@@ -76,6 +76,9 @@ pub struct ImportPageData {
     pub preview: Option<PreviewView>,
     /// Why the draft cannot be shown (expired, or no longer parses).
     pub draft_error: Option<String>,
+    /// A refused draft: its id and the files at fault, each of which can be skipped.
+    #[serde(default)]
+    pub refused: Option<(String, Vec<String>)>,
 }
 
 /// Loads the import page; `draft` is the id of an uploaded snapshot (empty: none).
@@ -87,7 +90,7 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
     let can_import = v.can(baa_core::account::Permission::EditInventory);
     let draft = draft.trim().to_string();
     if !can_import || draft.is_empty() {
-        return Ok(ImportPageData { can_import, preview: None, draft_error: None });
+        return Ok(ImportPageData { can_import, preview: None, draft_error: None, refused: None });
     }
     let p = match imports::preview_draft(&b, &v, &draft).await {
         Ok(p) => p,
@@ -98,11 +101,20 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
                 draft_error: Some(
                     "This preview expired or was already applied. Upload the snapshot again.".into(),
                 ),
+                refused: None,
             })
         }
         Err(ImportFailure::App(e)) => return Err(e.into()),
         Err(ImportFailure::Malformed(e)) => {
-            return Ok(ImportPageData { can_import, preview: None, draft_error: Some(e.to_string()) })
+            let mut files: Vec<String> = e.0.iter().map(|x| x.file.clone()).collect();
+            files.sort();
+            files.dedup();
+            return Ok(ImportPageData {
+                can_import,
+                preview: None,
+                draft_error: Some(format!("{e}\nNothing was imported.")),
+                refused: Some((draft, files)),
+            });
         }
     };
     let sources = |s: &[Location]| s.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
@@ -174,6 +186,7 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
     Ok(ImportPageData {
         can_import,
         draft_error: None,
+        refused: None,
         preview: Some(PreviewView {
             draft,
             plan_hash: p.plan_hash.clone(),

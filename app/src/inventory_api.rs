@@ -424,7 +424,19 @@ pub struct AuditRow {
     pub source: String,
     /// Entry hash.
     pub hash: String,
+    /// The subject's page, when it has one.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// The reason recorded with the change, if any.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The fields that changed: (field, before, after), values as compact JSON.
+    #[serde(default)]
+    pub changes: Vec<(String, String, String)>,
 }
+
+/// Page size of the audit trail.
+pub const AUDIT_PAGE: i64 = 50;
 
 /// Chain check result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -446,6 +458,73 @@ pub struct AuditView {
     pub verification: AuditCheck,
     /// The filter as given (actor, subject, action, from, to).
     pub filter: [String; 5],
+    /// The subject kind chosen (empty: any).
+    #[serde(default)]
+    pub kind: String,
+    /// Values to choose from in the filter.
+    #[serde(default)]
+    pub choices: AuditChoices,
+    /// The page shown (1 is the newest).
+    #[serde(default)]
+    pub page: u32,
+    /// Whether older entries match beyond this page.
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// The values the audit filter offers: actors, actions and subject kinds present in the chain.
+pub use baa_core::audit::AuditChoices;
+
+/// The page of a subject of the audit trail, when it has one.
+#[cfg(feature = "ssr")]
+fn subject_link(kind: &str, id: &str) -> Option<String> {
+    // Ids are generated (letters, digits, dashes); anything else gets no link rather than a
+    // link built from unescaped text.
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return None;
+    }
+    match kind {
+        "service" => Some(format!("/services/{id}")),
+        "agreement" => Some(format!("/agreements/{id}")),
+        "org" | "app" => Some("/inventory".into()),
+        "party" | "vendor" => Some("/agreements".into()),
+        "user" => Some("/members".into()),
+        "workspace" | "policy" => Some("/settings".into()),
+        "packet" => Some("/packets".into()),
+        "import" => Some("/import".into()),
+        "api_token" => Some("/tokens".into()),
+        "integration" => Some("/integrations".into()),
+        "delivery" => Some("/notifications".into()),
+        _ => None,
+    }
+}
+
+/// What changed between an entry's before and after, field by field. Record changes keep the
+/// new value under `data` (with `reason` and `effective_on` beside it).
+#[cfg(feature = "ssr")]
+fn audit_changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<(String, String, String)> {
+    use serde_json::Value;
+    let after = after.get("data").unwrap_or(after);
+    let empty = serde_json::Map::new();
+    let (b, a) = match (before, after) {
+        (Value::Object(b), Value::Object(a)) => (b, a),
+        (Value::Null, Value::Object(a)) => (&empty, a),
+        (Value::Object(b), Value::Null) => (b, &empty),
+        (Value::Null, Value::Null) => return Vec::new(),
+        (b, a) => return vec![(String::new(), b.to_string(), a.to_string())],
+    };
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let show = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    };
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .map(|k| (k.clone(), show(b.get(k)), show(a.get(k))))
+        .collect()
 }
 
 /// Loads the audit page.
@@ -456,6 +535,8 @@ pub async fn audit_data(
     action: String,
     from: String,
     to: String,
+    #[server(default)] kind: String,
+    #[server(default)] page: u32,
 ) -> Result<AuditView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let filter = baa_backend::audit::Filter {
@@ -464,15 +545,30 @@ pub async fn audit_data(
         action: action.clone(),
         from: from.clone(),
         to: to.clone(),
+        kind: kind.clone(),
     };
-    let entries = baa_backend::audit::list(&b, &v, &filter, 500).await?;
+    let page = page.max(1);
+    // One more than a page tells whether there is a next one.
+    let mut entries =
+        baa_backend::audit::list(&b, &v, &filter, AUDIT_PAGE + 1, (i64::from(page) - 1) * AUDIT_PAGE).await?;
+    let more = entries.len() as i64 > AUDIT_PAGE;
+    entries.truncate(AUDIT_PAGE as usize);
     let check = baa_backend::audit::verify(&b, &v).await?;
+    let c = baa_backend::audit::choices(&b, &v).await?;
     Ok(AuditView {
         entries: entries
             .into_iter()
             .map(|e| AuditRow {
                 seq: e.seq,
                 when: baa_backend::clock::fmt_ts(e.at),
+                link: subject_link(&e.subject_kind, &e.subject_id),
+                reason: e
+                    .after
+                    .get("reason")
+                    .and_then(|r| r.as_str())
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+                changes: audit_changes(&e.before, &e.after),
                 actor: e.actor_name,
                 action: e.action,
                 subject: format!("{} {}", e.subject_kind, e.subject_name),
@@ -482,5 +578,9 @@ pub async fn audit_data(
             .collect(),
         verification: AuditCheck { entries: check.entries, head: check.head, broken_at: check.broken_at },
         filter: [actor, subject, action, from, to],
+        kind,
+        choices: c,
+        page,
+        more,
     })
 }

@@ -20,16 +20,33 @@ pub mod period_api;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
 
+/// Where the stylesheet and the upload script are (content-hashed names, provided by the server
+/// for each page; the plain names when it did not, as on error pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetNames {
+    /// The stylesheet.
+    pub css: String,
+    /// The upload script.
+    pub upload: String,
+}
+
+impl Default for AssetNames {
+    fn default() -> Self {
+        AssetNames { css: "/pkg/baa-tracker.css".into(), upload: "/pkg/upload.js".into() }
+    }
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     ssr::provide_request_nonce();
+    let names = use_context::<AssetNames>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,7 +57,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 // Drag and drop with upload progress for document forms (plain forms without it).
-                <script type="module" src="/pkg/upload.js" nonce=leptos::nonce::use_nonce()></script>
+                <link rel="stylesheet" id="leptos" href=names.css />
+                <script type="module" src=names.upload nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags />
             </head>
             <body>
@@ -55,7 +73,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/baa-tracker.css" />
         <Title formatter=|t: String| if t.is_empty() { "BAA Tracker".to_string() } else { format!("{t} · BAA Tracker") } />
         <Router>
             <Routes fallback=pages::NotFound>

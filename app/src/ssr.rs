@@ -58,7 +58,13 @@ async fn session() -> Option<Session> {
 /// Takes (reads and removes) the flash message.
 pub async fn take_flash() -> Option<Flash> {
     let s = session().await?;
-    s.remove::<Flash>(keys::FLASH).await.ok().flatten()
+    // Looked at before it is removed: removing marks the session changed, and an unchanged
+    // session is not written back (a page view must not rewrite the session row).
+    let flash: Option<Flash> = s.get(keys::FLASH).await.ok().flatten();
+    if flash.is_some() {
+        let _ = s.remove_value(keys::FLASH).await;
+    }
+    flash
 }
 
 /// The account page's session-held state: an enrolment in progress and codes to show once.
@@ -83,6 +89,9 @@ pub async fn account_session_state(v: &Viewer) -> Result<(Option<TotpEnrolment>,
         }
         _ => None,
     };
-    let codes: Vec<String> = s.remove(keys::RECOVERY_CODES).await.ok().flatten().unwrap_or_default();
+    let codes: Vec<String> = s.get(keys::RECOVERY_CODES).await.ok().flatten().unwrap_or_default();
+    if !codes.is_empty() {
+        let _ = s.remove_value(keys::RECOVERY_CODES).await;
+    }
     Ok((enrolment, codes))
 }

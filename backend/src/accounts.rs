@@ -837,6 +837,20 @@ pub async fn accept_invitation(
         },
     )
     .await?;
+    if existing.is_none() {
+        // A new account is signed in by accepting: that is its first sign-in.
+        let actor = Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() };
+        audit_user(
+            &mut tx,
+            now,
+            Some(&user_id),
+            &actor,
+            "login.succeeded",
+            email.as_str(),
+            serde_json::json!({"via": "invitation"}),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok((user_id, ws))
 }

@@ -282,6 +282,32 @@ pub struct Filter {
     /// To day (YYYY-MM-DD), inclusive.
     #[serde(default)]
     pub to: String,
+    /// Subject kind, exactly ("agreement", "user"; empty: any).
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// The values the audit filter offers to choose from: those present in the workspace's chain.
+pub use baa_core::audit::AuditChoices as Choices;
+
+pub async fn choices(b: &Backend, v: &Viewer) -> AppResult<Choices> {
+    authorize(v, Permission::ReadAudit)?;
+    let mut out = Choices::default();
+    for (column, into) in
+        [("actor_name", &mut out.actors), ("action", &mut out.actions), ("subject_kind", &mut out.kinds)]
+    {
+        // The column names are fixed above, never input.
+        let rows = sqlx::query(&format!(
+            "SELECT DISTINCT {column} AS v FROM audit_log WHERE workspace_id = $1 ORDER BY {column}"
+        ))
+        .bind(&v.workspace_id)
+        .fetch_all(&b.db.pool)
+        .await?;
+        for r in &rows {
+            into.push(r.try_get("v")?);
+        }
+    }
+    Ok(out)
 }
 
 fn day_start(field: &str, s: &str) -> AppResult<Option<i64>> {
@@ -290,27 +316,35 @@ fn day_start(field: &str, s: &str) -> AppResult<Option<i64>> {
         .map(|t| t.and_utc().timestamp()))
 }
 
-/// Entries of the viewer's workspace matching the filter, newest first (at most `limit`).
-pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
+/// Entries of the viewer's workspace matching the filter, newest first (at most `limit`, after
+/// skipping `offset`).
+pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64, offset: i64) -> AppResult<Vec<Entry>> {
     authorize(v, Permission::ReadAudit)?;
-    for (field, value) in [("actor", &f.actor), ("subject", &f.subject), ("action", &f.action)] {
+    for (field, value) in
+        [("actor", &f.actor), ("subject", &f.subject), ("action", &f.action), ("kind", &f.kind)]
+    {
         baa_core::account::check_text(field, value, 0, 200, false)?;
     }
     let from = day_start("from", &f.from)?.unwrap_or(i64::MIN);
     let to = day_start("to", &f.to)?.map(|t| t + 86_400).unwrap_or(i64::MAX);
-    let like = |s: &str| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], ""));
+    // Chosen values hold `_` ("password.reset_requested"): escaped, not dropped.
+    let escape = |s: &str| s.trim().replace('!', "!!").replace('%', "!%").replace('_', "!_");
+    let like = |s: &str| format!("%{}%", escape(&s.to_lowercase()));
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 AND at >= $2 AND at < $3 \
-         AND LOWER(actor_name) LIKE $4 AND (LOWER(subject_name) LIKE $5 OR LOWER(subject_id) LIKE $5) AND action LIKE $6 \
-         ORDER BY seq DESC LIMIT $7"
+         AND LOWER(actor_name) LIKE $4 ESCAPE '!' AND (LOWER(subject_name) LIKE $5 ESCAPE '!' OR LOWER(subject_id) LIKE $5 ESCAPE '!') \
+         AND action LIKE $6 ESCAPE '!' \
+         AND ($7 = '' OR subject_kind = $7) ORDER BY seq DESC LIMIT $8 OFFSET $9"
     ))
     .bind(&v.workspace_id)
     .bind(from)
     .bind(to)
     .bind(like(&f.actor))
     .bind(like(&f.subject))
-    .bind(format!("{}%", f.action.trim().replace(['%', '_'], "")))
+    .bind(format!("{}%", escape(&f.action)))
+    .bind(f.kind.trim())
     .bind(limit)
+    .bind(offset.max(0))
     .fetch_all(&b.db.pool)
     .await?;
     rows.iter().map(row_entry).collect()

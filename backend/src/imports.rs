@@ -357,7 +357,12 @@ async fn apply_inner(
         policy: &policy,
         changed: &changed_services,
     };
-    let notices = crate::notify::inventory_changed(&mut tx, b, v, &change).await?;
+    // One mail per person for the whole import, linking to the list of what is not covered.
+    let digest = crate::notify::DigestOf {
+        cause: format!("Import of {} file{}", files.len(), if files.len() == 1 { "" } else { "s" }),
+        link: "/inventory?verdict=uncovered".into(),
+    };
+    let notices = crate::notify::inventory_changed(&mut tx, b, v, &change, Some(&digest)).await?;
     tx.commit().await?;
     if notices > 0 {
         b.mailer.wake.notify_one();
@@ -386,6 +391,23 @@ pub async fn save_draft(
     files: &[SnapshotFile],
 ) -> Result<(String, ImportPreview), ImportFailure> {
     let preview = preview(b, v, files).await?;
+    let id = store_draft(b, v, files).await?;
+    Ok((id, preview))
+}
+
+/// Keeps an upload whose parse was refused, so that the uploader can skip the files at fault
+/// and preview the rest without choosing the folder again. Only the uploaded files are kept,
+/// in the drafts table (nothing reaches the inventory), and they expire like any draft.
+pub async fn keep_refused_draft(b: &Backend, v: &Viewer, files: &[SnapshotFile]) -> AppResult<String> {
+    authorize(v, Permission::EditInventory)?;
+    check_limits(files).map_err(|e| match e {
+        ImportFailure::App(e) => e,
+        ImportFailure::Malformed(e) => AppError::invalid("files", e.to_string()),
+    })?;
+    store_draft(b, v, files).await
+}
+
+fn encode_files(files: &[SnapshotFile]) -> AppResult<String> {
     use base64::Engine;
     let stored: Vec<StoredFile> = files
         .iter()
@@ -394,7 +416,11 @@ pub async fn save_draft(
             base64: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
         })
         .collect();
-    let json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?;
+    serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))
+}
+
+async fn store_draft(b: &Backend, v: &Viewer, files: &[SnapshotFile]) -> AppResult<String> {
+    let json = encode_files(files)?;
     let id = new_id();
     let now = b.clock.now();
     let mut tx = b.db.begin_write().await?;
@@ -408,12 +434,37 @@ pub async fn save_draft(
     .bind(&v.user_id)
     .bind(now)
     .bind(now + DRAFT_TTL_SECS)
-    .bind(&preview.snapshot_hash)
+    .bind(snapshot_hash(files))
     .bind(json)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((id, preview))
+    Ok(id)
+}
+
+/// Leaves `file` out of a draft ("skip this file and preview the rest"). Refused when it is not
+/// in the draft, or is its last file.
+pub async fn skip_draft_file(b: &Backend, v: &Viewer, id: &str, file: &str) -> AppResult<()> {
+    let files = draft_files(b, v, id).await?;
+    let rest: Vec<SnapshotFile> = files.iter().filter(|f| f.name != file).cloned().collect();
+    if rest.len() == files.len() {
+        return Err(AppError::invalid("files", format!("{file} is not part of this upload")));
+    }
+    if rest.is_empty() {
+        return Err(AppError::invalid("files", "that was the upload's last file: upload the snapshot again"));
+    }
+    let mut tx = b.db.begin_write().await?;
+    sqlx::query(
+        "UPDATE import_drafts SET files = $1, snapshot_hash = $2 WHERE id = $3 AND workspace_id = $4",
+    )
+    .bind(encode_files(&rest)?)
+    .bind(snapshot_hash(&rest))
+    .bind(id)
+    .bind(&v.workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The files of a draft of the viewer's workspace that has not expired (else `NotFound`).

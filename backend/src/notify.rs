@@ -111,49 +111,94 @@ pub async fn emit(
     audience: &Audience,
     now: i64,
 ) -> AppResult<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO notice_events (workspace_id, event_key, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(ws)
-    .bind(&notice.event_key)
-    .bind(notice.kind.as_str())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(false);
+    Ok(emit_all(tx, b, ws, std::slice::from_ref(notice), audience, None, now).await? == 1)
+}
+
+/// What a change that causes several notices at once is called in its digest ("the import of
+/// acme-health"), and where the list of what it left uncovered is.
+#[derive(Debug, Clone)]
+pub struct DigestOf {
+    /// What caused it, for the subject line.
+    pub cause: String,
+    /// Path in the app of the filtered list.
+    pub link: String,
+}
+
+/// Records the events not yet recorded and fans their notices out, inside the caller's
+/// transaction: one in-app notice per notice and person, but one mail per person and one webhook
+/// call for the lot when `digest` is given and more than one notice is new (an import must not
+/// send a mail per service). Returns how many notices were new.
+pub async fn emit_all(
+    tx: &mut Transaction<'static, Any>,
+    b: &Backend,
+    ws: &str,
+    notices: &[Notice],
+    audience: &Audience,
+    digest: Option<&DigestOf>,
+    now: i64,
+) -> AppResult<usize> {
+    let mut fresh: Vec<&Notice> = Vec::new();
+    for notice in notices {
+        let inserted = sqlx::query(
+            "INSERT INTO notice_events (workspace_id, event_key, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(ws)
+        .bind(&notice.event_key)
+        .bind(notice.kind.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            fresh.push(notice);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(0);
     }
     let workspace: String = sqlx::query("SELECT name FROM workspaces WHERE id = $1")
         .bind(ws)
         .fetch_one(&mut **tx)
         .await?
         .try_get("name")?;
-    let link = b.config.link(&notice.link);
+    let digest = digest.filter(|_| fresh.len() > 1);
     let prefs_link = b.config.link("/notifications");
     for r in recipients(tx, ws, audience).await? {
-        let (in_app, email) = preference(tx, ws, &r.user_id, notice.kind).await?;
-        if in_app {
-            sqlx::query(
-                "INSERT INTO notices (id, workspace_id, user_id, event_key, kind, title, body, next_step, link, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(new_id())
-            .bind(ws)
-            .bind(&r.user_id)
-            .bind(&notice.event_key)
-            .bind(notice.kind.as_str())
-            .bind(&notice.title)
-            .bind(&notice.body)
-            .bind(&notice.next_step)
-            .bind(&notice.link)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+        let mut by_mail: Vec<&Notice> = Vec::new();
+        for notice in &fresh {
+            let (in_app, email) = preference(tx, ws, &r.user_id, notice.kind).await?;
+            if in_app {
+                sqlx::query(
+                    "INSERT INTO notices (id, workspace_id, user_id, event_key, kind, title, body, next_step, link, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(new_id())
+                .bind(ws)
+                .bind(&r.user_id)
+                .bind(&notice.event_key)
+                .bind(notice.kind.as_str())
+                .bind(&notice.title)
+                .bind(&notice.body)
+                .bind(&notice.next_step)
+                .bind(&notice.link)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            if email {
+                by_mail.push(notice);
+            }
         }
-        if email {
+        let parts: Vec<Notice> = match (digest, by_mail.as_slice()) {
+            (_, []) => Vec::new(),
+            (Some(d), many) if many.len() > 1 => vec![digest_notice(d, many)],
+            (_, some) => some.iter().map(|n| (*n).clone()).collect(),
+        };
+        for notice in parts {
+            let subject = &notice.title;
+            let link = b.config.link(&notice.link);
             let m = mail::render(
                 Template::Notice,
-                &format!("[{workspace}] {}", notice.title),
+                &format!("[{workspace}] {subject}"),
                 &[
                     ("workspace", &workspace),
                     ("title", &notice.title),
@@ -171,37 +216,78 @@ pub async fn emit(
         .fetch_optional(&mut **tx)
         .await?;
     if hook.is_some() {
-        let payload = serde_json::json!({
-            "text": format!(
-                "*{}* ({})\n{}\nNext step: {}\n<{link}>",
-                slack_escape(&notice.title),
-                slack_escape(&workspace),
-                slack_escape(&notice.body),
-                slack_escape(&notice.next_step)
-            ),
-            "baa_tracker": {
-                "kind": notice.kind.as_str(),
-                "workspace": workspace,
-                "title": notice.title,
-                "body": notice.body,
-                "next_step": notice.next_step,
-                "link": link,
-            }
-        });
-        sqlx::query(
-            "INSERT INTO webhook_outbox (id, workspace_id, event_key, kind, payload, created_at, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $6)",
-        )
-        .bind(new_id())
-        .bind(ws)
-        .bind(&notice.event_key)
-        .bind(notice.kind.as_str())
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        let calls: Vec<Notice> = match digest {
+            Some(d) => vec![digest_notice(d, &fresh)],
+            None => fresh.iter().map(|n| (*n).clone()).collect(),
+        };
+        for notice in &calls {
+            queue_webhook(tx, b, ws, &workspace, notice, now).await?;
+        }
     }
-    Ok(true)
+    Ok(fresh.len())
+}
+
+/// Services listed by name in a digest; the rest are counted.
+const DIGEST_LISTED: usize = 20;
+
+/// One notice standing for several: a headline with the count, the first few titles, and the
+/// link to the filtered list.
+fn digest_notice(d: &DigestOf, notices: &[&Notice]) -> Notice {
+    let mut body: Vec<String> =
+        notices.iter().take(DIGEST_LISTED).map(|n| format!("- {}", n.title)).collect();
+    if notices.len() > DIGEST_LISTED {
+        body.push(format!("- and {} more", notices.len() - DIGEST_LISTED));
+    }
+    let kind = notices[0].kind;
+    Notice {
+        kind,
+        event_key: format!("digest:{}", new_id()),
+        title: format!("{}: {} services need a BAA or a decision", d.cause, notices.len()),
+        body: body.join("\n"),
+        next_step: "Open the list of services that are not covered and follow each one's next step.".into(),
+        link: d.link.clone(),
+    }
+}
+
+async fn queue_webhook(
+    tx: &mut Transaction<'static, Any>,
+    b: &Backend,
+    ws: &str,
+    workspace: &str,
+    notice: &Notice,
+    now: i64,
+) -> AppResult<()> {
+    let link = b.config.link(&notice.link);
+    let payload = serde_json::json!({
+        "text": format!(
+            "*{}* ({})\n{}\nNext step: {}\n<{link}>",
+            slack_escape(&notice.title),
+            slack_escape(workspace),
+            slack_escape(&notice.body),
+            slack_escape(&notice.next_step)
+        ),
+        "baa_tracker": {
+            "kind": notice.kind.as_str(),
+            "workspace": workspace,
+            "title": notice.title,
+            "body": notice.body,
+            "next_step": notice.next_step,
+            "link": link,
+        }
+    });
+    sqlx::query(
+        "INSERT INTO webhook_outbox (id, workspace_id, event_key, kind, payload, created_at, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $6)",
+    )
+    .bind(new_id())
+    .bind(ws)
+    .bind(&notice.event_key)
+    .bind(notice.kind.as_str())
+    .bind(payload.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Text for a Slack-compatible `text` field: `&`, `<` and `>` escaped (so a title cannot carry
@@ -258,8 +344,8 @@ pub fn service_notices(change: &ServiceChange<'_>) -> Vec<Notice> {
         let kind =
             if before == Some(true) && plan_rule { Kind::PlanIneligible } else { Kind::UncoveredService };
         let title = match kind {
-            Kind::PlanIneligible => format!("{} is no longer covered: its plan is not BAA-eligible", s.name),
-            _ => format!("{} is not covered by a BAA", s.name),
+            Kind::PlanIneligible => format!("{} is no longer covered: its plan is not BAA-eligible", s.label),
+            _ => format!("{} is not covered by a BAA", s.label),
         };
         out.push(Notice {
             kind,
@@ -291,23 +377,19 @@ pub struct ServiceChange<'a> {
     pub changed: &'a [String],
 }
 
-/// Emits the service notices of an inventory change in the caller's transaction.
+/// Emits the service notices of an inventory change in the caller's transaction; `digest`
+/// names a change that may leave many services uncovered at once (an import, a sync, an org's
+/// plan), so each person gets one mail for it.
 pub async fn inventory_changed(
     tx: &mut Transaction<'static, Any>,
     b: &Backend,
     actor: &Viewer,
     change: &ServiceChange<'_>,
+    digest: Option<&DigestOf>,
 ) -> AppResult<usize> {
     let notices = service_notices(change);
     let audience = change_audience(actor);
-    let now = b.clock.now();
-    let mut n = 0;
-    for notice in &notices {
-        if emit(tx, b, &actor.workspace_id, notice, &audience, now).await? {
-            n += 1;
-        }
-    }
-    Ok(n)
+    emit_all(tx, b, &actor.workspace_id, &notices, &audience, digest, b.clock.now()).await
 }
 
 /// The deadline notices due on `today`: one per reminder window, one on the day itself, for

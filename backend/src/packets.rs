@@ -25,13 +25,12 @@ use crate::packet::{
 };
 use crate::Backend;
 use baa_core::account::{Permission, Role, Viewer};
-use baa_core::coverage::{self as cov, Clause, Standing};
+use baa_core::coverage::{self as cov, Clause};
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use std::collections::BTreeSet;
 
 /// Most audit entries printed in (and bundled with) a packet: the last ones up to the as-of day.
 pub const AUDIT_LIMIT: i64 = 500;
@@ -204,54 +203,39 @@ async fn gather(
         }
     }
 
-    // Graph: us, customers, vendors we use or contract with, subcontractors; one edge per agreement.
-    let mut used: BTreeSet<String> = BTreeSet::new();
-    used.insert(world.us.clone());
-    for s in &live {
-        used.insert(inventory::vendor_party(&s.vendor));
-    }
-    for a in &world.agreements {
-        used.extend(a.parties.iter().cloned());
-    }
-    let nodes: Vec<GraphNode> = world
-        .parties
+    // Graph: the one model the dashboard draws too (baa_core::graph), so page and packet agree.
+    let model = baa_core::graph::build(world, report);
+    let nodes: Vec<GraphNode> = model
+        .nodes
         .iter()
-        .filter(|p| used.contains(&p.id) || matches!(p.role, cov::Role::Customer { .. }))
-        .map(|p| GraphNode {
-            id: p.id.clone(),
-            label: p.name.clone(),
-            kind: match p.role {
-                cov::Role::Us => NodeKind::Us,
-                cov::Role::Customer { .. } => NodeKind::Customer,
-                cov::Role::Vendor { .. } => NodeKind::Vendor,
-                cov::Role::Subcontractor { .. } => NodeKind::Subcontractor,
+        .map(|n| GraphNode {
+            id: n.id.clone(),
+            label: n.name.clone(),
+            kind: match n.kind {
+                baa_core::graph::NodeKind::Customer => NodeKind::Customer,
+                baa_core::graph::NodeKind::Us => NodeKind::Us,
+                baa_core::graph::NodeKind::Platform
+                | baa_core::graph::NodeKind::Vendor
+                | baa_core::graph::NodeKind::Extension => NodeKind::Vendor,
+                baa_core::graph::NodeKind::Subcontractor => NodeKind::Subcontractor,
             },
         })
         .collect();
-    let mut edges: Vec<GraphEdge> = world
-        .agreements
+    let edges: Vec<GraphEdge> = model
+        .edges
         .iter()
-        .map(|a| GraphEdge {
-            from: a.parties[0].clone(),
-            to: a.parties[1].clone(),
-            status: a.status_on(as_of).map(status_text).unwrap_or_else(|| "none".into()),
-            covered: a.standing_on(as_of) == Standing::Active,
+        .map(|e| GraphEdge {
+            from: e.from.clone(),
+            to: e.to.clone(),
+            status: match (e.status, e.platform) {
+                (None, true) => "not extended".into(),
+                (None, false) => "none".into(),
+                (Some(st), true) => format!("extends: {}", status_text(st)),
+                (Some(st), false) => status_text(st),
+            },
+            covered: e.covered,
         })
         .collect();
-    for n in &nodes {
-        if n.kind == NodeKind::Vendor
-            && !edges
-                .iter()
-                .any(|e| (e.from == n.id || e.to == n.id) && (e.from == world.us || e.to == world.us))
-        {
-            edges.push(GraphEdge {
-                from: world.us.clone(),
-                to: n.id.clone(),
-                status: "none".into(),
-                covered: false,
-            });
-        }
-    }
 
     // Agreements with history, clause evidence and document versions.
     let versions = document_versions(b, &v.workspace_id, until).await?;

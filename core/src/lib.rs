@@ -4,8 +4,10 @@
 //! compiles to WASM for the browser.
 
 pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod coverage;
 pub mod fly_import;
+pub mod graph;
 pub mod notice;
 pub mod safeguards;

@@ -114,6 +114,13 @@ fn same_origin(b: &Backend, req: &Request) -> bool {
     false
 }
 
+/// How far the idle clock must move before the session is written back: a minute, or a quarter
+/// of the idle timeout when that is shorter (so a one-minute timeout still follows activity). A
+/// session can therefore end up to this much before its full idle time after the last request.
+pub fn seen_step(idle_seconds: i64) -> i64 {
+    (idle_seconds / 4).clamp(1, 60)
+}
+
 /// Resolves the viewer from the session, applying the idle and absolute limits.
 async fn resolve_viewer(b: &Backend, session: &Session) -> Option<Viewer> {
     let uid: Option<String> = session.get(skeys::UID).await.ok().flatten();
@@ -143,7 +150,9 @@ async fn resolve_viewer(b: &Backend, session: &Session) -> Option<Viewer> {
     let ws: Option<String> = session.get(skeys::WORKSPACE).await.ok().flatten();
     match baa_backend::accounts::load_viewer(b, &uid, version, ws.as_deref()).await {
         Ok(Some(v)) => {
-            if now - seen >= 5 {
+            // The idle clock is written back only when it has moved by `seen_step` or more, so
+            // page views in between do not rewrite the session.
+            if now - seen >= seen_step(idle) {
                 let _ = session.insert(skeys::SEEN, now).await;
             }
             Some(v)

@@ -73,6 +73,41 @@ pub(crate) async fn to_confirm(
     Redirect::to(to).into_response()
 }
 
+/// Redirects with an error that is not about one field (shown as an alert at the top).
+pub(crate) async fn alert(session: &Session, to: &str, form: &str, message: impl Into<String>) -> Response {
+    flash(
+        session,
+        Flash { error: true, message: message.into(), form: Some(form.into()), ..Flash::default() },
+    )
+    .await;
+    Redirect::to(to).into_response()
+}
+
+/// Redirects with the effect a save had on coverage as its message.
+pub(crate) async fn done_effect(
+    session: &Session,
+    to: &str,
+    effect: baa_core::coverage::effect::Effect,
+) -> Response {
+    flash(session, Flash { message: effect.text(), effect: Some(effect), ..Flash::default() }).await;
+    Redirect::to(to).into_response()
+}
+
+/// The world and coverage report of today, for comparing before and after a save (`None` when
+/// it cannot be evaluated; the save itself is unaffected).
+pub(crate) async fn coverage_now(
+    b: &Backend,
+    v: &Viewer,
+) -> Option<(baa_core::coverage::World, baa_core::coverage::Report)> {
+    match baa_backend::inventory::coverage(b, v, baa_backend::inventory::today_for(b)).await {
+        Ok(x) => Some(x),
+        Err(e) => {
+            tracing::warn!(error = %e, "evaluating coverage for a confirmation failed");
+            None
+        }
+    }
+}
+
 /// A page for errors that are not about a form field.
 fn error_page(status: StatusCode, message: &str) -> Response {
     let body = format!(
@@ -156,6 +191,7 @@ pub(crate) async fn refused(
                         })
                         .collect(),
                     errors: e.field_errors(),
+                    effect: None,
                 },
             )
             .await;

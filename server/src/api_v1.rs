@@ -276,11 +276,87 @@ fn org_input(body: OrgBody, slug: Option<&str>) -> ApiResult<OrgInput> {
     })
 }
 
+/// `limit` and `cursor` of the list routes.
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Items per page of a list route unless `limit` says otherwise, and the most it may say.
+const PAGE_DEFAULT: usize = 100;
+const PAGE_MAX: usize = 1000;
+/// Marks a cursor as ours (and its version), inside the opaque encoding.
+const CURSOR_PREFIX: &str = "v1:";
+
+fn bad_page(field: &str, message: &str) -> ApiError {
+    let mut e = ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message);
+    e.field = Some(field.to_string());
+    e
+}
+
+/// One page of `items` under `list_key`, ordered by their `key` field: the items after the
+/// cursor, at most `limit` of them, and `next_cursor` (null on the last page). The cursor is
+/// opaque to callers (base64 of the last key), so the order can change without breaking them.
+fn page_of(
+    list_key: &str,
+    items: Vec<Value>,
+    key: &str,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Query(q) = q.map_err(query_rejection)?;
+    let limit = match q.limit.as_deref() {
+        None | Some("") => PAGE_DEFAULT,
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=PAGE_MAX).contains(n))
+            .ok_or_else(|| bad_page("limit", "limit must be a whole number from 1 to 1000"))?,
+    };
+    let after: Option<String> = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            engine
+                .decode(c)
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|t| t.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
+                .ok_or_else(|| {
+                    bad_page(
+                        "cursor",
+                        "cursor is not one this API gave out: pass next_cursor from the page before",
+                    )
+                })?,
+        ),
+    };
+    let key_of = |v: &Value| v[key].as_str().unwrap_or_default().to_owned();
+    let mut items: Vec<(String, Value)> = items.into_iter().map(|v| (key_of(&v), v)).collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rest = items.into_iter().filter(|(k, _)| after.as_ref().is_none_or(|a| k > a)).peekable();
+    let mut shown = Vec::with_capacity(limit.min(PAGE_MAX));
+    let mut last = None;
+    while shown.len() < limit {
+        let Some((k, v)) = rest.next() else { break };
+        last = Some(k);
+        shown.push(v);
+    }
+    let next =
+        if rest.peek().is_some() { last.map(|k| engine.encode(format!("{CURSOR_PREFIX}{k}"))) } else { None };
+    Ok(Json(json!({ list_key: shown, "next_cursor": next })).into_response())
+}
+
+fn values<T: serde::Serialize>(items: &[T]) -> Result<Vec<Value>, AppError> {
+    items.iter().map(|i| serde_json::to_value(i).map_err(|e| AppError::Internal(e.into()))).collect()
+}
+
 async fn list_orgs(
     Extension(ApiViewer(v)): Extension<ApiViewer>,
     State(b): State<Backend>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    Ok(Json(json!({ "orgs": inv::orgs(&b, &v).await? })).into_response())
+    page_of("orgs", values(&inv::orgs(&b, &v).await?)?, "slug", q)
 }
 
 async fn create_org(
@@ -360,8 +436,9 @@ fn app_input(body: AppBody, name: Option<&str>) -> ApiResult<AppInput> {
 async fn list_apps(
     Extension(ApiViewer(v)): Extension<ApiViewer>,
     State(b): State<Backend>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    Ok(Json(json!({ "apps": inv::apps(&b, &v).await? })).into_response())
+    page_of("apps", values(&inv::apps(&b, &v).await?)?, "name", q)
 }
 
 async fn create_app(
@@ -495,9 +572,9 @@ fn service_json(s: &Service) -> Value {
 async fn list_services(
     Extension(ApiViewer(v)): Extension<ApiViewer>,
     State(b): State<Backend>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let list: Vec<Value> = inv::services(&b, &v).await?.iter().map(service_json).collect();
-    Ok(Json(json!({ "services": list })).into_response())
+    page_of("services", inv::services(&b, &v).await?.iter().map(service_json).collect(), "id", q)
 }
 
 async fn create_service(
@@ -584,9 +661,9 @@ fn agreement_json(a: &Agreement) -> Value {
 async fn list_agreements(
     Extension(ApiViewer(v)): Extension<ApiViewer>,
     State(b): State<Backend>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let list: Vec<Value> = inv::agreements(&b, &v).await?.iter().map(agreement_json).collect();
-    Ok(Json(json!({ "agreements": list })).into_response())
+    page_of("agreements", inv::agreements(&b, &v).await?.iter().map(agreement_json).collect(), "id", q)
 }
 
 async fn get_agreement(

@@ -5,7 +5,7 @@
 //! The apply form sends the draft id and the hash of the plan shown; the backend re-plans and
 //! refuses when the plan changed since.
 
-use crate::actions::{done, failed, SignedIn};
+use crate::actions::{alert, coverage_now, done, done_effect, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
@@ -14,6 +14,7 @@ use axum::{Form, Router};
 use baa_backend::error::AppError;
 use baa_backend::imports::{self, ImportFailure};
 use baa_backend::Backend;
+use baa_core::coverage::effect;
 use baa_core::fly_import::SnapshotFile;
 use tower_sessions::Session;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
             post(preview).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_MAX)),
         )
         .route("/actions/import/apply", post(apply))
+        .route("/actions/import/skip", post(skip_file))
         .route("/actions/tokens/create", post(create_token))
         .route("/actions/tokens/revoke", post(revoke_token))
 }
@@ -91,9 +93,26 @@ async fn preview(
     session: Session,
     form: Multipart,
 ) -> Response {
-    let result = match read_upload(form).await {
-        Ok(files) => imports::save_draft(&b, &v, &files).await,
-        Err(e) => Err(e),
+    let files = match read_upload(form).await {
+        Ok(files) => files,
+        Err(e) => return failed(&session, "/import", "import", as_app_error(e), &[]).await,
+    };
+    let result = match imports::save_draft(&b, &v, &files).await {
+        // A malformed file: the upload is kept as a draft so that the files at fault can be
+        // skipped without choosing the folder again; the draft page lists the errors.
+        Err(ImportFailure::Malformed(_)) => match imports::keep_refused_draft(&b, &v, &files).await {
+            Ok(id) => {
+                return alert(
+                    &session,
+                    &format!("/import?draft={id}"),
+                    "import",
+                    "The snapshot was refused: nothing was imported. Fix the files named below, or skip them and preview the rest.",
+                )
+                .await
+            }
+            Err(e) => Err(ImportFailure::App(e)),
+        },
+        other => other,
     };
     match result {
         Ok((id, p)) => {
@@ -129,39 +148,51 @@ async fn apply(
         "/import?draft={}",
         url::form_urlencoded::byte_serialize(f.draft.as_bytes()).collect::<String>()
     );
+    let before = coverage_now(&b, &v).await;
     match imports::apply_draft(&b, &v, f.draft.trim(), f.plan_hash.trim()).await {
         Ok(r) => {
-            let uncovered =
-                match baa_backend::inventory::coverage(&b, &v, baa_backend::inventory::today_for(&b)).await {
-                    Ok((_, report)) => report
-                        .services
-                        .iter()
-                        .filter(|s| r.changed_services.contains(&s.service) && !s.verdict.is_covered())
-                        .count(),
-                    Err(_) => 0,
-                };
-            let mut message = format!("Import applied: {} created, {} changed.", r.created, r.updated);
-            if uncovered > 0 {
-                message.push_str(&format!(
-                    " {uncovered} imported services are NOT covered: the findings below say what to do next."
-                ));
-            }
-            done(&session, "/", message).await
+            let effect = match (before, coverage_now(&b, &v).await) {
+                (Some((_, before)), Some((_, after))) => {
+                    effect::of_import(&before, &after, &r.changed_services, r.created, r.updated)
+                }
+                _ => {
+                    effect::unknown(&format!("Import applied: {} created, {} changed.", r.created, r.updated))
+                }
+            };
+            done_effect(&session, "/", effect).await
         }
-        Err(ImportFailure::App(AppError::NotFound)) => {
-            failed(
-                &session,
-                "/import",
-                "import",
-                AppError::invalid(
-                    "files",
-                    "This preview expired or was already applied. Upload the snapshot again.",
-                ),
-                &[],
-            )
-            .await
-        }
+        Err(ImportFailure::App(AppError::NotFound)) => expired(&session, "preview").await,
         Err(e) => failed(&session, &back, "import", as_app_error(e), &[]).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SkipForm {
+    #[serde(default)]
+    draft: String,
+    #[serde(default)]
+    file: String,
+}
+
+/// "Skip this file and preview the rest": the draft loses the file and is previewed again.
+async fn skip_file(
+    State(b): State<Backend>,
+    SignedIn(v): SignedIn,
+    session: Session,
+    Form(f): Form<SkipForm>,
+) -> Response {
+    let draft = f.draft.trim();
+    let back = format!(
+        "/import?draft={}",
+        url::form_urlencoded::byte_serialize(draft.as_bytes()).collect::<String>()
+    );
+    match imports::skip_draft_file(&b, &v, draft, &f.file).await {
+        Ok(()) => {
+            done(&session, &back, format!("{} skipped; the rest of the upload is previewed below.", f.file))
+                .await
+        }
+        Err(AppError::NotFound) => expired(&session, "upload").await,
+        Err(e) => failed(&session, &back, "import", e, &[]).await,
     }
 }
 
@@ -211,4 +242,10 @@ async fn revoke_token(
         Ok(()) => done(&session, "/tokens", "Token revoked: it no longer works.").await,
         Err(e) => failed(&session, "/tokens", "token", e, &[]).await,
     }
+}
+
+/// A preview or kept upload that is gone (expired, or applied meanwhile): back to the import page.
+async fn expired(session: &Session, what: &str) -> Response {
+    let message = format!("This {what} expired or was already applied. Upload the snapshot again.");
+    failed(session, "/import", "import", AppError::invalid("files", message), &[]).await
 }

@@ -1,7 +1,7 @@
 //! Form actions for inventory (orgs, apps, services) and agreements: short adapters over
 //! `baa_backend::inventory`, answered with post/redirect/get like every other form.
 
-use crate::actions::{done, failed, refused, Posted, SignedIn};
+use crate::actions::{coverage_now, done, done_effect, failed, refused, Posted, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -12,6 +12,7 @@ use baa_backend::inventory::{
     self, AppInput, AttestInput, CandidateDecision, OrgInput, PartyInput, ServiceInput, VendorFactsInput,
 };
 use baa_backend::{documents, Backend};
+use baa_core::coverage::effect;
 use tower_sessions::Session;
 
 /// The inventory and agreement routes.
@@ -136,23 +137,15 @@ async fn save_service(
         "" => ("/inventory".to_string(), "service"),
         id => (service_page(id), "service-edit"),
     };
+    let before = coverage_now(&b, &v).await;
     match inventory::save_service(&b, &v, &f).await {
         Ok(id) => {
-            // Tell the person at once whether what they added is covered.
-            let verdict = match inventory::coverage(&b, &v, inventory::today_for(&b)).await {
-                Ok((_, report)) => report
-                    .findings
-                    .iter()
-                    .find(|x| x.subject.id == id && x.severity == baa_core::coverage::Severity::Critical)
-                    .map(|x| {
-                        format!(
-                            "Service saved, but it is NOT covered: {} Next step: {}",
-                            x.explanation, x.next_step
-                        )
-                    }),
-                Err(_) => None,
+            // Tell the person at once what the service's coverage is now.
+            let effect = match (before, coverage_now(&b, &v).await) {
+                (Some((_, before)), Some((world, after))) => effect::of_service(&world, &before, &after, &id),
+                _ => effect::unknown("Service saved."),
             };
-            done(&session, &back, verdict.unwrap_or_else(|| "Service saved.".into())).await
+            done_effect(&session, &back, effect).await
         }
         Err(e) => refused(&session, &back, form, e, &pairs).await,
     }
@@ -328,8 +321,19 @@ async fn create_agreement(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let input = agreement_input(&pairs);
+    let before = coverage_now(&b, &v).await;
     match agreements::create_agreement(&b, &v, &input).await {
-        Ok(_) => done(&session, "/agreements", "Agreement recorded.").await,
+        Ok(id) => {
+            let effect = match (before, coverage_now(&b, &v).await) {
+                (Some((_, before)), Some((world, after))) => {
+                    let mut e = effect::of_agreement(&world, &before, &after, &id);
+                    e.headline = format!("Agreement recorded. {}", e.headline);
+                    e
+                }
+                _ => effect::unknown("Agreement recorded."),
+            };
+            done_effect(&session, "/agreements", effect).await
+        }
         // The whole form comes back as sent: parties, kind, status, ticked boxes and all.
         Err(e) => refused(&session, "/agreements", "agreement", e, &pairs).await,
     }

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod actions;
 pub mod api_v1;
+pub mod assets;
 pub mod check;
 pub mod cli;
 pub mod downloads;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Storage, mail, clock, configuration.
     pub backend: Backend,
+    /// The browser's files and their content hashes.
+    pub assets: assets::Assets,
 }
 
 /// Builds the router with every layer, for `state`.
@@ -60,7 +63,6 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(b.config.session_idle_minutes)));
-    let site_pkg = leptos_options.site_root.to_string();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/favicon.svg", get(favicon))
@@ -79,14 +81,15 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let b = b.clone();
-                move || provide_context(b.clone())
+                let names = state.assets.names();
+                move || {
+                    provide_context(b.clone());
+                    provide_context(names.clone());
+                }
             },
             move || shell(leptos_options.clone()),
         )
-        .nest_service(
-            "/pkg",
-            tower_http::services::ServeDir::new(std::path::Path::new(&site_pkg).join("pkg")),
-        )
+        .route("/pkg/{name}", get(assets::pkg))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::access))
         .layer(sessions)
@@ -133,10 +136,10 @@ async fn favicon() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], include_str!("../../style/favicon.svg"))
 }
 
-/// Leptos options for a site root (the folder holding `pkg/`).
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+/// Leptos options for a site root (the folder holding `pkg/`), naming the bundle by its hash.
+pub fn leptos_options(config: &Config, assets: &assets::Assets) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name("baa-tracker")
+        .output_name(assets.output_name())
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.bind_addr)
@@ -179,7 +182,9 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "marking interrupted evidence packets failed"),
         }
         let addr = listener.local_addr()?;
-        let state = AppState { leptos_options: leptos_options(&config), backend: backend.clone() };
+        let assets = assets::Assets::load(&config.site_root);
+        let state =
+            AppState { leptos_options: leptos_options(&config, &assets), backend: backend.clone(), assets };
         let (trigger, shutdown) = tokio_util_shutdown::channel();
         let workers = start_workers(&backend, &shutdown);
         let app = router(state);

@@ -54,15 +54,36 @@ fn nullable(t: &str) -> Value {
 const READ_ERRORS: &[&str] = &["400", "404"];
 const WRITE_ERRORS: &[&str] = &["400", "403", "404", "409", "413", "415", "422"];
 
+/// `limit` and `cursor` of every list route.
+fn page_params() -> Value {
+    json!([
+        { "name": "limit", "in": "query", "required": false,
+          "description": "Items per page, 1 to 1000 (default 100)",
+          "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } },
+        { "name": "cursor", "in": "query", "required": false,
+          "description": "Opaque: the next_cursor of the page before; omit for the first page",
+          "schema": { "type": "string" } }
+    ])
+}
+
+/// A page of `schema` items under `list_key`, with the cursor of the next page.
+fn page_schema(list_key: &str, schema: &str) -> Value {
+    json!({
+        "type": "object", "required": [list_key, "next_cursor"],
+        "properties": {
+            list_key: { "type": "array", "items": reference(schema) },
+            "next_cursor": { "type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last page" }
+        }
+    })
+}
+
 fn crud(kind: &str, schema: &str, list_key: &str, key: &str, key_doc: &str) -> (Value, Value) {
-    let list = json!({
-        "type": "object", "required": [list_key],
-        "properties": { list_key: { "type": "array", "items": reference(schema) } }
-    });
+    let list = page_schema(list_key, schema);
     let collection = json!({
         "get": {
-            "operationId": format!("list_{list_key}"), "summary": format!("List {kind}s in force today"),
-            "tags": [kind], "responses": responses(&[("200", "The list", Some(list))], &["400"]),
+            "operationId": format!("list_{list_key}"), "summary": format!("List {kind}s in force today, a page at a time (ordered by {key})"),
+            "tags": [kind], "parameters": page_params(),
+            "responses": responses(&[("200", "The list", Some(list))], &["400"]),
         },
         "post": {
             "operationId": format!("create_{kind}"), "summary": format!("Create a {kind} (409 when it exists)"),
@@ -144,11 +165,9 @@ pub fn document(server: &str) -> Value {
             "/apps": apps, "/apps/{name}": app,
             "/services": services, "/services/{id}": service,
             "/agreements": { "get": {
-                "operationId": "list_agreements", "summary": "Agreements (latest version of each)", "tags": ["agreement"],
-                "responses": responses(&[("200", "The list", Some(json!({
-                    "type": "object", "required": ["agreements"],
-                    "properties": { "agreements": { "type": "array", "items": reference("Agreement") } }
-                })))], &["400"]),
+                "operationId": "list_agreements", "summary": "Agreements (latest version of each), a page at a time (ordered by id)", "tags": ["agreement"],
+                "parameters": page_params(),
+                "responses": responses(&[("200", "The list", Some(page_schema("agreements", "Agreement")))], &["400"]),
             } },
             "/agreements/{id}": {
                 "parameters": [path_param("id", "Agreement id")],

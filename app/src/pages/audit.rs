@@ -1,12 +1,77 @@
 //! The audit trail page (owners and auditors): filters, chain verification, export.
 
 use crate::components::app_page;
-use crate::inventory_api::audit_data;
+use crate::inventory_api::{audit_data, AuditRow};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-fn short(h: &str) -> String {
-    h.chars().take(12).collect()
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A `<select>` of the values present in the chain, with "any" first.
+fn choice(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    values: &[String],
+    chosen: &str,
+) -> impl IntoView {
+    let chosen = chosen.to_string();
+    let known = chosen.is_empty() || values.contains(&chosen);
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">"any"</option>
+                {(!known).then(|| view! { <option value=chosen.clone() selected=true>{chosen.clone()}</option> })}
+                {values.iter().map(|v| view! { <option value=v.clone() selected=*v == chosen>{v.clone()}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+fn entry(e: &AuditRow) -> impl IntoView {
+    let changes = if e.changes.is_empty() {
+        view! { <p class="hint">"No field values recorded for this entry."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap"><table>
+                <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                <tbody>{e.changes.iter().map(|(k, b, a)| view! { <tr><td><code>{k.clone()}</code></td><td class="wrap">{b.clone()}</td><td class="wrap">{a.clone()}</td></tr> }).collect_view()}</tbody>
+            </table></div>
+        }
+        .into_any()
+    };
+    let subject = match &e.link {
+        Some(href) => view! { <a href=href.clone()>{e.subject.clone()}</a> }.into_any(),
+        None => view! { <span>{e.subject.clone()}</span> }.into_any(),
+    };
+    view! {
+        <li>
+            <details>
+                <summary>
+                    <span class="audit-seq">{format!("#{}", e.seq)}</span>" "
+                    <span class="audit-when">{e.when.clone()}</span>" "
+                    <strong>{e.actor.clone()}</strong>" "
+                    <code>{e.action.clone()}</code>" "
+                    <span>{e.subject.clone()}</span>
+                </summary>
+                <div class="audit-detail">
+                    <p>"Subject: "{subject}</p>
+                    <p>"Reason: "{e.reason.clone().unwrap_or_else(|| "none recorded".into())}</p>
+                    {changes}
+                    <p class="hint">"From "{e.source.clone()}" · hash "<code class="wrap">{e.hash.clone()}</code></p>
+                </div>
+            </details>
+        </li>
+    }
 }
 
 /// Who did what, when; whether the chain is intact; export as JSON Lines.
@@ -14,9 +79,16 @@ fn short(h: &str) -> String {
 pub fn Audit() -> impl IntoView {
     let q = use_query_map();
     let get = move |k: &'static str| move || q.with(|q| q.get(k).unwrap_or_default());
-    let key = move || (get("actor")(), get("subject")(), get("action")(), get("from")(), get("to")());
-    let data =
-        Resource::new(key, |(actor, subject, action, from, to)| audit_data(actor, subject, action, from, to));
+    let key = move || {
+        (
+            (get("actor")(), get("subject")(), get("action")(), get("from")(), get("to")()),
+            get("kind")(),
+            get("page")().parse::<u32>().unwrap_or(1),
+        )
+    };
+    let data = Resource::new(key, |((actor, subject, action, from, to), kind, page)| {
+        audit_data(actor, subject, action, from, to, kind, page)
+    });
     app_page("Audit trail", data, move |_v, _f, d| {
         let verdict = match &d.verification.broken_at {
             None => view! {
@@ -32,28 +104,48 @@ pub fn Audit() -> impl IntoView {
             }
             .into_any(),
         };
+        let query = |page: u32| {
+            let f = &d.filter;
+            format!(
+                "/audit?actor={}&subject={}&action={}&kind={}&from={}&to={}&page={page}",
+                enc(&f[0]),
+                enc(&f[1]),
+                enc(&f[2]),
+                enc(&d.kind),
+                enc(&f[3]),
+                enc(&f[4])
+            )
+        };
+        let page = d.page.max(1);
+        let newer = (page > 1).then(|| view! { <a href=query(page - 1) rel="prev">"Newer entries"</a> });
+        let older = d.more.then(|| view! { <a href=query(page + 1) rel="next">"Older entries"</a> });
+        let mut actions = vec!["login.".to_string()];
+        actions.extend(d.choices.actions.iter().cloned());
+        let list = if d.entries.is_empty() {
+            view! { <p class="empty-state" role="status">"No entries match this filter."</p> }.into_any()
+        } else {
+            view! { <ol class="audit-list" aria-label="Audit entries">{d.entries.iter().map(entry).collect_view()}</ol> }.into_any()
+        };
         view! {
             <p class="lead">"Every change in this workspace, in order. Each entry holds the SHA-256 of the one before it, so an edit or a deletion anywhere breaks the chain. Nobody can change or delete entries through the app."</p>
             {verdict}
             <form method="post" action="/actions/audit/export" aria-label="Export the audit trail"><button type="submit" class="secondary">"Export as JSON Lines"</button></form>
             <form method="get" action="/audit" class="inline-form filters" aria-label="Filter the audit trail">
-                <div class="field"><label for="au-actor">"Actor"</label><input id="au-actor" name="actor" value=d.filter[0].clone() /></div>
-                <div class="field"><label for="au-subject">"Subject"</label><input id="au-subject" name="subject" value=d.filter[1].clone() /></div>
-                <div class="field"><label for="au-action">"Action"</label><input id="au-action" name="action" value=d.filter[2].clone() /></div>
+                {choice("au-actor", "actor", "Actor", &d.choices.actors, &d.filter[0])}
+                {choice("au-action", "action", "Action", &actions, &d.filter[2])}
+                {choice("au-kind", "kind", "Subject kind", &d.choices.kinds, &d.kind)}
+                <div class="field"><label for="au-subject">"Subject contains"</label><input id="au-subject" name="subject" value=d.filter[1].clone() /></div>
                 <div class="field"><label for="au-from">"From"</label><input id="au-from" type="date" name="from" value=d.filter[3].clone() /></div>
                 <div class="field"><label for="au-to">"To"</label><input id="au-to" type="date" name="to" value=d.filter[4].clone() /></div>
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
-            <div class="table-wrap"><table>
-                <thead><tr><th scope="col">"#"</th><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Subject"</th><th scope="col">"From"</th><th scope="col">"Hash"</th></tr></thead>
-                <tbody>{d.entries.iter().map(|e| view! {
-                    <tr>
-                        <td>{e.seq}</td><td>{e.when.clone()}</td><td>{e.actor.clone()}</td><td><code>{e.action.clone()}</code></td>
-                        <td>{e.subject.clone()}</td><td>{e.source.clone()}</td><td><code title=e.hash.clone()>{short(&e.hash)}</code></td>
-                    </tr>
-                }).collect_view()}</tbody>
-            </table></div>
-            {(d.entries.len() >= 500).then(|| view! { <p class="hint">"Showing the newest 500 entries that match; narrow the filter or export for the rest."</p> })}
+            <p><a href="/audit?action=login.">"Show sign-ins"</a>" · "<a href="/audit">"Clear the filter"</a></p>
+            {list}
+            <nav class="pager" aria-label="Audit pages">
+                {newer}
+                <span>{format!("Page {page}, {} per page", crate::inventory_api::AUDIT_PAGE)}</span>
+                {older}
+            </nav>
         }
         .into_any()
     })

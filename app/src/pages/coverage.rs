@@ -4,8 +4,8 @@ use crate::api::{overview_page, Flash};
 use crate::components::{app_page, field_error, for_form, refill, ErrorSummary, Field};
 use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
-    AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, ServiceProvisioning, Severity,
-    Verdict,
+    Action, AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, RuleId, ServiceProvisioning,
+    Severity, Verdict,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -44,6 +44,47 @@ fn finding_row(f: &Finding) -> impl IntoView {
     }
 }
 
+/// How many of an action's services are listed when it is opened; the rest are one link away.
+const ACTION_LISTED: usize = 20;
+
+/// One action: a single finding as it is, or a group of services that one step fixes, closed to
+/// its headline and count ("Move Sentry from Team to Business: 212 services in 40 apps").
+fn action_item(a: &Action, findings: &[Finding]) -> AnyView {
+    let members: Vec<&Finding> = a.findings.iter().filter_map(|&i| findings.get(i)).collect();
+    if members.len() == 1 {
+        return finding_row(members[0]).into_any();
+    }
+    let more = members.len().saturating_sub(ACTION_LISTED);
+    let list = a.vendor.as_ref().map(|v| {
+        let verdict = if a.rule == RuleId::UncoveredService || a.rule == RuleId::PlanIneligible {
+            "&verdict=uncovered"
+        } else {
+            ""
+        };
+        format!("/inventory?vendor={v}{verdict}#services-h")
+    });
+    view! {
+        <li class="finding action">
+            <details>
+                <summary>
+                    <span class=severity_class(a.severity)>{severity_label(a.severity)}</span>
+                    " "
+                    <code class="rule">{a.rule.as_str()}</code>
+                    " "
+                    <strong>{a.headline.clone()}</strong>
+                    {format!(": {}", a.scope())}
+                </summary>
+                {a.why.clone().map(|w| view! { <p>"What they share: "{w}"."</p> })}
+                <ul class="findings">{members.iter().take(ACTION_LISTED).map(|f| finding_row(f)).collect_view()}</ul>
+                {(more > 0).then(|| view! {
+                    <p>{format!("and {more} more")}{list.clone().map(|href| view! { ": "<a href=href>"see them in the inventory"</a> })}</p>
+                })}
+            </details>
+        </li>
+    }
+    .into_any()
+}
+
 fn as_of_form(action: &'static str, d: &CoverageView) -> impl IntoView {
     view! {
         <form method="get" action=action class="inline-form as-of">
@@ -76,11 +117,19 @@ pub fn Dashboard() -> impl IntoView {
             .collect();
         let corrections = d.corrections.clone();
         let corrected = d.corrected_verdicts.clone();
-        let cov_class = if s.uncovered_phi > 0 { "warn-text" } else { "ok-text" };
+        let cov_class = if s.uncovered_phi > 0 {
+            "warn-text"
+        } else if s.phi_services == 0 {
+            ""
+        } else {
+            "ok-text"
+        };
+        let no_services = d.services.is_empty();
+        let can_import = v.role.allows(baa_core::account::Permission::EditInventory);
         view! {
             <p class="lead">"Welcome, "{v.name.clone()}". You are "<strong>{v.role.label()}</strong>" in "{v.workspace_name.clone()}"."</p>
             {as_of_form("/", &d)}
-            {past.then(|| view! { <p class="flash ok" role="status">{if d.as_of < d.today { format!("Showing the record as it stood at the end of {}; corrections made later are listed below.", d.as_of) } else { format!("Showing the record as planned for {}.", d.as_of) }}</p> })}
+            {past.then(|| view! { <p class="flash neutral" role="status">{if d.as_of < d.today { format!("Showing the record as it stood at the end of {}; corrections made later are listed below.", d.as_of) } else { format!("Showing the record as planned for {}.", d.as_of) }}</p> })}
             <div class="cards">
                 <section class="card" aria-labelledby="cov-h">
                     <h2 id="cov-h">"Coverage"</h2>
@@ -112,10 +161,12 @@ pub fn Dashboard() -> impl IntoView {
             {crate::pages::safeguards::safeguards_section(&d.safeguards, &d.apps, &d.services, None)}
             <section aria-labelledby="findings-h">
                 <h2 id="findings-h">"Findings and next steps"</h2>
-                {if findings.is_empty() {
+                {if findings.is_empty() && no_services {
+                    empty_state("Nothing to evaluate yet: no services are recorded.", can_import).into_any()
+                } else if findings.is_empty() {
                     view! { <p class="ok-text">"No findings."</p> }.into_any()
                 } else {
-                    view! { <ul class="findings">{findings.iter().map(finding_row).collect_view()}</ul> }.into_any()
+                    view! { <ul class="findings">{d.report.actions.iter().map(|a| action_item(a, &findings)).collect_view()}</ul> }.into_any()
                 }}
             </section>
             {(!corrections.is_empty()).then(|| view! {
@@ -171,6 +222,43 @@ fn url_part(s: &str) -> String {
         .collect()
 }
 
+/// Services shown per inventory page.
+const SERVICES_PER_PAGE: usize = 50;
+
+/// "Services 51–100 of 1,000" with previous and next links (plain links, so they work without
+/// JavaScript and are reached with the keyboard), keeping the list's filters.
+fn pager(
+    path: &str,
+    query: &[(&str, &str)],
+    page: usize,
+    pages: usize,
+    total: usize,
+    first: usize,
+    anchor: &str,
+) -> impl IntoView {
+    let href = |p: usize| {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query.iter())
+            .append_pair("page", &p.to_string())
+            .finish();
+        format!("{path}?{q}#{anchor}")
+    };
+    let last = (first + SERVICES_PER_PAGE).min(total);
+    let shown = if total == 0 {
+        "No services match.".to_string()
+    } else {
+        format!("Showing {}–{last} of {total}", first + 1)
+    };
+    view! {
+        <nav class="pager" aria-label="Pages of services">
+            <span>{shown}</span>
+            {(page > 1).then(|| view! { <a href=href(page - 1) rel="prev">"← Previous"</a> })}
+            {(pages > 1).then(|| view! { <span>{format!("Page {page} of {pages}")}</span> })}
+            {(page < pages).then(|| view! { <a href=href(page + 1) rel="next">"Next →"</a> })}
+        </nav>
+    }
+}
+
 fn verdict_text(v: &Verdict) -> (&'static str, String) {
     match v {
         Verdict::Covered { chain } => ("ok-text", format!("covered ({} agreement(s))", chain.len())),
@@ -188,6 +276,8 @@ pub fn Inventory() -> impl IntoView {
         (filter("org"), filter("app"), filter("vendor"), filter("verdict"));
     let edit_org = filter("edit_org");
     let removing = filter("remove");
+    let (f_q, f_sort) = (filter("q"), filter("sort"));
+    let page_no: usize = filter("page").parse().ok().filter(|n| *n >= 1).unwrap_or(1);
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
@@ -214,17 +304,51 @@ pub fn Inventory() -> impl IntoView {
                 && (f_app.is_empty() || s.apps.contains(&f_app))
                 && (f_vendor.is_empty() || s.vendor == f_vendor)
                 && (f_verdict.is_empty() || (f_verdict == "uncovered") != covered)
+                && (f_q.is_empty() || {
+                    let q = f_q.to_lowercase();
+                    s.name.to_lowercase().contains(&q) || vendor_name(&s.vendor).to_lowercase().contains(&q)
+                })
         };
         let filters = view! {
             <form method="get" action="/inventory" class="inline-form filters" aria-label="Filter services">
                 <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-q">"Search"</label><input id="flt-q" type="search" name="q" value=f_q.clone() placeholder="name or vendor" /></div>
+                <div class="field"><label for="flt-sort">"Sort by"</label><select id="flt-sort" name="sort"><option value="">"vendor, then name"</option><option value="name" selected=f_sort == "name">"name"</option><option value="verdict" selected=f_sort == "verdict">"not covered first"</option></select></div>
                 <div class="field"><label for="flt-verdict">"Verdict"</label><select id="flt-verdict" name="verdict"><option value="">"any"</option><option value="uncovered" selected=f_verdict == "uncovered">"not covered"</option><option value="covered" selected=f_verdict == "covered">"covered"</option></select></div>
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
         };
-        let services = d.services.iter().filter(shown).map(|s| {
+        let no_services = d.services.is_empty();
+        let mut listed: Vec<&baa_core::coverage::Service> = d.services.iter().filter(shown).collect();
+        let key =
+            |s: &baa_core::coverage::Service| (vendor_name(&s.vendor).to_lowercase(), s.name.to_lowercase());
+        match f_sort.as_str() {
+            "name" => listed.sort_by_key(|s| (s.name.to_lowercase(), vendor_name(&s.vendor).to_lowercase())),
+            "verdict" => {
+                listed.sort_by_key(|s| (verdicts.get(&s.id).is_some_and(|v| v.is_covered()), key(s)))
+            }
+            _ => listed.sort_by_key(|s| key(s)),
+        }
+        let total = listed.len();
+        let pages = total.div_ceil(SERVICES_PER_PAGE).max(1);
+        let page_no = page_no.min(pages);
+        let first = (page_no - 1) * SERVICES_PER_PAGE;
+        let query: Vec<(&str, &str)> = [
+            ("org", &f_org),
+            ("app", &f_app),
+            ("vendor", &f_vendor),
+            ("verdict", &f_verdict),
+            ("q", &f_q),
+            ("sort", &f_sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect();
+        let pager = pager("/inventory", &query, page_no, pages, total, first, "services-h");
+        let services = listed.into_iter().skip(first).take(SERVICES_PER_PAGE).map(|s| {
             let (class, text) = verdicts.get(&s.id).map(verdict_text).unwrap_or(("muted", "not evaluated".into()));
             let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
             let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
@@ -282,11 +406,18 @@ pub fn Inventory() -> impl IntoView {
             </section>
             <section aria-labelledby="services-h">
                 <h2 id="services-h">"Services"</h2>
-                {filters}
-                <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
-                    <tbody>{services}</tbody>
-                </table></div>
+                {if no_services {
+                    empty_state("No services are recorded yet.", edit).into_any()
+                } else {
+                    view! {
+                        {filters}
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                            <tbody>{services}</tbody>
+                        </table></div>
+                        {pager}
+                    }.into_any()
+                }}
                 {edit.then(|| service_form(&for_form(&f, "service"), &d))}
             </section>
         }
@@ -515,7 +646,7 @@ fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
         view! { <Field label=label name=name kind=kind prefix=p required=false value=refill(f, name) error=field_error(f, name) /> }
     };
     view! {
-        <form method="post" action="/actions/agreements/create" class="card stack" aria-label="Record an agreement" novalidate=true>
+        <form method="post" action="/actions/agreements/create" class="card stack" id="record-agreement" aria-label="Record an agreement" novalidate=true>
             <h3>"Record an agreement"</h3>
             <ErrorSummary flash=f.clone() />
             {field("Title", "title", "text")}
@@ -565,6 +696,7 @@ pub fn Agreements() -> impl IntoView {
         let name_of = |id: &str| {
             d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
         };
+        let no_agreements = d.agreements.is_empty();
         let rows = d.agreements.iter().map(|a| {
             let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
             let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
@@ -589,10 +721,25 @@ pub fn Agreements() -> impl IntoView {
         view! {
             <section aria-labelledby="ag-h">
                 <h2 id="ag-h">"Agreements"</h2>
-                <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
-                    <tbody>{rows}</tbody>
-                </table></div>
+                {if no_agreements {
+                    view! {
+                        <div class="empty-state" role="status">
+                            <p>"No agreements are recorded yet."</p>
+                            {if edit {
+                                view! { <p><a href="#record-agreement">"Record an agreement"</a>" (the BAA with Fly.io first: most services depend on it)."</p> }.into_any()
+                            } else {
+                                view! { <p>"Legal and owners record agreements here."</p> }.into_any()
+                            }}
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap"><table>
+                            <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table></div>
+                    }.into_any()
+                }}
             </section>
             {edit.then(|| view! {
                 {agreement_form(&for_form(&f, "agreement"), &d)}
@@ -612,4 +759,18 @@ pub fn Agreements() -> impl IntoView {
         }
         .into_any()
     })
+}
+
+/// A neutral empty state with the next action: importing from Fly for those who may.
+fn empty_state(text: &'static str, can_import: bool) -> impl IntoView {
+    view! {
+        <div class="empty-state" role="status">
+            <p>{text}</p>
+            {if can_import {
+                view! { <p><a class="button" href="/import">"Import from fly"</a>" or add them by hand."</p> }.into_any()
+            } else {
+                view! { <p>"Engineers and owners add them, usually by importing from fly."</p> }.into_any()
+            }}
+        </div>
+    }
 }

@@ -29,9 +29,18 @@ pub fn ServicePage() -> impl IntoView {
     app_page("Service", data, |_v, _f, d| {
         let _f = _f.clone();
         let view_ = d.view.clone();
+        // A day after today shows the record as planned, not as it was.
+        let planned = view_.as_of > view_.today;
+        let on =
+            if planned { format!("as planned for {}", view_.as_of) } else { format!("on {}", view_.as_of) };
         let Some(s) = view_.services.iter().find(|s| s.id == d.id).cloned() else {
+            let text = if planned {
+                format!("This service is not planned to exist on {}.", view_.as_of)
+            } else {
+                format!("This service did not exist on {}.", view_.as_of)
+            };
             return view! {
-                <p>"This service did not exist on "{view_.as_of.clone()}"."</p>
+                <p>{text}</p>
                 {history_table(d.history.clone())}
             }
             .into_any();
@@ -47,12 +56,12 @@ pub fn ServicePage() -> impl IntoView {
         };
         let verdict = match report.map(|r| r.verdict) {
             Some(Verdict::Covered { chain }) => view! {
-                <p class="ok-text">"Covered on "{view_.as_of.clone()}" by this chain:"</p>
+                <p class="ok-text">{format!("Covered {on} by this chain:")}</p>
                 <ol>{chain.iter().map(|id| view! { <li><a href=format!("/agreements/{id}")>{title_of(id)}</a></li> }).collect_view()}</ol>
             }.into_any(),
             Some(Verdict::CoveredNoPhi { reason }) => view! { <p class="muted">"Does not handle PHI: "{reason}</p> }.into_any(),
             Some(Verdict::Uncovered { why }) => view! {
-                <p class="warn-text">"Not covered on "{view_.as_of.clone()}":"</p>
+                <p class="warn-text">{format!("Not covered {on}:")}</p>
                 <p>{why}</p>
             }.into_any(),
             None => view! { <p class="muted">"Not evaluated."</p> }.into_any(),

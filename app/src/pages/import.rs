@@ -21,7 +21,19 @@ pub fn Import() -> impl IntoView {
         let upload_error = field_error(&f, "files");
         view! {
             <p class="lead">"Run "<code>"scripts/fly-snapshot.sh ORG OUTDIR"</code>" (read-only fly commands), then upload the folder or a ZIP of it. Nothing changes until you apply the plan; importing the same snapshot again changes nothing."</p>
-            {d.draft_error.clone().map(|e| view! { <div class="flash error" role="alert">{e}</div> })}
+            {d.draft_error.clone().map(|e| {
+                let skips = d.refused.clone().map(|(draft, files)| view! {
+                    <p>"The upload is kept for an hour. Skip a file and preview the rest:"</p>
+                    <ul class="plain">{files.into_iter().map(|file| view! {
+                        <li><form method="post" action="/actions/import/skip" class="row-form">
+                            <input type="hidden" name="draft" value=draft.clone() />
+                            <input type="hidden" name="file" value=file.clone() />
+                            <button type="submit" class="small secondary">{format!("Skip {file} and preview the rest")}</button>
+                        </form></li>
+                    }).collect_view()}</ul>
+                });
+                view! { <div class="flash error" role="alert"><pre class="import-errors">{e}</pre>{skips}</div> }
+            })}
             {d.preview.clone().map(preview)}
             <section class="card" aria-labelledby="upload-h">
                 <h2 id="upload-h">"Upload a snapshot"</h2>

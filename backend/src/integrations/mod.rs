@@ -850,7 +850,7 @@ async fn apply(
         changed: &changed,
     };
     let audience = Audience { roles: vec![Role::Owner, Role::Legal, Role::Engineer], plus: None };
-    let mut notices = 0;
+    let mut found = Vec::new();
     for mut notice in notify::service_notices(&change) {
         let sid = notice.link.trim_start_matches("/services/").to_owned();
         if let Some(s) = after.services.iter().find(|s| s.id == sid) {
@@ -864,10 +864,14 @@ async fn apply(
                 s.name, s.vendor, s.product, row.org, notice.body
             );
         }
-        if notify::emit(&mut tx, b, ws, &notice, &audience, now).await? {
-            notices += 1;
-        }
+        found.push(notice);
     }
+    // One mail per person for the whole sync, linking to the list of what is not covered.
+    let digest = notify::DigestOf {
+        cause: format!("Fly.io sync of org {}", row.org),
+        link: "/inventory?verdict=uncovered".into(),
+    };
+    let notices = notify::emit_all(&mut tx, b, ws, &found, &audience, Some(&digest), now).await?;
     let summary = SyncSummary {
         apps_seen: discovery.apps.len(),
         add_ons_seen: discovery.add_ons.len(),

@@ -212,7 +212,12 @@ pub(crate) async fn append_notifying(b: &Backend, v: &Viewer, change: Change<'_>
         policy: &policy,
         changed: change.changed,
     };
-    let notices = crate::notify::inventory_changed(&mut tx, b, v, &notice).await?;
+    // A change to one record can uncover many services (an org's plan): one mail for all.
+    let digest = crate::notify::DigestOf {
+        cause: "A change to the inventory".into(),
+        link: "/inventory?verdict=uncovered".into(),
+    };
+    let notices = crate::notify::inventory_changed(&mut tx, b, v, &notice, Some(&digest)).await?;
     tx.commit().await?;
     if notices > 0 {
         b.mailer.wake.notify_one();

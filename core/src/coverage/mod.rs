@@ -5,6 +5,7 @@
 //! domain reference leaves open are written down in `docs/coverage-rules.md`.
 
 pub mod build;
+pub mod effect;
 mod engine;
 mod model;
 pub mod period;
@@ -18,6 +19,6 @@ pub use model::{
 };
 pub use period::{change_days, over_period, PeriodReport, Sample, ServicePeriod, Span, SpanState};
 pub use report::{
-    Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind, Summary,
-    Verdict,
+    Action, Deadline, DeadlineKind, Finding, Report, RuleId, ServiceReport, Severity, Subject, SubjectKind,
+    Summary, Verdict,
 };

@@ -208,6 +208,10 @@ pub struct ServiceReport {
     pub service: String,
     /// Service display name.
     pub name: String,
+    /// How the service is named wherever people read it: its vendor, then its name
+    /// ("Sentry · acme-api"), so two services never read the same.
+    #[serde(default)]
+    pub label: String,
     /// Whether it is treated as handling PHI (yes or unknown).
     pub phi: bool,
     /// Whether the service itself is only suspected (found from secrets); it is evaluated
@@ -323,4 +327,45 @@ pub struct Report {
     pub summary: Summary,
     /// Deadlines of active agreements within the largest reminder window, soonest first.
     pub deadlines: Vec<Deadline>,
+    /// The findings grouped into actions, most severe first, then the largest.
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+/// Findings that one step resolves: services sharing the rule, vendor, plan, add-ons, product
+/// and reason, or a single finding about something else (an agreement, a customer, an org).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    /// The findings' severity.
+    pub severity: Severity,
+    /// The rule they share.
+    pub rule: RuleId,
+    /// What to do ("Sign a BAA with Arcjet", "Move Sentry from Team to Business").
+    pub headline: String,
+    /// The reason they share, when the headline does not say it.
+    pub why: Option<String>,
+    /// Indexes into the report's findings.
+    pub findings: Vec<usize>,
+    /// How many services (0 when the action is about something else).
+    pub services: usize,
+    /// How many apps use those services.
+    pub apps: usize,
+    /// The services' vendor slug, for a link to the filtered inventory.
+    pub vendor: Option<String>,
+}
+
+impl Action {
+    /// "212 services in 40 apps", "1 service", or "" for an action about something else.
+    pub fn scope(&self) -> String {
+        let services = match self.services {
+            0 => return String::new(),
+            1 => "1 service".to_string(),
+            n => format!("{n} services"),
+        };
+        match self.apps {
+            0 => services,
+            1 => format!("{services} in 1 app"),
+            n => format!("{services} in {n} apps"),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! (rule id, subject id) findings it must produce on its as-of date.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on bad fixtures")]
 
+mod actions;
 mod rows;
 mod verdicts;
 

@@ -207,3 +207,85 @@ async fn owners_and_auditors_read_and_export_the_trail_others_cannot() {
     assert!(!again.contains(PASSWORD), "no secrets in the trail");
     app.stop().await;
 }
+
+async fn audit_page(c: &crate::helpers::Client, args: &[(&str, &str)]) -> Value {
+    let mut form = vec![("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")];
+    for (k, v) in args {
+        match form.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v,
+            None => form.push((k, v)),
+        }
+    }
+    let r = c.api_with("audit_data", &form).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    serde_json::from_str(&r.body).expect("json")
+}
+
+#[tokio::test]
+async fn auditors_filter_page_and_expand_the_trail_and_see_sign_ins() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
+    for i in 0..54 {
+        let slug = format!("org-{i:02}");
+        owner
+            .post("/actions/orgs/save", &[("slug", &slug), ("environment", "production"), ("plan", "scale")])
+            .await;
+    }
+    // A change keeps what it was before and after.
+    owner
+        .post("/actions/orgs/save", &[("slug", "org-00"), ("environment", "production"), ("plan", "launch")])
+        .await;
+
+    // 55 org entries: 50 on the first page with a next page, the rest on the second.
+    let first = audit_page(&auditor, &[("kind", "org")]).await;
+    assert_eq!(first["entries"].as_array().expect("e").len(), 50, "{first}");
+    assert_eq!((first["page"].as_u64(), first["more"].as_bool()), (Some(1), Some(true)));
+    let second = audit_page(&auditor, &[("kind", "org"), ("page", "2")]).await;
+    assert_eq!(second["entries"].as_array().expect("e").len(), 5);
+    assert_eq!(second["more"], false);
+    assert!(second["entries"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .all(|e| e["subject"].as_str().is_some_and(|s| s.starts_with("org "))));
+
+    // The newest entry is the plan change: field by field, linked to its subject.
+    let changed = &first["entries"][0];
+    assert_eq!(changed["action"], "org.changed", "{changed}");
+    assert_eq!(changed["link"], "/inventory");
+    let plan =
+        changed["changes"].as_array().expect("c").iter().find(|c| c[0] == "plan").expect("plan changed");
+    assert_eq!((plan[1].as_str(), plan[2].as_str()), (Some("scale"), Some("launch")), "{changed}");
+
+    // The filter offers the values present; the owner's and the auditor's sign-ins are listed,
+    // without secrets.
+    assert!(first["choices"]["kinds"].as_array().expect("k").iter().any(|k| k == "org"));
+    assert!(first["choices"]["actions"].as_array().expect("a").iter().any(|k| k == "login.succeeded"));
+    let actors = first["choices"]["actors"].as_array().expect("a").clone();
+    assert!(actors.iter().any(|a| a == "audit@acme-health.example"), "{actors:?}");
+    let sign_ins = audit_page(&auditor, &[("action", "login.")]).await;
+    let rows = sign_ins["entries"].as_array().expect("e");
+    assert!(
+        rows.iter().any(|e| e["actor"] == "audit@acme-health.example" && e["action"] == "login.succeeded"),
+        "{sign_ins}"
+    );
+    assert!(rows.iter().all(|e| e["action"].as_str().is_some_and(|a| a.starts_with("login."))));
+    let text = sign_ins["entries"].to_string().to_lowercase();
+    assert!(!text.contains(crate::helpers::PASSWORD) && !text.contains("session"), "{text}");
+    let mine =
+        audit_page(&auditor, &[("actor", "audit@acme-health.example"), ("action", "login.succeeded")]).await;
+    assert!(!mine["entries"].as_array().expect("e").is_empty());
+    assert!(mine["entries"].as_array().expect("e").iter().all(|e| e["actor"] == "audit@acme-health.example"));
+    // Dates bound the list.
+    let tomorrow = (app.backend.clock.now_utc().date_naive() + chrono::Days::new(1)).to_string();
+    assert_eq!(audit_page(&auditor, &[("from", &tomorrow)]).await["entries"], serde_json::json!([]));
+
+    // The page works without JavaScript: a GET form, expandable rows, page links.
+    let (_, page) = auditor.page("/audit?kind=org").await;
+    assert!(page.body.contains("<form method=\"get\" action=\"/audit\""), "{}", page.body);
+    assert!(page.body.contains("<details>") && page.body.contains("rel=\"next\""));
+    assert!(page.body.contains("page=2"));
+    assert!(page.body.contains("<option value=\"org\" selected"), "the chosen kind stays chosen");
+    app.stop().await;
+}

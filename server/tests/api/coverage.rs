@@ -84,7 +84,7 @@ async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
     )
     .await;
     let told = eng.flash().await;
-    assert!(told.contains("NOT covered"), "the engineer is told at once: {told}");
+    assert!(told.contains("acme-uploads is saved but not covered."), "the engineer is told at once: {told}");
     eng.post(
         "/actions/services/save",
         &[
@@ -593,7 +593,7 @@ async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
     f.push(("notice_days", "60"));
     f.push(("notes", "Renewal confirmed by e-mail from Fly.io legal."));
     owner.post("/actions/agreements/create", &f).await;
-    assert_eq!(owner.flash().await, "Agreement recorded.");
+    assert!(owner.flash().await.starts_with("Agreement recorded. Fly.io BAA"));
     let v = coverage(&owner, "").await;
     assert!(!has(&v, "agreement-expired", "Fly.io BAA"), "{:?}", findings(&v));
     assert!(!has(&v, "uncovered-service", "acme-db"));

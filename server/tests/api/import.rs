@@ -393,8 +393,16 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
     let hash = preview["plan_hash"].as_str().expect("hash").to_string();
     let r = eng.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert_eq!((r.status, r.location().as_str()), (303, "/"));
-    let flash = eng.flash().await;
-    assert!(flash.contains("35 created") && flash.contains("imported services are NOT covered"), "{flash}");
+    let r = eng.api("public/page_ctx").await;
+    let ctx: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let flash = ctx["flash"]["message"].as_str().unwrap_or_default();
+    assert!(flash.contains("35 created") && flash.contains("imported are not covered"), "{flash}");
+    // Not a success banner: a warning with the first uncovered service and one next step.
+    let effect = &ctx["flash"]["effect"];
+    assert_eq!(effect["tone"], "warning", "{effect}");
+    assert!(effect["link"][0].as_str().is_some_and(|l| l.starts_with("/services/")), "{effect}");
+    assert!(effect["next_step"].as_str().is_some_and(|s| !s.is_empty()), "{effect}");
+    assert!(flash.contains("PHI services are covered (before the import: 0 of 0)"), "{flash}");
     // The draft is gone: applying again is refused, nothing doubles.
     let r = eng.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert_eq!(r.location(), "/import");
@@ -474,13 +482,34 @@ async fn a_stale_preview_is_not_applied_and_a_malformed_upload_says_file_and_lin
     files.retain(|f| f.name != "storage-list.txt" || f.bytes.starts_with(b"NAME "));
     let before = count_records(&app).await;
     let r = upload(&owner, &[], Some(("acme.zip", zip_of("acme", &files)))).await;
-    assert_eq!(r.location(), "/import");
-    let flash = owner.flash().await;
+    // Refused, and kept as a draft so it need not be chosen again.
+    let draft = draft_of(&r.location());
+    assert!(owner.flash().await.contains("nothing was imported"));
+    let page = import_page(&owner, &draft).await;
+    let error = page["draft_error"].as_str().expect("the errors");
     assert!(
-        flash.contains("acme/storage-list.txt line 1") && flash.contains("Nothing was imported"),
-        "{flash}"
+        error.contains("acme/storage-list.txt line 1") && error.contains("Nothing was imported"),
+        "{page}"
     );
+    assert_eq!(page["refused"][1], serde_json::json!(["acme/storage-list.txt"]), "{page}");
+    assert_eq!(page["preview"], Value::Null);
     assert_eq!(count_records(&app).await, before);
+    let (_, html) = owner.page(&format!("/import?draft={draft}")).await;
+    assert!(html.body.contains("Skip acme/storage-list.txt and preview the rest"), "{}", html.body);
+    // Skipping the file previews the rest; nothing is written until it is applied.
+    let r = owner.post("/actions/import/skip", &[("draft", &draft), ("file", "acme/storage-list.txt")]).await;
+    assert_eq!(r.location(), format!("/import?draft={draft}"));
+    assert!(owner.flash().await.contains("acme/storage-list.txt skipped"));
+    let page = import_page(&owner, &draft).await;
+    assert_eq!(page["draft_error"], Value::Null, "{page}");
+    assert!(page["preview"]["plan_hash"].is_string(), "{page}");
+    assert_eq!(count_records(&app).await, before);
+    // A file not in the upload cannot be skipped; another workspace's draft is not found.
+    let r = owner.post("/actions/import/skip", &[("draft", &draft), ("file", "nope.json")]).await;
+    assert_eq!(r.location(), format!("/import?draft={draft}"));
+    assert!(owner.flash().await.contains("nope.json is not part of this upload"));
+    let r = owner.post("/actions/import/skip", &[("draft", "no-such-draft"), ("file", "x")]).await;
+    assert_eq!(r.location(), "/import");
     app.stop().await;
 }
 
@@ -558,5 +587,46 @@ async fn the_import_command_of_the_binary_imports_a_zip() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("applied: 35 created"), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn fly_toml_files_picked_without_their_folder_are_known_by_name() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    // A file picker sends bare names: no snapshot folder, no fly-toml/ folder.
+    let mut form = reqwest::multipart::Form::new();
+    let mut files = acme(Layout::Json);
+    files.push(SnapshotFile::new(
+        "fly.staging.toml",
+        b"app = 'acme-api-staging'\nprimary_region = 'fra'\n".to_vec(),
+    ));
+    files.push(SnapshotFile::new("settings.toml", b"answer = 42\n".to_vec()));
+    for f in &files {
+        form = form.part("files", reqwest::multipart::Part::bytes(f.bytes.clone()).file_name(f.name.clone()));
+    }
+    let r = owner
+        .http
+        .post(format!("{}/actions/import/preview", owner.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().expect("location").to_string();
+    let page = import_page(&owner, &draft_of(&location)).await;
+    let unmapped = page["preview"]["unmapped"].as_array().expect("unmapped");
+    assert!(!unmapped.iter().any(|u| u["file"] == "fly.staging.toml"), "{unmapped:?}");
+    assert!(
+        unmapped.iter().any(|u| u["file"] == "settings.toml"
+            && u["reason"].as_str().is_some_and(|r| r.contains("not a fly.toml"))),
+        "{unmapped:?}"
+    );
+    let creates = page["preview"]["creates"].as_array().expect("creates");
+    assert!(
+        creates.iter().any(|c| c["id"] == "acme-api-staging"
+            && c["sources"].as_str().is_some_and(|s| s.contains("fly.staging.toml"))),
+        "{creates:?}"
+    );
     app.stop().await;
 }

@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod import;
 mod integrations;
+mod journeys;
 mod mail;
 mod notifications;
 mod packets;

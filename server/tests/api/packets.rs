@@ -222,3 +222,51 @@ async fn engineers_cannot_generate_and_auditors_can_download() {
     assert!(packets(&owner).await.len() == 1, "nothing queued for a future day");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn fly_io_is_a_business_associate_with_its_contact_and_the_manifest_hash_is_on_the_page() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
+    let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
+    owner
+        .post(
+            "/actions/orgs/save",
+            &[("slug", "acme-prod"), ("environment", "production"), ("plan", "scale")],
+        )
+        .await;
+    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad")]).await;
+    // Legal (and owners) record the vendor's contact; engineers cannot.
+    let facts = [("vendor", "fly"), ("contact", "Fly.io Legal, baa@fly.example"), ("downstream", "unknown")];
+    assert_eq!(eng.post("/actions/vendors/facts", &facts).await.status, 403);
+    let r = legal.post("/actions/vendors/facts", &facts).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (_, page) = legal.page("/vendors").await;
+    assert!(page.body.contains("Fly.io Legal, baa@fly.example"));
+
+    let p = generate(&owner, "").await;
+    let id = p["id"].as_str().expect("id").to_string();
+    let (_, _, pdf_bytes) = bytes(&owner, &id, "pdf").await;
+    let text = pdftotext(&pdf_bytes);
+    // The business associates table (after the contents page) names Fly.io with its contact.
+    let table =
+        text.match_indices("Business associate Services Contact").last().map(|(i, _)| i).expect("the table");
+    let rest = &text[table..];
+    let fly = rest.find("Fly.io").expect("Fly.io is listed");
+    assert!(rest[fly..].contains("Fly.io Legal, baa@fly.example"), "{}", &rest[..rest.len().min(800)]);
+    assert!(rest[fly..].contains("acme-api"), "with the service it runs");
+
+    // The manifest hash verify-packet prints is shown on the packets page.
+    let manifest = p["manifest_sha256"].as_str().expect("manifest hash").to_string();
+    let (_, page) = owner.page("/packets").await;
+    assert!(page.body.contains(&format!("data-manifest=\"{manifest}\"")), "{}", page.body);
+    let (_, _, zip_bytes) = bytes(&owner, &id, "zip").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bundle.zip");
+    std::fs::write(&path, &zip_bytes).expect("write");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(server::cli::verify_packet(&path, &[], &mut out, &mut err), 0);
+    assert!(String::from_utf8_lossy(&out).contains(&format!("SHA-256 {manifest}")));
+    std::fs::write("/tmp/fly-ba-packet.pdf", &pdf_bytes).ok();
+    app.stop().await;
+}

@@ -69,3 +69,114 @@ async fn pages_and_json_go_out_compressed_when_the_client_accepts_it() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_inventory_lists_fifty_services_a_page_with_search_and_links_that_keep_the_filters() {
+    use crate::api_v1::{make_token, Api};
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let api = Api::new(&app, Some(&make_token(&owner, "seed", "write:inventory").await));
+    for i in 0..60 {
+        let r = api
+            .post(
+                "/services",
+                serde_json::json!({"name": format!("svc-{i:02}"), "vendor": "sentry", "plan": "team"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    let rows = |body: &str| body.matches("href=\"/services/").count();
+    let first = owner.get("/inventory").await;
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains("Showing 1–50 of 60"), "first page");
+    assert_eq!(rows(&first.body), 50);
+    // (Rows are matched by their link text: the page's data for hydration holds every service.)
+    assert!(
+        first.body.contains("Sentry · svc-00</a>") && !first.body.contains("Sentry · svc-59</a>"),
+        "by name"
+    );
+    assert!(first.body.contains("href=\"/inventory?page=2#services-h\""), "a link to page 2");
+    let second = owner.get("/inventory?page=2").await;
+    assert!(second.body.contains("Showing 51–60 of 60"));
+    assert_eq!(rows(&second.body), 10);
+    assert!(second.body.contains("Sentry · svc-59</a>") && second.body.contains("rel=\"prev\""));
+    // A page past the end shows the last one.
+    assert!(owner.get("/inventory?page=9").await.body.contains("Showing 51–60 of 60"));
+    // Search narrows by name; the page links keep the search and the filters.
+    let found = owner.get("/inventory?q=SVC-0&verdict=uncovered").await;
+    assert!(found.body.contains("Showing 1–10 of 10"), "ten names start with svc-0");
+    assert_eq!(rows(&found.body), 10);
+    let sorted = owner.get("/inventory?q=svc&verdict=uncovered&sort=name").await;
+    assert!(sorted
+        .body
+        .contains("href=\"/inventory?verdict=uncovered&amp;q=svc&amp;sort=name&amp;page=2#services-h\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn browser_files_have_content_hashed_names_cached_for_a_year_and_a_new_build_gets_new_names() {
+    let site = tempfile::tempdir().expect("site");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg");
+    let write = |js: &str| {
+        std::fs::write(pkg.join("baa-tracker.js"), js).expect("js");
+        std::fs::write(pkg.join("baa-tracker_bg.wasm"), b"\0asm-fake").expect("wasm");
+        std::fs::write(pkg.join("baa-tracker.css"), "body{}").expect("css");
+        std::fs::write(pkg.join("upload.js"), "// upload").expect("upload");
+    };
+    write("export default function init() {}");
+    let root = site.path().display().to_string();
+    // `prefix`, 16 hex digits, `suffix`, as the page names it.
+    let named = |body: &str, prefix: &str, suffix: &str| -> String {
+        body.match_indices(prefix)
+            .find_map(|(i, _)| {
+                let hash = body.get(i + prefix.len()..i + prefix.len() + 16)?;
+                let tail = &body[i + prefix.len() + 16..];
+                (hash.bytes().all(|b| b.is_ascii_hexdigit()) && tail.starts_with(suffix))
+                    .then(|| format!("{prefix}{hash}{suffix}"))
+            })
+            .unwrap_or_else(|| panic!("{prefix}<hash>{suffix} in the page"))
+    };
+    let app = TestApp::spawn_with(&[("SITE_ROOT", root.as_str())]).await;
+    let c = app.client();
+    let page = c.get("/login").await.body;
+    let js = named(&page, "/pkg/baa-tracker.", ".js");
+    let wasm = format!("{}_bg.wasm", js.trim_end_matches(".js"));
+    assert!(page.contains(&wasm), "{wasm}");
+    let css = named(&page, "/pkg/baa-tracker.", ".css");
+    let upload = named(&page, "/pkg/upload.", ".js");
+    for (path, body) in [
+        (&js, "export default function init() {}"),
+        (&css, "body{}"),
+        (&upload, "// upload"),
+        (&wasm, "\0asm-fake"),
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.body, body, "{path}");
+        assert_eq!(
+            r.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("public, max-age=31536000, immutable"),
+            "{path}"
+        );
+    }
+    // A name from another build is not answered with this build's file; plain names are not cached.
+    assert_eq!(c.get("/pkg/baa-tracker.0123456789abcdef.js").await.status, 404);
+    let plain = c.get("/pkg/baa-tracker.css").await;
+    assert_eq!(
+        (plain.status, plain.headers.get("cache-control").and_then(|v| v.to_str().ok())),
+        (200, Some("no-cache"))
+    );
+    assert_eq!(c.get("/pkg/..%2Fsecret").await.status, 404);
+    app.stop().await;
+    // A new bundle: new names, and the old one is gone.
+    write("export default function init() { /* v2 */ }");
+    let app = TestApp::spawn_with(&[("SITE_ROOT", root.as_str())]).await;
+    let c = app.client();
+    let page = c.get("/login").await.body;
+    let js2 = named(&page, "/pkg/baa-tracker.", ".js");
+    assert_ne!(js, js2);
+    assert_eq!(c.get(&js).await.status, 404);
+    assert_eq!(named(&page, "/pkg/baa-tracker.", ".css"), css, "the stylesheet did not change");
+    app.stop().await;
+}

@@ -175,3 +175,47 @@ async fn failed_sign_ins_are_throttled_per_account_and_per_address() {
     assert!(d.flash().await.contains("Too many failed sign-ins"));
     app.stop().await;
 }
+
+/// Each stored session row (data and expiry), to see whether a request wrote it back.
+async fn session_rows(app: &TestApp) -> Vec<(String, String, i64)> {
+    sqlx::query_as("SELECT id, data, expiry_date FROM sessions ORDER BY id")
+        .fetch_all(&app.backend.db.pool)
+        .await
+        .expect("sessions")
+}
+
+#[tokio::test]
+async fn page_views_within_a_minute_do_not_rewrite_the_session() {
+    let app = TestApp::spawn_with(&[("SESSION_IDLE_MINUTES", "30")]).await;
+    let c = app.owner().await;
+    app.advance(120);
+    assert_eq!(c.get("/").await.status, 200);
+    let before = session_rows(&app).await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    // Any write-back would move the expiry (it counts in wall-clock seconds).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for path in ["/", "/inventory", "/agreements", "/members", "/notifications"] {
+        app.advance(10);
+        assert_eq!(c.get(path).await.status, 200, "{path}");
+    }
+    assert_eq!(session_rows(&app).await, before, "five page views in 50 seconds rewrote the session");
+    // Once the idle clock has moved by a minute, the next view writes it back.
+    app.advance(15);
+    assert_eq!(c.get("/").await.status, 200);
+    let after = session_rows(&app).await;
+    assert_ne!(after, before, "the idle clock was not written back after a minute");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn activity_less_than_a_minute_apart_keeps_a_one_minute_session_alive() {
+    let app = TestApp::spawn_with(&[("SESSION_IDLE_MINUTES", "1")]).await;
+    let c = app.owner().await;
+    for i in 0..6 {
+        app.advance(40);
+        assert_eq!(c.get("/members").await.status, 200, "view {i}, 40 s after the one before");
+    }
+    app.advance(61);
+    assert_eq!(c.get("/members").await.status, 303, "a minute without activity ends it");
+    app.stop().await;
+}

@@ -8,6 +8,7 @@
 //! or plan the catalog does not know) fails that link, never passes it. The other rules, which
 //! raise findings but do not decide verdicts, are in `rules.rs`; the wording in `text.rs`.
 
+mod actions;
 mod chain;
 mod rules;
 mod text;
@@ -62,6 +63,7 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
         services.push(ServiceReport {
             service: service.id.clone(),
             name: service.name.clone(),
+            label: text::service_label(&ix, service),
             phi: !matches!(verdict, Verdict::CoveredNoPhi { .. }),
             unconfirmed: service.unconfirmed.is_some(),
             verdict,
@@ -96,7 +98,8 @@ pub fn evaluate(world: &World, as_of: NaiveDate, policy: &Policy) -> Report {
             Severity::Low => summary.low += 1,
         }
     }
-    Report { as_of, services, findings, summary, deadlines }
+    let actions = actions::actions(&ix, &findings, &services);
+    Report { as_of, services, findings, summary, deadlines, actions }
 }
 
 /// Lookups built once per evaluation.
