@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh machine (idempotent). Usage: scripts/bootstrap.sh [--test]
 # Without --test: what building and running the app needs. With --test: also what the test
-# suite needs (cargo-audit, PostgreSQL running, chromium, poppler, Playwright from npm,
+# suite needs (cargo-deny, PostgreSQL running, chromium, poppler, Playwright from npm,
 # schemathesis from PyPI in tools/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,9 +32,9 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
 fi
 
 if $want_test; then
-  if [ "$(cargo audit --version 2>/dev/null | awk '{print $2}')" != "$CARGO_AUDIT_VERSION" ]; then
-    say "installing cargo-audit $CARGO_AUDIT_VERSION (about 7 minutes)"
-    cargo install cargo-audit --version "$CARGO_AUDIT_VERSION" --locked --force
+  if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $CARGO_DENY_VERSION (about 8 minutes)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --force
   fi
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)

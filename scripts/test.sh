@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: format, lints, dependency advisories (offline), unit and integration tests on
-# SQLite and on PostgreSQL, then the Playwright journeys in Debian's chromium against the built
-# app. Installs or starts whatever is missing first. `.ci/run` calls exactly this.
+# Runs every test: format, lints, dependency policy (cargo-deny, offline advisories), unit and
+# integration tests on SQLite and on PostgreSQL, then the Playwright journeys in Debian's chromium
+# against the built app. Installs or starts whatever is missing first. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.env
@@ -20,18 +20,9 @@ step "lints (server side, then the browser crate for wasm32)"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 cargo clippy -p frontend --target "$RUST_WASM_TARGET" -- -D warnings
 
-step "dependency advisories (offline snapshot)"
-advisory_db="${ADVISORY_DB:-../shared/advisory-db}"
-if [ ! -d "$advisory_db" ]; then
-  echo "advisory database not found at $advisory_db (set ADVISORY_DB)" >&2
-  exit 1
-fi
-cargo audit --no-fetch --db "$advisory_db"
-# The one ignored advisory (.cargo/audit.toml) is only safe while its crate is not built.
-if cargo tree --workspace -i rsa --target all -e normal,build 2>/dev/null | grep -q '^rsa'; then
-  echo "rsa is now part of the build: RUSTSEC-2023-0071 can no longer be ignored" >&2
-  exit 1
-fi
+step "dependency policy (cargo-deny: advisories from the offline snapshot, licences, bans, sources)"
+# deny.toml; ADVISORY_DB (default ../shared/advisory-db) is the snapshot, never fetched.
+scripts/check-deps.sh
 
 step "unit and integration tests on SQLite"
 timeout 1800 cargo test --workspace --exclude frontend
