@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FIXTURES, MAIN_DATA } from './playwright.config';
@@ -49,8 +50,8 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
   await expect(invitee.getByRole('listitem').filter({ hasText: 'uncovered-service' }).first()).toBeVisible();
   await expect(invitee.getByRole('listitem').filter({ hasText: 'platform-plan-ineligible' }).first()).toBeVisible();
   await invitee.goto('/inventory');
-  await expect(invitee.getByRole('link', { name: 'acme-redis-prod' })).toBeVisible();
-  await expect(invitee.getByRole('link', { name: 'acme-clinical-notes-index' })).toBeVisible();
+  await expect(invitee.getByRole('link', { name: 'Upstash Redis · acme-redis-prod', exact: true })).toBeVisible();
+  await expect(invitee.getByRole('link', { name: /· acme-clinical-notes-index$/ })).toBeVisible();
   // Every app is a Fly.io service too (its Machines).
   await expect(invitee.getByRole('link', { name: 'Fly.io · acme-api', exact: true })).toBeVisible();
 

@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER } from './helpers';
 
 test('a founder opens the fresh app and creates the owner account and workspace', async ({ page }) => {

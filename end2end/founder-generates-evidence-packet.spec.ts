@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import * as fs from 'fs';
 import { OWNER, signIn } from './helpers';
 

@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER, signIn } from './helpers';
 
 async function coverage(page: Page) {
@@ -77,7 +78,7 @@ test('a founder sets up a world and watches the findings change as agreements ar
 
   // The engineer upgrades Sentry to Business: everything is covered.
   await page.goto('/inventory');
-  await page.getByRole('link', { name: 'acme-errors' }).click();
+  await page.getByRole('link', { name: 'Sentry · acme-errors', exact: true }).click();
   const change = page.getByRole('form', { name: 'Change this service' });
   await change.getByLabel('Plan').selectOption('sentry|business');
   await change.getByRole('button', { name: 'Save change' }).click();

@@ -1,6 +1,7 @@
 import { expect, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import { watchA11y } from './a11y';
 
 export const OWNER = { email: 'priya@acme-health.example', name: 'Priya Raman', password: 'correct horse battery staple' };
 
@@ -76,6 +77,7 @@ export async function inviteAndAccept(page: Page, dataDir: string, email: string
   if (!browser) throw new Error('no browser');
   const ctx = await browser.newContext();
   const invitee = await ctx.newPage();
+  watchA11y(invitee);
   await invitee.goto(link);
   await expect(invitee.getByText('You are invited to')).toBeVisible();
   await invitee.getByLabel('Your name').fill(name);

@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER } from './helpers';
 
 // This server signs out after 1 minute without activity.

@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER, signIn } from './helpers';
 
 // A refused agreement comes back exactly as it was filled in (the second party, the ticked
@@ -73,7 +74,7 @@ for (const [label, viewport, plan] of [
 }
 
 async function changeStatus(page: Page, title: string, status: string, why: string) {
-  await page.getByRole('link', { name: `Change the status of ${title}` }).click();
+  await page.getByRole('link', { name: `Change status of ${title}` }).click();
   const form = page.getByRole('form', { name: 'Change the status' });
   await expect(form.getByLabel('New status')).toHaveValue('signed');
   await form.getByLabel('New status').selectOption(status);

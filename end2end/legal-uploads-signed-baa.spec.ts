@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test, watchA11y } from './a11y';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -53,7 +54,7 @@ test('legal uploads a signed BAA, adds version 2, downloads version 1 intact; an
   const { ctx, invitee: legal } = await inviteAndAccept(page, MAIN_DATA, 'lee@acme-health.example', 'Legal', 'Lee Legal', 'legal passphrase for lee 1');
 
   await legal.goto('/agreements');
-  await legal.getByRole('link', { name: 'Fly.io BAA (signed copy)' }).click();
+  await legal.getByRole('link', { name: 'Fly.io BAA (signed copy)', exact: true }).click();
   await expect(legal.getByText('No signed copy uploaded yet.')).toBeVisible();
   const upload = legal.getByRole('form', { name: 'Upload the signed PDF' });
   await upload.getByLabel(/Signed PDF/).setInputFiles(v1);
@@ -100,6 +101,7 @@ test('legal uploads a signed BAA, adds version 2, downloads version 1 intact; an
   // The auditor (invited by the auditor journey) can download but sees no upload form.
   const actx = await browser.newContext();
   const auditor = await actx.newPage();
+  watchA11y(auditor);
   await signIn(auditor, 'olu@audit-firm.example', 'auditor passphrase 2026!');
   await auditor.goto(agreementUrl);
   await expect(auditor.getByRole('cell', { name: v1Hash })).toBeVisible();

@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER, signIn, signOut } from './helpers';
 
 test('the owner signs in, a wrong password gets one plain message, and sign-out ends the session', async ({ page }) => {

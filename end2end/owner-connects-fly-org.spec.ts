@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { FLY_TOKEN } from './playwright.config';
 import { OWNER, signIn } from './helpers';
 
@@ -33,7 +34,7 @@ test('an owner connects a Fly org with a read-only token, syncs it, and sees the
   expect(await page.content()).not.toContain('fake-readonly-token');
 
   // Sync now: the plan is applied at once and shown.
-  await card.getByRole('button', { name: 'Sync acme-health now' }).click();
+  await card.getByRole('button', { name: 'Sync now: acme-health' }).click();
   await expect(page.getByText(/Fly\.io org acme-health synced: \d+ created, 0 updated/)).toBeVisible();
   const synced = page.getByRole('region', { name: 'Fly.io org acme-health' });
   await expect(synced).toContainText('ok');
@@ -53,7 +54,7 @@ test('an owner connects a Fly org with a read-only token, syncs it, and sees the
 
   // A second sync changes nothing.
   await page.goto('/integrations');
-  await page.getByRole('button', { name: 'Sync acme-health now' }).click();
+  await page.getByRole('button', { name: 'Sync now: acme-health' }).click();
   await expect(page.getByText('Fly.io org acme-health synced: 0 created, 0 updated')).toBeVisible();
 
   // The change is in the audit trail under the integration's name.

@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { OWNER, signIn } from './helpers';
 
 test('an owner creates an API token, sees it once, uses it, and revokes it', async ({ page }) => {

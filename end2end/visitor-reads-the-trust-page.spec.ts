@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test, watchA11y } from './a11y';
 import { MAIN_DATA, MAIN_ORIGIN } from './playwright.config';
 import { OWNER, readMail, signIn } from './helpers';
 
@@ -28,6 +29,7 @@ test('an owner previews and publishes the trust page; a visitor reads it and sub
   // Not public until published.
   const visitorCtx = await browser.newContext();
   const visitor = await visitorCtx.newPage();
+  watchA11y(visitor);
   expect((await visitor.goto(`/trust/${SLUG}`))?.status()).toBe(404);
 
   await page.getByRole('link', { name: 'Preview exactly what will be public' }).click();
@@ -41,6 +43,7 @@ test('an owner previews and publishes the trust page; a visitor reads it and sub
   await visitorCtx.close();
   const noJs = await browser.newContext({ javaScriptEnabled: false });
   const v = await noJs.newPage();
+  watchA11y(v);
   const res = await v.goto(`/trust/${SLUG}`);
   expect(res?.status()).toBe(200);
   await expect(v.getByRole('heading', { level: 1, name: 'Acme Health: subcontractors that handle PHI' })).toBeVisible();

@@ -1,4 +1,5 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './a11y';
 import { MAIN_DATA } from './playwright.config';
 import { OWNER, inviteAndAccept, signIn } from './helpers';
 

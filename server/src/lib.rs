@@ -20,6 +20,7 @@ pub mod inventory_actions;
 pub mod notify_actions;
 pub mod openapi;
 pub mod packet_actions;
+pub mod request_log;
 pub mod trust_actions;
 
 use anyhow::Context;
@@ -63,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(b.config.session_idle_minutes)));
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/favicon.svg", get(favicon))
         .merge(actions::routes())
@@ -98,7 +99,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(b.config.document_max_bytes + 1024 * 1024))
         .layer(compression())
-        .with_state(state)
+        .with_state(state);
+    request_log::layer(router)
 }
 
 /// br or gzip, as the client accepts, for pages, JSON, CSS and JS, at a moderate level (br's

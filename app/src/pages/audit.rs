@@ -42,7 +42,7 @@ fn entry(e: &AuditRow) -> impl IntoView {
         view! { <p class="hint">"No field values recorded for this entry."</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap"><table>
+            <div class="table-wrap" tabindex="0"><table>
                 <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                 <tbody>{e.changes.iter().map(|(k, b, a)| view! { <tr><td><code>{k.clone()}</code></td><td class="wrap">{b.clone()}</td><td class="wrap">{a.clone()}</td></tr> }).collect_view()}</tbody>
             </table></div>

@@ -176,7 +176,7 @@ pub fn Dashboard() -> impl IntoView {
                     {(!corrected.is_empty()).then(|| view! {
                         <ul class="plain">{corrected.iter().map(|(name, was, now)| view! { <li><strong>{name.clone()}</strong>": "{was.clone()}" as recorded, "{now.clone()}" with the corrections"</li> }).collect_view()}</ul>
                     })}
-                    <div class="table-wrap"><table>
+                    <div class="table-wrap" tabindex="0"><table>
                         <thead><tr><th scope="col">"Record"</th><th scope="col">"Change"</th><th scope="col">"Holds from"</th><th scope="col">"Corrected on"</th><th scope="col">"By"</th><th scope="col">"Why"</th></tr></thead>
                         <tbody>{corrections.iter().map(|c| view! { <tr><td>{format!("{} {}", c.kind, c.name)}</td><td>{c.change.clone()}</td><td>{c.effective_on.clone()}</td><td>{c.recorded_at.clone()}</td><td>{c.actor.clone()}</td><td>{c.reason.clone()}</td></tr> }).collect_view()}</tbody>
                     </table></div>
@@ -364,7 +364,7 @@ pub fn Inventory() -> impl IntoView {
                     <td>{via}</td>
                     <td>{phi}</td>
                     <td class=class>{text}</td>
-                    {edit.then(|| view! { <td><a class="button small danger" href=format!("/inventory?remove={}#confirm-remove", url_part(&id)) aria-label=format!("Remove {}", s.name)>"Remove…"</a></td> })}
+                    {edit.then(|| view! { <td><a class="button small danger" href=format!("/inventory?remove={}#confirm-remove", url_part(&id)) aria-label=format!("Remove… {}", s.name)>"Remove…"</a></td> })}
                 </tr>
             }
         }).collect_view();
@@ -389,7 +389,7 @@ pub fn Inventory() -> impl IntoView {
             {confirm_remove}
             <section aria-labelledby="orgs-h">
                 <h2 id="orgs-h">"Fly organizations"</h2>
-                <div class="table-wrap"><table>
+                <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Slug"</th><th scope="col">"Name"</th><th scope="col">"Environment"</th><th scope="col">"Plan"</th><th scope="col">"Packages"</th><th scope="col">"Allowed regions"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                     <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{o.name.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td>
                         {edit.then(|| view! { <td><a class="button small secondary" href=format!("/inventory?edit_org={}#org-form", o.slug) aria-label=format!("Edit {}", o.slug)>"Edit"</a></td> })}</tr> }).collect_view()}</tbody>
@@ -398,7 +398,7 @@ pub fn Inventory() -> impl IntoView {
             </section>
             <section aria-labelledby="apps-h">
                 <h2 id="apps-h">"Apps"</h2>
-                <div class="table-wrap"><table>
+                <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
                     <tbody>{d.apps.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
                 </table></div>
@@ -411,7 +411,7 @@ pub fn Inventory() -> impl IntoView {
                 } else {
                     view! {
                         {filters}
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap" tabindex="0"><table>
                             <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                             <tbody>{services}</tbody>
                         </table></div>
@@ -679,7 +679,7 @@ fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
                 {error_line(&notes_err, &notes_err_id)}</div>
             {clause_rows("new", f)}
             {field_error(f, "duplicate").map(|e| view! {
-                <div class="flash warn" id="ag-duplicate-error" role="alert"><p>{e}</p>
+                <div class="flash warning" id="ag-duplicate-error" role="alert"><p>{e}</p>
                     <button type="submit" name="record_anyway" value="yes" class="secondary">"Record it anyway"</button></div>
             })}
             <button type="submit">"Record agreement"</button>
@@ -713,7 +713,7 @@ pub fn Agreements() -> impl IntoView {
                     {edit.then(|| view! { <td>
                         // The change itself asks for a date and a reason, then a confirmation,
                         // on the agreement's page.
-                        <a class="button small secondary" href=format!("/agreements/{id}#st-h") aria-label=format!("Change the status of {}", a.title)>"Change status"</a>
+                        <a class="button small secondary" href=format!("/agreements/{id}#st-h") aria-label=format!("Change status of {}", a.title)>"Change status"</a>
                     </td> })}
                 </tr>
             }
@@ -734,7 +734,7 @@ pub fn Agreements() -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap" tabindex="0"><table>
                             <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 fn history_table(rows: Vec<VersionRow>) -> impl IntoView {
     view! {
-        <div class="table-wrap"><table>
+        <div class="table-wrap" tabindex="0"><table>
             <thead><tr><th scope="col">"#"</th><th scope="col">"In force from"</th><th scope="col">"Recorded"</th><th scope="col">"By"</th><th scope="col">"Why"</th></tr></thead>
             <tbody>{rows.into_iter().map(|h| view! { <tr><td>{h.seq}</td><td>{h.effective_on}</td><td>{h.recorded_at}</td><td>{h.actor}</td><td>{h.reason.unwrap_or_default()}</td></tr> }).collect_view()}</tbody>
         </table></div>
@@ -268,7 +268,7 @@ pub fn AgreementPage() -> impl IntoView {
                     view! { <p class="warn-text">"No signed copy uploaded yet."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap" tabindex="0"><table>
                             <thead><tr><th scope="col">"Version"</th><th scope="col">"File"</th><th scope="col">"Uploaded by"</th><th scope="col">"When"</th><th scope="col">"Size"</th><th scope="col">"SHA-256"</th></tr></thead>
                             <tbody>{d.documents.iter().map(|doc| view! {
                                 <tr>
@@ -308,7 +308,7 @@ pub fn AgreementPage() -> impl IntoView {
                             <input type="hidden" name="id" value=a.id.clone() />
                             <ErrorSummary flash=crate::components::for_form(&f, "clauses") />
                             {field_error(&crate::components::for_form(&f, "clauses"), "clauses").map(|e| view! { <p class="field-error" id="chk-clauses-error">{e}</p> })}
-                            <div class="table-wrap"><table class="checklist">
+                            <div class="table-wrap" tabindex="0"><table class="checklist">
                                 <thead><tr><th scope="col">"Clause"</th><th scope="col">"Found in the document"</th><th scope="col">"Where (section or page)"</th><th scope="col">"Confirmed by"</th></tr></thead>
                                 <tbody>{Clause::ALL.into_iter().map(|c| {
                                     // A refused checklist comes back as it was sent (ticks and
@@ -488,7 +488,7 @@ pub fn Vendors() -> impl IntoView {
                         <h2 id=format!("{slug}-h")>{v.name.clone()}<span class="badge">{v.category.clone()}</span>
                             {v.removed.as_ref().map(|r| view! { <span class="badge state-expired">{format!("removed {}", r.on)}</span> })}</h2>
                         <p>{format!("{} {}.", v.name, v.baa_terms)}</p>
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap" tabindex="0"><table>
                             <thead><tr><th scope="col">"Plan"</th><th scope="col">"BAA"</th><th scope="col">"Note"</th></tr></thead>
                             <tbody>{v.plans.iter().map(|p| view! { <tr><td>{p.name.clone()}</td><td>{elig_value(p.baa_eligible).replace('-', " ")}</td><td>{p.note.clone().unwrap_or_default()}</td></tr> }).collect_view()}</tbody>
                         </table></div>

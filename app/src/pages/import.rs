@@ -84,7 +84,7 @@ fn preview(p: PreviewView) -> impl IntoView {
             <p>{summary}</p>
             {(!p.creates.is_empty()).then(|| view! {
                 <h3 id="creates-h">"To create"</h3>
-                <div class="table-wrap"><table aria-labelledby="creates-h">
+                <div class="table-wrap" tabindex="0"><table aria-labelledby="creates-h">
                     <thead><tr><th scope="col">"Kind"</th><th scope="col">"Id"</th><th scope="col">"What"</th><th scope="col">"From"</th><th scope="col">"Notes"</th></tr></thead>
                     <tbody>{p.creates.iter().map(|c| view! {
                         <tr><td>{c.kind.clone()}</td><td><code>{c.id.clone()}</code></td><td>{c.detail.clone()}</td><td>{c.sources.clone()}</td><td>{c.notes.join(" ")}</td></tr>
@@ -93,7 +93,7 @@ fn preview(p: PreviewView) -> impl IntoView {
             })}
             {(!p.updates.is_empty()).then(|| view! {
                 <h3 id="updates-h">"To change"</h3>
-                <div class="table-wrap"><table aria-labelledby="updates-h">
+                <div class="table-wrap" tabindex="0"><table aria-labelledby="updates-h">
                     <thead><tr><th scope="col">"Kind"</th><th scope="col">"Id"</th><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After the import"</th></tr></thead>
                     <tbody>{p.updates.iter().map(|u| view! {
                         <tr><td>{u.kind.clone()}</td><td><code>{u.id.clone()}</code></td><td>{u.field.clone()}</td><td>{u.before.clone()}</td><td>{u.after.clone()}</td></tr>
@@ -103,7 +103,7 @@ fn preview(p: PreviewView) -> impl IntoView {
             {(!p.unmapped.is_empty()).then(|| view! {
                 <h3 id="unmapped-h">"Not mapped"</h3>
                 <p class="hint">"The import cannot turn these into records. Record them by hand where the reason says so."</p>
-                <div class="table-wrap"><table aria-labelledby="unmapped-h">
+                <div class="table-wrap" tabindex="0"><table aria-labelledby="unmapped-h">
                     <thead><tr><th scope="col">"File"</th><th scope="col">"Line"</th><th scope="col">"Why"</th></tr></thead>
                     <tbody>{p.unmapped.iter().map(|u| view! {
                         <tr><td><code>{u.file.clone()}</code></td><td>{u.line.map(|l| l.to_string()).unwrap_or_default()}</td><td>{u.reason.clone()}</td></tr>

@@ -56,7 +56,7 @@ pub fn Integrations() -> impl IntoView {
                     <div class="row-actions">
                         <form method="post" action="/actions/integrations/sync" class="row-form">
                             <input type="hidden" name="id" value=id.clone() />
-                            <button type="submit" aria-label=format!("Sync {} now", org)>"Sync now"</button>
+                            <button type="submit" aria-label=format!("Sync now: {}", org)>"Sync now"</button>
                         </form>
                         <form method="post" action="/actions/integrations/connect" class="inline-form" aria-label=format!("Replace the token of {}", org)>
                             <input type="hidden" name="org" value=org.clone() />

@@ -94,7 +94,7 @@ pub fn Members() -> impl IntoView {
         let inv_section = (!invitations.is_empty()).then(|| view! {
             <section aria-labelledby="inv-h">
                 <h2 id="inv-h">"Invitations"</h2>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table>
                         <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Invited by"</th><th scope="col">"Expires"</th><th scope="col">"State"</th>{manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                         <tbody>
@@ -131,7 +131,7 @@ pub fn Members() -> impl IntoView {
                 <h2 id="members-h">"Current members"</h2>
                 {(!manage).then(|| view! { <p class="hint">"Only owners can invite people, change roles or remove members."</p> })}
                 {manage.then(|| view! { <p class="hint">"Removing someone ends their access at once. Removing an owner, or making them anything but owner, also revokes the API tokens they made: a token never outlives its maker's owner role."</p> })}
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table>
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"2FA"</th><th scope="col">"Joined"</th>{manage.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
                         <tbody>{rows}</tbody>

@@ -74,7 +74,7 @@ fn preferences(prefs: &[PreferenceView], f: &Option<Flash>) -> impl IntoView {
             <p class="hint">"Security mail (invitations, password resets, password changes) always goes out and is not listed here."</p>
             <form method="post" action="/actions/notifications/preferences" aria-label="Notification preferences">
                 {field_error(f, "preferences").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <div class="table-wrap"><table>
+                <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Notice"</th><th scope="col">"In the app"</th><th scope="col">"By mail"</th></tr></thead>
                     <tbody>{prefs.iter().map(|p| {
                         let app_id = format!("pref-{}-app", p.kind);
@@ -119,7 +119,7 @@ fn owner_section(o: &OwnerNotifications, f: &Option<Flash>) -> impl IntoView {
                 view! { <p class="hint">"No mail or webhook calls yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table aria-label="Deliveries">
+                    <div class="table-wrap" tabindex="0"><table aria-label="Deliveries">
                         <thead><tr><th scope="col">"Queued"</th><th scope="col">"Channel"</th><th scope="col">"To"</th><th scope="col">"Subject"</th><th scope="col">"State"</th><th scope="col">"Attempts"</th><th scope="col">"Last error"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                         <tbody>{o.deliveries.iter().map(|d| {
                             let id = d.id.clone();

@@ -82,7 +82,7 @@ pub fn CoverageOverTime() -> impl IntoView {
                         <h3><a href=format!("/services/{}", s.service)>{s.name.clone()}</a></h3>
                         <p>{summary}</p>
                         <div class="timeline" inner_html=svg></div>
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap" tabindex="0"><table>
                             <caption class="visually-hidden">{format!("Spans of {}", s.name)}</caption>
                             <thead><tr><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Days"</th><th scope="col">"State"</th><th scope="col">"Reason"</th></tr></thead>
                             <tbody>{s.spans.iter().map(|sp| view! {
@@ -100,7 +100,7 @@ pub fn CoverageOverTime() -> impl IntoView {
                 view! { <p class="hint">"No agreement was in force on any day of the period."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table>
+                    <div class="table-wrap" tabindex="0"><table>
                         <thead><tr><th scope="col">"Agreement"</th><th scope="col">"With"</th><th scope="col">"In force from"</th><th scope="col">"to"</th></tr></thead>
                         <tbody>{d.agreements.iter().map(|a| view! {
                             <tr><td><a href=format!("/agreements/{}", a.id)>{a.title.clone()}</a></td><td>{a.counterparty.clone()}</td><td>{a.first_day.clone()}</td><td>{a.last_day.clone()}</td></tr>
@@ -113,7 +113,7 @@ pub fn CoverageOverTime() -> impl IntoView {
                 view! { <p class="hint">"None: every version holding in the period was recorded by the end of the days it holds on."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table>
+                    <div class="table-wrap" tabindex="0"><table>
                         <thead><tr><th scope="col">"Record"</th><th scope="col">"Change"</th><th scope="col">"Holds from"</th><th scope="col">"Recorded"</th><th scope="col">"By"</th><th scope="col">"Why"</th></tr></thead>
                         <tbody>{d.corrections.iter().map(|c| view! {
                             <tr><td>{format!("{} {}", c.kind, c.name)}</td><td>{c.change.clone()}</td><td>{c.effective_on.clone()}</td><td>{c.recorded_at.clone()}</td><td>{c.actor.clone()}</td><td>{c.reason.clone()}</td></tr>
@@ -139,7 +139,7 @@ pub fn CoverageOverTime() -> impl IntoView {
                 view! { <p class="hint">"Nothing was recorded between the two days."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table>
+                    <div class="table-wrap" tabindex="0"><table>
                         <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Subject"</th><th scope="col">"Holds from"</th><th scope="col">"Why"</th></tr></thead>
                         <tbody>{d.changes.iter().map(|(when, who, action, subject, eff, why)| view! {
                             <tr><td>{when.clone()}</td><td>{who.clone()}</td><td><code>{action.clone()}</code></td><td>{subject.clone()}</td><td>{eff.clone()}</td><td>{why.clone()}</td></tr>

@@ -90,7 +90,7 @@ pub fn safeguards_section(
             })}
             {(results.is_empty() && missing.is_empty()).then(|| view! { <p class="muted">"No fly.toml imported for these apps, and none of them is recorded as handling PHI."</p> })}
             {(!results.is_empty()).then(|| view! {
-                <div class="table-wrap"><table aria-label="Platform safeguard checks">
+                <div class="table-wrap" tabindex="0"><table aria-label="Platform safeguard checks">
                     <thead><tr><th scope="col">"App"</th><th scope="col">"Check"</th><th scope="col">"Result"</th><th scope="col">"Where"</th><th scope="col">"Details"</th></tr></thead>
                     <tbody>{results.iter().map(result_row).collect_view()}</tbody>
                 </table></div>

@@ -114,7 +114,7 @@ fn exceptions_section(d: &SettingsData, f: &Option<Flash>, can_manage: bool) -> 
                 view! { <p>"No exceptions approved."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table aria-label="Approved exceptions">
+                    <div class="table-wrap" tabindex="0"><table aria-label="Approved exceptions">
                         <thead><tr><th scope="col">"Rule"</th><th scope="col">"App"</th><th scope="col">"Reason"</th><th scope="col">"Approved by"</th><th scope="col">"On"</th><th scope="col">"Until"</th>{can_manage.then(|| view! { <th scope="col">"Remove"</th> })}</tr></thead>
                         <tbody>{rows.iter().map(|e| view! {
                             <tr>

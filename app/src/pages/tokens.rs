@@ -63,7 +63,7 @@ pub fn Tokens() -> impl IntoView {
             </section>
             <section aria-labelledby="tokens-h">
                 <h2 id="tokens-h">"Tokens"</h2>
-                <div class="table-wrap"><table>
+                <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Scope"</th><th scope="col">"Starts with"</th><th scope="col">"Made"</th><th scope="col">"Last used"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table></div>

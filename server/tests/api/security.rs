@@ -102,3 +102,29 @@ async fn errors_never_reveal_internals() {
     }
     app.stop().await;
 }
+
+/// Every answer carries a request id (a new one, or the one the proxy sent), so a failure a
+/// person reports can be found in the log.
+#[tokio::test]
+async fn every_answer_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("c");
+    let mut ids = Vec::new();
+    for path in ["/healthz", "/login", "/no-such-page", "/reset/secret-token-value"] {
+        let r = http.get(format!("{}{path}", app.base)).send().await.expect("send");
+        let id = r.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(id.len(), 36, "{path}: {id:?}");
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "each request has its own id");
+    let r = http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "fly-abc123")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("fly-abc123"));
+    app.stop().await;
+}
