@@ -226,8 +226,8 @@ pub fn Frame(
 
 /// Sends the browser to the sign-in page once the server-side idle timeout has passed, so no
 /// data stays on an unattended screen (HIPAA automatic logoff). The server enforces the same
-/// limit on its own.
-#[component]
+/// limit on its own. An island: it runs in the browser.
+#[island]
 fn IdleLogout(minutes: i64) -> impl IntoView {
     Effect::new(move |_| {
         let ms = u64::try_from(minutes.max(1)).unwrap_or(30) * 60_000 + 2_000;
@@ -409,20 +409,22 @@ pub fn Field(
     }
 }
 
-/// A password input with a show/hide toggle once the page is hydrated.
-#[component]
+/// A password input with a show/hide toggle once the page is hydrated (an island: its props
+/// travel to the browser in the page, so they are owned strings; never a value).
+#[island]
 pub fn PasswordField(
-    label: &'static str,
-    name: &'static str,
-    #[prop(default = None)] error: Option<String>,
-    #[prop(default = None)] hint: Option<&'static str>,
-    #[prop(default = None)] autocomplete: Option<&'static str>,
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    #[prop(optional_no_strip)] error: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] autocomplete: Option<String>,
 ) -> impl IntoView {
     let (shown, set_shown) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    let (id, err_id, hint_id, described) = field_ids("f", name, error.is_some(), hint.is_some());
+    let (id, err_id, hint_id, described) = field_ids("f", &name, error.is_some(), hint.is_some());
     let has_error = error.is_some();
+    let autocomplete = autocomplete.unwrap_or_else(|| "current-password".to_owned());
     view! {
         <div class="field" class:has-error=has_error>
             <label for=id.clone()>{label}</label>
@@ -433,7 +435,7 @@ pub fn PasswordField(
                     type=move || if shown.get() { "text" } else { "password" }
                     required=true
                     maxlength="1024"
-                    autocomplete=autocomplete.unwrap_or("current-password")
+                    autocomplete=autocomplete
                     aria-invalid=has_error.then_some("true")
                     aria-describedby=described
                 />

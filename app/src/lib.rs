@@ -55,7 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 // Drag and drop with upload progress for document forms (plain forms without it).
                 <link rel="stylesheet" id="leptos" href=names.css />
                 <script type="module" src=names.upload nonce=leptos::nonce::use_nonce()></script>

@@ -67,8 +67,8 @@ pub fn Account() -> impl IntoView {
                 <p class="hint">"Changing it signs you out everywhere else."</p>
                 <form method="post" action="/actions/account/password" class="stack narrow">
                     <PasswordField label="Current password" name="current_password" error=field_error(&f, "current_password") />
-                    <PasswordField label="New password" name="password" autocomplete=Some("new-password") hint=Some("At least 12 characters.") error=field_error(&f, "password").filter(|_| f.as_ref().and_then(|f| f.form.as_deref()) == Some("password")) />
-                    <PasswordField label="Repeat the new password" name="password_confirm" autocomplete=Some("new-password") error=field_error(&f, "password_confirm") />
+                    <PasswordField label="New password" name="password" autocomplete="new-password" hint="At least 12 characters." error=field_error(&f, "password").filter(|_| f.as_ref().and_then(|f| f.form.as_deref()) == Some("password")) />
+                    <PasswordField label="Repeat the new password" name="password_confirm" autocomplete="new-password" error=field_error(&f, "password_confirm") />
                     <button type="submit">"Change password"</button>
                 </form>
             </section>

@@ -28,8 +28,8 @@ pub fn Setup() -> impl IntoView {
                 <Field label="Company or workspace name" name="workspace" value=refill(&f, "workspace") error=field_error(&f, "workspace") autocomplete=Some("organization") />
                 <Field label="Your name" name="name" value=refill(&f, "name") error=field_error(&f, "name") autocomplete=Some("name") />
                 <Field label="Your e-mail" name="email" kind="email" value=refill(&f, "email") error=field_error(&f, "email") autocomplete=Some("email") />
-                <PasswordField label="Password" name="password" autocomplete=Some("new-password") hint=Some(PASSWORD_HINT) error=field_error(&f, "password") />
-                <PasswordField label="Repeat the password" name="password_confirm" autocomplete=Some("new-password") error=field_error(&f, "password_confirm") />
+                <PasswordField label="Password" name="password" autocomplete="new-password" hint=PASSWORD_HINT error=field_error(&f, "password") />
+                <PasswordField label="Repeat the password" name="password_confirm" autocomplete="new-password" error=field_error(&f, "password_confirm") />
                 <button type="submit">"Create owner account"</button>
             </form>
         }
@@ -129,8 +129,8 @@ pub fn Reset() -> impl IntoView {
                             Ok(true) => view! {
                                 <form method="post" action="/actions/reset" class="stack">
                                     <input type="hidden" name="token" value=token />
-                                    <PasswordField label="New password" name="password" autocomplete=Some("new-password") hint=Some(PASSWORD_HINT) error=field_error(&f, "password") />
-                                    <PasswordField label="Repeat the new password" name="password_confirm" autocomplete=Some("new-password") error=field_error(&f, "password_confirm") />
+                                    <PasswordField label="New password" name="password" autocomplete="new-password" hint=PASSWORD_HINT error=field_error(&f, "password") />
+                                    <PasswordField label="Repeat the new password" name="password_confirm" autocomplete="new-password" error=field_error(&f, "password_confirm") />
                                     <button type="submit">"Set the new password"</button>
                                 </form>
                             }.into_any(),
@@ -196,8 +196,8 @@ pub fn AcceptInvite() -> impl IntoView {
                                             <input type="hidden" name="token" value=token />
                                             <div class="field"><span class="label">"E-mail"</span><p class="static">{i.email.clone()}</p></div>
                                             <Field label="Your name" name="name" value=refill(&f, "name") autocomplete=Some("name") error=field_error(&f, "name") />
-                                            <PasswordField label="Choose a password" name="password" autocomplete=Some("new-password") hint=Some(PASSWORD_HINT) error=field_error(&f, "password") />
-                                            <PasswordField label="Repeat the password" name="password_confirm" autocomplete=Some("new-password") error=field_error(&f, "password_confirm") />
+                                            <PasswordField label="Choose a password" name="password" autocomplete="new-password" hint=PASSWORD_HINT error=field_error(&f, "password") />
+                                            <PasswordField label="Repeat the password" name="password_confirm" autocomplete="new-password" error=field_error(&f, "password_confirm") />
                                             <button type="submit">"Create account and join"</button>
                                         </form>
                                     }.into_any()

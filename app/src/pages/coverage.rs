@@ -190,7 +190,7 @@ pub fn Dashboard() -> impl IntoView {
             })}
             <section aria-labelledby="graph-h">
                 <h2 id="graph-h">"Chain of agreements"</h2>
-                <div class="graph-wrap" inner_html=d.graph_svg.clone()></div>
+                <div class="graph-wrap" tabindex="0" role="group" aria-label="Relationship graph" inner_html=d.graph_svg.clone()></div>
             </section>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

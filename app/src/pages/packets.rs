@@ -1,7 +1,7 @@
 //! Evidence packets: generate one for a day, follow its progress, download the PDF and the
 //! bundle (buttons that POST, so the download is recorded without a cross-site trigger), and
 //! the public key that signs bundle manifests. While a packet is being made the page asks for
-//! its progress every two seconds (in the browser, once hydrated: a timer refetches the list)
+//! its progress every two seconds (the `PacketProgress` island) and reloads once it is done,
 //! and says so in a status line; without JavaScript the line offers a link to reload. (A meta
 //! refresh would do it without a script, but reloading a page under the reader's feet fails
 //! WCAG 2.2.1.)
@@ -15,22 +15,38 @@ fn busy(packets: &[PacketRow]) -> bool {
     packets.iter().any(|p| p.status == "queued" || p.status == "running")
 }
 
+/// While a packet is being made: says so, and (an island, in the browser) asks every two
+/// seconds whether it is done, then reloads the page once to show it. Without JavaScript the
+/// line offers the reload as a link.
+#[island]
+fn PacketProgress() -> impl IntoView {
+    Effect::new(move |_| {
+        let look = move || {
+            leptos::task::spawn_local(async move {
+                if packets_page().await.is_ok_and(|d| !busy(&d.packets)) {
+                    let _ = window().location().reload();
+                }
+            });
+        };
+        let _ = set_interval_with_handle(look, std::time::Duration::from_secs(2));
+    });
+    view! {
+        <p class="flash neutral" role="status">
+            "A packet is being made. This page updates itself when it is ready; "
+            <a href="/packets">"reload it"</a>
+            " if it does not."
+        </p>
+    }
+}
+
 /// The evidence packets page.
 #[component]
 pub fn Packets() -> impl IntoView {
     let data = Resource::new(|| (), |_| packets_page());
-    // Effects run in the browser only: while a packet is being made, look again in 2 s.
-    Effect::new(move |_| {
-        if data.get().and_then(Result::ok).is_some_and(|d| busy(&d.packets)) {
-            set_timeout(move || data.refetch(), std::time::Duration::from_secs(2));
-        }
-    });
     app_page("Evidence packets", data, |_v, f, d| {
         let busy = busy(&d.packets);
         view! {
-            {busy.then(|| view! {
-                <p class="flash neutral" role="status">"A packet is being made. This page updates itself when it is ready; "<a href="/packets">"reload it"</a>" if it does not."</p>
-            })}
+            {busy.then(|| view! { <PacketProgress /> })}
             <section class="card" aria-labelledby="new-h">
                 <h2 id="new-h">"Generate an evidence packet"</h2>
                 <p class="hint">"A packet shows the record as it stood at the end of the chosen day: coverage, business associates, agreements with their history, clause evidence and signed documents, open findings and the audit trail. You get a PDF to read and a ZIP bundle anyone can check offline with "<code>"baa-tracker verify-packet"</code>"."</p>

@@ -236,7 +236,6 @@ async fn a_refused_service_change_goes_back_to_the_service_page_with_its_own_val
     // The inventory's add form is not filled with this service's values.
     owner.post("/actions/services/save", &change).await;
     let (_, inv) = owner.page("/inventory").await;
-    // (The message is in the page's hydration data, but no form shows it.)
     assert!(
         !inv.body.contains("svc-phi_reason-error") && !inv.body.contains("Nothing was saved"),
         "no error under another form"

@@ -90,11 +90,14 @@ async fn the_inventory_lists_fifty_services_a_page_with_search_and_links_that_ke
     assert_eq!(first.status, 200);
     assert!(first.body.contains("Showing 1–50 of 60"), "first page");
     assert_eq!(rows(&first.body), 50);
-    // (Rows are matched by their link text: the page's data for hydration holds every service.)
     assert!(
         first.body.contains("Sentry · svc-00</a>") && !first.body.contains("Sentry · svc-59</a>"),
         "by name"
     );
+    // Islands: the page ships what it shows, not the data behind it (no serialized resources
+    // holding every service for a hydration).
+    assert!(!first.body.contains("svc-59"), "a service of page 2 is nowhere in page 1");
+    assert!(first.body.contains("<leptos-island"), "the interactive parts are islands");
     assert!(first.body.contains("href=\"/inventory?page=2#services-h\""), "a link to page 2");
     let second = owner.get("/inventory?page=2").await;
     assert!(second.body.contains("Showing 51–60 of 60"));
