@@ -454,3 +454,84 @@ pub fn PasswordField(
         </div>
     }
 }
+
+/// Rows shown per page of a long list.
+pub const PER_PAGE: usize = 50;
+
+/// Which part of a list one page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageOf {
+    /// The page shown, from 1 (a page past the end shows the last one).
+    pub page: usize,
+    /// How many pages there are (at least 1).
+    pub pages: usize,
+    /// Index of the first row shown.
+    pub first: usize,
+    /// How many rows the list has.
+    pub total: usize,
+}
+
+impl PageOf {
+    /// Page `requested` (as typed in the URL: anything not a number from 1 is page 1) of a list
+    /// of `total` rows.
+    pub fn new(requested: &str, total: usize) -> Self {
+        let pages = total.div_ceil(PER_PAGE).max(1);
+        let page = requested.parse::<usize>().ok().filter(|n| *n >= 1).unwrap_or(1).min(pages);
+        PageOf { page, pages, first: (page - 1) * PER_PAGE, total }
+    }
+
+    /// The rows of this page.
+    pub fn rows<T>(&self, all: impl IntoIterator<Item = T>) -> impl Iterator<Item = T> {
+        all.into_iter().skip(self.first).take(PER_PAGE)
+    }
+}
+
+/// "Showing 51–100 of 1,000" with previous and next links (plain links, so they work without
+/// JavaScript and are reached with the keyboard), keeping the page's other query values.
+/// `param` names the page in the query (two lists on one page page apart), `what` the rows
+/// ("services"), `anchor` where the list starts.
+pub fn pager(
+    what: &'static str,
+    path: &str,
+    query: &[(&str, &str)],
+    param: &'static str,
+    p: PageOf,
+    anchor: &str,
+) -> impl IntoView {
+    let href = |n: usize| {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query.iter().filter(|(k, _)| *k != param))
+            .append_pair(param, &n.to_string())
+            .finish();
+        format!("{path}?{q}#{anchor}")
+    };
+    let last = (p.first + PER_PAGE).min(p.total);
+    let shown = if p.total == 0 {
+        format!("No {what} match.")
+    } else {
+        format!("Showing {}–{last} of {}", p.first + 1, p.total)
+    };
+    view! {
+        <nav class="pager" aria-label=format!("Pages of {what}")>
+            <span>{shown}</span>
+            {(p.page > 1).then(|| view! { <a href=href(p.page - 1) rel="prev">"← Previous"</a> })}
+            {(p.pages > 1).then(|| view! { <span>{format!("Page {} of {}", p.page, p.pages)}</span> })}
+            {(p.page < p.pages).then(|| view! { <a href=href(p.page + 1) rel="next">"Next →"</a> })}
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::{PageOf, PER_PAGE};
+
+    #[test]
+    fn a_page_past_the_end_or_not_a_number_is_clamped() {
+        assert_eq!(PageOf::new("", 120), PageOf { page: 1, pages: 3, first: 0, total: 120 });
+        assert_eq!(PageOf::new("3", 120).first, 2 * PER_PAGE);
+        assert_eq!(PageOf::new("9", 120).page, 3);
+        assert_eq!(PageOf::new("0", 120).page, 1);
+        assert_eq!(PageOf::new("-1", 0), PageOf { page: 1, pages: 1, first: 0, total: 0 });
+        assert_eq!(PageOf::new("2", 120).rows(0..120).collect::<Vec<_>>(), (50..100).collect::<Vec<_>>());
+    }
+}

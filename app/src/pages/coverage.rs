@@ -1,7 +1,7 @@
 //! Coverage dashboard, inventory (orgs, apps, services) and agreements pages.
 
 use crate::api::{overview_page, Flash};
-use crate::components::{app_page, field_error, for_form, refill, ErrorSummary, Field};
+use crate::components::{app_page, field_error, for_form, pager, refill, ErrorSummary, Field, PageOf};
 use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
     Action, AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, RuleId, ServiceProvisioning,
@@ -222,43 +222,6 @@ fn url_part(s: &str) -> String {
         .collect()
 }
 
-/// Services shown per inventory page.
-const SERVICES_PER_PAGE: usize = 50;
-
-/// "Services 51–100 of 1,000" with previous and next links (plain links, so they work without
-/// JavaScript and are reached with the keyboard), keeping the list's filters.
-fn pager(
-    path: &str,
-    query: &[(&str, &str)],
-    page: usize,
-    pages: usize,
-    total: usize,
-    first: usize,
-    anchor: &str,
-) -> impl IntoView {
-    let href = |p: usize| {
-        let q = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query.iter())
-            .append_pair("page", &p.to_string())
-            .finish();
-        format!("{path}?{q}#{anchor}")
-    };
-    let last = (first + SERVICES_PER_PAGE).min(total);
-    let shown = if total == 0 {
-        "No services match.".to_string()
-    } else {
-        format!("Showing {}–{last} of {total}", first + 1)
-    };
-    view! {
-        <nav class="pager" aria-label="Pages of services">
-            <span>{shown}</span>
-            {(page > 1).then(|| view! { <a href=href(page - 1) rel="prev">"← Previous"</a> })}
-            {(pages > 1).then(|| view! { <span>{format!("Page {page} of {pages}")}</span> })}
-            {(page < pages).then(|| view! { <a href=href(page + 1) rel="next">"Next →"</a> })}
-        </nav>
-    }
-}
-
 fn verdict_text(v: &Verdict) -> (&'static str, String) {
     match v {
         Verdict::Covered { chain } => ("ok-text", format!("covered ({} agreement(s))", chain.len())),
@@ -277,7 +240,7 @@ pub fn Inventory() -> impl IntoView {
     let edit_org = filter("edit_org");
     let removing = filter("remove");
     let (f_q, f_sort) = (filter("q"), filter("sort"));
-    let page_no: usize = filter("page").parse().ok().filter(|n| *n >= 1).unwrap_or(1);
+    let (page_no, apps_page) = (filter("page"), filter("apps_page"));
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
@@ -331,10 +294,8 @@ pub fn Inventory() -> impl IntoView {
             }
             _ => listed.sort_by_key(|s| key(s)),
         }
-        let total = listed.len();
-        let pages = total.div_ceil(SERVICES_PER_PAGE).max(1);
-        let page_no = page_no.min(pages);
-        let first = (page_no - 1) * SERVICES_PER_PAGE;
+        let at = PageOf::new(&page_no, listed.len());
+        let apps_at = PageOf::new(&apps_page, d.apps.len());
         let query: Vec<(&str, &str)> = [
             ("org", &f_org),
             ("app", &f_app),
@@ -342,13 +303,17 @@ pub fn Inventory() -> impl IntoView {
             ("verdict", &f_verdict),
             ("q", &f_q),
             ("sort", &f_sort),
+            ("page", &page_no),
+            ("apps_page", &apps_page),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| (k, v.as_str()))
         .collect();
-        let pager = pager("/inventory", &query, page_no, pages, total, first, "services-h");
-        let services = listed.into_iter().skip(first).take(SERVICES_PER_PAGE).map(|s| {
+        let pager_of_services = pager("services", "/inventory", &query, "page", at, "services-h");
+        let pager_of_apps =
+            (apps_at.pages > 1).then(|| pager("apps", "/inventory", &query, "apps_page", apps_at, "apps-h"));
+        let services = at.rows(listed).map(|s| {
             let (class, text) = verdicts.get(&s.id).map(verdict_text).unwrap_or(("muted", "not evaluated".into()));
             let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
             let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
@@ -400,8 +365,9 @@ pub fn Inventory() -> impl IntoView {
                 <h2 id="apps-h">"Apps"</h2>
                 <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
-                    <tbody>{d.apps.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
+                    <tbody>{apps_at.rows(d.apps.iter()).map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
                 </table></div>
+                {pager_of_apps}
                 {(edit && !d.orgs.is_empty()).then(|| app_form(&for_form(&f, "app"), &d))}
             </section>
             <section aria-labelledby="services-h">
@@ -415,7 +381,7 @@ pub fn Inventory() -> impl IntoView {
                             <thead><tr><th scope="col">"Service"</th><th scope="col">"Vendor"</th><th scope="col">"Plan"</th><th scope="col">"Apps"</th><th scope="col">"Provisioned"</th><th scope="col">"PHI"</th><th scope="col">"Verdict"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                             <tbody>{services}</tbody>
                         </table></div>
-                        {pager}
+                        {pager_of_services}
                     }.into_any()
                 }}
                 {edit.then(|| service_form(&for_form(&f, "service"), &d))}
@@ -690,14 +656,16 @@ fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
 /// Parties and agreements, with forms for legal.
 #[component]
 pub fn Agreements() -> impl IntoView {
+    let page_no = use_query_map().with_untracked(|q| q.get("page").unwrap_or_default());
     let data = Resource::new(String::new, coverage_data);
-    app_page("Agreements", data, |_v, f, d| {
+    app_page("Agreements", data, move |_v, f, d| {
+        let at = PageOf::new(&page_no, d.agreements.len());
         let edit = d.can_edit_agreements;
         let name_of = |id: &str| {
             d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
         };
         let no_agreements = d.agreements.is_empty();
-        let rows = d.agreements.iter().map(|a| {
+        let rows = at.rows(d.agreements.iter()).map(|a| {
             let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
             let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
             let id = a.id.clone();
@@ -738,6 +706,7 @@ pub fn Agreements() -> impl IntoView {
                             <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>
+                        {(at.pages > 1).then(|| pager("agreements", "/agreements", &[("page", page_no.as_str())], "page", at, "ag-h"))}
                     }.into_any()
                 }}
             </section>

@@ -2,16 +2,18 @@
 //! owners the delivery state of mail and webhook calls with a retry for failed ones.
 
 use crate::api::{notifications_page, Flash, OwnerNotifications};
-use crate::components::{app_page, field_error};
+use crate::components::{app_page, field_error, pager, PageOf};
 use baa_core::notice::{NoticeView, PreferenceView};
 use leptos::prelude::*;
 
 /// The notifications page.
 #[component]
 pub fn Notifications() -> impl IntoView {
+    let page_no = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("page").unwrap_or_default());
     let data = Resource::new(|| (), |_| notifications_page());
-    app_page("Notifications", data, |_v, f, d| {
+    app_page("Notifications", data, move |_v, f, d| {
         let unread = d.notices.iter().filter(|n| !n.read).count();
+        let at = PageOf::new(&page_no, d.notices.len());
         view! {
             <section aria-labelledby="inbox-h">
                 <div class="section-head">
@@ -26,7 +28,10 @@ pub fn Notifications() -> impl IntoView {
                 {if d.notices.is_empty() {
                     view! { <p class="hint">"Nothing yet. You are told here (and by mail, unless you turn it off below) when a service you or others add is not covered, when a plan change makes a service ineligible, and when an agreement nears its expiry."</p> }.into_any()
                 } else {
-                    view! { <ul class="notices">{d.notices.iter().map(notice).collect_view()}</ul> }.into_any()
+                    view! {
+                        <ul class="notices">{at.rows(d.notices.iter()).map(notice).collect_view()}</ul>
+                        {(at.pages > 1).then(|| pager("notices", "/notifications", &[("page", page_no.as_str())], "page", at, "inbox-h"))}
+                    }.into_any()
                 }}
             </section>
             {preferences(&d.preferences, &f)}

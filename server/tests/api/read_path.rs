@@ -183,3 +183,39 @@ async fn browser_files_have_content_hashed_names_cached_for_a_year_and_a_new_bui
     assert_eq!(named(&page, "/pkg/baa-tracker.", ".css"), css, "the stylesheet did not change");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn agreements_are_listed_fifty_a_page() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    for i in 0..55 {
+        let title = format!("BAA {i:02}");
+        // Distinct accounts, so none is an identical duplicate of another.
+        let account = format!("acct-{i:02}");
+        let r = owner
+            .post(
+                "/actions/agreements/create",
+                &[
+                    ("title", title.as_str()),
+                    ("party_a", "us"),
+                    ("party_b", "vendor:sentry"),
+                    ("kind", "baa"),
+                    ("status", "signed"),
+                    ("accounts", account.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), "/agreements", "{i}");
+    }
+    let rows = |body: &str| body.matches("aria-label=\"Change status of BAA").count();
+    let first = owner.get("/agreements").await;
+    assert!(first.body.contains("Showing 1–50 of 55"), "first page");
+    assert_eq!(rows(&first.body), 50);
+    assert!(first.body.contains("href=\"/agreements?page=2#ag-h\""), "a link to page 2");
+    let second = owner.get("/agreements?page=2").await;
+    assert!(second.body.contains("Showing 51–55 of 55"));
+    assert_eq!(rows(&second.body), 5);
+    // A page past the end shows the last one.
+    assert!(owner.get("/agreements?page=9").await.body.contains("Showing 51–55 of 55"));
+    app.stop().await;
+}
