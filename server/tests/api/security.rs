@@ -100,6 +100,41 @@ async fn errors_never_reveal_internals() {
     for leak in ["sqlx", "SELECT", "panicked", "argon2", "/work/"] {
         assert!(!body.contains(leak), "{leak} in {body}");
     }
+
+    // A real internal error: the table every read needs is gone. The page, the REST API and a
+    // form all answer without a word of the database's own message.
+    let token = crate::api_v1::make_token(&owner, "leak-check", "write:inventory").await;
+    sqlx::query("ALTER TABLE records RENAME TO records_gone")
+        .execute(&app.backend.db.pool)
+        .await
+        .expect("rename");
+    let page = owner.get("/inventory").await;
+    let api = owner
+        .http
+        .get(format!("{}/api/v1/services", app.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("api");
+    let api_status = api.status().as_u16();
+    let api_body = api.text().await.unwrap_or_default();
+    let form = owner
+        .post("/actions/services/save", &[("name", "x"), ("vendor_plan", "tigris|standard"), ("phi", "yes")])
+        .await;
+    let (_, after_form) = owner.page("/inventory").await;
+    assert_eq!(api_status, 500, "{api_body}");
+    assert!(api_body.contains("\"internal\""), "{api_body}");
+    for (what, body) in
+        [("page", &page.body), ("api", &api_body), ("form", &form.body), ("form's page", &after_form.body)]
+    {
+        for leak in ["sqlx", "SELECT", "records_gone", "no such table", "relation", "panicked", "/work/"] {
+            assert!(!body.contains(leak), "{what}: {leak} in {body}");
+        }
+    }
+    sqlx::query("ALTER TABLE records_gone RENAME TO records")
+        .execute(&app.backend.db.pool)
+        .await
+        .expect("rename back");
     app.stop().await;
 }
 
