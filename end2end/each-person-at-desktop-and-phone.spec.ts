@@ -74,6 +74,12 @@ for (const [label, viewport] of SIZES) {
     await visit(eng, '/inventory', 'Inventory', `${label}-engineer-inventory`);
     const org = eng.getByRole('form', { name: 'Add or change an org' });
     await org.getByLabel('Org slug').fill(`people-${label}`);
+    // What the Compliance Package changes is said live as it is ticked.
+    await expect(org.getByText('Without the Compliance Package, BAA-eligible plans: Scale (legacy), Enterprise (legacy).')).toBeVisible();
+    await org.getByLabel('Compliance Package').check();
+    await expect(org.getByText(/With the Compliance Package ticked, BAA-eligible plans: Pay As You Go, /)).toBeVisible();
+    await expect(org.getByText(/Without the Compliance Package/)).toBeHidden();
+    await org.getByLabel('Compliance Package').uncheck();
     await org.getByLabel('Fly.io plan').selectOption('scale');
     await org.getByRole('button', { name: 'Save org' }).click();
     await expect(eng.getByText(`Org people-${label} saved.`)).toBeVisible();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The read path under load: seeds SERVICES (1000) services and AGREEMENTS (100) agreements
 # through the app's own forms on a fresh SQLite database (or DATABASE_URL), then runs wrk at
-# CONNECTIONS (64) for DURATION (20s) against the dashboard, the inventory and the coverage
-# JSON, and prints requests/s, p99, answer sizes (plain and compressed) and the server's memory.
+# CONNECTIONS (64) for DURATION (20s) against the dashboard, the inventory, the agreements page
+# and the REST API (`/api/v1/services?limit=100`, `/api/v1/coverage`), and prints requests/s, p99, answer sizes (plain and compressed) and the server's memory.
 #
 #   scripts/load-test.sh                          # release build (built if missing)
 #   BAA_BIN=target/debug/baa-tracker scripts/load-test.sh
@@ -57,15 +57,27 @@ seeded=$(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')")
 echo "read path: $SERVICES services and $AGREEMENTS agreements seeded through the forms in ${seeded}s (one client); $CONNECTIONS connections for $DURATION, $(nproc) cores, load tool on the same cores"
 echo "server RSS after seeding $(( $(kb VmRSS) / 1024 )) MB"
 printf '| page | requests/s | p50 | p99 | answer (plain) | answer (br) |\n| --- | --- | --- | --- | --- | --- |\n'
-for path in / /inventory /agreements; do
-  plain="$(curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $cookie" "$base$path")"
-  br="$(curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $cookie" -H 'Accept-Encoding: br' "$base$path")"
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -H "Cookie: $cookie" -H 'Accept-Encoding: br' "$base$path")"
+# One row of the table: `measure PATH HEADER` (the header authenticates: cookie or bearer token).
+measure() {
+  local path="$1" auth="$2"
+  plain="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" "$base$path")"
+  br="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" -H 'Accept-Encoding: br' "$base$path")"
+  out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -H "$auth" -H 'Accept-Encoding: br' "$base$path")"
   rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
   p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
   p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")"
   errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
   printf '| `%s` | %s | %s | %s | %s KB | %s KB | %s\n' "$path" "$rps" "$p50" "$p99" \
     "$(( plain / 1024 ))" "$(( br / 1024 ))" "$errors"
+}
+for path in / /inventory /agreements; do
+  measure "$path" "Cookie: $cookie"
+done
+# The REST API with a read token (made through the tokens form, read once from its page).
+post --data-urlencode name=load --data-urlencode scope=read "$base/actions/tokens/create"
+token="$(curl -s -b "$jar" "$base/tokens" | grep -o 'baa_[A-Za-z0-9_-]\{43\}' | head -1)"
+[ -n "$token" ] || { echo "no API token" >&2; exit 1; }
+for path in '/api/v1/services?limit=100' /api/v1/coverage; do
+  measure "$path" "Authorization: Bearer $token"
 done
 echo "server RSS peak $(( $(kb VmHWM) / 1024 )) MB (VmHWM), now $(( $(kb VmRSS) / 1024 )) MB"

@@ -5,6 +5,19 @@ use baa_core::coverage::{Agreement, App, FlyOrg, Party, Report, Service};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A vendor add-on (Fly.io's Compliance Package) as the forms need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddOnTerms {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Slugs of the plans it makes eligible.
+    pub makes_eligible: Vec<String>,
+    /// Configuration the vendor requires besides the add-on.
+    pub required: Vec<String>,
+}
+
 /// A catalog vendor as the forms need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VendorChoice {
@@ -16,6 +29,9 @@ pub struct VendorChoice {
     pub plans: Vec<(String, String, String)>,
     /// Add-on slugs.
     pub add_ons: Vec<String>,
+    /// Each add-on with the plans it makes eligible and what else the vendor requires (the
+    /// org form says live what ticking the add-on changes).
+    pub add_on_terms: Vec<AddOnTerms>,
     /// (slug, name) of each product.
     pub products: Vec<(String, String)>,
     /// Whether it is provisioned through Fly.
@@ -137,6 +153,16 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
                 })
                 .collect(),
             add_ons: x.add_ons.iter().map(|a| a.slug.clone()).collect(),
+            add_on_terms: x
+                .add_ons
+                .iter()
+                .map(|a| AddOnTerms {
+                    slug: a.slug.clone(),
+                    name: a.name.clone(),
+                    makes_eligible: a.makes_eligible.clone(),
+                    required: a.required_configuration.clone(),
+                })
+                .collect(),
             products: x.products.iter().map(|p| (p.slug.clone(), p.name.clone())).collect(),
             extension: x.platform().is_some(),
             removed: x.removed.is_some(),

@@ -253,8 +253,10 @@ pub fn Inventory() -> impl IntoView {
                 .map(|v| v.name.clone())
                 .unwrap_or_else(|| slug.to_string())
         };
-        let fly_plans =
-            d.vendors.iter().find(|v| v.slug == "fly").map(|v| v.plans.clone()).unwrap_or_default();
+        let fly = d.vendors.iter().find(|v| v.slug == "fly");
+        let fly_plans = fly.map(|v| v.plans.clone()).unwrap_or_default();
+        let package =
+            fly.and_then(|v| v.add_on_terms.iter().find(|a| a.slug == "compliance-package")).cloned();
         let shown = |s: &&baa_core::coverage::Service| {
             let org = match &s.provisioning {
                 ServiceProvisioning::Platform { org } => org.as_str(),
@@ -359,7 +361,7 @@ pub fn Inventory() -> impl IntoView {
                     <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{o.name.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td>
                         {edit.then(|| view! { <td><a class="button small secondary" href=format!("/inventory?edit_org={}#org-form", o.slug) aria-label=format!("Edit {}", o.slug)>"Edit"</a></td> })}</tr> }).collect_view()}</tbody>
                 </table></div>
-                {edit.then(|| org_form(&for_form(&f, "org"), &fly_plans, d.orgs.iter().find(|o| o.slug == edit_org)))}
+                {edit.then(|| org_form(&for_form(&f, "org"), &fly_plans, package.as_ref(), d.orgs.iter().find(|o| o.slug == edit_org)))}
             </section>
             <section aria-labelledby="apps-h">
                 <h2 id="apps-h">"Apps"</h2>
@@ -425,9 +427,31 @@ pub fn phi_fields(prefix: &str, f: &Option<Flash>, phi: &str, basis: &str, reaso
 fn org_form(
     f: &Option<Flash>,
     plans: &[(String, String, String)],
+    package: Option<&crate::inventory_api::AddOnTerms>,
     editing: Option<&baa_core::coverage::FlyOrg>,
 ) -> impl IntoView {
     let p = "org";
+    // What ticking the package changes, from the catalog, shown live by CSS (no script): the
+    // plans eligible without it, and with it.
+    let names = |pred: &dyn Fn(&(String, String, String)) -> bool| {
+        plans.iter().filter(|x| pred(x)).map(|(_, n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let (without, with) = match package {
+        Some(pk) => (
+            format!("Without the {}, BAA-eligible plans: {}.", pk.name, names(&|(_, _, e)| e == "eligible")),
+            format!(
+                "With the {} ticked, BAA-eligible plans: {}{}.",
+                pk.name,
+                names(&|(s, _, e)| e == "eligible" || pk.makes_eligible.contains(s)),
+                if pk.required.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (Fly.io also requires: {})", pk.required.join("; "))
+                }
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     // A refused form shows what was sent; else the org being edited; else an empty form.
     let value = |name: &str, current: String| {
         if f.as_ref().is_some_and(|x| x.error) {
@@ -449,7 +473,8 @@ fn org_form(
             <Field label="Name (empty: keep the recorded name)" name="name" prefix=p required=false value=value("name", editing.map(|o| o.name.clone()).unwrap_or_default()) error=field_error(f, "name") />
             {select_field(p, f, "Environment", "environment", [("production", "production"), ("staging", "staging"), ("development", "development")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(), &env)}
             {select_field(p, f, "Fly.io plan", "plan", plan_opts, &plan)}
-            <div class="field checkbox"><input id="org-pkg" type="checkbox" name="packages" value="compliance-package" checked=crate::components::was_sent(f, "packages", "compliance-package", pkg) /><label for="org-pkg">"Compliance Package"</label></div>
+            <div class="field checkbox"><input id="org-pkg" type="checkbox" name="packages" value="compliance-package" checked=crate::components::was_sent(f, "packages", "compliance-package", pkg) /><label for="org-pkg">"Compliance Package"</label>
+                <p class="hint when-off">{without}</p><p class="hint when-on">{with}</p></div>
             <Field label="Allowed regions" name="allowed_regions" prefix=p required=false value=value("allowed_regions", editing.and_then(|o| o.allowed_regions.clone()).map(|r| r.join(", ")).unwrap_or_default()) error=field_error(f, "allowed_regions") />
             <button type="submit">"Save org"</button>
         </form>
