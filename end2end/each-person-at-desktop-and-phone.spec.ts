@@ -161,7 +161,11 @@ for (const [label, viewport] of SIZES) {
     await packet.getByLabel('As of').fill('2026-03-01');
     await packet.getByLabel('Period from (optional)').fill('2026-06-01');
     await packet.getByRole('button', { name: 'Generate packet' }).click();
-    await expect(page.getByRole('alert').first()).toBeVisible();
+    // Refused beside the field, with both dates as they were typed.
+    const packetAgain = page.getByRole('form', { name: 'Generate an evidence packet' });
+    await expect(packetAgain.getByLabel('Period from (optional)')).toHaveValue('2026-06-01');
+    await expect(packetAgain.getByLabel('As of')).toHaveValue('2026-03-01');
+    await expect(packetAgain.getByLabel('Period from (optional)')).toHaveAccessibleDescription(/must end on or after/);
     await look(page, `${label}-founder-packet-refused`);
 
     // --- Auditor: reads every page, is offered no change, and a hand-made change is refused.

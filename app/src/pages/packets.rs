@@ -7,7 +7,7 @@
 //! WCAG 2.2.1.)
 
 use crate::api::{packets_page, PacketRow, SigningKeyRow};
-use crate::components::{app_page, field_error};
+use crate::components::{app_page, field_error, for_form, refill};
 use leptos::prelude::*;
 
 /// Whether a packet is still being made.
@@ -45,6 +45,11 @@ pub fn Packets() -> impl IntoView {
     let data = Resource::new(|| (), |_| packets_page());
     app_page("Evidence packets", data, |_v, f, d| {
         let busy = busy(&d.packets);
+        // A refused request comes back with the dates as they were typed.
+        let f = for_form(&f, "packet");
+        let refused = f.as_ref().is_some_and(|x| x.error);
+        let as_of = if refused { refill(&f, "as_of") } else { d.today.clone() };
+        let period_from = if refused { refill(&f, "period_from") } else { String::new() };
         view! {
             {busy.then(|| view! { <PacketProgress /> })}
             <section class="card" aria-labelledby="new-h">
@@ -53,14 +58,14 @@ pub fn Packets() -> impl IntoView {
                 <form method="post" action="/actions/packets/create" class="inline-form" aria-label="Generate an evidence packet">
                     <div class="field" class:has-error=field_error(&f, "as_of").is_some()>
                         <label for="packet-as-of">"As of"</label>
-                        <input id="packet-as-of" name="as_of" type="date" value=d.today.clone() max=d.today.clone() required />
-                        {field_error(&f, "as_of").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        <input id="packet-as-of" name="as_of" type="date" value=as_of max=d.today.clone() required aria-describedby=field_error(&f, "as_of").map(|_| "packet-as-of-error") />
+                        {field_error(&f, "as_of").map(|e| view! { <p class="field-error" id="packet-as-of-error" role="alert">{e}</p> })}
                     </div>
                     <div class="field" class:has-error=field_error(&f, "period_from").is_some()>
                         <label for="packet-period-from">"Period from (optional)"</label>
-                        <input id="packet-period-from" name="period_from" type="date" max=d.today.clone() aria-describedby="packet-period-hint" />
+                        <input id="packet-period-from" name="period_from" type="date" value=period_from max=d.today.clone() aria-describedby=if field_error(&f, "period_from").is_some() { "packet-period-hint packet-period-error" } else { "packet-period-hint" } />
                         <p class="hint" id="packet-period-hint">"For a period packet: its first day; the as-of date is its last. Adds each service's timeline, every agreement in force on any day, and the changes."</p>
-                        {field_error(&f, "period_from").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        {field_error(&f, "period_from").map(|e| view! { <p class="field-error" id="packet-period-error" role="alert">{e}</p> })}
                     </div>
                     <button type="submit">"Generate packet"</button>
                 </form>
