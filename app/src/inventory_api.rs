@@ -114,7 +114,7 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let today = inventory::today_for(&b);
     let day = inventory::date("as_of", &as_of)?.unwrap_or(today);
-    let view = inventory::coverage_view(&b, &v, day).await?;
+    let view = std::sync::Arc::unwrap_or_clone(inventory::coverage_view(&b, &v, day).await?);
     let (world, report, safeguards) = (view.world, view.report, view.safeguards);
     let corrections = view
         .corrections

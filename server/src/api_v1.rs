@@ -779,7 +779,7 @@ pub async fn coverage_report(
 ) -> Result<Value, AppError> {
     let day = inventory::date("as_of", as_of)?.unwrap_or_else(|| inventory::today_for(b));
     let view = inventory::coverage_view(b, v, day).await?;
-    let (world, report) = (view.world, view.report);
+    let (world, report) = (&view.world, &view.report);
     let app = match app.map(str::trim).filter(|a| !a.is_empty()) {
         Some(name) => Some(world.apps.iter().find(|a| a.name == name).cloned().ok_or(AppError::NotFound)?),
         None => None,

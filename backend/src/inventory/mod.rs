@@ -55,7 +55,11 @@ pub async fn load_world(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<
 
 /// Everything the coverage pages need for one day: the world and the engine's report as recorded
 /// by the end of that day (for a past day), with later corrections listed apart.
-pub async fn coverage_view(b: &Backend, v: &Viewer, as_of: NaiveDate) -> AppResult<CoverageView> {
+pub async fn coverage_view(
+    b: &Backend,
+    v: &Viewer,
+    as_of: NaiveDate,
+) -> AppResult<std::sync::Arc<CoverageView>> {
     authorize(v, Permission::Read)?;
     world::coverage_view(b, &v.workspace_id, &v.workspace_name, as_of).await
 }
@@ -90,7 +94,7 @@ pub async fn coverage(
     as_of: NaiveDate,
 ) -> AppResult<(World, baa_core::coverage::Report)> {
     let view = coverage_view(b, v, as_of).await?;
-    Ok((view.world, view.report))
+    Ok((view.world.clone(), view.report.clone()))
 }
 
 /// Today in the application clock (UTC).

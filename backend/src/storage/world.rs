@@ -184,20 +184,21 @@ fn verdict_text(v: &baa_core::coverage::Verdict) -> &'static str {
 }
 
 /// Coverage of `as_of` for workspace `ws`: as recorded by the end of a past day, with the later
-/// corrections and the verdicts they change.
+/// corrections and the verdicts they change. Shared with the cache: a reader that needs only a
+/// part copies that part, not the whole view.
 pub async fn coverage_view(
     b: &Backend,
     ws: &str,
     ws_name: &str,
     as_of: NaiveDate,
-) -> AppResult<CoverageView> {
+) -> AppResult<std::sync::Arc<CoverageView>> {
     let known = known_at(b, as_of);
     let revision = super::cache::revision(&b.db.pool, ws).await?;
     if let Some(view) = b.views.get(ws, ws_name, as_of, known, revision) {
-        return Ok((*view).clone());
+        return Ok(view);
     }
-    let view = build_view(b, ws, ws_name, as_of, known).await?;
-    b.views.put(ws, ws_name, as_of, known, revision, std::sync::Arc::new(view.clone()));
+    let view = std::sync::Arc::new(build_view(b, ws, ws_name, as_of, known).await?);
+    b.views.put(ws, ws_name, as_of, known, revision, view.clone());
     Ok(view)
 }
 
