@@ -20,8 +20,9 @@ export async function violations(page: Page): Promise<Violation[]> {
   const html = await page.evaluate(() => document.contentType === 'text/html').catch(() => false);
   if (!html) return [];
   const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const at = new URL(page.url());
   return results.violations.map((v) => ({
-    url: new URL(page.url()).pathname + new URL(page.url()).search,
+    url: at.pathname + at.search,
     rule: v.id,
     help: v.help,
     targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),

@@ -1,7 +1,7 @@
 import { expect } from '@playwright/test';
 import { test } from './a11y';
 import { MAIN_DATA, MAIN_ORIGIN } from './playwright.config';
-import { OWNER, inviteAndAccept, signIn } from './helpers';
+import { inviteAndAccept, OWNER, sidewaysScroll, signIn } from './helpers';
 
 test('an auditor reads members and settings but cannot change anything', async ({ page }) => {
   await signIn(page, OWNER.email, OWNER.password);
@@ -57,12 +57,7 @@ test('an auditor reads members and settings but cannot change anything', async (
     await first.locator('summary').click();
     await expect(first.getByText('Reason:')).toBeVisible();
     // Nothing wider than the window (the widest element is named if something is).
-    const overflow = await auditor.evaluate(() => {
-      const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
-      const e = over[over.length - 1];
-      return document.documentElement.scrollWidth > window.innerWidth ? `${e?.tagName}.${e?.className}: ${e?.textContent?.slice(0, 60)}` : '';
-    });
-    expect(overflow).toBe('');
+    expect(await sidewaysScroll(auditor)).toBe('');
     await first.getByRole('link').first().click();
     await expect(auditor.getByRole('heading', { name: 'Members', level: 1 })).toBeVisible();
 

@@ -1,7 +1,7 @@
 import { expect, Page } from '@playwright/test';
 import { expectAccessible, test } from './a11y';
 import { MAIN_DATA, MAIN_ORIGIN } from './playwright.config';
-import { OWNER, inviteAndAccept, signIn } from './helpers';
+import { OWNER, inviteAndAccept, sidewaysScroll, signIn } from './helpers';
 
 // The four people of the product, each walking their own pages at desktop and at phone width
 // (in a workspace of their own),
@@ -15,29 +15,10 @@ const SIZES = [
   ['phone', { width: 390, height: 844 }],
 ] as const;
 
-/** The element that makes the page scroll sideways ('' when it does not): the last one reaching
- * past the window that is not inside a scrolling or clipping box (a wide table in its own
- * scroll box is fine). */
-async function overflow(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    if (document.documentElement.scrollWidth <= window.innerWidth) return '';
-    const clipped = (e: Element) => {
-      for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-        if (getComputedStyle(p).overflowX !== 'visible') return true;
-      }
-      return false;
-    };
-    const over = [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
-    const e = over[over.length - 1];
-    return `${document.documentElement.scrollWidth}px: ${e?.tagName}.${e?.className} ${e?.id}: ${e?.textContent?.slice(0, 60)}`;
-  });
-}
-
 /** Checks the page as it stands: accessible, no sideways scroll, a screenshot kept. */
 async function look(page: Page, shot: string) {
   await expectAccessible(page);
-  expect(await overflow(page), `sideways scroll on ${page.url()}`).toBe('');
+  expect(await sidewaysScroll(page), `sideways scroll on ${page.url()}`).toBe('');
   await page.screenshot({ path: test.info().outputPath(`${shot}.png`), fullPage: true });
 }
 

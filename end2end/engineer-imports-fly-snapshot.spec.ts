@@ -3,7 +3,7 @@ import { test } from './a11y';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FIXTURES, MAIN_DATA } from './playwright.config';
-import { OWNER, inviteAndAccept, signIn } from './helpers';
+import { inviteAndAccept, OWNER, sidewaysScroll, signIn } from './helpers';
 
 // The acme-health snapshot as scripts/fly-snapshot.sh writes it (JSON where fly has it).
 const SNAPSHOT = [
@@ -100,12 +100,7 @@ test('an engineer imports the acme-health fly snapshot, reviews the plan, applie
     const refusedAlert = invitee.getByRole('alert').filter({ hasText: 'apps-list.json line 2' }).first();
     await expect(refusedAlert).toContainText('Nothing was imported');
     // Nothing wider than the window (the widest element is named if something is).
-    const overflow = await invitee.evaluate(() => {
-      const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
-      const e = over[over.length - 1];
-      return document.documentElement.scrollWidth > window.innerWidth ? `${e?.tagName}.${e?.className}: ${e?.textContent?.slice(0, 60)}` : '';
-    });
-    expect(overflow).toBe('');
+    expect(await sidewaysScroll(invitee)).toBe('');
     await refusedAlert.getByRole('button', { name: 'Skip apps-list.json and preview the rest' }).click();
     await expect(invitee.getByText('apps-list.json skipped; the rest of the upload is previewed below.')).toBeVisible();
     await expect(invitee.getByRole('heading', { name: 'Import plan' })).toBeVisible();

@@ -87,3 +87,22 @@ export async function inviteAndAccept(page: Page, dataDir: string, email: string
   await expect(invitee.getByText('Welcome! You joined the workspace.')).toBeVisible();
   return { ctx, invitee };
 }
+
+/** The element that makes the page scroll sideways ('' when it does not): the last one reaching
+ * past the window that is not inside a scrolling or clipping box (a wide table in its own
+ * scroll box is fine). */
+export async function sidewaysScroll(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return '';
+    const clipped = (e: Element) => {
+      for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const over = [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
+    const e = over[over.length - 1];
+    return `${document.documentElement.scrollWidth}px: ${e?.tagName}.${e?.className} ${e?.id}: ${e?.textContent?.slice(0, 60)}`;
+  });
+}

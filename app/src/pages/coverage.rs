@@ -731,7 +731,7 @@ pub fn Agreements() -> impl IntoView {
                             <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>
-                        {(at.pages > 1).then(|| pager("agreements", "/agreements", &[("page", page_no.as_str())], "page", at, "ag-h"))}
+                        {(at.pages > 1).then(|| pager("agreements", "/agreements", &[], "page", at, "ag-h"))}
                     }.into_any()
                 }}
             </section>

@@ -30,7 +30,7 @@ pub fn Notifications() -> impl IntoView {
                 } else {
                     view! {
                         <ul class="notices">{at.rows(d.notices.iter()).map(notice).collect_view()}</ul>
-                        {(at.pages > 1).then(|| pager("notices", "/notifications", &[("page", page_no.as_str())], "page", at, "inbox-h"))}
+                        {(at.pages > 1).then(|| pager("notices", "/notifications", &[], "page", at, "inbox-h"))}
                     }.into_any()
                 }}
             </section>
