@@ -43,11 +43,9 @@ impl std::fmt::Display for UiError {
 impl From<baa_backend::error::AppError> for UiError {
     fn from(e: baa_backend::error::AppError) -> Self {
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(
-                http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
+            opts.set_status(e.status());
         }
-        UiError { status: e.status(), code: e.code().into(), message: e.public_message() }
+        UiError { status: e.status().as_u16(), code: e.code().into(), message: e.public_message() }
     }
 }
 

@@ -84,7 +84,8 @@ pub struct ImportPageData {
 /// Loads the import page; `draft` is the id of an uploaded snapshot (empty: none).
 #[server(endpoint = "import_page")]
 pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
-    use baa_backend::imports::{self, ImportFailure};
+    use baa_backend::error::AppError;
+    use baa_backend::imports;
     use baa_core::fly_import::{Change, Location};
     let (b, v) = crate::ssr::context().await?;
     let can_import = v.can(baa_core::account::Permission::EditInventory);
@@ -94,7 +95,7 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
     }
     let p = match imports::preview_draft(&b, &v, &draft).await {
         Ok(p) => p,
-        Err(ImportFailure::App(baa_backend::error::AppError::NotFound)) => {
+        Err(AppError::NotFound) => {
             return Ok(ImportPageData {
                 can_import,
                 preview: None,
@@ -104,8 +105,7 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
                 refused: None,
             })
         }
-        Err(ImportFailure::App(e)) => return Err(e.into()),
-        Err(ImportFailure::Malformed(e)) => {
+        Err(AppError::Malformed(e)) => {
             let mut files: Vec<String> = e.0.iter().map(|x| x.file.clone()).collect();
             files.sort();
             files.dedup();
@@ -116,6 +116,7 @@ pub async fn import_page(draft: String) -> Result<ImportPageData, UiError> {
                 refused: Some((draft, files)),
             });
         }
+        Err(e) => return Err(e.into()),
     };
     let sources = |s: &[Location]| s.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
     let mut creates = Vec::new();

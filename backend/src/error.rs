@@ -11,8 +11,22 @@
 //! database (see [`is_contention`]) is `Busy` too: "busy" is never a 500.
 //! A form refused for several reasons at once is `Fields`: every field's message, collected by
 //! the validation with [`Problems`], so the person fixes them all in one go.
+//! An uploaded snapshot that cannot be read is `Malformed`: every file and line at fault.
+//! A request refused at the HTTP edge before any feature saw it (a body that is not the JSON
+//! asked for, a path or query that does not parse, a token without the scope, an unknown route)
+//! is `Rejected`, with the status and stable code the edge chose.
+//!
+//! This is also the one place an error becomes an HTTP answer: `status()` is the HTTP status,
+//! `IntoResponse` writes the one JSON error shape (`{"error": {"code", "message", "field"?,
+//! "details"?}}`, with `Retry-After` on a 429 and `WWW-Authenticate` on a 401) used by the REST
+//! API and the access layer, and [`AppError::into_text`] writes the plain-text answer of a
+//! download. The HTML page of a refused form is the server's (`server::edge::Page`), built from
+//! the same status and message.
 
+use axum_core::response::{IntoResponse, Response};
 use baa_core::account::Invalid;
+use baa_core::fly_import::ImportErrors;
+use http::{header, HeaderValue, StatusCode};
 
 /// Every failure a request can end with.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +68,21 @@ pub enum AppError {
         /// Seconds to wait before trying again.
         retry_after: u64,
     },
+    /// An uploaded snapshot cannot be read: every error, with file and line. Nothing was written.
+    #[error("{0}")]
+    Malformed(ImportErrors),
+    /// Refused at the HTTP edge before any feature saw the request (see the module doc).
+    #[error("{message}")]
+    Rejected {
+        /// The HTTP status (4xx).
+        status: StatusCode,
+        /// The stable code (`bad_request`, `unsupported_media_type`, `insufficient_scope`...).
+        code: &'static str,
+        /// The input it concerns, when there is one.
+        field: Option<String>,
+        /// What to do, for people.
+        message: String,
+    },
     /// Anything else: logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -68,16 +97,24 @@ impl AppError {
         AppError::Invalid(Invalid::new(field, message))
     }
 
+    /// A request refused at the edge with `status` and `code`.
+    pub fn rejected(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Rejected { status, code, field: None, message: message.into() }
+    }
+
     /// HTTP status for this error.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid(_) | AppError::Fields(_) => 422,
-            AppError::Conflict { .. } => 409,
-            AppError::NotFound => 404,
-            AppError::Forbidden(_) => 403,
-            AppError::Unauthenticated => 401,
-            AppError::TooManyRequests { .. } | AppError::Busy { .. } => 429,
-            AppError::Internal(_) => 500,
+            AppError::Invalid(_) | AppError::Fields(_) | AppError::Malformed(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::TooManyRequests { .. } | AppError::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Rejected { status, .. } => *status,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -91,6 +128,8 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Busy { .. } => "busy",
+            AppError::Malformed(_) => "invalid_snapshot",
+            AppError::Rejected { code, .. } => code,
             AppError::Internal(_) => "internal",
         }
     }
@@ -116,6 +155,8 @@ impl AppError {
             AppError::Invalid(i) => Some(&i.field),
             AppError::Fields(all) => all.first().map(|i| i.field.as_str()),
             AppError::Conflict { field, .. } => Some(field),
+            AppError::Malformed(_) => Some("files"),
+            AppError::Rejected { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -127,7 +168,16 @@ impl AppError {
             AppError::Fields(all) => join_messages(all),
             AppError::Conflict { message, .. } => message.clone(),
             AppError::NotFound => "Not found: it does not exist or is not in your workspace.".into(),
-            AppError::Forbidden(m) | AppError::TooManyRequests { message: m, .. } => m.clone(),
+            AppError::Forbidden(m)
+            | AppError::TooManyRequests { message: m, .. }
+            | AppError::Rejected { message: m, .. } => m.clone(),
+            AppError::Malformed(errors) => {
+                let mut message = errors.to_string();
+                if message.chars().count() > MALFORMED_MAX {
+                    message = message.chars().take(MALFORMED_MAX).collect::<String>() + " …";
+                }
+                format!("{message}\nNothing was imported.")
+            }
             AppError::Busy { retry_after } => format!(
                 "The server is busy with other requests. Try again in {retry_after} second{}.",
                 if *retry_after == 1 { "" } else { "s" }
@@ -150,8 +200,54 @@ impl AppError {
             AppError::Invalid(i) => vec![i.clone()],
             AppError::Fields(all) => all.clone(),
             AppError::Conflict { field, message } => vec![Invalid::new(field.clone(), message.clone())],
+            AppError::Malformed(_) => vec![Invalid::new("files", self.public_message())],
             _ => Vec::new(),
         }
+    }
+
+    /// The plain-text answer (downloads, refusals before a page exists): status, message, and
+    /// `Retry-After` on a 429.
+    pub fn into_text(self) -> Response {
+        let status = self.status();
+        let retry = self.retry_after();
+        let mut res = (status, self.public_message()).into_response();
+        with_retry_after(&mut res, retry);
+        res
+    }
+}
+
+/// The longest list of snapshot errors shown in one message.
+const MALFORMED_MAX: usize = 3000;
+
+/// Sets `Retry-After` when the error has one.
+pub fn with_retry_after(res: &mut Response, seconds: Option<u64>) {
+    if let Some(v) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
+/// The one JSON error shape: `{"error": {"code", "message", "field"?, "details"?}}`.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let retry = self.retry_after();
+        let mut error = serde_json::json!({"code": self.code(), "message": self.public_message()});
+        if let Some(f) = self.field() {
+            error["field"] = serde_json::json!(f);
+        }
+        if let AppError::Malformed(errors) = &self {
+            error["details"] = serde_json::to_value(&errors.0).unwrap_or_default();
+            // The message of the JSON answer is the list itself, whole.
+            error["message"] = serde_json::json!(errors.to_string());
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "error": error })).unwrap_or_default();
+        let mut res = (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        with_retry_after(&mut res, retry);
+        res
     }
 }
 

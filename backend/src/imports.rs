@@ -36,36 +36,6 @@ pub const MAX_TOTAL_BYTES: u64 = 32 * 1024 * 1024;
 /// How long a UI draft is kept between preview and apply.
 pub const DRAFT_TTL_SECS: i64 = 3600;
 
-/// Why an import was refused.
-#[derive(Debug)]
-pub enum ImportFailure {
-    /// A file of the snapshot is malformed: every error, with file and line. Nothing was written.
-    Malformed(ImportErrors),
-    /// Anything else (access, conflicts, storage).
-    App(AppError),
-}
-
-impl From<AppError> for ImportFailure {
-    fn from(e: AppError) -> Self {
-        ImportFailure::App(e)
-    }
-}
-
-impl From<sqlx::Error> for ImportFailure {
-    fn from(e: sqlx::Error) -> Self {
-        ImportFailure::App(e.into())
-    }
-}
-
-impl std::fmt::Display for ImportFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ImportFailure::Malformed(e) => write!(f, "{e}"),
-            ImportFailure::App(e) => f.write_str(&e.public_message()),
-        }
-    }
-}
-
 /// What importing would change, as of now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportPreview {
@@ -98,8 +68,8 @@ pub struct ImportResult {
     pub plan: ImportPlan,
 }
 
-fn malformed(file: &str, message: impl Into<String>) -> ImportFailure {
-    ImportFailure::Malformed(ImportErrors(vec![ImportError {
+fn malformed(file: &str, message: impl Into<String>) -> AppError {
+    AppError::Malformed(ImportErrors(vec![ImportError {
         file: file.to_string(),
         line: None,
         message: message.into(),
@@ -107,18 +77,18 @@ fn malformed(file: &str, message: impl Into<String>) -> ImportFailure {
 }
 
 /// Checks the number and size of files.
-pub fn check_limits(files: &[SnapshotFile]) -> Result<(), ImportFailure> {
+pub fn check_limits(files: &[SnapshotFile]) -> AppResult<()> {
     if files.is_empty() {
-        return Err(ImportFailure::App(AppError::invalid(
+        return Err(AppError::invalid(
             "files",
             "choose the snapshot folder (or a ZIP of it) made by scripts/fly-snapshot.sh",
-        )));
+        ));
     }
     if files.len() > MAX_FILES {
-        return Err(ImportFailure::App(AppError::invalid(
+        return Err(AppError::invalid(
             "files",
             format!("a snapshot has at most {MAX_FILES} files; this one has {}", files.len()),
-        )));
+        ));
     }
     let mut total = 0u64;
     for f in files {
@@ -129,14 +99,14 @@ pub fn check_limits(files: &[SnapshotFile]) -> Result<(), ImportFailure> {
         total += n;
     }
     if total > MAX_TOTAL_BYTES {
-        return Err(ImportFailure::App(AppError::invalid("files", "the snapshot is larger than 32 MiB")));
+        return Err(AppError::invalid("files", "the snapshot is larger than 32 MiB"));
     }
     Ok(())
 }
 
 /// Reads the files of a ZIP archive (folders kept in the names; `__MACOSX/` and `.DS_Store`
 /// skipped). `zip_name` names the archive in errors.
-pub fn files_from_zip(zip_name: &str, bytes: &[u8]) -> Result<Vec<SnapshotFile>, ImportFailure> {
+pub fn files_from_zip(zip_name: &str, bytes: &[u8]) -> AppResult<Vec<SnapshotFile>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| malformed(zip_name, format!("not a readable ZIP archive ({e})")))?;
     if archive.len() > MAX_FILES * 2 {
@@ -208,24 +178,20 @@ pub fn plan_hash(plan: &ImportPlan) -> String {
 /// Imports applied at once by this instance (others queue; see `apply_inner`).
 static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-fn busy() -> ImportFailure {
-    ImportFailure::App(AppError::Conflict {
+fn busy() -> AppError {
+    AppError::Conflict {
         field: "files".into(),
         message: "Another import is being applied; try again in a moment.".into(),
-    })
+    }
 }
 
-fn parse(files: &[SnapshotFile]) -> Result<Snapshot, ImportFailure> {
+fn parse(files: &[SnapshotFile]) -> AppResult<Snapshot> {
     check_limits(files)?;
-    Snapshot::parse(files).map_err(ImportFailure::Malformed)
+    Snapshot::parse(files).map_err(AppError::Malformed)
 }
 
 /// What importing `files` would change now. Writes nothing.
-pub async fn preview(
-    b: &Backend,
-    v: &Viewer,
-    files: &[SnapshotFile],
-) -> Result<ImportPreview, ImportFailure> {
+pub async fn preview(b: &Backend, v: &Viewer, files: &[SnapshotFile]) -> AppResult<ImportPreview> {
     authorize(v, Permission::EditInventory)?;
     let snapshot = parse(files)?;
     let world = inventory::load_world(b, v, inventory::today_for(b)).await?;
@@ -248,7 +214,7 @@ pub async fn apply(
     v: &Viewer,
     files: &[SnapshotFile],
     expected_plan_hash: Option<&str>,
-) -> Result<ImportResult, ImportFailure> {
+) -> AppResult<ImportResult> {
     apply_inner(b, v, files, expected_plan_hash, None).await
 }
 
@@ -258,7 +224,7 @@ async fn apply_inner(
     files: &[SnapshotFile],
     expected_plan_hash: Option<&str>,
     draft_id: Option<&str>,
-) -> Result<ImportResult, ImportFailure> {
+) -> AppResult<ImportResult> {
     authorize(v, Permission::EditInventory)?;
     let snapshot = parse(files)?;
     let snap_hash = snapshot_hash(files);
@@ -280,10 +246,10 @@ async fn apply_inner(
     let hash = plan_hash(&plan);
     if let Some(expected) = expected_plan_hash {
         if expected != hash {
-            return Err(ImportFailure::App(AppError::Conflict {
+            return Err(AppError::Conflict {
                 field: "plan_hash".into(),
                 message: "The inventory changed since this preview, so the import plan is different now. Review the new preview and apply again.".into(),
-            }));
+            });
         }
     }
     let reason = format!("fly import (snapshot {})", &snap_hash[..12]);
@@ -389,7 +355,7 @@ pub async fn save_draft(
     b: &Backend,
     v: &Viewer,
     files: &[SnapshotFile],
-) -> Result<(String, ImportPreview), ImportFailure> {
+) -> AppResult<(String, ImportPreview)> {
     let preview = preview(b, v, files).await?;
     let id = store_draft(b, v, files).await?;
     Ok((id, preview))
@@ -401,8 +367,8 @@ pub async fn save_draft(
 pub async fn keep_refused_draft(b: &Backend, v: &Viewer, files: &[SnapshotFile]) -> AppResult<String> {
     authorize(v, Permission::EditInventory)?;
     check_limits(files).map_err(|e| match e {
-        ImportFailure::App(e) => e,
-        ImportFailure::Malformed(e) => AppError::invalid("files", e.to_string()),
+        AppError::Malformed(e) => AppError::invalid("files", e.to_string()),
+        e => e,
     })?;
     store_draft(b, v, files).await
 }
@@ -494,18 +460,13 @@ pub async fn draft_files(b: &Backend, v: &Viewer, id: &str) -> AppResult<Vec<Sna
 }
 
 /// The preview of a draft, planned against the world of now.
-pub async fn preview_draft(b: &Backend, v: &Viewer, id: &str) -> Result<ImportPreview, ImportFailure> {
+pub async fn preview_draft(b: &Backend, v: &Viewer, id: &str) -> AppResult<ImportPreview> {
     let files = draft_files(b, v, id).await?;
     preview(b, v, &files).await
 }
 
 /// Applies a draft if its plan is still the one reviewed (`plan_hash`), and removes the draft.
-pub async fn apply_draft(
-    b: &Backend,
-    v: &Viewer,
-    id: &str,
-    plan_hash: &str,
-) -> Result<ImportResult, ImportFailure> {
+pub async fn apply_draft(b: &Backend, v: &Viewer, id: &str, plan_hash: &str) -> AppResult<ImportResult> {
     let files = draft_files(b, v, id).await?;
     apply_inner(b, v, &files, Some(plan_hash), Some(id)).await
 }

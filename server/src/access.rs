@@ -16,6 +16,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use baa_backend::error::AppError;
 use baa_backend::Backend;
 use baa_core::account::{Permission, Viewer};
 use std::net::{IpAddr, SocketAddr};
@@ -180,8 +181,8 @@ pub async fn access(
     let path = req.uri().path().to_string();
     // The REST API authenticates by bearer token only (never the session cookie), so it is
     // exempt from the Origin check; its own guard still denies everything without a token.
-    if crate::api_v1::is_api(&path) {
-        return crate::api_v1::guard(b, req, next).await;
+    if crate::api::is_api(&path) {
+        return crate::api::guard(b, req, next).await;
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !same_origin(b, &req) {
@@ -203,11 +204,7 @@ pub async fn access(
     }
     let Some(v) = viewer else {
         if path.starts_with("/api/") {
-            return (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(serde_json::json!({"code": "unauthenticated", "message": "Sign in to continue."})),
-            )
-                .into_response();
+            return AppError::Unauthenticated.into_response();
         }
         if safe {
             let target = if path == "/" {
@@ -224,7 +221,7 @@ pub async fn access(
     };
     if let Some((_, p)) = BODY_GATED.iter().find(|(gated, _)| *gated == path) {
         if let Err(e) = baa_backend::accounts::authorize(&v, *p) {
-            return (StatusCode::FORBIDDEN, e.public_message()).into_response();
+            return e.into_text();
         }
     }
     if v.must_enrol_2fa() && !ENROL_ALLOWED.contains(&path.as_str()) {

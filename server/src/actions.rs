@@ -5,12 +5,13 @@
 //! field and the values typed (never passwords); access errors answer 403/404 pages.
 
 use crate::access::{skeys, ClientAddr};
+use crate::edge::{self, Page};
 use crate::AppState;
 use app::api::Flash;
 use app::ssr::{keys, CurrentViewer};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Extension, Form, Router};
 use baa_backend::accounts::{self, LoginOutcome, SetupInput};
@@ -108,32 +109,6 @@ pub(crate) async fn coverage_now(
     }
 }
 
-/// A page for errors that are not about a form field.
-fn error_page(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · BAA Tracker</title><link rel=\"stylesheet\" href=\"/pkg/baa-tracker.css\"></head>\
-         <body><main class=\"public\" id=\"main\"><div class=\"public-card\"><h1>{title}</h1><p role=\"alert\">{msg}</p>\
-         <a class=\"button\" href=\"/\">Back to the app</a></div></main></body></html>",
-        title = status.canonical_reason().unwrap_or("Error"),
-        msg = html_escape(message)
-    );
-    (status, Html(body)).into_response()
-}
-
-/// 429 with `Retry-After`, for a request refused because a bounded pool is full.
-pub(crate) fn busy_page(retry_after: u64, message: &str) -> Response {
-    let mut res = error_page(StatusCode::TOO_MANY_REQUESTS, message);
-    if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
-        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-    }
-    res
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Longest typed value put back into a refused form.
 const REFILL_MAX: usize = 4000;
 /// Most bytes of typed values kept for one refused form.
@@ -164,11 +139,8 @@ pub(crate) async fn refused(
     values: &[(String, String)],
 ) -> Response {
     match e {
-        AppError::Forbidden(_) | AppError::NotFound => {
-            error_page(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), &e.public_message())
-        }
+        AppError::Forbidden(_) | AppError::NotFound | AppError::Busy { .. } => Page(e).into_response(),
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
-        AppError::Busy { retry_after } => busy_page(retry_after, &e.public_message()),
         e => {
             let message = e.public_message();
             let mut total = 0usize;
@@ -307,7 +279,7 @@ async fn start_session(
     .await;
     res.map_err(|e| {
         tracing::error!(error = %e, "starting a session failed");
-        error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again.")
+        edge::page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again.")
     })
 }
 
@@ -558,7 +530,7 @@ struct SwitchForm {
 
 async fn switch_workspace(SignedIn(v): SignedIn, session: Session, Form(f): Form<SwitchForm>) -> Response {
     let Some(ws) = v.workspaces.iter().find(|w| w.id == f.workspace_id) else {
-        return error_page(StatusCode::NOT_FOUND, &AppError::NotFound.public_message());
+        return Page(AppError::NotFound).into_response();
     };
     let _ = session.insert(skeys::WORKSPACE, &ws.id).await;
     done(&session, "/", format!("Switched to {}.", ws.name)).await

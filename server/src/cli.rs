@@ -5,6 +5,7 @@
 use baa_backend::accounts::{self, SetupInput};
 use baa_backend::clock::Clock;
 use baa_backend::config::Config;
+use baa_backend::error::AppError;
 use baa_backend::secret::Secret;
 use baa_backend::Backend;
 use clap::{Parser, Subcommand};
@@ -305,7 +306,7 @@ pub async fn cli_viewer(
 
 /// Reads a snapshot folder or ZIP.
 fn read_snapshot(path: &std::path::Path) -> Result<Vec<baa_core::fly_import::SnapshotFile>, String> {
-    use baa_backend::imports::{files_from_zip, ImportFailure};
+    use baa_backend::imports::files_from_zip;
     if path.is_dir() {
         return baa_core::fly_import::read_snapshot_dir(path).map_err(|e| format!("{}: {e}", path.display()));
     }
@@ -313,10 +314,10 @@ fn read_snapshot(path: &std::path::Path) -> Result<Vec<baa_core::fly_import::Sna
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     match files_from_zip(&name, &bytes) {
         Ok(files) => Ok(files),
-        Err(ImportFailure::Malformed(e)) => {
+        Err(AppError::Malformed(e)) => {
             Err(format!("{} is neither a folder nor a readable ZIP: {e}", path.display()))
         }
-        Err(ImportFailure::App(e)) => Err(e.public_message()),
+        Err(e) => Err(e.public_message()),
     }
 }
 
@@ -377,7 +378,7 @@ pub async fn import(
     out: &mut impl std::io::Write,
     err: &mut impl std::io::Write,
 ) -> i32 {
-    use baa_backend::imports::{self, ImportFailure};
+    use baa_backend::imports;
     let v = match cli_viewer(b, workspace, email).await {
         Ok(Some(v)) => v,
         Ok(None) => {
@@ -396,13 +397,13 @@ pub async fn import(
             return 2;
         }
     };
-    let refused = |e: ImportFailure, err: &mut dyn std::io::Write| {
-        let code = match &e {
-            ImportFailure::Malformed(_) => 1,
-            ImportFailure::App(baa_backend::error::AppError::Conflict { .. }) => 1,
-            ImportFailure::App(_) => 2,
+    let refused = |e: AppError, err: &mut dyn std::io::Write| {
+        let (code, message) = match e {
+            AppError::Malformed(list) => (1, list.to_string()),
+            e @ AppError::Conflict { .. } => (1, e.public_message()),
+            e => (2, e.public_message()),
         };
-        let _ = writeln!(err, "import: {e}\nnothing was imported");
+        let _ = writeln!(err, "import: {message}\nnothing was imported");
         code
     };
     let preview = match imports::preview(b, &v, &files).await {

@@ -117,9 +117,8 @@ async fn download_packet(
     }
 }
 
-fn refuse(e: &baa_backend::error::AppError) -> Response {
-    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.public_message())
-        .into_response()
+fn refuse(e: baa_backend::error::AppError) -> Response {
+    e.into_text()
 }
 
 async fn fetch(
@@ -143,7 +142,7 @@ async fn fetch(
     grants.retain(|g| g.expires_at > now);
     let _ = session.insert(GRANTS, grants).await;
     if g.workspace_id != v.workspace_id {
-        return refuse(&baa_backend::error::AppError::NotFound);
+        return refuse(baa_backend::error::AppError::NotFound);
     }
     match g.what {
         What::AuditExport => match baa_backend::audit::export_jsonl(&b, &v).await {
@@ -155,11 +154,11 @@ async fn fetch(
                 body,
             )
                 .into_response(),
-            Err(e) => refuse(&e),
+            Err(e) => refuse(e),
         },
         What::Packet { id, file } => {
             let Some(file) = packet_file(&file) else {
-                return refuse(&baa_backend::error::AppError::NotFound);
+                return refuse(baa_backend::error::AppError::NotFound);
             };
             match packets::download(&b, &v, &id, file).await {
                 Ok(d) => {
@@ -179,7 +178,7 @@ async fn fetch(
                     )
                         .into_response()
                 }
-                Err(e) => refuse(&e),
+                Err(e) => refuse(e),
             }
         }
     }

@@ -11,8 +11,8 @@ use axum::extract::{Multipart, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::{Form, Router};
-use baa_backend::error::AppError;
-use baa_backend::imports::{self, ImportFailure};
+use baa_backend::error::{AppError, AppResult};
+use baa_backend::imports;
 use baa_backend::Backend;
 use baa_core::coverage::effect;
 use baa_core::fly_import::SnapshotFile;
@@ -36,31 +36,17 @@ pub fn routes() -> Router<AppState> {
         .route("/actions/tokens/revoke", post(revoke_token))
 }
 
-/// A refused import as a form error: every file and line of a malformed snapshot in the message.
-fn as_app_error(e: ImportFailure) -> AppError {
-    match e {
-        ImportFailure::App(e) => e,
-        ImportFailure::Malformed(errors) => {
-            let mut message = errors.to_string();
-            if message.chars().count() > 3000 {
-                message = message.chars().take(3000).collect::<String>() + " …";
-            }
-            AppError::invalid("files", format!("{message}\nNothing was imported."))
-        }
-    }
-}
-
-async fn read_upload(mut form: Multipart) -> Result<Vec<SnapshotFile>, ImportFailure> {
+async fn read_upload(mut form: Multipart) -> AppResult<Vec<SnapshotFile>> {
     let mut files = Vec::new();
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => {
-                return Err(ImportFailure::App(AppError::invalid(
+                return Err(AppError::invalid(
                     "files",
                     "the upload did not arrive whole (over 40 MB, or interrupted); nothing was imported",
-                )))
+                ))
             }
         };
         let field_name = field.name().unwrap_or_default().to_string();
@@ -69,10 +55,7 @@ async fn read_upload(mut form: Multipart) -> Result<Vec<SnapshotFile>, ImportFai
             continue;
         }
         let bytes = field.bytes().await.map_err(|_| {
-            ImportFailure::App(AppError::invalid(
-                "files",
-                "the upload did not arrive whole; nothing was imported",
-            ))
+            AppError::invalid("files", "the upload did not arrive whole; nothing was imported")
         })?;
         if file_name.is_empty() && bytes.is_empty() {
             // An empty file input still sends a part.
@@ -95,12 +78,12 @@ async fn preview(
 ) -> Response {
     let files = match read_upload(form).await {
         Ok(files) => files,
-        Err(e) => return failed(&session, "/import", "import", as_app_error(e), &[]).await,
+        Err(e) => return failed(&session, "/import", "import", e, &[]).await,
     };
     let result = match imports::save_draft(&b, &v, &files).await {
         // A malformed file: the upload is kept as a draft so that the files at fault can be
         // skipped without choosing the folder again; the draft page lists the errors.
-        Err(ImportFailure::Malformed(_)) => match imports::keep_refused_draft(&b, &v, &files).await {
+        Err(AppError::Malformed(_)) => match imports::keep_refused_draft(&b, &v, &files).await {
             Ok(id) => {
                 return alert(
                     &session,
@@ -110,7 +93,7 @@ async fn preview(
                 )
                 .await
             }
-            Err(e) => Err(ImportFailure::App(e)),
+            Err(e) => Err(e),
         },
         other => other,
     };
@@ -126,7 +109,7 @@ async fn preview(
             };
             done(&session, &format!("/import?draft={id}"), message).await
         }
-        Err(e) => failed(&session, "/import", "import", as_app_error(e), &[]).await,
+        Err(e) => failed(&session, "/import", "import", e, &[]).await,
     }
 }
 
@@ -161,8 +144,8 @@ async fn apply(
             };
             done_effect(&session, "/", effect).await
         }
-        Err(ImportFailure::App(AppError::NotFound)) => expired(&session, "preview").await,
-        Err(e) => failed(&session, &back, "import", as_app_error(e), &[]).await,
+        Err(AppError::NotFound) => expired(&session, "preview").await,
+        Err(e) => failed(&session, &back, "import", e, &[]).await,
     }
 }
 

@@ -669,11 +669,6 @@ async fn download_document(
             )
                 .into_response()
         }
-        Err(e) => (
-            axum::http::StatusCode::from_u16(e.status())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-            e.public_message(),
-        )
-            .into_response(),
+        Err(e) => e.into_text(),
     }
 }

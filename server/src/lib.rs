@@ -8,17 +8,17 @@
 
 pub mod access;
 pub mod actions;
-pub mod api_v1;
+pub mod api;
 pub mod assets;
 pub mod check;
 pub mod cli;
 pub mod downloads;
+pub mod edge;
 pub mod headers;
 pub mod import_actions;
 pub mod integration_actions;
 pub mod inventory_actions;
 pub mod notify_actions;
-pub mod openapi;
 pub mod packet_actions;
 pub mod request_log;
 pub mod trust_actions;
@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(packet_actions::routes())
         .merge(trust_actions::routes())
         .merge(downloads::routes())
-        .merge(api_v1::routes())
+        .merge(api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -9,7 +9,7 @@ use crate::access::client_addr;
 use crate::actions::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -101,17 +101,12 @@ pub fn render(p: &PublicPage, slug: Option<&str>) -> String {
     )
 }
 
+/// The public page's own refusal: its look, not the app's (visitors are not signed in).
 fn error_page(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let message = e.public_message();
-    let mut res = (
-        status,
-        Html(document("Trust page", &format!("<h1>Trust page</h1><p role=\"alert\">{}</p>", esc(&message)))),
-    )
-        .into_response();
-    if let Some(wait) = e.retry_after().and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
-        res.headers_mut().insert(header::RETRY_AFTER, wait);
-    }
+    let retry = e.retry_after();
+    let body = format!("<h1>Trust page</h1><p role=\"alert\">{}</p>", esc(&e.public_message()));
+    let mut res = (e.status(), Html(document("Trust page", &body))).into_response();
+    baa_backend::error::with_retry_after(&mut res, retry);
     res
 }
 

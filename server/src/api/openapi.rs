@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of `/api/v1`, written by hand as JSON so it says exactly what the
-//! handlers in [`crate::api_v1`] do. `scripts/test.sh` fuzzes the running app with schemathesis
+//! handlers in [`crate::api`] do. `scripts/test.sh` fuzzes the running app with schemathesis
 //! against it (no server errors, responses that match the schemas and documented statuses).
 
 use serde_json::{json, Value};
