@@ -7,6 +7,7 @@
 
 use crate::clock::Clock;
 use crate::db::{new_id, Db};
+use crate::storage::outbox::{self, Attempt, Outbox};
 use anyhow::Context;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -163,6 +164,17 @@ pub enum Transport {
     Files(PathBuf),
 }
 
+/// The mail outbox: due rows with what a message needs.
+const MAIL: Outbox = Outbox {
+    table: "outbox",
+    due: "SELECT id, recipient, subject, body_text, body_html, sensitive, message_id, attempts, next_attempt_at \
+          FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT 50",
+    what: "mail",
+};
+
+/// What a sensitive mail's body becomes once delivered.
+const ERASE_BODY: &str = "body_text = '[erased after delivery]', body_html = '[erased after delivery]'";
+
 /// Sends outbox rows.
 #[derive(Clone)]
 pub struct Mailer {
@@ -223,66 +235,29 @@ impl Mailer {
 
     /// Delivers every due outbox row once; returns how many were sent.
     pub async fn deliver_due(&self, db: &Db, clock: &Clock) -> anyhow::Result<usize> {
-        let now = clock.now();
-        let rows = sqlx::query(
-            "SELECT id, recipient, subject, body_text, body_html, sensitive, message_id, attempts, next_attempt_at \
-             FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT 50",
+        outbox::deliver_due(db, clock, &MAIL, |id, row| async move {
+            match self.send_row(&id, &row).await {
+                // A sensitive body (a sign-in or reset link) is not kept once delivered.
+                Ok(sensitive) => Attempt::Sent { and_set: sensitive.then_some(ERASE_BODY) },
+                Err(e) => Attempt::Failed { shown: format!("{e:#}"), cause: format!("{e:#}") },
+            }
+        })
+        .await
+    }
+
+    /// Sends one outbox row; says whether its body is sensitive.
+    async fn send_row(&self, id: &str, row: &sqlx::any::AnyRow) -> anyhow::Result<bool> {
+        let text = |c: &str| row.try_get::<String, _>(c);
+        self.send(
+            id,
+            &text("message_id")?,
+            &text("recipient")?,
+            &text("subject")?,
+            &text("body_text")?,
+            &text("body_html")?,
         )
-        .bind(now)
-        .fetch_all(&db.pool)
         .await?;
-        let mut sent = 0;
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let attempts: i64 = row.try_get("attempts")?;
-            let due: i64 = row.try_get("next_attempt_at")?;
-            // Lease the row so a second worker (another instance) leaves it alone.
-            let lease = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
-                .bind(now + 300)
-                .bind(&id)
-                .bind(due)
-                .execute(&db.pool)
-                .await?;
-            if lease.rows_affected() != 1 {
-                continue;
-            }
-            let to: String = row.try_get("recipient")?;
-            let result = self
-                .send(
-                    &id,
-                    &row.try_get::<String, _>("message_id")?,
-                    &to,
-                    &row.try_get::<String, _>("subject")?,
-                    &row.try_get::<String, _>("body_text")?,
-                    &row.try_get::<String, _>("body_html")?,
-                )
-                .await;
-            match result {
-                Ok(()) => {
-                    let sensitive = crate::db::flag(&row, "sensitive")?;
-                    let q = if sensitive {
-                        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, body_text = '[erased after delivery]', body_html = '[erased after delivery]' WHERE id = $2"
-                    } else {
-                        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2"
-                    };
-                    sqlx::query(q).bind(clock.now()).bind(&id).execute(&db.pool).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(outbox_id = %id, attempts = attempts + 1, error = %format!("{e:#}"), "mail delivery failed; will retry");
-                    // After the last attempt the row waits, failed, for an owner to retry it.
-                    let failed = (attempts + 1 >= crate::notify::MAX_ATTEMPTS).then(|| clock.now());
-                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4")
-                        .bind(format!("{e:#}"))
-                        .bind(clock.now() + crate::notify::backoff(attempts))
-                        .bind(failed)
-                        .bind(&id)
-                        .execute(&db.pool)
-                        .await?;
-                }
-            }
-        }
-        Ok(sent)
+        Ok(crate::db::flag(row, "sensitive")?)
     }
 
     /// Runs until `shutdown` fires: delivers due mail when woken and every few seconds.

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::db::{new_id, Db};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Template};
+use crate::storage::outbox::{self, Attempt, Outbox};
 use crate::Backend;
 use baa_core::account::{Permission, Role, Viewer};
 use baa_core::coverage::{evaluate, Policy, Report, RuleId, Verdict, World};
@@ -23,8 +24,7 @@ use chrono::NaiveDate;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 
-/// Attempts before a mail or webhook call is marked failed (about 2.5 hours of backoff).
-pub const MAX_ATTEMPTS: i64 = 8;
+pub use crate::storage::outbox::{backoff, MAX_ATTEMPTS};
 
 /// One notice to emit.
 #[derive(Debug, Clone)]
@@ -558,65 +558,30 @@ impl WebhookSender {
     }
 }
 
+/// The webhook outbox: due calls with the workspace's URL.
+const WEBHOOKS: Outbox = Outbox {
+    table: "webhook_outbox",
+    due: "SELECT o.id, o.payload, o.attempts, o.next_attempt_at, w.url FROM webhook_outbox o JOIN webhooks w ON w.workspace_id = o.workspace_id \
+          WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $1 ORDER BY o.created_at, o.id LIMIT 50",
+    what: "webhook",
+};
+
 /// Posts due webhook calls; returns how many were delivered.
 pub async fn deliver_webhooks(db: &Db, clock: &Clock, sender: &WebhookSender) -> anyhow::Result<usize> {
-    let now = clock.now();
-    let rows = sqlx::query(
-        "SELECT o.id, o.payload, o.attempts, o.next_attempt_at, w.url FROM webhook_outbox o JOIN webhooks w ON w.workspace_id = o.workspace_id \
-         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $1 ORDER BY o.created_at, o.id LIMIT 50",
-    )
-    .bind(now)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut sent = 0;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let due: i64 = row.try_get("next_attempt_at")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        let lease = sqlx::query(
-            "UPDATE webhook_outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL",
-        )
-        .bind(now + 300)
-        .bind(&id)
-        .bind(due)
-        .execute(&db.pool)
-        .await?;
-        if lease.rows_affected() != 1 {
-            continue;
+    outbox::deliver_due(db, clock, &WEBHOOKS, |id, row| async move {
+        let call = async {
+            let url: String = row.try_get("url").map_err(|e| e.to_string())?;
+            let payload: String = row.try_get("payload").map_err(|e| e.to_string())?;
+            sender.post(&url, &id, payload).await
+        };
+        match call.await {
+            Ok(()) => Attempt::Sent { and_set: None },
+            // The URL is a secret (Slack puts its token in it): the error never holds it, and
+            // owners see one wording whatever the cause.
+            Err(cause) => Attempt::Failed { shown: WEBHOOK_FAILED.to_string(), cause },
         }
-        let url: String = row.try_get("url")?;
-        let payload: String = row.try_get("payload")?;
-        match sender.post(&url, &id, payload).await {
-            Ok(()) => {
-                sqlx::query("UPDATE webhook_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-                    .bind(clock.now())
-                    .bind(&id)
-                    .execute(&db.pool)
-                    .await?;
-                sent += 1;
-            }
-            Err(e) => {
-                // The URL is a secret (Slack puts its token in it): the error never holds it.
-                tracing::warn!(webhook_delivery = %id, attempts = attempts + 1, error = %e, "webhook delivery failed");
-                let failed = (attempts + 1 >= MAX_ATTEMPTS).then(|| clock.now());
-                sqlx::query(
-                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4",
-                )
-                .bind(WEBHOOK_FAILED)
-                .bind(clock.now() + backoff(attempts))
-                .bind(failed)
-                .bind(&id)
-                .execute(&db.pool)
-                .await?;
-            }
-        }
-    }
-    Ok(sent)
-}
-
-/// Seconds to wait after `attempts` failed attempts: 30 s doubling, at most an hour.
-pub fn backoff(attempts: i64) -> i64 {
-    30_i64.saturating_mul(1 << attempts.clamp(0, 7)).min(3600)
+    })
+    .await
 }
 
 /// Runs webhook delivery until shutdown.
@@ -948,13 +913,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_round_trip_and_backoff_is_capped() {
+    fn kinds_round_trip() {
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(backoff(0), 30);
-        assert_eq!(backoff(1), 60);
-        assert_eq!(backoff(20), 3600);
     }
 
     #[test]
