@@ -32,18 +32,7 @@ async fn every_role_against_every_route() {
         (Who::As(Role::Engineer), engineer),
         (Who::As(Role::Auditor), auditor),
     ];
-    let target: String = {
-        let v: serde_json::Value = serde_json::from_str(&owner.api("members_page").await.body).expect("json");
-        v["members"]
-            .as_array()
-            .expect("m")
-            .iter()
-            .find(|m| m["email"] == "eng@acme-health.example")
-            .expect("eng")["user_id"]
-            .as_str()
-            .expect("id")
-            .to_string()
-    };
+    let target = owner.member_id("eng@acme-health.example").await;
 
     for (who, c) in &clients {
         for page in ["/", "/members", "/settings", "/account"] {
@@ -96,27 +85,9 @@ async fn another_workspaces_records_answer_not_found() {
     let r = bob.post("/actions/workspaces/create", &[("workspace", "Other Clinic")]).await;
     assert_eq!(r.location(), "/");
     let carol = app.member(&bob, Role::Legal, "carol@other-clinic.example").await;
-    let b_page: serde_json::Value = serde_json::from_str(&bob.api("members_page").await.body).expect("json");
-    let carol_id = b_page["members"]
-        .as_array()
-        .expect("m")
-        .iter()
-        .find(|m| m["email"] == "carol@other-clinic.example")
-        .expect("c")["user_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let carol_id = bob.member_id("carol@other-clinic.example").await;
     bob.post("/actions/members/invite", &[("email", "dave@other-clinic.example"), ("role", "auditor")]).await;
-    let b_page: serde_json::Value = serde_json::from_str(&bob.api("members_page").await.body).expect("json");
-    let dave_inv = b_page["invitations"]
-        .as_array()
-        .expect("i")
-        .iter()
-        .find(|i| i["email"] == "dave@other-clinic.example")
-        .expect("d")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let dave_inv = bob.invitation_id("dave@other-clinic.example").await;
     let ws_b = {
         let ctx: serde_json::Value =
             serde_json::from_str(&bob.api("public/page_ctx").await.body).expect("json");

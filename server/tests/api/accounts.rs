@@ -84,17 +84,8 @@ async fn owners_change_roles_and_remove_members_but_never_the_last_owner() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
-    let members = owner.api("members_page").await;
-    let v: serde_json::Value = serde_json::from_str(&members.body).expect("json");
-    let find = |email: &str| {
-        v["members"].as_array().expect("members").iter().find(|m| m["email"] == email).expect("member")
-            ["user_id"]
-            .as_str()
-            .expect("id")
-            .to_string()
-    };
-    let owner_id = find("priya@acme-health.example");
-    let eng_id = find("eng@acme-health.example");
+    let owner_id = owner.member_id("priya@acme-health.example").await;
+    let eng_id = owner.member_id("eng@acme-health.example").await;
 
     // The only owner cannot be demoted or removed.
     let r = owner.post("/actions/members/role", &[("user_id", &owner_id), ("role", "legal")]).await;
@@ -175,17 +166,7 @@ async fn invitations_are_single_use_expire_after_seven_days_and_can_be_revoked()
     owner.post("/actions/members/invite", &[("email", "rev@acme-health.example"), ("role", "auditor")]).await;
     let mail = app.smtp.wait_for("rev@acme-health.example", 1).await.remove(0);
     let token = mail.link("/invite/").expect("link").rsplit('/').next().expect("t").to_string();
-    let page = owner.api("members_page").await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).expect("json");
-    let id = v["invitations"]
-        .as_array()
-        .expect("inv")
-        .iter()
-        .find(|i| i["email"] == "rev@acme-health.example")
-        .expect("inv")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = owner.invitation_id("rev@acme-health.example").await;
     assert_eq!(owner.post("/actions/invitations/revoke", &[("id", &id)]).await.status, 303);
     assert!(accept(token).await.location().starts_with("/invite/"));
     assert_eq!(app.count("users").await, 2, "no account from an expired or revoked link");

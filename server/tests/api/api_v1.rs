@@ -43,6 +43,11 @@ impl Api {
         JsonResp { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
     }
 
+    /// A client with a new token `name` of `scope`, made by `owner` on the tokens page.
+    pub async fn with_new_token(app: &TestApp, owner: &Client, name: &str, scope: &str) -> Api {
+        Api::new(app, Some(&make_token(owner, name, scope).await))
+    }
+
     pub async fn get(&self, path: &str) -> JsonResp {
         self.send("GET", path, None).await
     }
@@ -183,7 +188,7 @@ async fn only_owners_manage_tokens() {
 async fn a_read_token_reads_but_cannot_change_anything() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let read = Api::new(&app, Some(&make_token(&owner, "dashboard", "read").await));
+    let read = Api::with_new_token(&app, &owner, "dashboard", "read").await;
     for (method, path, body) in routes() {
         let r = read.send(method, path, body).await;
         if method == "GET" {
@@ -200,7 +205,7 @@ async fn a_read_token_reads_but_cannot_change_anything() {
 async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci-deploy", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci-deploy", "write:inventory").await;
 
     let r = api
         .post(
@@ -271,16 +276,7 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
         .expect("rows");
     assert!(recorded.iter().all(|a| a == "token: ci-deploy"));
     // The audit page shows it too.
-    let audit: Value = serde_json::from_str(
-        &owner
-            .api_with(
-                "audit_data",
-                &[("actor", "token"), ("subject", ""), ("action", ""), ("from", ""), ("to", "")],
-            )
-            .await
-            .body,
-    )
-    .expect("json");
+    let audit = owner.audit_page(&[("actor", "token")]).await;
     assert!(audit.to_string().contains("token: ci-deploy"));
     app.stop().await;
 }
@@ -289,12 +285,12 @@ async fn a_write_token_manages_orgs_apps_and_services_under_its_own_name() {
 async fn another_workspace_s_records_are_not_found() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let ours = Api::new(&app, Some(&make_token(&owner, "ours", "write:inventory").await));
+    let ours = Api::with_new_token(&app, &owner, "ours", "write:inventory").await;
     assert_eq!(ours.post("/orgs", json!({"slug": "acme-prod", "plan": "scale"})).await.status, 201);
     // The same owner starts a second workspace and makes a token there.
     let r = owner.post("/actions/workspaces/create", &[("workspace", "Consulting Client")]).await;
     assert_eq!(r.status, 303);
-    let theirs = Api::new(&app, Some(&make_token(&owner, "theirs", "write:inventory").await));
+    let theirs = Api::with_new_token(&app, &owner, "theirs", "write:inventory").await;
     assert_eq!(theirs.get("/orgs/acme-prod").await.status, 404);
     assert_eq!(theirs.put("/orgs/acme-prod", json!({"plan": "scale"})).await.status, 404);
     assert_eq!(theirs.delete("/orgs/acme-prod").await.status, 404);
@@ -381,7 +377,7 @@ async fn wrong_input_is_a_4xx_json_error_never_a_500() {
 async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     api.post("/orgs", json!({"slug": "acme-prod", "plan": "scale"})).await;
     api.post("/apps", json!({"name": "acme-api", "org": "acme-prod", "regions": ["iad"]})).await;
     api.post("/apps", json!({"name": "acme-web", "org": "acme-prod", "regions": ["iad"]})).await;
@@ -396,20 +392,7 @@ async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids(
             .await;
         assert_eq!(r.status, 201, "{:?}", r.body);
     }
-    let r = owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-                ("effective", "2026-01-01"),
-            ],
-        )
-        .await;
-    assert_eq!(r.location(), "/agreements");
+    crate::seed::Seed::new(&owner).baa("vendor:fly", "Fly.io BAA").save().await;
     let agreements = api.get("/agreements").await;
     assert_eq!(agreements.status, 200);
     let a = &agreements.body["agreements"][0];
@@ -457,7 +440,7 @@ async fn coverage_and_agreements_are_readable_with_verdicts_chains_and_rule_ids(
 async fn lists_come_a_page_at_a_time_with_an_opaque_cursor() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     for i in 0..7 {
         let r = api
             .post("/services", json!({"name": format!("svc-{i}"), "vendor": "sentry", "plan": "team"}))

@@ -2,6 +2,7 @@
 //! edits and deletions, and only owners and auditors read it.
 
 use crate::helpers::{TestApp, PASSWORD};
+use crate::seed::Seed;
 use baa_core::account::Role;
 use serde_json::Value;
 
@@ -26,27 +27,12 @@ async fn every_change_is_recorded_with_actor_and_source_and_refusals_leave_nothi
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
-    let members: Value = serde_json::from_str(&owner.api("members_page").await.body).expect("json");
-    let eng_id = members["members"]
-        .as_array()
-        .expect("m")
-        .iter()
-        .find(|m| m["email"] == "eng@acme-health.example")
-        .expect("e")["user_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let eng_id = owner.member_id("eng@acme-health.example").await;
     owner.post("/actions/members/role", &[("user_id", &eng_id), ("role", "legal")]).await;
     owner.post("/actions/members/role", &[("user_id", &eng_id), ("role", "engineer")]).await;
     owner.post("/actions/settings", &[("name", "Acme Health Inc"), ("require_2fa", "")]).await;
-    eng.post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
-        .await;
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[("party_a", "us"), ("party_b", "vendor:fly"), ("kind", "baa"), ("status", "signed")],
-        )
-        .await;
+    Seed::new(&eng).org("prod").save().await;
+    Seed::new(&owner).baa("vendor:fly", "").without("effective").save().await;
     owner
         .post(
             "/actions/vendors/edit",
@@ -92,28 +78,10 @@ async fn every_change_is_recorded_with_actor_and_source_and_refusals_leave_nothi
     .unwrap_or(0);
     assert_eq!(instance, 1);
     // The role change keeps before and after; the org change names its actor.
-    let audit: Value = serde_json::from_str(
-        &owner
-            .api_with(
-                "audit_data",
-                &[("actor", ""), ("subject", ""), ("action", "member.role"), ("from", ""), ("to", "")],
-            )
-            .await
-            .body,
-    )
-    .expect("json");
+    let audit = owner.audit_page(&[("action", "member.role")]).await;
     assert_eq!(audit["entries"].as_array().expect("e").len(), 2);
     assert_eq!(audit["verification"]["broken_at"], Value::Null);
-    let orgs: Value = serde_json::from_str(
-        &owner
-            .api_with(
-                "audit_data",
-                &[("actor", "eng@"), ("subject", "prod"), ("action", ""), ("from", ""), ("to", "")],
-            )
-            .await
-            .body,
-    )
-    .expect("json");
+    let orgs = owner.audit_page(&[("actor", "eng@"), ("subject", "prod")]).await;
     assert_eq!(orgs["entries"][0]["action"], "org.created");
     assert_eq!(orgs["entries"][0]["source"], "127.0.0.1");
     app.stop().await;
@@ -124,9 +92,7 @@ async fn editing_or_deleting_a_past_entry_breaks_the_chain_at_that_entry() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     for slug in ["one", "two", "three", "four"] {
-        owner
-            .post("/actions/orgs/save", &[("slug", slug), ("environment", "production"), ("plan", "scale")])
-            .await;
+        Seed::new(&owner).org(slug).save().await;
     }
     let ws = ws_id(&owner).await;
     let ok = baa_backend::audit::verify_chain(&app.backend, &ws).await.expect("verify");
@@ -140,16 +106,7 @@ async fn editing_or_deleting_a_past_entry_breaks_the_chain_at_that_entry() {
         .expect("tamper");
     let broken = baa_backend::audit::verify_chain(&app.backend, &ws).await.expect("verify");
     assert_eq!(broken.broken_at.as_ref().map(|b| b.0), Some(3), "{broken:?}");
-    let page: Value = serde_json::from_str(
-        &owner
-            .api_with(
-                "audit_data",
-                &[("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")],
-            )
-            .await
-            .body,
-    )
-    .expect("json");
+    let page = owner.audit_page(&[]).await;
     assert_eq!(page["verification"]["broken_at"][0], 3);
     assert!(page["verification"]["broken_at"][1]
         .as_str()
@@ -160,9 +117,7 @@ async fn editing_or_deleting_a_past_entry_breaks_the_chain_at_that_entry() {
     // Deleting the newest entry is caught by the recorded chain head.
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "one"), ("environment", "production"), ("plan", "scale")])
-        .await;
+    Seed::new(&owner).org("one").save().await;
     let ws = ws_id(&owner).await;
     sqlx::query("DELETE FROM audit_log WHERE workspace_id = $1 AND seq = (SELECT MAX(seq) FROM audit_log WHERE workspace_id = $1)")
         .bind(&ws)
@@ -209,16 +164,7 @@ async fn owners_and_auditors_read_and_export_the_trail_others_cannot() {
 }
 
 async fn audit_page(c: &crate::helpers::Client, args: &[(&str, &str)]) -> Value {
-    let mut form = vec![("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")];
-    for (k, v) in args {
-        match form.iter_mut().find(|(n, _)| n == k) {
-            Some(slot) => slot.1 = v,
-            None => form.push((k, v)),
-        }
-    }
-    let r = c.api_with("audit_data", &form).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    serde_json::from_str(&r.body).expect("json")
+    c.audit_page(args).await
 }
 
 #[tokio::test]
@@ -228,14 +174,10 @@ async fn auditors_filter_page_and_expand_the_trail_and_see_sign_ins() {
     let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
     for i in 0..54 {
         let slug = format!("org-{i:02}");
-        owner
-            .post("/actions/orgs/save", &[("slug", &slug), ("environment", "production"), ("plan", "scale")])
-            .await;
+        Seed::new(&owner).org(&slug).save().await;
     }
     // A change keeps what it was before and after.
-    owner
-        .post("/actions/orgs/save", &[("slug", "org-00"), ("environment", "production"), ("plan", "launch")])
-        .await;
+    Seed::new(&owner).org("org-00").with("plan", "launch").save().await;
 
     // 55 org entries: 50 on the first page with a next page, the rest on the second.
     let first = audit_page(&auditor, &[("kind", "org")]).await;

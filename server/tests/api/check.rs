@@ -32,7 +32,7 @@ async fn check(
 async fn check_exit_codes_follow_the_findings_and_the_threshold() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let write = Api::new(&app, Some(&make_token(&owner, "ci-import", "write:inventory").await));
+    let write = Api::with_new_token(&app, &owner, "ci-import", "write:inventory").await;
     let read = make_token(&owner, "ci-gate", "read").await;
 
     // An empty workspace passes.

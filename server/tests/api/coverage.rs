@@ -1,14 +1,9 @@
 //! Inventory, agreements and the coverage report through the app's own forms and loaders.
 
-use crate::helpers::{Client, TestApp};
+use crate::helpers::TestApp;
+use crate::seed::{agreement_detail, coverage, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
-
-async fn coverage(c: &Client, as_of: &str) -> Value {
-    let r = c.api_with("coverage_data", &[("as_of", as_of)]).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    serde_json::from_str(&r.body).expect("json")
-}
 
 /// (rule, subject name) of every finding.
 fn findings(v: &Value) -> Vec<(String, String)> {
@@ -40,6 +35,13 @@ fn service_id(v: &Value, name: &str) -> String {
         .to_string()
 }
 
+/// prod, its app acme-api and the Fly database acme-db (PHI), all from `day`.
+async fn fly_db_world(s: &Seed<'_>, day: &str) {
+    s.org("prod").on(day).save().await;
+    s.app("acme-api", "prod").on(day).save().await;
+    s.service("acme-db", "fly|scale").apps("acme-api").org("prod").on(day).save().await;
+}
+
 #[tokio::test]
 async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
     let app = TestApp::spawn().await;
@@ -48,54 +50,17 @@ async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
     let auditor = app.member(&owner, Role::Auditor, "audit@acme-health.example").await;
 
     // An engineer describes the world: an org on an eligible plan, an app, Tigris and Sentry (Team).
-    let r = eng
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "acme-health-production"),
-                ("environment", "production"),
-                ("plan", "scale"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
-    assert_eq!(r.location(), "/inventory");
-    eng.post(
-        "/actions/apps/save",
-        &[
-            ("name", "acme-api"),
-            ("org", "acme-health-production"),
-            ("regions", "iad"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
-    eng.post(
-        "/actions/services/save",
-        &[
-            ("name", "acme-uploads"),
-            ("vendor_plan", "tigris|standard"),
-            ("apps", "acme-api"),
-            ("org", "acme-health-production"),
-            ("regions", "iad"),
-            ("phi", "yes"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
+    let s = Seed::new(&eng);
+    s.acme_production().await;
+    s.acme_uploads().send().await;
     let told = eng.flash().await;
     assert!(told.contains("acme-uploads is saved but not covered."), "the engineer is told at once: {told}");
-    eng.post(
-        "/actions/services/save",
-        &[
-            ("name", "acme-errors"),
-            ("vendor_plan", "sentry|team"),
-            ("apps", "acme-api"),
-            ("phi", "unknown"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
+    s.service("acme-errors", "sentry|team")
+        .apps("acme-api")
+        .with("phi", "unknown")
+        .on("2026-02-01")
+        .save()
+        .await;
     let v = coverage(&eng, "").await;
     assert!(has(&v, "uncovered-service", "acme-uploads"));
     assert!(has(&v, "uncovered-service", "acme-errors"));
@@ -120,30 +85,11 @@ async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
     assert_eq!(r.status, 403);
 
     // Legal work: a Fly BAA alone does not cover extensions; a Sentry BAA meets the Team plan.
-    let clauses = crate::helpers::ALL_CLAUSES;
-    let mut fly = vec![
-        ("title", "Fly.io BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:fly"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-        ("expiry", "2027-12-31"),
-    ];
-    fly.extend(clauses.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &fly).await.location(), "/agreements");
+    let legal = Seed::new(&owner);
+    legal.baa("vendor:fly", "Fly.io BAA").expiry("2027-12-31").all_clauses().save().await;
     let v = coverage(&owner, "").await;
     assert!(has(&v, "uncovered-service", "acme-uploads"), "{:?}", findings(&v));
-    let mut sentry = vec![
-        ("title", "Sentry BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:sentry"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    sentry.extend(clauses.iter().copied());
-    owner.post("/actions/agreements/create", &sentry).await;
+    legal.baa("vendor:sentry", "Sentry BAA").all_clauses().save().await;
     let v = coverage(&owner, "").await;
     assert!(has(&v, "plan-ineligible", "acme-errors"), "{:?}", findings(&v));
     let next = v["report"]["findings"]
@@ -159,17 +105,7 @@ async fn findings_follow_agreements_and_plan_changes_and_history_is_kept() {
 
     // The engineer upgrades Sentry to Business: the finding goes away today, and yesterday still shows it.
     let id = service_id(&v, "acme-errors");
-    eng.post(
-        "/actions/services/save",
-        &[
-            ("id", &id),
-            ("name", "acme-errors"),
-            ("vendor_plan", "sentry|business"),
-            ("apps", "acme-api"),
-            ("phi", "yes"),
-        ],
-    )
-    .await;
+    s.service_edit(&id, "acme-errors", "sentry|business").apps("acme-api").save().await;
     let v = coverage(&owner, "").await;
     assert!(!has(&v, "plan-ineligible", "acme-errors"), "{:?}", findings(&v));
     // Yesterday is shown as recorded by the end of yesterday: everything above was entered
@@ -262,25 +198,11 @@ async fn legal_corrects_a_vendor_fact_and_a_newer_catalog_is_shown_not_applied()
     let owner = app.owner().await;
     let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[("name", "acme-errors"), ("vendor_plan", "sentry|team"), ("apps", "acme-api"), ("phi", "yes")],
-        )
-        .await;
-    let mut sentry = vec![
-        ("party_a", "us"),
-        ("party_b", "vendor:sentry"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    sentry.extend(crate::helpers::ALL_CLAUSES);
-    legal.post("/actions/agreements/create", &sentry).await;
+    let s = Seed::new(&owner);
+    s.org("prod").save().await;
+    s.app("acme-api", "prod").save().await;
+    s.service("acme-errors", "sentry|team").apps("acme-api").save().await;
+    Seed::new(&legal).baa("vendor:sentry", "").all_clauses().save().await;
     assert!(has(&coverage(&legal, "").await, "plan-ineligible", "acme-errors"));
 
     // Engineers cannot edit the catalog; a reason is required.
@@ -354,52 +276,19 @@ async fn legal_corrects_a_vendor_fact_and_a_newer_catalog_is_shown_not_applied()
 async fn detail_pages_show_chains_history_and_filters_narrow_the_list() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
+    let s = Seed::new(&owner);
+    s.org("prod").save().await;
+    s.org("staging").with("environment", "staging").save().await;
+    s.app("acme-api", "prod").save().await;
+    s.app("acme-api-staging", "staging").save().await;
+    s.service("acme-db", "fly|scale").apps("acme-api").org("prod").save().await;
+    s.service("staging-errors", "sentry|team")
+        .apps("acme-api-staging")
+        .org("staging")
+        .phi_no("scrubbed test data only")
+        .save()
         .await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "staging"), ("environment", "staging"), ("plan", "scale")])
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
-    owner.post("/actions/apps/save", &[("name", "acme-api-staging"), ("org", "staging")]).await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-db"),
-                ("vendor_plan", "fly|scale"),
-                ("apps", "acme-api"),
-                ("org", "prod"),
-                ("phi", "yes"),
-            ],
-        )
-        .await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "staging-errors"),
-                ("vendor_plan", "sentry|team"),
-                ("apps", "acme-api-staging"),
-                ("org", "staging"),
-                ("phi", "no"),
-                ("phi_reason", "scrubbed test data only"),
-            ],
-        )
-        .await;
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-                ("effective", "2026-01-01"),
-            ],
-        )
-        .await;
+    s.baa("vendor:fly", "Fly.io BAA").save().await;
     let v = coverage(&owner, "").await;
     let db = service_id(&v, "acme-db");
     let (_, page) = owner.page(&format!("/services/{db}")).await;
@@ -447,23 +336,10 @@ async fn owners_set_the_region_policy_and_reminder_windows() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("regions", "fra")]).await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-db"),
-                ("vendor_plan", "fly|scale"),
-                ("apps", "acme-api"),
-                ("org", "prod"),
-                ("regions", "fra"),
-                ("phi", "yes"),
-            ],
-        )
-        .await;
+    let s = Seed::new(&owner);
+    s.org("prod").save().await;
+    s.app("acme-api", "prod").regions("fra").save().await;
+    s.service("acme-db", "fly|scale").apps("acme-api").org("prod").regions("fra").save().await;
     assert!(!has(&coverage(&owner, "").await, "region-outside-policy", "acme-db"));
     assert_eq!(
         legal.post("/actions/policy", &[("allowed_regions", "iad"), ("reminder_windows", "30")]).await.status,
@@ -483,16 +359,7 @@ async fn owners_set_the_region_policy_and_reminder_windows() {
 async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_history() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let mut form = vec![
-        ("title", "Sentry BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:sentry"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    form.extend(crate::helpers::ALL_CLAUSES);
-    owner.post("/actions/agreements/create", &form).await;
+    Seed::new(&owner).baa("vendor:sentry", "Sentry BAA").all_clauses().save().await;
     let v = coverage(&owner, "").await;
     let id = v["agreements"][0]["id"].as_str().expect("id").to_string();
     assert!(!has(&v, "clauses-incomplete", "Sentry BAA"));
@@ -528,8 +395,7 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
     let v = coverage(&owner, "").await;
     assert!(has(&v, "clauses-incomplete", "Sentry BAA"), "{:?}", findings(&v));
     assert_eq!(v["agreements"][0]["expiry"], "2027-12-31");
-    let detail: Value =
-        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &id)]).await.body).expect("json");
+    let detail = agreement_detail(&owner, &id).await;
     assert_eq!(detail["history"].as_array().expect("h").len(), 3);
     assert_eq!(detail["history"][1]["reason"], "re-read the signed copy");
     // A plan the vendor does not have is refused.
@@ -545,33 +411,7 @@ async fn legal_edits_an_agreement_with_validation_and_the_change_is_kept_in_hist
 async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "prod"),
-                ("environment", "production"),
-                ("plan", "scale"),
-                ("effective_on", "2025-01-01"),
-            ],
-        )
-        .await;
-    owner
-        .post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("effective_on", "2025-01-01")])
-        .await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-db"),
-                ("vendor_plan", "fly|scale"),
-                ("apps", "acme-api"),
-                ("org", "prod"),
-                ("phi", "yes"),
-                ("effective_on", "2025-01-01"),
-            ],
-        )
-        .await;
+    fly_db_world(&Seed::new(&owner), "2025-01-01").await;
     let base = [
         ("title", "Fly.io BAA"),
         ("party_a", "us"),
@@ -611,11 +451,10 @@ async fn auto_renewing_agreements_keep_covering_after_their_first_term() {
 async fn services_name_their_product_and_can_serve_several_apps() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post("/actions/orgs/save", &[("slug", "prod"), ("environment", "production"), ("plan", "scale")])
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod")]).await;
-    owner.post("/actions/apps/save", &[("name", "acme-worker"), ("org", "prod")]).await;
+    let s = Seed::new(&owner);
+    s.org("prod").save().await;
+    s.app("acme-api", "prod").save().await;
+    s.app("acme-worker", "prod").save().await;
     owner
         .post(
             "/actions/services/save",
@@ -624,33 +463,14 @@ async fn services_name_their_product_and_can_serve_several_apps() {
         .await;
     let ctx: Value = serde_json::from_str(&owner.api("public/page_ctx").await.body).expect("json");
     assert_eq!(ctx["flash"]["field"], "product");
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "audit-db"),
-                ("vendor_plan", "aws|account"),
-                ("product", "rds"),
-                ("apps", "acme-api"),
-                ("phi", "yes"),
-            ],
-        )
-        .await;
+    s.service("audit-db", "aws|account").with("product", "rds").apps("acme-api").save().await;
     let v = coverage(&owner, "").await;
     let id = service_id(&v, "audit-db");
     assert_eq!(v["services"][0]["product"], "rds");
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("id", &id),
-                ("name", "audit-db"),
-                ("vendor_plan", "aws|account"),
-                ("product", "rds"),
-                ("apps", "acme-api, acme-worker"),
-                ("phi", "yes"),
-            ],
-        )
+    s.service_edit(&id, "audit-db", "aws|account")
+        .with("product", "rds")
+        .apps("acme-api, acme-worker")
+        .save()
         .await;
     let v = coverage(&owner, "").await;
     assert_eq!(v["services"][0]["apps"], serde_json::json!(["acme-api", "acme-worker"]));
@@ -663,47 +483,8 @@ async fn services_name_their_product_and_can_serve_several_apps() {
 async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_where_and_who() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "prod"),
-                ("environment", "production"),
-                ("plan", "scale"),
-                ("effective_on", "2026-01-01"),
-            ],
-        )
-        .await;
-    owner
-        .post("/actions/apps/save", &[("name", "acme-api"), ("org", "prod"), ("effective_on", "2026-01-01")])
-        .await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-db"),
-                ("vendor_plan", "fly|scale"),
-                ("apps", "acme-api"),
-                ("org", "prod"),
-                ("phi", "yes"),
-                ("effective_on", "2026-01-01"),
-            ],
-        )
-        .await;
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-                ("effective", "2026-01-01"),
-                ("expiry", "2026-12-31"),
-            ],
-        )
-        .await;
+    fly_db_world(&Seed::new(&owner), "2026-01-01").await;
+    Seed::new(&owner).baa("vendor:fly", "Fly.io BAA").expiry("2026-12-31").save().await;
     let v = coverage(&owner, "").await;
     let old = v["agreements"][0]["id"].as_str().expect("id").to_string();
     let back = format!("/agreements/{old}");
@@ -742,12 +523,9 @@ async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_w
         assert!(verdict.to_string().contains(by.as_str()), "{day}: {verdict}");
         assert!(!has(&c, "uncovered-service", "acme-db"), "{day}");
     }
-    let detail: Value =
-        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &new_id)]).await.body)
-            .expect("json");
+    let detail = agreement_detail(&owner, &new_id).await;
     assert_eq!(detail["agreement"]["supersedes"], old.as_str());
-    let old_detail: Value =
-        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &old)]).await.body).expect("json");
+    let old_detail = agreement_detail(&owner, &old).await;
     assert_eq!(
         old_detail["agreement"]["history"].as_array().expect("h").last().expect("l")["status"],
         "superseded"
@@ -772,9 +550,7 @@ async fn renewal_supersedes_the_old_agreement_without_a_gap_and_clauses_record_w
         )
         .await;
     assert_eq!(owner.flash().await, "Clause checklist saved.");
-    let detail: Value =
-        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &new_id)]).await.body)
-            .expect("json");
+    let detail = agreement_detail(&owner, &new_id).await;
     let confirmed: Vec<&String> =
         detail["agreement"]["clause_evidence"].as_object().expect("evidence").keys().collect();
     assert_eq!(confirmed, ["a", "j"]);

@@ -2,6 +2,7 @@
 //! stored, roles, and sweeping blobs left by an interrupted upload.
 
 use crate::helpers::{Client, TestApp};
+use crate::seed::{agreement_detail as detail, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
 
@@ -50,26 +51,9 @@ pub async fn upload(c: &Client, agreement: &str, name: &str, bytes: Vec<u8>) -> 
     (status, flash)
 }
 
+/// A signed Fly.io BAA with no dates; returns its id.
 pub async fn signed_agreement(owner: &Client) -> String {
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-            ],
-        )
-        .await;
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    v["agreements"][0]["id"].as_str().expect("id").to_string()
-}
-
-async fn detail(c: &Client, id: &str) -> Value {
-    serde_json::from_str(&c.api_with("agreement_detail", &[("id", id)]).await.body).expect("json")
+    Seed::new(owner).baa("vendor:fly", "Fly.io BAA").without("effective").save_id().await
 }
 
 fn blobs(app: &TestApp) -> usize {
@@ -161,16 +145,7 @@ async fn a_corrupted_blob_is_refused_on_download_and_recorded() {
     assert_eq!(r.status, 409);
     assert!(r.body.contains("integrity check"));
     assert!(!r.body.contains("%PDF"));
-    let audit: Value = serde_json::from_str(
-        &owner
-            .api_with(
-                "audit_data",
-                &[("actor", ""), ("subject", ""), ("action", "document.integrity"), ("from", ""), ("to", "")],
-            )
-            .await
-            .body,
-    )
-    .expect("json");
+    let audit = owner.audit_page(&[("action", "document.integrity")]).await;
     assert_eq!(audit["entries"].as_array().expect("e").len(), 1);
     app.stop().await;
 }
@@ -213,21 +188,11 @@ async fn a_blob_left_by_an_interrupted_upload_is_swept_at_start() {
     // As if the process died after writing the blob and before recording the version.
     let orphan = app.data_dir.path().join("documents/sha256/00deadbeef");
     std::fs::write(&orphan, pdf("orphan")).expect("orphan");
-    let db_url = app.db_url.clone();
-    let clock = app.backend.clock.clone();
-    let data = app.stop_keeping_data().await;
-    let path = data.path().display().to_string();
-    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(db_url.clone()),
-        "DATA_DIR" => Some(path.clone()),
-        _ => None,
-    })
-    .expect("cfg");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let restarted = server::Application::spawn_on(listener, cfg, clock).await.expect("restart");
+    let stopped = app.stop_for_restart().await;
+    let restarted = stopped.restart(&[]).await;
     assert!(!orphan.exists(), "the orphan blob is gone");
     assert_eq!(
-        std::fs::read_dir(data.path().join("documents/sha256")).expect("dir").count(),
+        std::fs::read_dir(stopped.data_dir.path().join("documents/sha256")).expect("dir").count(),
         1,
         "the stored version stays"
     );
@@ -271,19 +236,8 @@ async fn documents_live_in_an_s3_bucket_when_configured() {
     assert!(r.body.contains("integrity check"));
     // An orphan object (a process killed between blob and row) is swept at the next start.
     std::fs::write(s3.root.path().join("baa-docs/sha256/00deadbeef"), pdf("orphan")).expect("orphan");
-    let db_url = app.db_url.clone();
-    let clock = app.backend.clock.clone();
-    let data = app.stop_keeping_data().await;
-    let path = data.path().display().to_string();
-    let env = s3.env("baa-docs");
-    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(db_url.clone()),
-        "DATA_DIR" => Some(path.clone()),
-        _ => env.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string()),
-    })
-    .expect("cfg");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let restarted = server::Application::spawn_on(listener, cfg, clock).await.expect("restart");
+    let stopped = app.stop_for_restart().await;
+    let restarted = stopped.restart(&s3.env("baa-docs")).await;
     let left: Vec<String> = s3
         .objects("baa-docs", "sha256")
         .iter()

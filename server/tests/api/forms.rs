@@ -2,6 +2,7 @@
 //! included), every error at once beside its field, and nothing is stored.
 
 use crate::helpers::{Client, TestApp};
+use crate::seed::{agreement_detail, coverage, Seed};
 use serde_json::Value;
 
 /// The pending flash as JSON (reading it uses it up, as the next page would).
@@ -129,8 +130,7 @@ async fn refused_agreement_comes_back_with_its_second_party_ticked_boxes_and_eve
     assert_eq!(r.location(), "/agreements");
     let said = flash(&owner).await["message"].as_str().unwrap_or_default().to_owned();
     assert!(said.starts_with("Agreement recorded. ") && said.contains("covers"), "{said}");
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v = coverage(&owner, "").await;
     let a =
         v["agreements"].as_array().expect("a").iter().find(|a| a["title"] == "Sentry BAA").expect("recorded");
     assert_eq!(a["parties"][1], "vendor:sentry");
@@ -155,8 +155,7 @@ async fn plans_are_ticked_from_the_agreement_vendor_and_other_vendors_plans_are_
     owner.post("/actions/agreements/create", &base).await;
     let said = flash(&owner).await["message"].as_str().unwrap_or_default().to_owned();
     assert!(said.starts_with("Agreement recorded. ") && said.contains("covers"), "{said}");
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v = coverage(&owner, "").await;
     let a = v["agreements"]
         .as_array()
         .expect("a")
@@ -170,33 +169,14 @@ async fn plans_are_ticked_from_the_agreement_vendor_and_other_vendors_plans_are_
     app.stop().await;
 }
 
+/// acme-prod ("Acme Production"), its app acme-api in iad and Sentry (Team) for it; returns the
+/// owner (with no flash pending) and the service's id.
 async fn world(app: &TestApp) -> (Client, String) {
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "acme-prod"),
-                ("name", "Acme Production"),
-                ("environment", "production"),
-                ("plan", "scale"),
-            ],
-        )
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad")]).await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[("name", "acme-errors"), ("vendor_plan", "sentry|team"), ("apps", "acme-api"), ("phi", "yes")],
-        )
-        .await;
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let id = v["services"].as_array().expect("s").iter().find(|s| s["name"] == "acme-errors").expect("s")
-        ["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let s = Seed::new(&owner);
+    s.org("acme-prod").with("name", "Acme Production").save().await;
+    s.app("acme-api", "acme-prod").regions("iad").save().await;
+    let id = s.service("acme-errors", "sentry|team").apps("acme-api").save_id().await;
     (owner, id)
 }
 
@@ -204,7 +184,6 @@ async fn world(app: &TestApp) -> (Client, String) {
 async fn a_refused_service_change_goes_back_to_the_service_page_with_its_own_values() {
     let app = TestApp::spawn().await;
     let (owner, id) = world(&app).await;
-    let _ = flash(&owner).await;
     let change = [
         ("id", id.as_str()),
         ("name", "acme-errors"),
@@ -228,8 +207,7 @@ async fn a_refused_service_change_goes_back_to_the_service_page_with_its_own_val
         "the new plan stays chosen"
     );
     // Nothing was saved.
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v = coverage(&owner, "").await;
     let s = v["services"].as_array().expect("s").iter().find(|s| s["id"] == id.as_str()).expect("s").clone();
     assert_eq!(s["plan"], "team");
     assert_eq!(s["phi"]["handles"], "yes");
@@ -247,7 +225,6 @@ async fn a_refused_service_change_goes_back_to_the_service_page_with_its_own_val
 async fn a_refused_new_service_shows_every_error_and_keeps_its_choices() {
     let app = TestApp::spawn().await;
     let (owner, _) = world(&app).await;
-    let _ = flash(&owner).await;
     let r = owner
         .post(
             "/actions/services/save",
@@ -273,8 +250,7 @@ async fn a_refused_new_service_shows_every_error_and_keeps_its_choices() {
     for id in ["svc-regions-error", "svc-phi_reason-error", "svc-effective_on-error"] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v = coverage(&owner, "").await;
     assert!(!v["services"].as_array().expect("s").iter().any(|s| s["name"] == "acme-mail"), "nothing stored");
     app.stop().await;
 }
@@ -283,15 +259,8 @@ async fn a_refused_new_service_shows_every_error_and_keeps_its_choices() {
 async fn the_clause_checklist_reports_every_missing_location_and_keeps_what_was_typed() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[("party_a", "us"), ("party_b", "vendor:sentry"), ("kind", "baa"), ("status", "draft")],
-        )
-        .await;
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let id = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    Seed::new(&owner).baa("vendor:sentry", "").with("status", "draft").without("effective").save().await;
+    let id = coverage(&owner, "").await["agreements"][0]["id"].as_str().expect("id").to_string();
     let _ = flash(&owner).await;
     let r = owner
         .post(
@@ -323,8 +292,7 @@ async fn the_clause_checklist_reports_every_missing_location_and_keeps_what_was_
     assert!(is_selected(tag_with_value(&html, "id=\"chk-cl-h\"", "input", "h")), "box h stays ticked");
     // Ids are unique: the heading and box h no longer share one.
     assert_eq!(html.matches("id=\"cl-h\"").count(), 1);
-    let detail: Value =
-        serde_json::from_str(&owner.api_with("agreement_detail", &[("id", &id)]).await.body).expect("json");
+    let detail = agreement_detail(&owner, &id).await;
     assert_eq!(detail["agreement"]["clause_evidence"], serde_json::json!({}), "nothing stored");
     app.stop().await;
 }
@@ -333,7 +301,6 @@ async fn the_clause_checklist_reports_every_missing_location_and_keeps_what_was_
 async fn editing_an_org_is_prefilled_and_never_replaces_its_name_with_its_slug() {
     let app = TestApp::spawn().await;
     let (owner, _) = world(&app).await;
-    let _ = flash(&owner).await;
     let (_, page) = owner.page("/inventory?edit_org=acme-prod").await;
     assert!(page.body.contains("href=\"/inventory?edit_org=acme-prod#org-form\""), "an Edit link per row");
     assert!(page.body.contains("value=\"Acme Production\""), "the form is prefilled with the name");
@@ -344,8 +311,7 @@ async fn editing_an_org_is_prefilled_and_never_replaces_its_name_with_its_slug()
             &[("slug", "acme-prod"), ("environment", "production"), ("plan", "Launch")],
         )
         .await;
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let v = coverage(&owner, "").await;
     let org =
         v["orgs"].as_array().expect("o").iter().find(|o| o["slug"] == "acme-prod").expect("org").clone();
     assert_eq!(org["name"], "Acme Production");
@@ -354,29 +320,13 @@ async fn editing_an_org_is_prefilled_and_never_replaces_its_name_with_its_slug()
 }
 
 async fn signed_sentry_baa(app: &TestApp, owner: &Client) -> String {
-    let r = owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Sentry BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:sentry"),
-                ("kind", "baa"),
-                ("status", "signed"),
-                ("effective", "2026-01-01"),
-            ],
-        )
-        .await;
+    let s = Seed::new(owner);
+    let r = s.baa("vendor:sentry", "Sentry BAA").send().await;
     assert_eq!(r.location(), "/agreements");
     let said = flash(owner).await["message"].as_str().unwrap_or_default().to_owned();
     assert!(said.starts_with("Agreement recorded. ") && said.contains("covers"), "{said}");
     let _ = app;
-    let v: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    v["agreements"].as_array().expect("a").iter().find(|a| a["title"] == "Sentry BAA").expect("a")["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    s.agreement_id("Sentry BAA").await
 }
 
 #[tokio::test]
@@ -455,7 +405,6 @@ async fn an_identical_agreement_is_warned_about_and_recorded_only_when_asked_aga
 async fn removing_a_service_or_leaving_asks_first_and_the_sole_owner_is_not_offered_leave() {
     let app = TestApp::spawn().await;
     let (owner, id) = world(&app).await;
-    let _ = flash(&owner).await;
     let (_, page) = owner.page("/inventory").await;
     assert!(!page.body.contains("action=\"/actions/services/remove\""), "no one-click removal");
     assert!(page.body.contains(&format!("/inventory?remove={id}")));

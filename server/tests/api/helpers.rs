@@ -203,10 +203,39 @@ impl TestApp {
         self.data_dir
     }
 
+    /// Shuts down keeping the database and data folder, to start a new process on them.
+    pub async fn stop_for_restart(self) -> Stopped {
+        let (db_url, clock) = (self.db_url.clone(), self.backend.clock.clone());
+        let data_dir = self.stop_keeping_data().await;
+        Stopped { db_url, data_dir, clock }
+    }
+
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {
             app.shutdown().await.expect("graceful shutdown");
         }
+    }
+}
+
+/// A stopped app's database, data folder and clock.
+pub struct Stopped {
+    pub db_url: String,
+    pub data_dir: tempfile::TempDir,
+    pub clock: baa_backend::clock::Clock,
+}
+
+impl Stopped {
+    /// A new process on the same database, data folder and clock, with `extra` settings.
+    pub async fn restart(&self, extra: &[(&str, &str)]) -> Application {
+        let data = self.data_dir.path().display().to_string();
+        let cfg = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(self.db_url.clone()),
+            "DATA_DIR" => Some(data.clone()),
+            _ => extra.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string()),
+        })
+        .expect("cfg");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Application::spawn_on(listener, cfg, self.clock.clone()).await.expect("restart")
     }
 }
 
@@ -333,6 +362,46 @@ impl Client {
     pub async fn export_audit(&self) -> (u16, String) {
         let (status, _, body) = self.download("/actions/audit/export", &[]).await;
         (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// The id of the member `email` (`user_id`) or of the open invitation to `email`, from the
+    /// members page.
+    async fn on_members_page(&self, list: &str, email: &str, id: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.api("members_page").await.body).expect("json");
+        v[list]
+            .as_array()
+            .expect(list)
+            .iter()
+            .find(|m| m["email"] == email)
+            .unwrap_or_else(|| panic!("{email} not among {list}: {v}"))[id]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// The user id of the member `email`.
+    pub async fn member_id(&self, email: &str) -> String {
+        self.on_members_page("members", email, "user_id").await
+    }
+
+    /// The id of the open invitation to `email`.
+    pub async fn invitation_id(&self, email: &str) -> String {
+        self.on_members_page("invitations", email, "id").await
+    }
+
+    /// The audit trail as the audit page loads it, filtered by `args` (actor, subject, action,
+    /// from, to, kind, page; the rest empty).
+    pub async fn audit_page(&self, args: &[(&str, &str)]) -> serde_json::Value {
+        let mut form = vec![("actor", ""), ("subject", ""), ("action", ""), ("from", ""), ("to", "")];
+        for (k, v) in args {
+            match form.iter_mut().find(|(n, _)| n == k) {
+                Some(slot) => slot.1 = v,
+                None => form.push((k, v)),
+            }
+        }
+        let r = self.api_with("audit_data", &form).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        serde_json::from_str(&r.body).expect("json")
     }
 
     /// The pending one-time message, as the next page shows it.

@@ -4,6 +4,7 @@
 
 use crate::helpers::{Client, TestApp, PASSWORD};
 use crate::notifications::{add_tigris, receiver, LOCAL_WEBHOOKS};
+use crate::seed::{coverage, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
 use sqlx::Row;
@@ -322,15 +323,7 @@ async fn f5_a_token_stops_working_when_its_maker_is_removed_or_demoted() {
     let org = serde_json::json!({"slug": "acme-prod", "environment": "production", "plan": "scale"});
     assert_eq!(api.post("/orgs", org).await.status, 201);
     // Sam demotes Priya: her token ends at once.
-    let members: Value = serde_json::from_str(&second.api("members_page").await.body).expect("json");
-    let priya = members["members"]
-        .as_array()
-        .expect("members")
-        .iter()
-        .find(|m| m["email"] == OWNER)
-        .and_then(|m| m["user_id"].as_str())
-        .expect("priya")
-        .to_string();
+    let priya = second.member_id(OWNER).await;
     second.post("/actions/members/role", &[("user_id", &priya), ("role", "engineer")]).await;
     let org2 = serde_json::json!({"slug": "acme-stage", "environment": "staging", "plan": "scale"});
     assert_eq!(api.post("/orgs", org2.clone()).await.status, 401);
@@ -1052,14 +1045,11 @@ async fn f8_twelve_concurrent_imports_never_answer_500_and_a_page_still_answers(
     // However the imports interleaved, the inventory is that of one import.
     let once = TestApp::spawn().await;
     let once_owner = once.owner().await;
-    let once_api = Api::new(&once, Some(&make_token(&once_owner, "ci", "write:inventory").await));
+    let once_api = Api::with_new_token(&once, &once_owner, "ci", "write:inventory").await;
     assert_eq!(once_api.post("/imports", files).await.status, 200);
     let services = |v: Value| v["services"].as_array().map(Vec::len).unwrap_or(0);
-    let here: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let there: Value =
-        serde_json::from_str(&once_owner.api_with("coverage_data", &[("as_of", "")]).await.body)
-            .expect("json");
+    let here = coverage(&owner, "").await;
+    let there = coverage(&once_owner, "").await;
     assert_eq!(services(here), services(there));
     once.stop().await;
     app.stop().await;
@@ -1072,39 +1062,22 @@ async fn f9_a_backdated_agreement_entered_later_does_not_turn_a_past_day_covered
     let _ = add_tigris(&owner).await;
     let recorded = app.backend.clock.now_utc().date_naive();
     let day = recorded.to_string();
-    let coverage = |c: &Client, as_of: String| {
-        let c = c.clone();
-        async move {
-            let r = c.api_with("coverage_data", &[("as_of", as_of.as_str())]).await;
-            assert_eq!(r.status, 200, "{}", r.body);
-            serde_json::from_str::<Value>(&r.body).expect("json")
-        }
-    };
     let uncovered = |v: &Value| {
         v["report"]["findings"].as_array().expect("findings").iter().any(|f| {
             f["rule"] == "uncovered-service"
                 && f["subject"]["name"].as_str().is_some_and(|s| s.contains("acme-uploads"))
         })
     };
-    let first = coverage(&owner, day.clone()).await;
+    let first = coverage(&owner, &day).await;
     assert!(uncovered(&first), "{}", first["report"]["findings"]);
     // Two days later someone enters a Tigris BAA "effective" two years ago.
     app.advance(2 * 86_400);
     owner.login(OWNER, PASSWORD).await;
-    let mut baa = vec![
-        ("title", "Tigris BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:tigris"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2024-06-01"),
-    ];
-    baa.extend(crate::helpers::ALL_CLAUSES.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &baa).await.location(), "/agreements");
-    assert!(!uncovered(&coverage(&owner, String::new()).await), "covered from today on");
+    Seed::new(&owner).baa("vendor:tigris", "Tigris BAA").effective("2024-06-01").all_clauses().save().await;
+    assert!(!uncovered(&coverage(&owner, "").await), "covered from today on");
     // The past day reads as it was recorded by its end: still not covered, with the later
     // record listed as a correction and the verdict it would change named.
-    let past = coverage(&owner, day.clone()).await;
+    let past = coverage(&owner, &day).await;
     assert!(uncovered(&past), "{}", past["report"]["findings"]);
     assert!(past["corrections"].to_string().contains("Tigris BAA"), "{}", past["corrections"]);
     assert!(

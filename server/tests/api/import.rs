@@ -3,8 +3,9 @@
 //! changes nothing, a malformed file is refused with its file and line and nothing is written,
 //! and the acme-health snapshot with only a Fly.io BAA gives the expected services and findings.
 
-use crate::api_v1::{make_token, Api};
+use crate::api_v1::Api;
 use crate::helpers::{Client, TestApp};
+use crate::seed::Seed;
 use baa_core::fly_import::SnapshotFile;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -181,7 +182,7 @@ async fn every_layout_imports_to_the_same_inventory_and_a_second_import_changes_
     for layout in [Layout::Json, Layout::Current, Layout::Legacy] {
         let app = TestApp::spawn().await;
         let owner = app.owner().await;
-        let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+        let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
         let files = acme(layout);
         let preview = api.post("/imports/preview", as_json(&files)).await;
         assert_eq!(preview.status, 200, "{layout:?}: {:?}", preview.body);
@@ -220,7 +221,7 @@ async fn every_layout_imports_to_the_same_inventory_and_a_second_import_changes_
 async fn a_zip_of_the_snapshot_imports_like_its_files() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     use base64::Engine;
     let zip = base64::engine::general_purpose::STANDARD.encode(zip_of("snapshot", &acme(Layout::Current)));
     let r = api.post("/imports/preview", json!({ "zip_base64": zip })).await;
@@ -232,7 +233,7 @@ async fn a_zip_of_the_snapshot_imports_like_its_files() {
 async fn a_malformed_file_is_refused_with_its_file_and_line_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     let bad_toml =
         std::fs::read(fixtures_dir().join("fly-toml/commonknowledge__leftbookclub__fly.staging.toml"))
             .expect("toml");
@@ -325,16 +326,7 @@ fn draft_of(location: &str) -> String {
 
 /// Records the signed Fly.io BAA (with every clause) as legal would.
 pub async fn sign_fly_baa(owner: &Client) {
-    let mut fly = vec![
-        ("title", "Fly.io BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:fly"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    fly.extend(crate::helpers::ALL_CLAUSES);
-    assert_eq!(owner.post("/actions/agreements/create", &fly).await.location(), "/agreements");
+    Seed::new(owner).baa("vendor:fly", "Fly.io BAA").all_clauses().save().await;
 }
 
 type Findings = BTreeSet<(String, String)>;
@@ -387,7 +379,7 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
     assert!(unmapped.contains(&("snapshot/ext-wafris-list.txt".into(), 3)), "{unmapped:?}");
     assert!(unmapped.contains(&("snapshot/secrets-list--acme-api.json".into(), 28)), "{unmapped:?}");
     // Nothing changed yet.
-    let read = Api::new(&app, Some(&make_token(&owner, "ci", "read").await));
+    let read = Api::with_new_token(&app, &owner, "ci", "read").await;
     assert_eq!(read.get("/services").await.body["services"], json!([]));
 
     let hash = preview["plan_hash"].as_str().expect("hash").to_string();
@@ -428,8 +420,7 @@ async fn an_engineer_previews_and_applies_the_acme_snapshot_in_the_ui_and_sees_s
         .collect();
     assert_eq!(got, expected_findings());
     // The dashboard's loader sees the same.
-    let dash: Value =
-        serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let dash = crate::seed::coverage(&eng, "").await;
     assert_eq!(dash["report"]["summary"]["uncovered_phi"], 23);
     // Each record version and audit entry names the engineer.
     let actors: Vec<String> =
@@ -449,17 +440,7 @@ async fn a_stale_preview_is_not_applied_and_a_malformed_upload_says_file_and_lin
     let draft = draft_of(&r.location());
     let hash = import_page(&owner, &draft).await["preview"]["plan_hash"].as_str().expect("h").to_string();
     // Someone records the production org by hand meanwhile: the plan is different now.
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "acme-health-production"),
-                ("name", "Prod"),
-                ("environment", "production"),
-                ("plan", "scale"),
-            ],
-        )
-        .await;
+    Seed::new(&owner).org("acme-health-production").with("name", "Prod").save().await;
     let before = count_records(&app).await;
     let r = owner.post("/actions/import/apply", &[("draft", &draft), ("plan_hash", &hash)]).await;
     assert_eq!(r.location(), format!("/import?draft={draft}"));

@@ -2,7 +2,7 @@
 //! which validates every query against the real schema): connect, sync, idempotence, notices,
 //! not-seen records, every fault, the refused token, the secret key, the lease, the CLI.
 
-use crate::api_v1::{make_token, Api};
+use crate::api_v1::Api;
 use crate::helpers::{Client, TestApp};
 use baa_backend::integrations::{self, SyncOutcome};
 use fly_fake::{FakeFly, FakeWorld, Fault, DEFAULT_TOKEN};
@@ -404,7 +404,7 @@ async fn the_token_is_never_in_the_database_pages_audit_notices_or_logs() {
     assert!(!html.body.contains(secret_part));
     let json = t.owner.api("integrations_page").await.body;
     assert!(!json.contains(secret_part));
-    let api = Api::new(&t.app, Some(&make_token(&t.owner, "ci", "read").await));
+    let api = Api::with_new_token(&t.app, &t.owner, "ci", "read").await;
     let list = api.get("/integrations").await;
     assert_eq!(list.status, 200);
     assert!(!list.body.to_string().contains(secret_part));
@@ -473,8 +473,8 @@ async fn the_lease_keeps_two_instances_from_syncing_the_same_org_at_once() {
 async fn sync_on_demand_through_the_api_and_the_cli() {
     let t = start().await;
     let id = t.connect().await;
-    let write = Api::new(&t.app, Some(&make_token(&t.owner, "ci", "write:inventory").await));
-    let read = Api::new(&t.app, Some(&make_token(&t.owner, "ro", "read").await));
+    let write = Api::with_new_token(&t.app, &t.owner, "ci", "write:inventory").await;
+    let read = Api::with_new_token(&t.app, &t.owner, "ro", "read").await;
     let r = write.post(&format!("/integrations/{id}/sync"), Value::Null).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["outcome"], "applied");

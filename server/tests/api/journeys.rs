@@ -3,7 +3,8 @@
 //! link and a next step, never a success), empty states offer the next action, a future day
 //! reads "as planned", and small controls meet WCAG AA contrast.
 
-use crate::helpers::{Client, TestApp, ALL_CLAUSES};
+use crate::helpers::{Client, TestApp};
+use crate::seed::{Form, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
 
@@ -14,18 +15,8 @@ async fn effect(c: &Client) -> (Value, String) {
     (v["flash"]["effect"].clone(), v["flash"]["message"].as_str().unwrap_or_default().to_string())
 }
 
-fn agreement<'a>(title: &'a str, party: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut form = vec![
-        ("title", title),
-        ("party_a", "us"),
-        ("party_b", party),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-        ("expiry", "2027-12-31"),
-    ];
-    form.extend(ALL_CLAUSES.iter().copied());
-    form
+fn agreement<'c>(c: &'c Client, title: &str, party: &str) -> Form<'c> {
+    Seed::new(c).baa(party, title).expiry("2027-12-31").all_clauses()
 }
 
 #[tokio::test]
@@ -49,42 +40,11 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
     let (_, page) = auditor.page("/inventory").await;
     assert!(page.body.contains("No services are recorded yet.") && !page.body.contains("href=\"/import\""));
 
-    eng.post(
-        "/actions/orgs/save",
-        &[
-            ("slug", "acme-health-production"),
-            ("environment", "production"),
-            ("plan", "scale"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
-    eng.post(
-        "/actions/apps/save",
-        &[
-            ("name", "acme-api"),
-            ("org", "acme-health-production"),
-            ("regions", "iad"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
+    let s = Seed::new(&eng);
+    s.acme_production().await;
 
     // A service that ends uncovered: an alert naming it, with a link and one next step.
-    let r = eng
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-uploads"),
-                ("vendor_plan", "tigris|standard"),
-                ("apps", "acme-api"),
-                ("org", "acme-health-production"),
-                ("regions", "iad"),
-                ("phi", "yes"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
+    let r = s.acme_uploads().send().await;
     assert_eq!(r.location(), "/inventory");
     let (_, page) = eng.page("/inventory").await;
     let at = page.body.find("<div role=\"alert\" class=\"flash warning\">").expect("a warning alert");
@@ -94,22 +54,12 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
     assert!(banner.contains("href=\"/services/") && banner.contains("Next step: "), "{banner}");
     assert!(!page.body.contains("class=\"flash ok\""), "never a green banner for a gap");
 
-    eng.post(
-        "/actions/services/save",
-        &[
-            ("name", "acme-errors"),
-            ("vendor_plan", "sentry|team"),
-            ("apps", "acme-api"),
-            ("phi", "yes"),
-            ("effective_on", "2026-02-01"),
-        ],
-    )
-    .await;
+    s.service("acme-errors", "sentry|team").apps("acme-api").on("2026-02-01").send().await;
     let (e, _) = effect(&eng).await;
     assert_eq!(e["tone"], "warning", "{e}");
 
     // The Fly.io BAA covers Fly's own compute, and says what it leaves out.
-    owner.post("/actions/agreements/create", &agreement("Fly.io BAA", "vendor:fly")).await;
+    agreement(&owner, "Fly.io BAA", "vendor:fly").send().await;
     let (e, text) = effect(&owner).await;
     assert_eq!(e["tone"], "warning", "{e}");
     assert!(text.starts_with("Agreement recorded. Fly.io BAA now covers 1 service"), "{text}");
@@ -121,7 +71,7 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
 
     // A Sentry BAA that covers nothing explains the near miss: Sentry signs on Business, the
     // service is on Team.
-    owner.post("/actions/agreements/create", &agreement("Sentry BAA", "vendor:sentry")).await;
+    agreement(&owner, "Sentry BAA", "vendor:sentry").send().await;
     let (e, text) = effect(&owner).await;
     assert_eq!(e["tone"], "warning", "{e}");
     assert!(text.starts_with("Agreement recorded. Sentry BAA covers 0 services"), "{text}");
@@ -130,24 +80,8 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
     assert!(e["next_step"].as_str().is_some_and(|s| s.contains("Business")), "{e}");
 
     // The engineer moves Sentry to Business: now covered, a plain confirmation.
-    let cov: Value =
-        serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let id = cov["services"].as_array().expect("s").iter().find(|s| s["name"] == "acme-errors").expect("s")
-        ["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    eng.post(
-        "/actions/services/save",
-        &[
-            ("id", &id),
-            ("name", "acme-errors"),
-            ("vendor_plan", "sentry|business"),
-            ("apps", "acme-api"),
-            ("phi", "yes"),
-        ],
-    )
-    .await;
+    let id = s.service_id("acme-errors").await;
+    s.service_edit(&id, "acme-errors", "sentry|business").apps("acme-api").send().await;
     let (_, page) = eng.page("/inventory").await;
     assert!(
         page.body.contains("<div role=\"status\" class=\"flash ok\">")
@@ -157,7 +91,7 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
     );
 
     // An agreement with a vendor nobody uses is neutral, not a success.
-    owner.post("/actions/agreements/create", &agreement("Upstash BAA", "vendor:upstash-redis")).await;
+    agreement(&owner, "Upstash BAA", "vendor:upstash-redis").send().await;
     let (e, text) = effect(&owner).await;
     assert_eq!(e["tone"], "neutral", "{e}");
     assert!(text.contains("Upstash BAA covers 0 services: no service in the inventory"), "{text}");
@@ -168,20 +102,9 @@ async fn saves_state_their_effect_on_coverage_and_gaps_are_warnings() {
 async fn a_future_day_reads_as_planned_not_as_it_was() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-errors"),
-                ("vendor_plan", "sentry|business"),
-                ("phi", "yes"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
-    let cov: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let id = cov["services"][0]["id"].as_str().expect("id").to_string();
+    let s = Seed::new(&owner);
+    s.service("acme-errors", "sentry|business").on("2026-02-01").save().await;
+    let id = s.service_id("acme-errors").await;
     let future = (app.backend.clock.now_utc().date_naive() + chrono::Days::new(200)).to_string();
     let (_, page) = owner.page(&format!("/services/{id}?as_of={future}")).await;
     assert!(page.body.contains(&format!("Not covered as planned for {future}")), "{}", page.body);

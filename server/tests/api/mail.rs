@@ -70,22 +70,11 @@ async fn pending_mail_goes_out_once_after_a_restart() {
     let app = TestApp::spawn_with(&[("SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
     let owner = app.owner().await;
     owner.post("/actions/forgot", &[("email", "priya@acme-health.example")]).await;
-    let db_url = app.db_url.clone();
-    let clock = app.backend.clock.clone();
     // Stop while the mail is pending, then start a new process on the same database.
-    let data_dir = app.stop_keeping_data().await;
+    let stopped = app.stop_for_restart().await;
     let sink = SmtpSink::start_on(port).await;
-    clock.advance(3600);
-    let data = data_dir.path().display().to_string();
-    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(db_url.clone()),
-        "DATA_DIR" => Some(data.clone()),
-        "SMTP_URL" => Some(sink.url()),
-        _ => None,
-    })
-    .expect("cfg");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let restarted = server::Application::spawn_on(listener, cfg, clock).await.expect("restart");
+    stopped.clock.advance(3600);
+    let restarted = stopped.restart(&[("SMTP_URL", &sink.url())]).await;
     let got = sink.wait_for("priya@acme-health.example", 1).await;
     assert!(got[0].text().contains("/reset/"));
     restarted.backend.mailer.deliver_due(&restarted.backend.db, &restarted.backend.clock).await.expect("d");

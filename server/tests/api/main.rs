@@ -23,6 +23,7 @@ mod read_path;
 mod s3;
 mod safeguards;
 mod security;
+mod seed;
 mod sessions;
 mod smtp;
 mod trust;

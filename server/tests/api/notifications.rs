@@ -3,6 +3,7 @@
 //! what owners see of delivery state.
 
 use crate::helpers::{Client, TestApp};
+use crate::seed::Seed;
 use crate::smtp::SmtpSink;
 use baa_core::account::Role;
 use serde_json::Value;
@@ -70,22 +71,7 @@ async fn team(app: &TestApp) -> Team {
 }
 
 pub async fn add_tigris(eng: &Client) -> String {
-    let r = eng
-        .post(
-            "/actions/services/save",
-            &[("name", "acme-uploads"), ("vendor_plan", "tigris|standard"), ("phi", "yes")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let v: Value =
-        serde_json::from_str(&eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    v["services"]
-        .as_array()
-        .expect("services")
-        .iter()
-        .find(|s| s["name"] == "acme-uploads")
-        .map(|s| s["id"].as_str().expect("id").to_string())
-        .expect("service listed")
+    Seed::new(eng).service("acme-uploads", "tigris|standard").save_id().await
 }
 
 #[tokio::test]
@@ -162,19 +148,11 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
     assert_eq!(unread(&t.owner).await, 0);
 
     // A covered service notifies no one.
-    let r = t
-        .owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "status-page"),
-                ("vendor_plan", "tigris|standard"),
-                ("phi", "no"),
-                ("phi_reason", "public status page only"),
-            ],
-        )
+    Seed::new(&t.owner)
+        .service("status-page", "tigris|standard")
+        .phi_no("public status page only")
+        .save()
         .await;
-    assert_eq!(r.status, 303);
     assert_eq!(noticed(&app, "uncovered-service").await.len(), 3, "no new notices");
     other.stop().await;
     app.stop().await;
@@ -184,37 +162,13 @@ async fn an_uncovered_service_tells_its_author_legal_and_owners_and_no_one_else(
 async fn a_plan_change_that_makes_a_covered_service_ineligible_notifies() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
-    let mut sentry = vec![
-        ("title", "Sentry BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:sentry"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    sentry.extend(crate::helpers::ALL_CLAUSES);
-    assert_eq!(t.owner.post("/actions/agreements/create", &sentry).await.status, 303);
-    let r = t
-        .eng
-        .post(
-            "/actions/services/save",
-            &[("name", "acme-errors"), ("vendor_plan", "sentry|business"), ("phi", "yes")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
+    Seed::new(&t.owner).baa("vendor:sentry", "Sentry BAA").all_clauses().save().await;
+    let eng = Seed::new(&t.eng);
+    eng.service("acme-errors", "sentry|business").save().await;
     assert!(noticed(&app, "uncovered-service").await.is_empty(), "covered on Business: no notice");
-    let v: Value =
-        serde_json::from_str(&t.eng.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let id = v["services"][0]["id"].as_str().expect("id").to_string();
+    let id = eng.service_id("acme-errors").await;
     // Someone else moves it to Team, which Sentry does not sign a BAA for.
-    let r = t
-        .eng2
-        .post(
-            "/actions/services/save",
-            &[("id", id.as_str()), ("name", "acme-errors"), ("vendor_plan", "sentry|team"), ("phi", "yes")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
+    Seed::new(&t.eng2).service_edit(&id, "acme-errors", "sentry|team").save().await;
     assert_eq!(noticed(&app, "plan-ineligible").await, set(&[ENG2, LEGAL, OWNER]));
     let n = &page(&t.legal).await["notices"][0];
     assert!(n["title"].as_str().expect("t").contains("no longer covered"), "{n}");
@@ -230,24 +184,12 @@ async fn expiry_reminders_come_once_per_window_and_on_the_day_and_never_after() 
     let today = baa_backend::inventory::today_for(&app.backend);
     let expiry = today + chrono::Days::new(95);
     let exp = expiry.to_string();
-    for (title, status) in [("Fly.io BAA", "signed"), ("Old Tigris BAA", "terminated")] {
-        let r = t
-            .owner
-            .post(
-                "/actions/agreements/create",
-                &[
-                    ("title", title),
-                    ("party_a", "us"),
-                    ("party_b", if title.starts_with("Fly") { "vendor:fly" } else { "vendor:tigris" }),
-                    ("kind", "baa"),
-                    ("status", status),
-                    ("effective", "2026-01-01"),
-                    ("expiry", exp.as_str()),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{title}");
-    }
+    let s = Seed::new(&t.owner);
+    s.baa("vendor:fly", "Fly.io BAA").expiry(&exp).save().await;
+    // Note: this form is refused (a new agreement cannot start terminated), so no Tigris
+    // agreement exists; only the answer's status was ever checked here.
+    let r = s.baa("vendor:tigris", "Old Tigris BAA").with("status", "terminated").expiry(&exp).send().await;
+    assert_eq!(r.status, 303, "Old Tigris BAA");
     let b = &app.backend;
     let pass = || async { baa_backend::notify::expiry_pass(b).await.expect("pass") };
     let day = 86_400;
@@ -292,20 +234,7 @@ async fn expiry_windows_follow_the_workspace_policy() {
     assert_eq!(r.status, 303);
     let today = baa_backend::inventory::today_for(&app.backend);
     let exp = (today + chrono::Days::new(20)).to_string();
-    owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-                ("effective", "2026-01-01"),
-                ("expiry", exp.as_str()),
-            ],
-        )
-        .await;
+    Seed::new(&owner).baa("vendor:fly", "Fly.io BAA").expiry(&exp).save().await;
     let b = &app.backend;
     assert_eq!(
         baa_backend::notify::expiry_pass(b).await.expect("pass"),
@@ -321,21 +250,7 @@ async fn expiry_windows_follow_the_workspace_policy() {
 async fn a_document_upload_tells_owners() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
-    t.owner
-        .post(
-            "/actions/agreements/create",
-            &[
-                ("title", "Fly.io BAA"),
-                ("party_a", "us"),
-                ("party_b", "vendor:fly"),
-                ("kind", "baa"),
-                ("status", "signed"),
-            ],
-        )
-        .await;
-    let v: Value =
-        serde_json::from_str(&t.legal.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
-    let agreement = v["agreements"][0]["id"].as_str().expect("id").to_string();
+    let agreement = crate::documents::signed_agreement(&t.owner).await;
     let form = reqwest::multipart::Form::new().text("id", agreement.clone()).part(
         "file",
         reqwest::multipart::Part::bytes(crate::documents::pdf("signed")).file_name("fly-baa.pdf"),
@@ -439,21 +354,10 @@ async fn notices_pending_at_a_restart_go_out_once() {
     let app = TestApp::spawn_with(&[("SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
     let owner = app.owner().await;
     add_tigris(&owner).await;
-    let db_url = app.db_url.clone();
-    let clock = app.backend.clock.clone();
-    let data_dir = app.stop_keeping_data().await;
+    let stopped = app.stop_for_restart().await;
     let sink = SmtpSink::start_on(port).await;
-    clock.advance(3600);
-    let data = data_dir.path().display().to_string();
-    let cfg = baa_backend::config::Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(db_url.clone()),
-        "DATA_DIR" => Some(data.clone()),
-        "SMTP_URL" => Some(sink.url()),
-        _ => None,
-    })
-    .expect("cfg");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let restarted = server::Application::spawn_on(listener, cfg, clock).await.expect("restart");
+    stopped.clock.advance(3600);
+    let restarted = stopped.restart(&[("SMTP_URL", &sink.url())]).await;
     let got = sink.wait_for(OWNER, 1).await;
     assert!(got[0].header("Subject").unwrap_or_default().contains("acme-uploads"));
     restarted.backend.mailer.deliver_due(&restarted.backend.db, &restarted.backend.clock).await.expect("d");
@@ -552,11 +456,11 @@ async fn the_workspace_webhook_gets_slack_compatible_json_with_retries() {
 
 #[tokio::test]
 async fn imports_and_api_changes_that_leave_services_uncovered_notify_once() {
-    use crate::api_v1::{make_token, Api};
+    use crate::api_v1::Api;
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let legal = app.member(&owner, Role::Legal, LEGAL).await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     let files = crate::import::acme(crate::import::Layout::Json);
     let applied = api.post("/imports", crate::import::as_json(&files)).await;
     assert_eq!(applied.status, 200, "{:?}", applied.body);

@@ -4,6 +4,7 @@
 
 use crate::documents::{pdf, signed_agreement, upload};
 use crate::helpers::{Client, TestApp};
+use crate::seed::{coverage, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
 use std::io::{Cursor, Read, Write};
@@ -72,49 +73,15 @@ fn tamper(zip_bytes: &[u8], target: &str) -> Vec<u8> {
 async fn owner_generates_a_packet_that_reads_right_and_verifies() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "acme-health-production"),
-                ("environment", "production"),
-                ("plan", "scale"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
-    owner
-        .post(
-            "/actions/apps/save",
-            &[
-                ("name", "acme-api"),
-                ("org", "acme-health-production"),
-                ("regions", "iad"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
-    owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-uploads"),
-                ("vendor_plan", "tigris|standard"),
-                ("apps", "acme-api"),
-                ("org", "acme-health-production"),
-                ("regions", "iad"),
-                ("phi", "yes"),
-                ("effective_on", "2026-02-01"),
-            ],
-        )
-        .await;
+    let s = Seed::new(&owner);
+    s.acme_production().await;
+    s.acme_uploads().save().await;
     let agreement = signed_agreement(&owner).await;
     let doc = pdf("signed fly baa");
     let (status, flash) = upload(&owner, &agreement, "fly-baa-signed.pdf", doc.clone()).await;
     assert_eq!(status, 303, "{flash}");
     let doc_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&doc));
-    let cov: Value =
-        serde_json::from_str(&owner.api_with("coverage_data", &[("as_of", "")]).await.body).expect("json");
+    let cov = coverage(&owner, "").await;
     let rule = cov["report"]["findings"][0]["rule"].as_str().expect("a finding").to_string();
 
     let now = chrono::Utc::now().date_naive();
@@ -229,13 +196,9 @@ async fn fly_io_is_a_business_associate_with_its_contact_and_the_manifest_hash_i
     let owner = app.owner().await;
     let legal = app.member(&owner, Role::Legal, "legal@acme-health.example").await;
     let eng = app.member(&owner, Role::Engineer, "eng@acme-health.example").await;
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[("slug", "acme-prod"), ("environment", "production"), ("plan", "scale")],
-        )
-        .await;
-    owner.post("/actions/apps/save", &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad")]).await;
+    let s = Seed::new(&owner);
+    s.org("acme-prod").save().await;
+    s.app("acme-api", "acme-prod").regions("iad").save().await;
     // Legal (and owners) record the vendor's contact; engineers cannot.
     let facts = [("vendor", "fly"), ("contact", "Fly.io Legal, baa@fly.example"), ("downstream", "unknown")];
     assert_eq!(eng.post("/actions/vendors/facts", &facts).await.status, 403);

@@ -3,7 +3,8 @@
 //! every day, on both readings (as recorded, and with corrections folded in).
 
 use crate::api_v1::{make_token, Api};
-use crate::helpers::{Client, TestApp, ALL_CLAUSES, PASSWORD};
+use crate::helpers::{Client, TestApp, PASSWORD};
+use crate::seed::Seed;
 use baa_backend::storage::period::{coverage_period, coverage_period_per_day, Reading};
 use baa_core::account::Role;
 use chrono::{Duration, NaiveDate};
@@ -17,18 +18,7 @@ fn day(t0: NaiveDate, n: i64) -> String {
 }
 
 async fn fly_baa(owner: &Client, title: &str, effective: &str, expiry: &str) {
-    let mut form = vec![
-        ("title", title),
-        ("party_a", "us"),
-        ("party_b", "vendor:fly"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", effective),
-        ("expiry", expiry),
-    ];
-    form.extend(ALL_CLAUSES.iter().copied());
-    let r = owner.post("/actions/agreements/create", &form).await;
-    assert_eq!(r.location(), "/agreements", "{}", r.body);
+    Seed::new(owner).baa("vendor:fly", title).effective(effective).expiry(expiry).all_clauses().save().await;
 }
 
 /// Signs in again (days pass between steps, longer than a session lives).
@@ -44,20 +34,9 @@ async fn world(app: &TestApp) -> (Client, NaiveDate) {
     let owner = app.owner().await;
     let t0 = baa_backend::inventory::today_for(&app.backend);
     let d0 = day(t0, 0);
-    let r = owner
-        .post(
-            "/actions/orgs/save",
-            &[("slug", "acme-prod"), ("environment", "production"), ("plan", "scale"), ("effective_on", &d0)],
-        )
-        .await;
-    assert_eq!(r.location(), "/inventory", "{}", r.body);
-    let r = owner
-        .post(
-            "/actions/apps/save",
-            &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad"), ("effective_on", &d0)],
-        )
-        .await;
-    assert_eq!(r.location(), "/inventory", "{}", r.body);
+    let s = Seed::new(&owner);
+    s.org("acme-prod").on(&d0).save().await;
+    s.app("acme-api", "acme-prod").regions("iad").on(&d0).save().await;
     fly_baa(&owner, "Fly.io BAA", &d0, &day(t0, 2)).await;
     app.advance(4 * DAY);
     let owner = again(app).await;

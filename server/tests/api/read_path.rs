@@ -2,6 +2,7 @@
 //! answers. Figures are measured by scripts/load-test.sh, not here; these tests prove behaviour.
 
 use crate::helpers::TestApp;
+use crate::seed::{coverage, Seed};
 use serde_json::Value;
 
 fn uncovered(v: &Value, name: &str) -> bool {
@@ -15,11 +16,7 @@ async fn a_view_is_reused_until_a_write_and_never_outlives_one() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let _ = crate::notifications::add_tigris(&owner).await;
-    let read = || async {
-        let r = owner.api_with("coverage_data", &[("as_of", "")]).await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        serde_json::from_str::<Value>(&r.body).expect("json")
-    };
+    let read = || coverage(&owner, "");
     let first = read().await;
     assert!(uncovered(&first, "acme-uploads"));
     let held = app.backend.views.len();
@@ -28,16 +25,7 @@ async fn a_view_is_reused_until_a_write_and_never_outlives_one() {
     assert_eq!(again["report"], first["report"]);
     assert_eq!(app.backend.views.len(), held);
     // A write changes the answer at once: the agreement covers the bucket on the next read.
-    let mut baa = vec![
-        ("title", "Tigris BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:tigris"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    baa.extend(crate::helpers::ALL_CLAUSES.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &baa).await.location(), "/agreements");
+    Seed::new(&owner).baa("vendor:tigris", "Tigris BAA").all_clauses().save().await;
     assert!(!uncovered(&read().await, "acme-uploads"), "a cached view outlived a write");
     app.stop().await;
 }
@@ -72,10 +60,10 @@ async fn pages_and_json_go_out_compressed_when_the_client_accepts_it() {
 
 #[tokio::test]
 async fn the_inventory_lists_fifty_services_a_page_with_search_and_links_that_keep_the_filters() {
-    use crate::api_v1::{make_token, Api};
+    use crate::api_v1::Api;
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "seed", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "seed", "write:inventory").await;
     for i in 0..60 {
         let r = api
             .post(
@@ -192,20 +180,8 @@ async fn agreements_are_listed_fifty_a_page() {
         let title = format!("BAA {i:02}");
         // Distinct accounts, so none is an identical duplicate of another.
         let account = format!("acct-{i:02}");
-        let r = owner
-            .post(
-                "/actions/agreements/create",
-                &[
-                    ("title", title.as_str()),
-                    ("party_a", "us"),
-                    ("party_b", "vendor:sentry"),
-                    ("kind", "baa"),
-                    ("status", "signed"),
-                    ("accounts", account.as_str()),
-                ],
-            )
-            .await;
-        assert_eq!(r.location(), "/agreements", "{i}");
+        let s = Seed::new(&owner);
+        s.baa("vendor:sentry", &title).without("effective").with("accounts", &account).save().await;
     }
     let rows = |body: &str| body.matches("aria-label=\"Change status of BAA").count();
     let first = owner.get("/agreements").await;

@@ -7,6 +7,8 @@
 use crate::api_v1::{make_token, Api};
 use crate::helpers::{Client, TestApp};
 use crate::import::{as_json, fixtures_dir};
+use crate::packets::pdftotext;
+use crate::seed::coverage;
 use baa_core::fly_import::SnapshotFile;
 use serde_json::Value;
 use server::check::{CheckArgs, Threshold};
@@ -30,16 +32,10 @@ fn snapshot() -> Vec<SnapshotFile> {
 }
 
 async fn import(app: &TestApp, owner: &Client) -> Api {
-    let api = Api::new(app, Some(&make_token(owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(app, owner, "ci", "write:inventory").await;
     let r = api.post("/imports", as_json(&snapshot())).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     api
-}
-
-async fn coverage(c: &Client) -> Value {
-    let r = c.api_with("coverage_data", &[("as_of", "")]).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    serde_json::from_str(&r.body).expect("json")
 }
 
 fn result<'a>(cov: &'a Value, rule: &str) -> &'a Value {
@@ -63,15 +59,6 @@ async fn gate(app: &TestApp, token: &str, fail_on: Threshold) -> (i32, String) {
     (code, String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err))
 }
 
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("p.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[tokio::test]
 async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_packet_lists_each_check() {
     let app = TestApp::spawn().await;
@@ -80,7 +67,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
     assert!(app.count("platform_configs").await >= 1, "the facts are stored");
 
     // Shown: failed with file and line and the next step.
-    let cov = coverage(&owner).await;
+    let cov = coverage(&owner, "").await;
     let secret = result(&cov, "secret-in-config");
     assert_eq!(secret["state"], "failed");
     assert_eq!(secret["at"]["file"], "fly-toml/fly.toml");
@@ -159,7 +146,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
         .await;
     assert_eq!(again.status, 303);
     assert!(owner.flash().await.contains("already has an exception"));
-    let cov = coverage(&owner).await;
+    let cov = coverage(&owner, "").await;
     let transport = result(&cov, "transport-unencrypted");
     assert_eq!(transport["state"], "passed-by-exception", "{transport}");
     assert!(transport["explanation"].as_str().unwrap_or_default().contains(reason));
@@ -172,7 +159,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
         )
         .await;
     assert_eq!(r.status, 303);
-    let cov = coverage(&owner).await;
+    let cov = coverage(&owner, "").await;
     assert_eq!(result(&cov, "backup-missing")["state"], "passed");
     assert_eq!(result(&cov, "transport-unencrypted")["state"], "passed-by-exception");
     let settings: Value = serde_json::from_str(&owner.api("settings_page").await.body).expect("json");
@@ -201,7 +188,7 @@ async fn imported_fly_toml_is_checked_an_exception_clears_a_failure_and_the_pack
         .post("/actions/policy/exceptions/remove", &[("rule", "transport-unencrypted"), ("app", "acme-api")])
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(result(&coverage(&owner).await, "transport-unencrypted")["state"], "failed");
+    assert_eq!(result(&coverage(&owner, "").await, "transport-unencrypted")["state"], "failed");
     app.stop().await;
 }
 
@@ -278,7 +265,7 @@ async fn no_secret_value_from_a_fly_toml_is_stored_rendered_in_the_packet_or_log
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(!r.body.to_string().contains(SECRET), "error response");
 
-    let cov = coverage(&owner).await;
+    let cov = coverage(&owner, "").await;
     assert_eq!(result(&cov, "secret-in-config")["state"], "failed", "the check saw it");
     let mut seen = vec![
         ("coverage_data", cov.to_string()),

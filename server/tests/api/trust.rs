@@ -2,7 +2,8 @@
 //! JSON form and the Atom feed; subscribe with double opt-in, one-click unsubscribe, throttled;
 //! one notice per change of PHI subcontractors (debounced), through the outbox.
 
-use crate::helpers::{Client, TestApp, ALL_CLAUSES};
+use crate::helpers::{Client, TestApp};
+use crate::seed::Seed;
 use baa_backend::trust::{self, DEBOUNCE_SECS, PUBLIC_FIELDS};
 use baa_core::account::Role;
 use serde_json::Value;
@@ -14,48 +15,17 @@ const SLUG: &str = "acme-health";
 async fn world(app: &TestApp) -> Client {
     let owner = app.owner().await;
     let today = baa_backend::inventory::today_for(&app.backend).to_string();
-    owner
-        .post(
-            "/actions/orgs/save",
-            &[
-                ("slug", "acme-prod"),
-                ("environment", "production"),
-                ("plan", "scale"),
-                ("effective_on", &today),
-            ],
-        )
+    let s = Seed::new(&owner);
+    s.org("acme-prod").on(&today).save().await;
+    s.app("acme-api", "acme-prod").regions("iad").on(&today).save().await;
+    s.service("acme-uploads", "tigris|standard")
+        .apps("acme-api")
+        .org("acme-prod")
+        .regions("iad")
+        .on(&today)
+        .save()
         .await;
-    owner
-        .post(
-            "/actions/apps/save",
-            &[("name", "acme-api"), ("org", "acme-prod"), ("regions", "iad"), ("effective_on", &today)],
-        )
-        .await;
-    let r = owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-uploads"),
-                ("vendor_plan", "tigris|standard"),
-                ("apps", "acme-api"),
-                ("org", "acme-prod"),
-                ("regions", "iad"),
-                ("phi", "yes"),
-                ("effective_on", &today),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let mut fly = vec![
-        ("title", "Fly.io BAA (private title)"),
-        ("party_a", "us"),
-        ("party_b", "vendor:fly"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    fly.extend(ALL_CLAUSES.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &fly).await.location(), "/agreements");
+    s.baa("vendor:fly", "Fly.io BAA (private title)").all_clauses().save().await;
     owner
 }
 
@@ -230,17 +200,13 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
             .expect("customer")
             .get("entity_id")
     };
-    let mut baa = vec![
-        ("title", "Clinic One BAA"),
-        ("party_a", customer.as_str()),
-        ("party_b", "us"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-        ("notice_days", "30"),
-    ];
-    baa.extend(ALL_CLAUSES.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &baa).await.location(), "/agreements");
+    let s = Seed::new(&owner);
+    s.baa("us", "Clinic One BAA")
+        .with("party_a", &customer)
+        .with("notice_days", "30")
+        .all_clauses()
+        .save()
+        .await;
 
     // A sync adds three PHI subcontractors at once: one notice, after the list is still.
     for (name, plan) in [
@@ -248,13 +214,7 @@ async fn a_visitor_subscribes_confirms_and_unsubscribes_and_a_change_sends_one_n
         ("acme-cache", "upstash-redis|enterprise"),
         ("acme-db", "supabase|team"),
     ] {
-        let r = owner
-            .post(
-                "/actions/services/save",
-                &[("name", name), ("vendor_plan", plan), ("phi", "yes"), ("effective_on", &today)],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{name}: {}", r.body);
+        s.service(name, plan).on(&today).save().await;
     }
     trust::sweep(&app.backend).await.expect("sweep");
     assert_eq!(app.count("trust_notices").await, 0, "debounced: nothing yet");

@@ -2,16 +2,11 @@
 //! encryption is refused, configuration attestations, candidate services and links from an
 //! import, and vendor facts (downstream subcontractors). Each runs on SQLite and PostgreSQL.
 
-use crate::api_v1::{make_token, Api};
-use crate::helpers::{Client, TestApp, ALL_CLAUSES};
+use crate::api_v1::Api;
+use crate::helpers::{Client, TestApp};
+use crate::seed::{coverage, Seed};
 use baa_core::account::Role;
 use serde_json::Value;
-
-async fn coverage(c: &Client) -> Value {
-    let r = c.api_with("coverage_data", &[("as_of", "")]).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    serde_json::from_str(&r.body).expect("json")
-}
 
 fn service<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["services"].as_array().expect("services").iter().find(|s| s["name"] == name).expect(name)
@@ -49,20 +44,13 @@ async fn a_no_phi_reason_that_cites_encryption_is_refused_and_nothing_is_stored(
         assert_eq!(app.count("records").await, before, "nothing stored for {reason:?}");
     }
     // A basis from the list with a reason that is not about encryption is kept, with who and when.
-    let r = owner
-        .post(
-            "/actions/services/save",
-            &[
-                ("name", "acme-uploads"),
-                ("vendor_plan", "tigris|standard"),
-                ("phi", "no"),
-                ("phi_basis", "not-handled-by-design"),
-                ("phi_reason", "holds only the public marketing site's images"),
-            ],
-        )
+    Seed::new(&owner)
+        .service("acme-uploads", "tigris|standard")
+        .phi_no("holds only the public marketing site's images")
+        .with("phi_basis", "not-handled-by-design")
+        .save()
         .await;
-    assert_eq!(r.status, 303);
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     let phi = &service(&v, "acme-uploads")["phi"];
     assert!(phi.to_string().contains("not-handled-by-design"), "{phi}");
     assert!(!has(&v, "uncovered-service", "acme-uploads"));
@@ -70,24 +58,10 @@ async fn a_no_phi_reason_that_cites_encryption_is_refused_and_nothing_is_stored(
 }
 
 async fn sentry_business(owner: &Client) -> String {
-    let r = owner
-        .post(
-            "/actions/services/save",
-            &[("name", "acme-errors"), ("vendor_plan", "sentry|business"), ("phi", "yes")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let mut baa = vec![
-        ("title", "Sentry BAA"),
-        ("party_a", "us"),
-        ("party_b", "vendor:sentry"),
-        ("kind", "baa"),
-        ("status", "signed"),
-        ("effective", "2026-01-01"),
-    ];
-    baa.extend(ALL_CLAUSES.iter().copied());
-    assert_eq!(owner.post("/actions/agreements/create", &baa).await.location(), "/agreements");
-    service(&coverage(owner).await, "acme-errors")["id"].as_str().expect("id").to_string()
+    let s = Seed::new(owner);
+    s.service("acme-errors", "sentry|business").save().await;
+    s.baa("vendor:sentry", "Sentry BAA").all_clauses().save().await;
+    s.service_id("acme-errors").await
 }
 
 #[tokio::test]
@@ -95,7 +69,7 @@ async fn a_required_configuration_is_an_open_finding_until_someone_confirms_it()
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let id = sentry_business(&owner).await;
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     assert!(has(&v, "configuration-unconfirmed", "acme-errors"), "{}", v["report"]["findings"]);
     let item = "server-side data scrubbing on for every project (default scrubbers plus the fields that may carry PHI)";
     // Bad input is refused and changes nothing.
@@ -123,14 +97,14 @@ async fn a_required_configuration_is_an_open_finding_until_someone_confirms_it()
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(owner.flash().await, "Configuration confirmed.");
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     assert!(!has(&v, "configuration-unconfirmed", "acme-errors"), "{}", v["report"]["findings"]);
     let attestations = &service(&v, "acme-errors")["attestations"];
     assert_eq!(attestations[0]["item"], item);
     assert!(attestations[0]["review_on"].as_str().is_some_and(|d| d > "2026"));
     // Withdrawn: the finding is back.
     owner.post("/actions/services/attest", &[("id", id.as_str()), ("item", item), ("withdraw", "on")]).await;
-    assert!(has(&coverage(&owner).await, "configuration-unconfirmed", "acme-errors"));
+    assert!(has(&coverage(&owner, "").await, "configuration-unconfirmed", "acme-errors"));
     app.stop().await;
 }
 
@@ -138,7 +112,7 @@ async fn a_required_configuration_is_an_open_finding_until_someone_confirms_it()
 async fn candidates_from_an_import_are_confirmed_or_rejected_and_a_rejection_sticks() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
-    let api = Api::new(&app, Some(&make_token(&owner, "ci", "write:inventory").await));
+    let api = Api::with_new_token(&app, &owner, "ci", "write:inventory").await;
     // acme-web also holds an OpenAI key: the import can only guess that it calls OpenAI.
     let mut snapshot = crate::import::acme(crate::import::Layout::Json);
     let web = snapshot.iter_mut().find(|f| f.name == "secrets-list--acme-web.json").expect("web secrets");
@@ -149,7 +123,7 @@ async fn candidates_from_an_import_are_confirmed_or_rejected_and_a_rejection_sti
     web.bytes = serde_json::to_vec(&secrets).expect("json");
     let files = crate::import::as_json(&snapshot);
     assert_eq!(api.post("/imports", files.clone()).await.status, 200);
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     let services = v["services"].as_array().expect("services");
     // A guess is never shown as a fact: the import marks what it could not tell.
     let candidate = services.iter().find(|s| !s["unconfirmed"].is_null()).expect("a candidate service");
@@ -173,7 +147,7 @@ async fn candidates_from_an_import_are_confirmed_or_rejected_and_a_rejection_sti
         owner.post("/actions/services/confirm", &[("id", lid.as_str()), ("app", app_name.as_str())]).await;
     assert_eq!(r.status, 303);
     assert_eq!(owner.flash().await, format!("Confirmed: {app_name} uses this service."));
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     let now = v["services"].as_array().expect("s").iter().find(|s| s["id"] == lid.as_str()).expect("linked");
     assert!(now["apps"].as_array().expect("apps").iter().any(|a| a == app_name.as_str()));
     assert!(!now["candidate_apps"].as_array().expect("c").iter().any(|a| a == app_name.as_str()));
@@ -192,9 +166,9 @@ async fn candidates_from_an_import_are_confirmed_or_rejected_and_a_rejection_sti
     let gone = |v: &Value| {
         !v["services"].as_array().expect("s").iter().any(|s| s["id"] == cid && s["removed_on"].is_null())
     };
-    assert!(gone(&coverage(&owner).await), "{cname} still listed");
+    assert!(gone(&coverage(&owner, "").await), "{cname} still listed");
     assert_eq!(api.post("/imports", files).await.status, 200);
-    assert!(gone(&coverage(&owner).await), "{cname} imported again after it was rejected");
+    assert!(gone(&coverage(&owner, "").await), "{cname} imported again after it was rejected");
     app.stop().await;
 }
 
@@ -203,7 +177,7 @@ async fn vendor_facts_record_the_downstream_chain_and_refuse_contradictions() {
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
     let _ = crate::notifications::add_tigris(&owner).await;
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     assert!(has(&v, "downstream-unverified", "Tigris"), "{}", v["report"]["findings"]);
     let before = app.count("records").await;
     for (form, text) in [
@@ -226,10 +200,10 @@ async fn vendor_facts_record_the_downstream_chain_and_refuse_contradictions() {
         )
         .await;
     assert_eq!(r.status, 303);
-    let v = coverage(&owner).await;
+    let v = coverage(&owner, "").await;
     assert!(!has(&v, "downstream-unverified", "Tigris"), "{}", v["report"]["findings"]);
     // Unknown again brings the finding back: unknown is not none.
     owner.post("/actions/vendors/facts", &[("vendor", "tigris"), ("downstream", "unknown")]).await;
-    assert!(has(&coverage(&owner).await, "downstream-unverified", "Tigris"));
+    assert!(has(&coverage(&owner, "").await, "downstream-unverified", "Tigris"));
     app.stop().await;
 }
