@@ -186,10 +186,18 @@ async fn expiry_reminders_come_once_per_window_and_on_the_day_and_never_after() 
     let exp = expiry.to_string();
     let s = Seed::new(&t.owner);
     s.baa("vendor:fly", "Fly.io BAA").expiry(&exp).save().await;
-    // Note: this form is refused (a new agreement cannot start terminated), so no Tigris
-    // agreement exists; only the answer's status was ever checked here.
-    let r = s.baa("vendor:tigris", "Old Tigris BAA").with("status", "terminated").expiry(&exp).send().await;
-    assert_eq!(r.status, 303, "Old Tigris BAA");
+    // A terminated agreement with the same expiry: signed first (a new agreement cannot start
+    // terminated), then terminated, so it really is in the world and must get no reminder.
+    let old = s.baa("vendor:tigris", "Old Tigris BAA").expiry(&exp).save_id().await;
+    let terminate = [
+        ("id", old.as_str()),
+        ("status", "terminated"),
+        ("on", ""),
+        ("reason", "moved off"),
+        ("confirmed", "yes"),
+    ];
+    t.owner.post("/actions/agreements/status", &terminate).await;
+    assert_eq!(t.owner.flash().await, "Status changed.", "Old Tigris BAA terminated");
     let b = &app.backend;
     let pass = || async { baa_backend::notify::expiry_pass(b).await.expect("pass") };
     let day = 86_400;
