@@ -42,7 +42,7 @@ pub use model::{
     BillingFacts, DiscoveredAddOn, DiscoveredApp, DiscoveredVolume, OrgDiscovery, OrgFacts, OrgKind,
     SignedDocument,
 };
-pub use token::{FlyToken, TokenError};
+pub use token::FlyToken;
 
 /// Fields no query of this module may select, as `(type, field)`; `"*"` is any type. Checked
 /// by a test on the parsed text of every operation, and by the fake's request log.

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::{AppError, AppResult};
+
 use reqwest::header::HeaderValue;
 
 /// A Fly.io API token as `fly tokens create readonly -o ORG` prints it (`FlyV1 fm2_...`), or
@@ -18,21 +20,17 @@ pub struct FlyToken {
     macaroon: bool,
 }
 
-/// Why a pasted token was refused (it never says what the token was).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// Empty, or only a scheme.
-    #[error("the Fly.io token is empty: paste the whole output of `fly tokens create readonly -o ORG`")]
-    Empty,
-    /// Spaces, control or non-ASCII characters inside the token.
-    #[error("the Fly.io token has characters a token cannot have: paste it again, on one line")]
-    BadCharacters,
-}
+/// A pasted token that is empty, or only a scheme (the message never says what was pasted).
+pub const EMPTY: &str =
+    "the Fly.io token is empty: paste the whole output of `fly tokens create readonly -o ORG`";
+/// A pasted token with spaces, control or non-ASCII characters inside.
+pub const BAD_CHARACTERS: &str =
+    "the Fly.io token has characters a token cannot have: paste it again, on one line";
 
 impl FlyToken {
     /// Reads a token as pasted: surrounding space and any `FlyV1 ` / `Bearer ` scheme removed
     /// (as flyctl does), parts split on commas.
-    pub fn parse(raw: &str) -> Result<FlyToken, TokenError> {
+    pub fn parse(raw: &str) -> AppResult<FlyToken> {
         let mut t = raw.trim();
         while let Some((scheme, rest)) = t.split_once(char::is_whitespace) {
             if scheme.eq_ignore_ascii_case("flyv1") || scheme.eq_ignore_ascii_case("bearer") {
@@ -42,14 +40,14 @@ impl FlyToken {
             }
         }
         if t.eq_ignore_ascii_case("flyv1") || t.eq_ignore_ascii_case("bearer") {
-            return Err(TokenError::Empty);
+            return Err(AppError::invalid("token", EMPTY));
         }
         let parts: Vec<&str> = t.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
         if parts.is_empty() {
-            return Err(TokenError::Empty);
+            return Err(AppError::invalid("token", EMPTY));
         }
         if parts.iter().any(|p| !p.bytes().all(|b| b.is_ascii_graphic() && b != b',')) {
-            return Err(TokenError::BadCharacters);
+            return Err(AppError::invalid("token", BAD_CHARACTERS));
         }
         let macaroon = parts.iter().any(|p| ["fm1r_", "fm1a_", "fm2_"].iter().any(|pfx| p.starts_with(pfx)));
         Ok(FlyToken { token: parts.join(","), macaroon })
@@ -121,11 +119,12 @@ mod tests {
 
     #[test]
     fn empty_or_broken_tokens_are_refused_without_echoing_them() {
-        assert_eq!(FlyToken::parse("  "), Err(TokenError::Empty));
-        assert_eq!(FlyToken::parse("FlyV1 "), Err(TokenError::Empty));
-        let e = FlyToken::parse("fm2_abc\u{7}def").expect_err("control char");
-        assert_eq!(e, TokenError::BadCharacters);
-        assert!(!e.to_string().contains("abc"));
+        let message = |raw: &str| FlyToken::parse(raw).expect_err("refused").public_message();
+        assert_eq!(message("  "), EMPTY);
+        assert_eq!(message("FlyV1 "), EMPTY);
+        let e = message("fm2_abc\u{7}def");
+        assert_eq!(e, BAD_CHARACTERS);
+        assert!(!e.contains("abc"));
         assert!(FlyToken::parse("fm2_abc def").is_err());
     }
 

@@ -252,7 +252,7 @@ pub async fn connect(b: &Backend, v: &Viewer, org: &str, token: &str) -> AppResu
     let org = parse_org(org)?;
     let key =
         SecretKey::from_config(&b.config).ok_or_else(|| AppError::invalid("secret_key", MISSING_KEY))?;
-    let token = FlyToken::parse(token).map_err(|e| AppError::invalid("token", e.to_string()))?;
+    let token = FlyToken::parse(token)?;
     let facts = client(b)?.check_token(&token, &org).await.map_err(|e| check_failed(&e))?;
     let now = b.clock.now();
     let existing = sqlx::query("SELECT id FROM fly_integrations WHERE workspace_id = $1 AND org_slug = $2")
@@ -547,10 +547,10 @@ async fn sync_leased(b: &Backend, ws: &str, id: &str, owner: &str) -> AppResult<
         .await;
     };
     let token = match key.open(&row.sealed, &aad(id, ws)).map(|t| FlyToken::parse(&t)) {
-        Ok(Ok(t)) => t,
+        Some(Ok(t)) => t,
         _ => {
-            let msg = seal::OpenError.to_string();
-            return fail(b, ws, id, owner, &row, Fault::other("key", msg), None).await;
+            return fail(b, ws, id, owner, &row, Fault::other("key", seal::CANNOT_OPEN.to_string()), None)
+                .await;
         }
     };
     let discovery = match client(b)?.discover(&token, &row.org).await {

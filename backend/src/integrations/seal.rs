@@ -20,10 +20,9 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// Why a sealed token could not be opened (wrong key, or a tampered or moved row).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the stored Fly.io token cannot be opened with BAA_SECRET_KEY (was the key changed?): connect the org again")]
-pub struct OpenError;
+/// What a sync says when a sealed token cannot be opened (wrong key, or a tampered or moved row).
+pub const CANNOT_OPEN: &str =
+    "the stored Fly.io token cannot be opened with BAA_SECRET_KEY (was the key changed?): connect the org again";
 
 impl SecretKey {
     /// Reads `BAA_SECRET_KEY`: base64 (standard, padded or not) of exactly 32 bytes.
@@ -56,19 +55,19 @@ impl SecretKey {
         format!("{PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(out))
     }
 
-    /// Opens what [`SecretKey::seal`] sealed for the same `aad`.
-    pub fn open(&self, sealed: &str, aad: &str) -> Result<String, OpenError> {
-        let raw = sealed.strip_prefix(PREFIX).ok_or(OpenError)?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(raw).map_err(|_| OpenError)?;
+    /// Opens what [`SecretKey::seal`] sealed for the same `aad`; `None` when it cannot (another
+    /// key, another row, or a changed text: there is nothing more to say about why).
+    pub fn open(&self, sealed: &str, aad: &str) -> Option<String> {
+        let raw = sealed.strip_prefix(PREFIX)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(raw).ok()?;
         if bytes.len() < 12 + 16 {
-            return Err(OpenError);
+            return None;
         }
         let (nonce, ct) = bytes.split_at(12);
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
-        let plain = cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
-            .map_err(|_| OpenError)?;
-        String::from_utf8(plain).map_err(|_| OpenError)
+        let plain =
+            cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() }).ok()?;
+        String::from_utf8(plain).ok()
     }
 }
 
@@ -86,8 +85,8 @@ mod tests {
         let sealed = k.seal("fm2_secret-token-value", "row-1|ws-1");
         assert!(!sealed.contains("fm2_secret"));
         assert_eq!(k.open(&sealed, "row-1|ws-1").expect("open"), "fm2_secret-token-value");
-        assert_eq!(k.open(&sealed, "row-2|ws-1"), Err(OpenError));
-        assert_eq!(key(8).open(&sealed, "row-1|ws-1"), Err(OpenError));
+        assert_eq!(k.open(&sealed, "row-2|ws-1"), None);
+        assert_eq!(key(8).open(&sealed, "row-1|ws-1"), None);
         assert_ne!(sealed, k.seal("fm2_secret-token-value", "row-1|ws-1"), "fresh nonce per seal");
         assert!(!format!("{k:?}").contains('7'));
     }

@@ -19,7 +19,6 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::model::{PacketData, Person};
 use super::signature::{PacketKey, SIGNATURE_NAME};
-use super::PacketError;
 use crate::audit;
 
 /// Name of the manifest in the ZIP.
@@ -152,7 +151,7 @@ fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
 }
 
 /// Reads the extent of a JSON Lines audit excerpt, refusing one that does not parse.
-pub fn audit_summary(jsonl: &[u8]) -> Result<AuditSummary, PacketError> {
+pub fn audit_summary(jsonl: &[u8]) -> Result<AuditSummary, anyhow::Error> {
     let mut s = AuditSummary::default();
     for line in jsonl.split(|&b| b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -189,7 +188,7 @@ impl<W: Write + Seek> BundleWriter<W> {
         path: String,
         original_name: Option<String>,
         mut content: impl Read,
-    ) -> Result<(), PacketError> {
+    ) -> Result<(), anyhow::Error> {
         self.zip.start_file(path.as_str(), self.options)?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
@@ -212,20 +211,20 @@ impl<W: Write + Seek> BundleWriter<W> {
     }
 
     /// Adds the packet PDF as `packet.pdf`.
-    pub fn add_pdf(&mut self, pdf: &[u8]) -> Result<(), PacketError> {
+    pub fn add_pdf(&mut self, pdf: &[u8]) -> Result<(), anyhow::Error> {
         self.add(PDF_NAME.to_string(), None, pdf)
     }
 
     /// Adds the audit excerpt (JSON Lines of `audit::Entry`, oldest first) as
     /// `audit-excerpt.jsonl`; refuses one that does not parse.
-    pub fn add_audit_excerpt(&mut self, jsonl: &[u8]) -> Result<(), PacketError> {
+    pub fn add_audit_excerpt(&mut self, jsonl: &[u8]) -> Result<(), anyhow::Error> {
         self.audit = Some(audit_summary(jsonl)?);
         self.add(AUDIT_NAME.to_string(), None, jsonl)
     }
 
     /// Adds an executed document, streamed from `content`, as `documents/<safe name>` (with
     /// " (2)", " (3)"... before the extension when the name is taken). Returns the path used.
-    pub fn add_document(&mut self, name: &str, content: impl Read) -> Result<String, PacketError> {
+    pub fn add_document(&mut self, name: &str, content: impl Read) -> Result<String, anyhow::Error> {
         let safe = safe_name(name);
         let (stem, ext) = match safe.rfind('.') {
             Some(i) if i > 0 => (&safe[..i], &safe[i..]),
@@ -244,7 +243,7 @@ impl<W: Write + Seek> BundleWriter<W> {
 
     /// Writes `manifest.json`, its signature `manifest.sig` and the ZIP directory; returns the
     /// output and the SHA-256 of the manifest (recorded in the audit trail).
-    pub fn finish(mut self, key: &PacketKey) -> Result<(W, String), PacketError> {
+    pub fn finish(mut self, key: &PacketKey) -> Result<(W, String), anyhow::Error> {
         let manifest = Manifest {
             format: FORMAT.to_string(),
             packet: self.meta,
@@ -270,7 +269,7 @@ pub fn build_bundle<N: AsRef<str>, B: AsRef<[u8]>>(
     audit_jsonl: &[u8],
     meta: &PacketMeta,
     key: &PacketKey,
-) -> Result<Vec<u8>, PacketError> {
+) -> Result<Vec<u8>, anyhow::Error> {
     let mut w = BundleWriter::new(Cursor::new(Vec::new()), meta.clone());
     w.add_pdf(pdf)?;
     for (name, bytes) in documents {

@@ -16,8 +16,6 @@ use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 use printpdf::ParsedFont;
 use sha2::{Digest, Sha256};
 
-use super::PacketError;
-
 const NOTO_SANS: &[u8] = include_bytes!("../../fonts/NotoSans-Regular.ttf");
 const NOTO_SANS_BOLD: &[u8] = include_bytes!("../../fonts/NotoSans-Bold.ttf");
 const NOTO_SANS_MONO: &[u8] = include_bytes!("../../fonts/NotoSansMono-Regular.ttf");
@@ -137,8 +135,8 @@ pub(crate) struct FontSet {
 static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
 
 /// The parsed font set (parsed on first use; a failure is remembered, it cannot go away).
-pub(crate) fn fonts() -> Result<&'static FontSet, PacketError> {
-    FONTS.get_or_init(FontSet::load).as_ref().map_err(|e| PacketError::Font(e.clone()))
+pub(crate) fn fonts() -> Result<&'static FontSet, anyhow::Error> {
+    FONTS.get_or_init(FontSet::load).as_ref().map_err(|e| anyhow::anyhow!("font: {e}"))
 }
 
 fn parse(face: Face) -> Result<ParsedFont, String> {
@@ -210,12 +208,12 @@ impl FontSet {
     }
 
     /// A font holding only the glyphs of `chars` in `face`, ready for printpdf.
-    pub(crate) fn subset(&self, face: Face, chars: &BTreeSet<char>) -> Result<ParsedFont, PacketError> {
+    pub(crate) fn subset(&self, face: Face, chars: &BTreeSet<char>) -> Result<ParsedFont, anyhow::Error> {
         let m = self.m(face);
         // allsorts wants .notdef first and no duplicates.
         let used: BTreeSet<u16> = chars.iter().filter_map(|&c| m.glyph(c)).collect();
         let gids: Vec<u16> = std::iter::once(0).chain(used).collect();
-        let fail = |what: &str| PacketError::Font(format!("subsetting {}: {what}", face.resource_name()));
+        let fail = |what: &str| anyhow::anyhow!("font: subsetting {}: {what}", face.resource_name());
         let data = ReadScope::new(face.bytes()).read::<FontData<'_>>().map_err(|e| fail(&e.to_string()))?;
         let provider = data.table_provider(0).map_err(|e| fail(&e.to_string()))?;
         let bytes = subset(&provider, &gids, &SubsetProfile::Pdf, CmapTarget::Unicode)

@@ -5,7 +5,9 @@
 //! [`build_bundle`] / [`BundleWriter`] package it with the executed documents, the audit
 //! excerpt and a manifest of SHA-256 hashes signed with the server's Ed25519 key, and
 //! [`verify_bundle`] checks a bundle offline.
-//! No database, no clock, no network.
+//! No database, no clock, no network. Failures (a font that does not parse, a failed write) are
+//! `anyhow::Error`s with context: none is the user's to correct, so they are reported as
+//! internal failures.
 
 mod bundle;
 mod fonts;
@@ -29,21 +31,3 @@ pub use signature::{
     key_id, seed_from_base64, ManifestSignature, PacketKey, PublicKey, SIGNATURE_FORMAT, SIGNATURE_NAME,
 };
 pub use verify::{format_report, verify_bundle, verify_bundle_with, Problem, SignatureCheck, VerifyReport};
-
-/// Why a packet or bundle could not be made. Callers report it; none of it is the user's input
-/// to correct, so it carries text rather than fine-grained kinds.
-#[derive(Debug, thiserror::Error)]
-pub enum PacketError {
-    /// An embedded font could not be parsed or subset.
-    #[error("font: {0}")]
-    Font(String),
-    /// Reading a document or writing the bundle failed.
-    #[error("writing the bundle: {0}")]
-    Io(#[from] std::io::Error),
-    /// The ZIP writer failed.
-    #[error("writing the bundle: {0}")]
-    Zip(#[from] zip::result::ZipError),
-    /// JSON (the manifest, the audit excerpt, the content hash).
-    #[error("json: {0}")]
-    Json(#[from] serde_json::Error),
-}

@@ -142,12 +142,12 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 /// Runs `f` on the blocking pool with the bundle writer, handing the writer back.
 async fn with_writer<T: Send + 'static>(
     w: BundleWriter<std::fs::File>,
-    f: impl FnOnce(&mut BundleWriter<std::fs::File>) -> Result<T, packet::PacketError> + Send + 'static,
+    f: impl FnOnce(&mut BundleWriter<std::fs::File>) -> Result<T, anyhow::Error> + Send + 'static,
 ) -> AppResult<(BundleWriter<std::fs::File>, T)> {
     tokio::task::spawn_blocking(move || {
         let mut w = w;
         let out = f(&mut w)?;
-        Ok::<_, packet::PacketError>((w, out))
+        Ok::<_, anyhow::Error>((w, out))
     })
     .await
     .map_err(internal)?

@@ -150,7 +150,7 @@ pub(super) fn emit(
     f: &FontSet,
     data: &PacketData,
     toc: &[(String, usize)],
-) -> Result<Vec<u8>, PacketError> {
+) -> Result<Vec<u8>, anyhow::Error> {
     // Which characters each face draws, to embed only those glyphs.
     let mut used: HashMap<Face, BTreeSet<char>> = HashMap::new();
     for page in &pages {

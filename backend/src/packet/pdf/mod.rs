@@ -32,11 +32,10 @@ use super::layout::{
 use super::model::{
     AgreementSection, Graph, GraphNode, NodeKind, PacketData, PeriodSection, Phi, Severity, Verdict,
 };
-use super::PacketError;
 
 /// Renders the packet as PDF bytes. The same data gives the same pages; fonts are embedded
 /// (subset to the characters used), so every name renders on every reader.
-pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, PacketError> {
+pub fn render_pdf(data: &PacketData) -> Result<Vec<u8>, anyhow::Error> {
     let f = fonts()?;
     let mut l = Layout::new(f);
     l.new_page(); // the cover, drawn last: it lists the page of every section
@@ -240,7 +239,7 @@ fn chrome(l: &mut Layout<'_>, data: &PacketData) {
 // ---------------------------------------------------------------------------------------------
 // Cover
 
-fn cover(l: &mut Layout<'_>, data: &PacketData, toc: &[(String, usize)]) -> Result<(), PacketError> {
+fn cover(l: &mut Layout<'_>, data: &PacketData, toc: &[(String, usize)]) -> Result<(), anyhow::Error> {
     let f = l.f;
     l.rect(0.0, 0.0, PAGE_W, 10.0, Some(NAVY), None);
     l.y = 120.0;
