@@ -1,7 +1,7 @@
 //! Agreements: record them (parties, kind, dates, scope, the clause checklist with where each
 //! clause is found), change their status with a date and a reason, renew and amend them.
 
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult, Problems};
 use crate::inventory::{current, date, last_day, list, load_world, regions, today_for, Kind};

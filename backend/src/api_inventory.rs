@@ -3,7 +3,7 @@
 //! removed when nothing refers to them any more. Writes go through `inventory::save_*` and the
 //! versioned records, so history and the audit trail are the same as from the UI.
 
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::error::{AppError, AppResult};
 use crate::inventory::{self, append, current, AppInput, Kind, OrgInput};
 use crate::Backend;

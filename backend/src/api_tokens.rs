@@ -10,8 +10,8 @@
 //! is still an owner of the workspace (checked on every request), and removing or demoting that
 //! owner also revokes their tokens, so the tokens page shows it.
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{on_unique, AppError, AppResult};
 use crate::secret::{new_token, token_digest, Secret};

@@ -7,7 +7,7 @@
 //! recomputes the chain and names the first entry where it breaks. Nothing in the app updates or
 //! deletes entries.
 
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::error::{AppError, AppResult};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
@@ -311,9 +311,7 @@ pub async fn choices(b: &Backend, v: &Viewer) -> AppResult<Choices> {
 }
 
 fn day_start(field: &str, s: &str) -> AppResult<Option<i64>> {
-    Ok(crate::inventory::date(field, s)?
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp()))
+    Ok(crate::input::date(field, s)?.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp()))
 }
 
 /// Entries of the viewer's workspace matching the filter, newest first (at most `limit`, after

@@ -5,7 +5,7 @@
 //! recorded. When a newer bundled catalog changes a vendor that has a local edit, the edit stays
 //! in force and the difference is shown, until someone keeps the edit or takes the new entry.
 
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::db::{flag, new_id};
 use crate::error::{AppError, AppResult};
 use crate::storage::world::catalog;

@@ -9,8 +9,8 @@
 //! leaves only an unreferenced blob, which [`Store::sweep`] removes at start. Every download
 //! re-hashes the bytes and refuses (and records) a mismatch.
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::config::DocumentStore;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};

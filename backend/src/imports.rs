@@ -14,8 +14,8 @@
 //!   they are kept in `import_drafts` for an hour, for the uploader's workspace only, and
 //!   removed when applied.
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::inventory::{self, append, Kind};

@@ -10,7 +10,7 @@
 //! - [`save_retention`], [`add_exception`], [`remove_exception`] change the policy record (the
 //!   same versioned `policy` record as the region policy), read and written in one transaction.
 
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::error::{AppError, AppResult};
 use crate::inventory::{append, Kind};
 use crate::storage::world::{policy_in, today};
@@ -236,7 +236,7 @@ pub async fn add_exception(b: &Backend, v: &Viewer, input: &ExceptionInput) -> A
             format!("keep the reason under {MAX_REASON_CHARS} characters of plain text"),
         ));
     }
-    let expires_on = crate::inventory::date("expires_on", &input.expires_on)?;
+    let expires_on = crate::input::date("expires_on", &input.expires_on)?;
     if expires_on.is_some_and(|d| d < on) {
         return Err(AppError::invalid(
             "expires_on",

@@ -11,8 +11,8 @@
 //! (a sync that adds three sends one mail), and lists for legal the customers whose BAA names a
 //! notice period, with the day notice must go out.
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Template};

@@ -118,7 +118,7 @@ pub async fn trusted_keys(
             .filter(|u| matches!(u.scheme(), "https" | "http"))
             .ok_or_else(|| format!("--server {server:?} is not an http(s) URL"))?;
         let url =
-            base.join(crate::packet_actions::KEYS_PATH).map_err(|e| format!("--server {server:?}: {e}"))?;
+            base.join(crate::forms::packets::KEYS_PATH).map_err(|e| format!("--server {server:?}: {e}"))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()

@@ -7,7 +7,7 @@
 //! the trail nor fetch the file without the POST. Without JavaScript the browser follows the
 //! redirect and saves the attachment, staying on the page.
 
-use crate::actions::{failed, SignedIn};
+use crate::forms::{failed, SignedIn};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};

@@ -1,6 +1,6 @@
 //! The HTML surface of the one error type: the page a browser gets when a request it made by
 //! a form or a link is refused outright (no permission, not found, busy, a failure on our side).
-//! Refusals a person can fix go back to their form instead (`actions::refused`). The JSON and
+//! Refusals a person can fix go back to their form instead (`forms::refused`). The JSON and
 //! plain-text surfaces live with the error itself (`baa_backend::error`), so every status,
 //! message and `Retry-After` comes from one place.
 

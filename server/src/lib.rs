@@ -7,21 +7,15 @@
 #![recursion_limit = "512"]
 
 pub mod access;
-pub mod actions;
 pub mod api;
 pub mod assets;
 pub mod check;
 pub mod cli;
 pub mod downloads;
 pub mod edge;
+pub mod forms;
 pub mod headers;
-pub mod import_actions;
-pub mod integration_actions;
-pub mod inventory_actions;
-pub mod notify_actions;
-pub mod packet_actions;
 pub mod request_log;
-pub mod trust_actions;
 
 use anyhow::Context;
 use app::{shell, App};
@@ -67,14 +61,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/favicon.svg", get(favicon))
-        .merge(actions::routes())
-        .merge(inventory_actions::routes())
-        .merge(notify_actions::routes())
-        .merge(inventory_actions::document_routes(b.config.document_max_bytes))
-        .merge(import_actions::routes())
-        .merge(integration_actions::routes())
-        .merge(packet_actions::routes())
-        .merge(trust_actions::routes())
+        .merge(forms::routes(b.config.document_max_bytes))
         .merge(downloads::routes())
         .merge(api::routes())
         .leptos_routes_with_context(

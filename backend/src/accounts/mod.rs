@@ -42,19 +42,7 @@ pub const RESET_TTL_SECS: i64 = 3600;
 /// The one message for every failed sign-in, whatever the cause.
 pub const BAD_LOGIN: &str = "That e-mail and password do not match an account.";
 
-/// Refuses unless the viewer's role allows `p`: the single access check used by pages, server
-/// functions and API routes.
-pub fn authorize(viewer: &Viewer, p: Permission) -> AppResult<()> {
-    if viewer.can(p) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "Your role ({}) cannot do this. Ask an owner of {} if you need it.",
-            viewer.role.label(),
-            viewer.workspace_name
-        )))
-    }
-}
+pub use crate::authz::authorize;
 
 /// Records an event about a user in the chain of every workspace they belong to (or the
 /// no-workspace chain when they have none, or are unknown).

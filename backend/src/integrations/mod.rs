@@ -23,8 +23,8 @@ pub mod seal;
 pub mod snapshot;
 mod sync;
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::fly_api::{FlyApiConfig, FlyApiError, FlyClient, FlyToken, OrgDiscovery};

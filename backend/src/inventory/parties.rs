@@ -2,7 +2,7 @@
 //! reach it, and whether its own PHI subcontractors are known).
 
 use super::{append_one, catalog, load_world, today, vendor_party, Kind};
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::Backend;

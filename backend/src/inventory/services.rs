@@ -2,7 +2,7 @@
 //! confirm or reject what an import could only guess (candidate services and links).
 
 use super::{append_notifying, date, json, list, load_world, regions, today, Change, Kind};
-use crate::accounts::authorize;
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult, Problems};
 use crate::Backend;

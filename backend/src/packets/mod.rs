@@ -22,8 +22,8 @@ mod worker;
 use gather::gather;
 pub use worker::{fail_interrupted, run_worker};
 
-use crate::accounts::authorize;
 use crate::audit::{self, Actor, Event};
+use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
 use crate::inventory;

@@ -2,7 +2,7 @@
 //! PDF and bundle downloads (recorded by a POST, hash-checked when read) are in
 //! [`crate::downloads`].
 
-use crate::actions::{done, failed, SignedIn};
+use crate::forms::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};

@@ -5,7 +5,7 @@
 //! The apply form sends the draft id and the hash of the plan shown; the backend re-plans and
 //! refuses when the plan changed since.
 
-use crate::actions::{alert, coverage_now, done, done_effect, failed, SignedIn};
+use crate::forms::{alert, coverage_now, done, done_effect, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;

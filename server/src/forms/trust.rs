@@ -6,7 +6,7 @@
 //! nothing the page does not list can reach it; the preview renders the same function.
 
 use crate::access::client_addr;
-use crate::actions::{done, failed, SignedIn};
+use crate::forms::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::header;

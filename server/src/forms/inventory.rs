@@ -1,7 +1,7 @@
 //! Form actions for inventory (orgs, apps, services) and agreements: short adapters over
 //! `baa_backend::inventory`, answered with post/redirect/get like every other form.
 
-use crate::actions::{coverage_now, done, done_effect, failed, refused, Posted, SignedIn};
+use crate::forms::{coverage_now, done, done_effect, failed, refused, Posted, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -380,14 +380,8 @@ async fn agreement_status(
                     ("on".to_string(), plan.on.to_string()),
                     ("reason".to_string(), plan.reason.clone()),
                 ];
-                crate::actions::to_confirm(
-                    &session,
-                    &format!("{back}#st-h"),
-                    "status-confirm",
-                    message,
-                    values,
-                )
-                .await
+                crate::forms::to_confirm(&session, &format!("{back}#st-h"), "status-confirm", message, values)
+                    .await
             }
             Err(e) => refused(&session, &format!("{back}#st-h"), "status", e, &pairs).await,
         };

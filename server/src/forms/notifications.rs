@@ -1,7 +1,7 @@
 //! Form actions of the notifications page: read, preferences, retry a failed delivery, and the
 //! workspace webhook.
 
-use crate::actions::{done, failed, SignedIn};
+use crate::forms::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;

@@ -1,7 +1,7 @@
 //! Form actions of the Integrations page (post/redirect/get like every form). The token field
 //! is never refilled, echoed or logged.
 
-use crate::actions::{done, failed, SignedIn};
+use crate::forms::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
