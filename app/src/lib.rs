@@ -18,6 +18,7 @@ pub mod pages;
 pub mod period_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod tokens_api;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

@@ -1,7 +1,7 @@
 //! API tokens: owners make them (shown once), see when each was last used, and revoke them.
 
 use crate::components::{app_page, field_error, refill};
-use crate::import_api::tokens_page;
+use crate::tokens_api::tokens_page;
 use leptos::prelude::*;
 
 /// Scoped API tokens of the workspace, for scripts and CI (`baa-tracker check`).

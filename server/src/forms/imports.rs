@@ -1,4 +1,4 @@
-//! Form actions of the import page and the API tokens page (post/redirect/get like every form).
+//! Form actions of the import page (post/redirect/get like every form).
 //!
 //! Import: the snapshot (a folder's files, or a ZIP) is uploaded once to `/actions/import/preview`,
 //! kept as a draft (see `baa_backend::imports`), and the page `/import?draft=ID` shows the plan.
@@ -18,8 +18,6 @@ use baa_core::coverage::effect;
 use baa_core::fly_import::SnapshotFile;
 use tower_sessions::Session;
 
-use app::import_api::NEW_TOKEN_KEY;
-
 /// Largest multipart upload of a snapshot.
 const UPLOAD_MAX: usize = 40 * 1024 * 1024;
 
@@ -32,8 +30,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/actions/import/apply", post(apply))
         .route("/actions/import/skip", post(skip_file))
-        .route("/actions/tokens/create", post(create_token))
-        .route("/actions/tokens/revoke", post(revoke_token))
 }
 
 async fn read_upload(mut form: Multipart) -> AppResult<Vec<SnapshotFile>> {
@@ -176,54 +172,6 @@ async fn skip_file(
         }
         Err(AppError::NotFound) => expired(&session, "upload").await,
         Err(e) => failed(&session, &back, "import", e, &[]).await,
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct TokenForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    scope: String,
-}
-
-async fn create_token(
-    State(b): State<Backend>,
-    SignedIn(v): SignedIn,
-    session: Session,
-    Form(f): Form<TokenForm>,
-) -> Response {
-    match baa_backend::api_tokens::create(&b, &v, &f.name, &f.scope).await {
-        Ok((view, token)) => {
-            if let Err(e) = session.insert(NEW_TOKEN_KEY, token.expose()).await {
-                tracing::warn!(error = %e, "keeping a new token for its one-time display failed");
-            }
-            done(
-                &session,
-                "/tokens",
-                format!("Token {} created. Copy it now: it is shown only once.", view.name),
-            )
-            .await
-        }
-        Err(e) => failed(&session, "/tokens", "token", e, &[("name", &f.name)]).await,
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct RevokeForm {
-    #[serde(default)]
-    id: String,
-}
-
-async fn revoke_token(
-    State(b): State<Backend>,
-    SignedIn(v): SignedIn,
-    session: Session,
-    Form(f): Form<RevokeForm>,
-) -> Response {
-    match baa_backend::api_tokens::revoke(&b, &v, &f.id).await {
-        Ok(()) => done(&session, "/tokens", "Token revoked: it no longer works.").await,
-        Err(e) => failed(&session, "/tokens", "token", e, &[]).await,
     }
 }
 

@@ -30,6 +30,7 @@ mod members;
 pub mod notifications;
 pub mod packets;
 mod sign_in;
+pub mod tokens;
 pub mod trust;
 
 /// Every `/actions/...` route (and the public trust page), feature by feature;
@@ -42,6 +43,7 @@ pub fn routes(document_max_bytes: usize) -> Router<AppState> {
         .merge(inventory::document_routes(document_max_bytes))
         .merge(notifications::routes())
         .merge(imports::routes())
+        .merge(tokens::routes())
         .merge(integrations::routes())
         .merge(packets::routes())
         .merge(trust::routes())
