@@ -6,7 +6,7 @@
 //! product, plan, regions and account, and under which the plan and product are BAA-eligible
 //! (`chain.rs`). Everything the data cannot tell (unknown regions, an unknown account, a product
 //! or plan the catalog does not know) fails that link, never passes it. The other rules, which
-//! raise findings but do not decide verdicts, are in `rules.rs`; the wording in `text.rs`.
+//! raise findings but do not decide verdicts, are in `rules/`; the wording in `text.rs`.
 
 mod actions;
 mod chain;
