@@ -34,7 +34,7 @@ const LISTS: [&str; 8] = [
     "ext-wafris-list",
 ];
 
-/// File names of the acme-health snapshot in one layout (as core/tests/fly_import.rs).
+/// File names of the acme-health snapshot in one layout (as core/tests/fly_import/main.rs).
 pub fn acme_names(layout: Layout) -> Vec<String> {
     let table = |stem: &str| match layout {
         Layout::Legacy if stem != "ext-wafris-list" => format!("{stem}.legacy.txt"),
