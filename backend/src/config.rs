@@ -159,6 +159,9 @@ pub enum DocumentStore {
 }
 
 /// A configuration error that names the variable.
+///
+/// Why a type of its own: it happens before there is a request or a user to answer, stops the
+/// start, and must name the environment variable at fault (never its value).
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error in {var}: {message}")]
 pub struct ConfigError {

@@ -18,6 +18,9 @@ pub const FLY: &str = "fly";
 const BUNDLED: &str = include_str!("../../catalog/vendors.json");
 
 /// Why a catalog file was rejected.
+///
+/// Why a type of its own: core has no IO and no application error; the catalog is checked when
+/// it is bundled, when an owner edits it and in tests, which match the exact reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
     /// The text is not JSON of the catalog's shape.

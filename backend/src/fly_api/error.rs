@@ -60,6 +60,11 @@ impl fmt::Display for Listing {
 }
 
 /// A fault talking to the Fly.io API.
+///
+/// Why a type of its own: a sync must tell these faults apart (a refused token stops syncing and
+/// tells the owners; a rate limit waits `Retry-After`; a timeout or a listing cut short backs off
+/// and retries), and none of them is a request's error: a failed sync is recorded as the
+/// integration's state, never answered to a caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlyApiError {
     /// HTTP 401/403 or a GraphQL `UNAUTHORIZED` error: the token was revoked, has expired, or

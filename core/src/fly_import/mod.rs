@@ -115,6 +115,9 @@ impl fmt::Display for ImportError {
 impl std::error::Error for ImportError {}
 
 /// Every problem found in a snapshot that could not be parsed (at least one).
+///
+/// Why a type of its own: a refused snapshot is a list of problems, each with its file and line,
+/// shown all at once (the backend carries it as `AppError::Malformed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportErrors(pub Vec<ImportError>);
 
