@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// An error as the browser sees it: status, stable code, message fit for people.
 ///
-/// Why a type of its own: it is the wire form of [`baa_backend::error::AppError`] for server
+/// Why a type of its own: it is the wire form of `baa_backend::error::AppError` for server
 /// functions, compiled into the browser too (where the backend is not), so it carries only what
 /// may be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -129,16 +129,8 @@ pub async fn create(b: &Backend, v: &Viewer, name: &str, scope: &str) -> AppResu
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "api_token.created",
-            subject_kind: "api_token",
-            subject_id: &id,
-            subject_name: &name,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"name": name, "scope": scope.as_str(), "prefix": prefix}),
-        },
+        Event::new(&v.workspace_id, &Actor::of(v), "api_token.created", ("api_token", &id, &name))
+            .after(serde_json::json!({"name": name, "scope": scope.as_str(), "prefix": prefix})),
     )
     .await?;
     tx.commit().await?;
@@ -203,16 +195,7 @@ pub async fn revoke(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "api_token.revoked",
-            subject_kind: "api_token",
-            subject_id: id,
-            subject_name: &name,
-            before: serde_json::Value::Null,
-            after: serde_json::Value::Null,
-        },
+        Event::new(&v.workspace_id, &Actor::of(v), "api_token.revoked", ("api_token", id, &name)),
     )
     .await?;
     tx.commit().await?;
@@ -289,16 +272,8 @@ pub async fn end_tokens_of(
         audit::record(
             tx,
             now,
-            Event {
-                workspace_id: &v.workspace_id,
-                actor: &Actor::of(v),
-                action: "api_token.revoked",
-                subject_kind: "api_token",
-                subject_id: &id,
-                subject_name: &name,
-                before: serde_json::Value::Null,
-                after: serde_json::json!({"reason": why}),
-            },
+            Event::new(&v.workspace_id, &Actor::of(v), "api_token.revoked", ("api_token", &id, &name))
+                .after(serde_json::json!({"reason": why})),
         )
         .await?;
     }

@@ -62,6 +62,39 @@ pub struct Event<'a> {
     pub after: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// `actor` did `action` to `subject` (kind, id, display name) in the chain of
+    /// `workspace_id`; no state before or after until [`Event::before`] / [`Event::after`].
+    pub fn new(
+        workspace_id: &'a str,
+        actor: &'a Actor,
+        action: &'a str,
+        subject: (&'a str, &'a str, &'a str),
+    ) -> Self {
+        let (subject_kind, subject_id, subject_name) = subject;
+        Event {
+            workspace_id,
+            actor,
+            action,
+            subject_kind,
+            subject_id,
+            subject_name,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        }
+    }
+
+    /// With the state before the change.
+    pub fn before(self, before: serde_json::Value) -> Self {
+        Event { before, ..self }
+    }
+
+    /// With the state after the change.
+    pub fn after(self, after: serde_json::Value) -> Self {
+        Event { after, ..self }
+    }
+}
+
 /// One stored entry, as listed and exported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {

@@ -497,16 +497,10 @@ pub async fn upload(
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "document.uploaded",
-            subject_kind: "agreement",
-            subject_id: agreement_id,
-            subject_name: &title,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"version": version, "file_name": file_name, "size": size, "sha256": sha}),
-        },
+        Event::new(&v.workspace_id, &Actor::of(v), "document.uploaded", ("agreement", agreement_id, &title))
+            .after(
+                serde_json::json!({"version": version, "file_name": file_name, "size": size, "sha256": sha}),
+            ),
     )
     .await?;
     let notice = crate::notify::Notice {
@@ -587,16 +581,14 @@ pub async fn download(b: &Backend, v: &Viewer, id: &str) -> AppResult<(DocumentV
         audit::record(
             &mut tx,
             b.clock.now(),
-            Event {
-                workspace_id: &v.workspace_id,
-                actor: &Actor::of(v),
-                action: "document.integrity_failed",
-                subject_kind: "agreement",
-                subject_id: &agreement,
-                subject_name: &doc.file_name,
-                before: serde_json::json!({"sha256": doc.sha256}),
-                after: serde_json::json!({"sha256": actual}),
-            },
+            Event::new(
+                &v.workspace_id,
+                &Actor::of(v),
+                "document.integrity_failed",
+                ("agreement", &agreement, &doc.file_name),
+            )
+            .before(serde_json::json!({"sha256": doc.sha256}))
+            .after(serde_json::json!({"sha256": actual})),
         )
         .await?;
         tx.commit().await?;

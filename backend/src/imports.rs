@@ -286,15 +286,8 @@ async fn apply_inner(
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "import.applied",
-            subject_kind: "import",
-            subject_id: &snap_hash,
-            subject_name: "fly snapshot",
-            before: serde_json::Value::Null,
-            after: serde_json::json!({
+        Event::new(&v.workspace_id, &Actor::of(v), "import.applied", ("import", &snap_hash, "fly snapshot"))
+            .after(serde_json::json!({
                 "files": files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
                 "snapshot_sha256": snap_hash,
                 "plan_sha256": hash,
@@ -302,8 +295,7 @@ async fn apply_inner(
                 "updated": plan.updates(),
                 "unmapped": plan.unmapped.len(),
                 "fly_toml_facts_apps": fly_toml_facts,
-            }),
-        },
+            })),
     )
     .await?;
     if let Some(id) = draft_id {

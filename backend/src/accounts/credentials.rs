@@ -86,16 +86,12 @@ pub async fn process_reset_requests(b: &Backend) -> AppResult<usize> {
             audit::record(
                 &mut tx,
                 now,
-                Event {
-                    workspace_id: "",
-                    actor: &Actor::anonymous(&source),
-                    action: "password.reset_requested",
-                    subject_kind: "user",
-                    subject_id: &user_id,
-                    subject_name: &email,
-                    before: serde_json::Value::Null,
-                    after: serde_json::Value::Null,
-                },
+                Event::new(
+                    "",
+                    &Actor::anonymous(&source),
+                    "password.reset_requested",
+                    ("user", &user_id, &email),
+                ),
             )
             .await?;
             sent += 1;

@@ -302,16 +302,13 @@ pub async fn accept_invitation(
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &ws,
-            actor: &Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() },
-            action: "member.joined",
-            subject_kind: "user",
-            subject_id: &user_id,
-            subject_name: email.as_str(),
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"role": role.as_str()}),
-        },
+        Event::new(
+            &ws,
+            &Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() },
+            "member.joined",
+            ("user", &user_id, email.as_str()),
+        )
+        .after(serde_json::json!({"role": role.as_str()})),
     )
     .await?;
     if existing.is_none() {

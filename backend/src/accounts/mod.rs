@@ -72,16 +72,7 @@ async fn audit_user(
         audit::record(
             tx,
             now,
-            Event {
-                workspace_id: ws,
-                actor,
-                action,
-                subject_kind: "user",
-                subject_id: user_id.unwrap_or(""),
-                subject_name,
-                before: serde_json::Value::Null,
-                after: after.clone(),
-            },
+            Event::new(ws, actor, action, ("user", user_id.unwrap_or(""), subject_name)).after(after.clone()),
         )
         .await?;
     }
@@ -104,16 +95,9 @@ async fn audit_ws(
     audit::record(
         tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action,
-            subject_kind,
-            subject_id,
-            subject_name,
-            before,
-            after,
-        },
+        Event::new(&v.workspace_id, &Actor::of(v), action, (subject_kind, subject_id, subject_name))
+            .before(before)
+            .after(after),
     )
     .await
 }
@@ -169,16 +153,8 @@ pub async fn setup_first_owner(b: &Backend, input: SetupInput) -> AppResult<Stri
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &ws,
-            actor: &actor,
-            action: "workspace.created",
-            subject_kind: "workspace",
-            subject_id: &ws,
-            subject_name: &workspace,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"name": workspace, "owner": email.as_str()}),
-        },
+        Event::new(&ws, &actor, "workspace.created", ("workspace", &ws, &workspace))
+            .after(serde_json::json!({"name": workspace, "owner": email.as_str()})),
     )
     .await?;
     tx.commit().await?;

@@ -47,16 +47,7 @@ async fn record_failed_sign_in(
     audit::record(
         &mut tx,
         b.clock.now(),
-        Event {
-            workspace_id: "",
-            actor: &Actor::anonymous(client),
-            action: "login.failed",
-            subject_kind: "user",
-            subject_id: user_id.unwrap_or(""),
-            subject_name: email,
-            before: serde_json::Value::Null,
-            after: serde_json::Value::Null,
-        },
+        Event::new("", &Actor::anonymous(client), "login.failed", ("user", user_id.unwrap_or(""), email)),
     )
     .await?;
     tx.commit().await?;

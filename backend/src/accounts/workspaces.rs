@@ -69,16 +69,8 @@ pub async fn create_workspace(b: &Backend, v: &Viewer, name: &str) -> AppResult<
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &ws,
-            actor: &Actor::of(v),
-            action: "workspace.created",
-            subject_kind: "workspace",
-            subject_id: &ws,
-            subject_name: &name,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"name": name, "owner": v.email}),
-        },
+        Event::new(&ws, &Actor::of(v), "workspace.created", ("workspace", &ws, &name))
+            .after(serde_json::json!({"name": name, "owner": v.email})),
     )
     .await?;
     tx.commit().await?;

@@ -224,16 +224,14 @@ pub async fn set_sync_minutes(b: &Backend, v: &Viewer, minutes: &str) -> AppResu
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "integration.settings-changed",
-            subject_kind: "integration-settings",
-            subject_id: &v.workspace_id,
-            subject_name: "Fly.io sync interval",
-            before: serde_json::json!({ "sync_minutes": before }),
-            after: serde_json::json!({ "sync_minutes": m }),
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            "integration.settings-changed",
+            ("integration-settings", &v.workspace_id, "Fly.io sync interval"),
+        )
+        .before(serde_json::json!({ "sync_minutes": before }))
+        .after(serde_json::json!({ "sync_minutes": m })),
     )
     .await?;
     tx.commit().await?;
@@ -302,20 +300,7 @@ pub async fn connect(b: &Backend, v: &Viewer, org: &str, token: &str) -> AppResu
             (id, "integration.connected")
         }
     };
-    audit::record(
-        &mut tx,
-        now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action,
-            subject_kind: "integration",
-            subject_id: &id,
-            subject_name: &format!("Fly.io org {org}"),
-            before: serde_json::Value::Null,
-            after: serde_json::json!({ "org": org, "org_name": facts.name, "token": "checked with the Fly.io API and stored encrypted" }),
-        },
-    )
+    audit::record(&mut tx, now, Event::new(&v.workspace_id, &Actor::of(v), action, ("integration", &id, &format!("Fly.io org {org}"))).after(serde_json::json!({ "org": org, "org_name": facts.name, "token": "checked with the Fly.io API and stored encrypted" })))
     .await?;
     tx.commit().await?;
     get(b, &v.workspace_id, &id).await
@@ -335,16 +320,13 @@ pub async fn remove(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "integration.removed",
-            subject_kind: "integration",
-            subject_id: id,
-            subject_name: &format!("Fly.io org {}", current.org),
-            before: serde_json::json!({ "org": current.org }),
-            after: serde_json::Value::Null,
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            "integration.removed",
+            ("integration", id, &format!("Fly.io org {}", current.org)),
+        )
+        .before(serde_json::json!({ "org": current.org })),
     )
     .await?;
     tx.commit().await?;

@@ -460,22 +460,19 @@ async fn apply(
         audit::record(
             &mut tx,
             now,
-            Event {
-                workspace_id: ws,
-                actor: &Actor { id: actor.clone(), name: actor.clone(), source: "fly-api".into() },
-                action: "integration.synced",
-                subject_kind: "integration",
-                subject_id: id,
-                subject_name: &format!("Fly.io org {}", row.org),
-                before: serde_json::Value::Null,
-                after: serde_json::json!({
-                    "org": row.org,
-                    "created": summary.created,
-                    "updated": summary.updated,
-                    "absent": summary.absent.len(),
-                    "notices": notices,
-                }),
-            },
+            Event::new(
+                ws,
+                &Actor { id: actor.clone(), name: actor.clone(), source: "fly-api".into() },
+                "integration.synced",
+                ("integration", id, &format!("Fly.io org {}", row.org)),
+            )
+            .after(serde_json::json!({
+                "org": row.org,
+                "created": summary.created,
+                "updated": summary.updated,
+                "absent": summary.absent.len(),
+                "notices": notices,
+            })),
         )
         .await?;
     }

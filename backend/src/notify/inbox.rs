@@ -222,16 +222,9 @@ pub async fn retry(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "notification.retried",
-            subject_kind: "delivery",
-            subject_id: id,
-            subject_name: id,
-            before: serde_json::json!({"state": "failed"}),
-            after: serde_json::json!({"state": "pending"}),
-        },
+        Event::new(&v.workspace_id, &Actor::of(v), "notification.retried", ("delivery", id, id))
+            .before(serde_json::json!({"state": "failed"}))
+            .after(serde_json::json!({"state": "pending"})),
     )
     .await?;
     tx.commit().await?;
@@ -283,16 +276,13 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: if url.is_some() { "webhook.set" } else { "webhook.removed" },
-            subject_kind: "workspace",
-            subject_id: &v.workspace_id,
-            subject_name: &v.workspace_name,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"host": url.as_ref().map(|u| u.host())}),
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            if url.is_some() { "webhook.set" } else { "webhook.removed" },
+            ("workspace", &v.workspace_id, &v.workspace_name),
+        )
+        .after(serde_json::json!({"host": url.as_ref().map(|u| u.host())})),
     )
     .await?;
     tx.commit().await?;

@@ -175,16 +175,13 @@ async fn record(
     audit::record(
         &mut tx,
         b.clock.now(),
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
             action,
-            subject_kind: "packet",
-            subject_id: id,
-            subject_name: &format!("Evidence packet as of {as_of}"),
-            before: serde_json::Value::Null,
-            after,
-        },
+            ("packet", id, &format!("Evidence packet as of {as_of}")),
+        )
+        .after(after),
     )
     .await?;
     tx.commit().await?;
@@ -248,16 +245,13 @@ pub async fn start(
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "packet.requested",
-            subject_kind: "packet",
-            subject_id: &id,
-            subject_name: &format!("Evidence packet as of {as_of}"),
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"as_of": as_of.to_string()}),
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            "packet.requested",
+            ("packet", &id, &format!("Evidence packet as of {as_of}")),
+        )
+        .after(serde_json::json!({"as_of": as_of.to_string()})),
     )
     .await?;
     tx.commit().await?;

@@ -214,24 +214,21 @@ async fn generate(
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "packet.generated",
-            subject_kind: "packet",
-            subject_id: id,
-            subject_name: &format!("Evidence packet as of {as_of}"),
-            before: serde_json::Value::Null,
-            after: serde_json::json!({
-                "as_of": as_of.to_string(),
-                "pdf_sha256": pdf_sha,
-                "bundle_sha256": zip_sha,
-                "bundle_size": zip_size,
-                "manifest_sha256": manifest_sha,
-                "signing_key": key_id,
-                "audit_head": data.audit.head_hash,
-            }),
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            "packet.generated",
+            ("packet", id, &format!("Evidence packet as of {as_of}")),
+        )
+        .after(serde_json::json!({
+            "as_of": as_of.to_string(),
+            "pdf_sha256": pdf_sha,
+            "bundle_sha256": zip_sha,
+            "bundle_size": zip_size,
+            "manifest_sha256": manifest_sha,
+            "signing_key": key_id,
+            "audit_head": data.audit.head_hash,
+        })),
     )
     .await?;
     tx.commit().await?;

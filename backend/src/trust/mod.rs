@@ -214,20 +214,7 @@ pub async fn save(b: &Backend, v: &Viewer, input: &TrustInput) -> AppResult<()> 
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(
-        &mut tx,
-        now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "trust.saved",
-            subject_kind: "trust-page",
-            subject_id: &slug,
-            subject_name: company,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"slug": slug, "company_name": company, "contact": contact.as_str(), "show_services": show}),
-        },
-    )
+    audit::record(&mut tx, now, Event::new(&v.workspace_id, &Actor::of(v), "trust.saved", ("trust-page", &slug, company)).after(serde_json::json!({"slug": slug, "company_name": company, "contact": contact.as_str(), "show_services": show})))
     .await?;
     tx.commit().await?;
     Ok(())
@@ -263,16 +250,13 @@ pub async fn set_published(b: &Backend, v: &Viewer, published: bool) -> AppResul
     audit::record(
         &mut tx,
         now,
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: if published { "trust.published" } else { "trust.unpublished" },
-            subject_kind: "trust-page",
-            subject_id: &s.slug,
-            subject_name: &s.company_name,
-            before: serde_json::Value::Null,
-            after: serde_json::json!({"published": published}),
-        },
+        Event::new(
+            &v.workspace_id,
+            &Actor::of(v),
+            if published { "trust.published" } else { "trust.unpublished" },
+            ("trust-page", &s.slug, &s.company_name),
+        )
+        .after(serde_json::json!({"published": published})),
     )
     .await?;
     tx.commit().await?;
