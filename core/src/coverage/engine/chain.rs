@@ -351,7 +351,14 @@ impl<'w> Index<'w> {
                 org: org_text(),
             };
         }
-        near.sort_by(|x, y| self.lasts(y.agreement).cmp(&self.lasts(x.agreement)));
+        // Whatever order the agreements were recorded in, the same world gives the same words:
+        // pending ones by id, near misses by how long they last and then by id.
+        pending.sort_by(|&x, &y| self.agreement(x).id.cmp(&self.agreement(y).id));
+        near.sort_by(|x, y| {
+            self.lasts(y.agreement)
+                .cmp(&self.lasts(x.agreement))
+                .then_with(|| self.agreement(x.agreement).id.cmp(&self.agreement(y.agreement).id))
+        });
         let text = text::missing_link(self, &spec.what, &pending, &near, spec.regions);
         Link::Missing { text, pending, near: near.into_iter().next() }
     }
