@@ -231,14 +231,18 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let retry = self.retry_after();
-        let mut error = serde_json::json!({"code": self.code(), "message": self.public_message()});
+        // A malformed snapshot's message is the list itself, whole (pages shorten it), with each
+        // problem in `details`.
+        let message = match &self {
+            AppError::Malformed(errors) => errors.to_string(),
+            e => e.public_message(),
+        };
+        let mut error = serde_json::json!({"code": self.code(), "message": message});
         if let Some(f) = self.field() {
             error["field"] = serde_json::json!(f);
         }
         if let AppError::Malformed(errors) = &self {
             error["details"] = serde_json::to_value(&errors.0).unwrap_or_default();
-            // The message of the JSON answer is the list itself, whole.
-            error["message"] = serde_json::json!(errors.to_string());
         }
         let body = serde_json::to_vec(&serde_json::json!({ "error": error })).unwrap_or_default();
         let mut res = (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)

@@ -239,7 +239,11 @@ impl Mailer {
             match self.send_row(&id, &row).await {
                 // A sensitive body (a sign-in or reset link) is not kept once delivered.
                 Ok(sensitive) => Attempt::Sent { and_set: sensitive.then_some(ERASE_BODY) },
-                Err(e) => Attempt::Failed { shown: format!("{e:#}"), cause: format!("{e:#}") },
+                Err(e) => {
+                    // The SMTP answer is what owners need to see, and what the log keeps.
+                    let cause = format!("{e:#}");
+                    Attempt::Failed { shown: cause.clone(), cause }
+                }
             }
         })
         .await
