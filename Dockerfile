@@ -4,7 +4,7 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY scripts/versions.env scripts/versions.env
 COPY tools/package.json tools/package-lock.json tools/
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm brotli && rm -rf /var/lib/apt/lists/* \
  && (cd tools && npm ci --no-audit --no-fund) \
  && . scripts/versions.env \
  && rustup target add "$RUST_WASM_TARGET" \

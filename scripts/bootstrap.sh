@@ -26,6 +26,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# build-site.sh compresses the browser files once with brotli (Debian's package).
+if ! command -v brotli >/dev/null; then
+  say "installing brotli from Debian"
+  apt-get update -qq && apt-get install -y -qq brotli >/dev/null
+fi
+
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)

@@ -17,4 +17,11 @@ tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-f
   -o "$site/baa-tracker_bg.wasm" "$site/baa-tracker_bg.wasm"
 cp style/main.css "$site/baa-tracker.css"
 cp public/upload.js "$site/upload.js"
-echo "site built in $site ($(du -h "$site/baa-tracker_bg.wasm" | cut -f1) WASM)"
+# Compressed once here, served as they are (server/src/assets.rs): br and gzip at their best
+# levels, which would cost too much per request.
+for f in "$site/baa-tracker_bg.wasm" "$site/baa-tracker.js" "$site/baa-tracker.css" "$site/upload.js"; do
+  gzip -9 -n -k -f "$f"
+  brotli -q 11 -k -f "$f"
+done
+echo "site built in $site: WASM $(stat -c %s "$site/baa-tracker_bg.wasm") bytes," \
+  "$(stat -c %s "$site/baa-tracker_bg.wasm.gz") gzipped, $(stat -c %s "$site/baa-tracker_bg.wasm.br") with br"

@@ -121,7 +121,8 @@ pub async fn page_ctx() -> Result<PageContext, UiError> {
     let b = crate::ssr::backend();
     let viewer = crate::ssr::viewer_opt().await;
     let flash = crate::ssr::take_flash().await;
-    let setup_needed = !baa_backend::accounts::has_users(&b).await?;
+    // Someone signed in is a user: only a signed-out visitor can be looking at a fresh install.
+    let setup_needed = viewer.is_none() && !baa_backend::accounts::has_users(&b).await?;
     let unread = match &viewer {
         Some(v) => baa_backend::notify::unread(&b, v).await?,
         None => 0,
@@ -234,8 +235,13 @@ pub async fn settings_page() -> Result<SettingsData, UiError> {
     let policy =
         baa_backend::inventory::policy(&b, &v.workspace_id, baa_backend::inventory::today_for(&b)).await?;
     let today = baa_backend::inventory::today_for(&b);
-    let apps =
-        baa_backend::inventory::load_world(&b, &v, today).await?.apps.into_iter().map(|a| a.name).collect();
+    let apps = baa_backend::inventory::coverage_view(&b, &v, today)
+        .await?
+        .world
+        .apps
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
     Ok(SettingsData {
         snapshot_retention_days: policy.safeguards.snapshot_retention_days,
         exceptions: policy.safeguards.exceptions,

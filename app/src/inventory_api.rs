@@ -44,13 +44,27 @@ pub struct VendorChoice {
     pub source: String,
 }
 
-/// The coverage view of one day.
+/// The coverage view of one day, as one viewer sees it: the day, what the viewer may do, and
+/// the data every viewer of that day shares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoverageView {
     /// The day.
     pub as_of: String,
     /// Today.
     pub today: String,
+    /// Whether the viewer may edit inventory.
+    pub can_edit_inventory: bool,
+    /// Whether the viewer may edit agreements.
+    pub can_edit_agreements: bool,
+    /// Built once per cached backend view and shared by every page until the next write
+    /// (flattened: the server function's JSON keeps one level).
+    #[serde(flatten)]
+    pub data: std::sync::Arc<CoverageShared>,
+}
+
+/// What the coverage pages show of one day, the same for every viewer.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoverageShared {
     /// The engine's report.
     pub report: Report,
     /// The world that day.
@@ -65,10 +79,6 @@ pub struct CoverageView {
     pub parties: Vec<Party>,
     /// Catalog vendors.
     pub vendors: Vec<VendorChoice>,
-    /// Whether the viewer may edit inventory.
-    pub can_edit_inventory: bool,
-    /// Whether the viewer may edit agreements.
-    pub can_edit_agreements: bool,
     /// The relationship graph as an SVG document.
     pub graph_svg: String,
     /// Versions recorded after the day that hold on it (only for a past day).
@@ -77,6 +87,16 @@ pub struct CoverageView {
     pub corrected_verdicts: Vec<(String, String, String)>,
     /// Platform safeguard checks of the apps whose fly.toml was imported.
     pub safeguards: baa_core::safeguards::SafeguardReport,
+    /// The dashboard's list of actions and findings, rendered once (HTML; empty when there are
+    /// no findings).
+    pub findings_html: String,
+}
+
+impl CoverageShared {
+    /// A vendor's name from the catalog, or its slug when the catalog does not know it.
+    pub fn vendor_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        self.vendors.iter().find(|v| v.slug == slug).map_or(slug, |v| v.name.as_str())
+    }
 }
 
 /// A correction recorded after the day it holds on.
@@ -114,23 +134,39 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let today = inventory::today_for(&b);
     let day = inventory::date("as_of", &as_of)?.unwrap_or(today);
-    let view = std::sync::Arc::unwrap_or_clone(inventory::coverage_view(&b, &v, day).await?);
-    let (world, report, safeguards) = (view.world, view.report, view.safeguards);
+    let view = inventory::coverage_view(&b, &v, day).await?;
+    let data = view.derived.get_or_build(|| coverage_data_of(&view));
+    Ok(CoverageView {
+        as_of: day.to_string(),
+        today: today.to_string(),
+        can_edit_inventory: v.can(Permission::EditInventory),
+        can_edit_agreements: v.can(Permission::EditAgreements),
+        data,
+    })
+}
+
+/// The pages' data of one backend view (built once per view, see [`coverage_data`]).
+#[cfg(feature = "ssr")]
+fn coverage_data_of(view: &baa_backend::storage::world::CoverageView) -> CoverageShared {
+    let (world, report) = (&view.world, &view.report);
     let corrections = view
         .corrections
-        .into_iter()
+        .iter()
         .map(|c| CorrectionRow {
             kind: c.kind.as_str().to_owned(),
-            name: c.name,
-            change: c.change,
-            effective_on: c.effective_on,
-            recorded_at: c.recorded_at,
-            actor: c.actor,
-            reason: c.reason.unwrap_or_default(),
+            name: c.name.clone(),
+            change: c.change.clone(),
+            effective_on: c.effective_on.clone(),
+            recorded_at: c.recorded_at.clone(),
+            actor: c.actor.clone(),
+            reason: c.reason.clone().unwrap_or_default(),
         })
         .collect();
-    let corrected_verdicts =
-        view.corrected_verdicts.into_iter().map(|c| (c.name, c.recorded, c.corrected)).collect();
+    let corrected_verdicts = view
+        .corrected_verdicts
+        .iter()
+        .map(|c| (c.name.clone(), c.recorded.clone(), c.corrected.clone()))
+        .collect();
     let vendors = world
         .catalog
         .vendors
@@ -170,24 +206,20 @@ pub async fn coverage_data(as_of: String) -> Result<CoverageView, UiError> {
             source: format!("{} (checked {})", x.source.name, x.source.checked),
         })
         .collect();
-    let graph_svg = crate::graph::render(&world, &report);
-    Ok(CoverageView {
-        as_of: day.to_string(),
-        today: today.to_string(),
-        report,
-        orgs: world.orgs,
-        apps: world.apps,
-        services: world.services,
-        agreements: world.agreements,
-        parties: world.parties,
+    CoverageShared {
+        graph_svg: crate::graph::render(world, report),
+        findings_html: crate::pages::coverage::findings_html(report),
+        report: report.clone(),
+        orgs: world.orgs.clone(),
+        apps: world.apps.clone(),
+        services: world.services.clone(),
+        agreements: world.agreements.clone(),
+        parties: world.parties.clone(),
         vendors,
-        can_edit_inventory: v.can(Permission::EditInventory),
-        can_edit_agreements: v.can(Permission::EditAgreements),
-        graph_svg,
         corrections,
         corrected_verdicts,
-        safeguards,
-    })
+        safeguards: view.safeguards.clone(),
+    }
 }
 
 /// A catalog entry as the vendors page shows it.
@@ -224,7 +256,8 @@ pub async fn vendors_data() -> Result<VendorsView, UiError> {
     use baa_core::coverage::{Downstream, Role};
     let (b, v) = crate::ssr::context().await?;
     let cat = baa_backend::inventory::catalog();
-    let world = baa_backend::inventory::load_world(&b, &v, baa_backend::inventory::today_for(&b)).await?;
+    let view = baa_backend::inventory::coverage_view(&b, &v, baa_backend::inventory::today_for(&b)).await?;
+    let world = &view.world;
     let name_of =
         |id: &str| world.parties.iter().find(|p| p.id == id).map_or(id.to_string(), |p| p.name.clone());
     Ok(VendorsView {
@@ -317,6 +350,7 @@ pub async fn service_detail(id: String, as_of: String) -> Result<ServiceDetailVi
     let view = coverage_data(as_of).await?;
     let catalog = baa_backend::catalog_store::effective(&b.db.pool, &v.workspace_id, i64::MAX).await?;
     let required = view
+        .data
         .services
         .iter()
         .find(|s| s.id == id)

@@ -140,12 +140,6 @@ pub async fn remove_app(b: &Backend, v: &Viewer, name: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Services in force today (by id), read from today's cached view: the same versions
-/// `current` would parse, without parsing them again.
-pub async fn services(b: &Backend, v: &Viewer) -> AppResult<Vec<Service>> {
-    Ok(inventory::coverage_view(b, v, today(b)).await?.world.services.clone())
-}
-
 /// One service, or `NotFound`.
 pub async fn service(b: &Backend, v: &Viewer, id: &str) -> AppResult<Service> {
     let view = inventory::coverage_view(b, v, today(b)).await?;

@@ -7,7 +7,8 @@
 //! `Cache-Control: public, max-age=31536000, immutable`: a new build has new names, so a browser
 //! never runs a stale bundle. A hashed name that is not the current one is a 404 (never the new
 //! content under an old name, which a cache would keep for a year). The plain names stay served,
-//! uncached, for tools and for pages rendered without the context (error pages).
+//! uncached, for tools and for pages rendered without the context (error pages). Each goes out
+//! br- or gzip-compressed from the copies scripts/build-site.sh made, when the browser accepts it.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -108,7 +109,9 @@ pub async fn pkg(State(assets): State<Assets>, Path(name): Path<String>, req: Re
     } else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match ServeFile::new(path).oneshot(req).await {
+    // build-site.sh leaves `name.br` and `name.gz` beside each file: sent as they are when the
+    // browser accepts them (a file without them goes out plain).
+    match ServeFile::new(path).precompressed_br().precompressed_gzip().oneshot(req).await {
         Ok(res) => {
             let mut res = res.into_response();
             if res.status().is_success() {

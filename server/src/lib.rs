@@ -90,15 +90,18 @@ pub fn router(state: AppState) -> Router {
     request_log::layer(router)
 }
 
-/// br or gzip, as the client accepts, for pages, JSON, CSS and JS, at a moderate level (br's
-/// default, 11, costs seconds per megabyte on every answer). PDFs and ZIPs are compressed
-/// already. The WASM bundle goes out as it is: compressing 3 MB on each request delays
-/// hydration by seconds; it should be compressed once at build time (issue 14, not done yet).
+/// br or gzip, as the client accepts, for pages, JSON, CSS and JS, at level 1. Measured
+/// (docs/benchmarks.md, "Read path"): the brotli encoder at level 2 and up keeps a ring buffer
+/// the size of its window (4 MB) that it allocates and zeroes for every answer, a third of the
+/// CPU of a page view at level 4; levels 0 and 1 take brotli's one-pass path with tables sized
+/// to the input. A page still shrinks to a tenth or less. PDFs and ZIPs are compressed already;
+/// the WASM bundle and the other browser files are compressed once by scripts/build-site.sh and
+/// served as they are (`assets.rs`).
 fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use tower_http::compression::predicate::{NotForContentType, Predicate as _};
     use tower_http::compression::{CompressionLayer, DefaultPredicate};
     use tower_http::CompressionLevel;
-    CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)).compress_when(
+    CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(1)).compress_when(
         DefaultPredicate::new()
             .and(NotForContentType::new("application/pdf"))
             .and(NotForContentType::new("application/zip"))

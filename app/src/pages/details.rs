@@ -33,7 +33,7 @@ pub fn ServicePage() -> impl IntoView {
         let planned = view_.as_of > view_.today;
         let on =
             if planned { format!("as planned for {}", view_.as_of) } else { format!("on {}", view_.as_of) };
-        let Some(s) = view_.services.iter().find(|s| s.id == d.id).cloned() else {
+        let Some(s) = view_.data.services.iter().find(|s| s.id == d.id).cloned() else {
             let text = if planned {
                 format!("This service is not planned to exist on {}.", view_.as_of)
             } else {
@@ -45,9 +45,10 @@ pub fn ServicePage() -> impl IntoView {
             }
             .into_any();
         };
-        let report = view_.report.services.iter().find(|r| r.service == s.id).cloned();
+        let report = view_.data.report.services.iter().find(|r| r.service == s.id).cloned();
         let title_of = |id: &str| {
             view_
+                .data
                 .agreements
                 .iter()
                 .find(|a| a.id == id)
@@ -67,8 +68,9 @@ pub fn ServicePage() -> impl IntoView {
             None => view! { <p class="muted">"Not evaluated."</p> }.into_any(),
         };
         let findings =
-            view_.report.findings.iter().filter(|f| f.subject.id == s.id).cloned().collect::<Vec<_>>();
+            view_.data.report.findings.iter().filter(|f| f.subject.id == s.id).cloned().collect::<Vec<_>>();
         let vendor = view_
+            .data
             .vendors
             .iter()
             .find(|v| v.slug == s.vendor)
@@ -89,7 +91,7 @@ pub fn ServicePage() -> impl IntoView {
                 <dt>"In use since"</dt><dd>{s.created_on.to_string()}</dd>
             </dl>
             <section class="card"><h2>"Verdict"</h2>{verdict}</section>
-            {crate::pages::safeguards::safeguards_section(&view_.safeguards, &view_.apps, &view_.services, Some(&s.apps))}
+            {crate::pages::safeguards::safeguards_section(&view_.data.safeguards, &view_.data.apps, &view_.data.services, Some(&s.apps))}
             {candidate_section(&s, view_.can_edit_inventory)}
             {config_section(&s, &d.required, &view_.as_of, view_.can_edit_inventory)}
             {view_.can_edit_inventory.then(|| {
@@ -115,7 +117,7 @@ pub fn ServicePage() -> impl IntoView {
                         <input type="hidden" name="product" value=s.product.clone() />
                         <input type="hidden" name="org" value=org />
                         <div class="field"><label for="edit-vp">"Plan"</label>
-                            <select id="edit-vp" name="vendor_plan" aria-describedby=desc("vendor_plan")>{view_.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(v, label)| { let sel = v == current; view! { <option value=v selected=sel>{label}</option> } }).collect_view()}</select>
+                            <select id="edit-vp" name="vendor_plan" aria-describedby=desc("vendor_plan")>{view_.data.vendors.iter().filter(|v| v.slug == vendor_slug).flat_map(|v| v.plans.iter().map(move |(p, n, e)| (format!("{}|{p}", v.slug), format!("{n} (BAA: {e})")))).map(|(v, label)| { let sel = v == current; view! { <option value=v selected=sel>{label}</option> } }).collect_view()}</select>
                             {line("vendor_plan")}</div>
                         <div class="field"><label for="edit-apps">"Apps using it (comma-separated)"</label><input id="edit-apps" name="apps" value=val("apps", s.apps.join(", ")) aria-describedby=desc("apps") />{line("apps")}</div>
                         <div class="field"><label for="edit-regions">"Regions"</label><input id="edit-regions" name="regions" value=val("regions", s.regions.join(", ")) aria-describedby=desc("regions") />{line("regions")}</div>

@@ -1,13 +1,15 @@
 //! Coverage views computed once per change, not per request.
 //!
-//! A view (world, report, corrections) depends only on the workspace's append-only tables:
-//! record versions, catalog edits and executed documents. Rows there are never updated or
-//! deleted (a removal is a new version), so the number of rows of each is a revision that
-//! grows with every write: a view is reused only while all three counts are those it was built
-//! from, read in one query before the view. A write that lands between the count and the load
-//! only makes the cached view newer than its key; the next request sees a higher count and
-//! rebuilds. Nothing can make a cached view older than the data, so a cache hit can never show
-//! a verdict the records no longer support.
+//! A view (world, report, safeguards, corrections) depends only on what the workspace's writes
+//! store, and every write is audited in its own transaction (docs/architecture.md, "Audit"):
+//! the audit chain's head (`audit_heads.seq`) is bumped in the same transaction as every record
+//! version, catalog edit, executed document and imported fly.toml. That sequence number is the
+//! workspace's revision: a view is reused only while the head is the one it was built from,
+//! read in one primary-key lookup before the view. A write that lands between the read and the
+//! load only makes the cached view newer than its key; the next request sees a higher revision
+//! and rebuilds. Nothing can make a cached view older than the data, so a cache hit can never
+//! show a verdict the records no longer support. (Writes that change nothing shown, a sign-in
+//! or an export, also bump the head: they cost one rebuild, never a stale page.)
 //!
 //! Memory is capped by weight (services, apps and agreements held), not entries: one huge
 //! workspace cannot push the process past the budget.
@@ -17,13 +19,9 @@ use crate::storage::world::CoverageView;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-/// What a cached view was built from: the row counts of the workspace's append-only tables.
+/// What a cached view was built from: the workspace's audit head when it was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Revision {
-    records: i64,
-    catalog_edits: i64,
-    documents: i64,
-}
+pub struct Revision(i64);
 
 /// Key of a view: workspace, its name (drawn in the view as "us"), the day and the moment it is
 /// read as of (end of a past day, or everything for today).
@@ -115,21 +113,57 @@ fn key(workspace: &str, name: &str, as_of: NaiveDate, known_at: i64) -> Key {
     Key { workspace: workspace.to_owned(), name: name.to_owned(), as_of, known_at }
 }
 
-/// The workspace's revision, in one query.
+/// The workspace's revision, in one primary-key lookup (0 before its first write).
 pub async fn revision(db: &sqlx::AnyPool, workspace: &str) -> AppResult<Revision> {
     use sqlx::Row;
-    let row = sqlx::query(
-        "SELECT \
-           CAST((SELECT COUNT(*) FROM records WHERE workspace_id = $1) AS BIGINT) AS r, \
-           CAST((SELECT COUNT(*) FROM catalog_edits WHERE workspace_id = $1) AS BIGINT) AS c, \
-           CAST((SELECT COUNT(*) FROM documents WHERE workspace_id = $1) AS BIGINT) AS d",
-    )
-    .bind(workspace)
-    .fetch_one(db)
-    .await?;
-    Ok(Revision {
-        records: row.try_get("r")?,
-        catalog_edits: row.try_get("c")?,
-        documents: row.try_get("d")?,
-    })
+    let row = sqlx::query("SELECT seq FROM audit_heads WHERE workspace_id = $1")
+        .bind(workspace)
+        .fetch_optional(db)
+        .await?;
+    Ok(Revision(match row {
+        Some(r) => r.try_get("seq")?,
+        None => 0,
+    }))
+}
+
+/// What readers derive from one cached view (a page's shared data, a serialized answer): built
+/// at most once per view and dropped with it, so it can never outlive the revision it was
+/// derived from. Each derivation is its own type, which is its key.
+#[derive(Default)]
+pub struct Derived(std::sync::Mutex<Vec<Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl Derived {
+    /// The `T` derived from this view, built by `build` on first use. Two readers racing on a
+    /// cold view may both build it; the first one kept is shared from then on.
+    pub fn get_or_build<T: std::any::Any + Send + Sync>(&self, build: impl FnOnce() -> T) -> Arc<T> {
+        if let Some(found) = self.find::<T>() {
+            return found;
+        }
+        let built = Arc::new(build());
+        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = held.iter().find_map(|x| x.clone().downcast::<T>().ok()) {
+            return found;
+        }
+        held.push(built.clone());
+        built
+    }
+
+    fn find<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.iter().find_map(|x| x.clone().downcast::<T>().ok())
+    }
+}
+
+/// A copy of a view starts with nothing derived (what was derived belongs to the original).
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.0.lock().map_or(0, |h| h.len());
+        f.debug_struct("Derived").field("held", &held).finish()
+    }
 }

@@ -180,9 +180,14 @@ where
     T: DeserializeOwned,
     E: sqlx::Executor<'e, Database = Any>,
 {
+    // Only the version in force per entity leaves the database: the last by (effective_on, seq)
+    // of those that hold on the day and were known by then; a removal in force means absent.
     let rows = sqlx::query(
-        "SELECT entity_id, deleted, data FROM records WHERE workspace_id = $1 AND kind = $2 AND effective_on <= $3 \
-         AND recorded_at <= $4 ORDER BY entity_id, effective_on, seq",
+        "SELECT entity_id, data FROM ( \
+           SELECT entity_id, deleted, data, ROW_NUMBER() OVER ( \
+             PARTITION BY entity_id ORDER BY effective_on DESC, seq DESC) AS rn \
+           FROM records WHERE workspace_id = $1 AND kind = $2 AND effective_on <= $3 AND recorded_at <= $4 \
+         ) AS in_force WHERE rn = 1 AND deleted = 0 ORDER BY entity_id",
     )
     .bind(ws)
     .bind(kind.as_str())
@@ -193,10 +198,6 @@ where
     let mut out = BTreeMap::new();
     for r in rows {
         let id: String = r.try_get("entity_id")?;
-        if crate::db::flag(&r, "deleted")? {
-            out.remove(&id);
-            continue;
-        }
         let data: String = r.try_get("data")?;
         let value: T = serde_json::from_str(&data)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("record {id}: {e}")))?;

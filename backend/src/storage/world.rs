@@ -173,6 +173,8 @@ pub struct CoverageView {
     pub corrections: Vec<Correction>,
     /// Verdicts those corrections change.
     pub corrected_verdicts: Vec<CorrectedVerdict>,
+    /// What readers derived from this view (built once, dropped with it).
+    pub derived: super::cache::Derived,
 }
 
 fn verdict_text(v: &baa_core::coverage::Verdict) -> &'static str {
@@ -251,5 +253,13 @@ async fn build_view(
         }
         (corrections, changed)
     };
-    Ok(CoverageView { world, report, policy, safeguards, corrections, corrected_verdicts })
+    Ok(CoverageView {
+        world,
+        report,
+        policy,
+        safeguards,
+        corrections,
+        corrected_verdicts,
+        derived: Default::default(),
+    })
 }

@@ -269,14 +269,16 @@ type PhiVendors = BTreeMap<String, (BTreeSet<String>, Vec<String>)>;
 /// Customers to notify of one change: (customer, notice days, the day notice must go out).
 pub type LegalRows = Vec<(String, i64, String)>;
 
-/// The world today and its PHI subcontractors, by vendor slug.
+/// Today's view (cached per revision: a public page never rebuilds the world) and its PHI
+/// subcontractors, by vendor slug.
 async fn phi_vendors(
     b: &Backend,
     ws: &str,
     ws_name: &str,
-) -> AppResult<(baa_core::coverage::World, PhiVendors)> {
+) -> AppResult<(std::sync::Arc<world::CoverageView>, PhiVendors)> {
     let today = world::today(b);
-    let w = world::load(b, ws, ws_name, today, i64::MAX).await?;
+    let view = world::coverage_view(b, ws, ws_name, today).await?;
+    let w = &view.world;
     let mut out = PhiVendors::new();
     // Unknown PHI counts as PHI (fail closed): such a vendor is listed.
     for s in w.services.iter().filter(|s| s.exists_on(today) && !s.phi.valid_no()) {
@@ -284,7 +286,7 @@ async fn phi_vendors(
         e.0.extend(s.regions.iter().cloned());
         e.1.push(s.name.clone());
     }
-    Ok((w, out))
+    Ok((view, out))
 }
 
 async fn vendor_slugs(b: &Backend, ws: &str, ws_name: &str) -> AppResult<Vec<String>> {
@@ -299,7 +301,8 @@ async fn build(
     last_changed: Option<i64>,
 ) -> AppResult<PublicPage> {
     let today = world::today(b);
-    let (w, vendors) = phi_vendors(b, ws, ws_name).await?;
+    let (view, vendors) = phi_vendors(b, ws, ws_name).await?;
+    let w = &view.world;
     let mut subcontractors = Vec::new();
     for (slug, (regions, services)) in vendors {
         let cat = w.catalog.vendor(&slug);

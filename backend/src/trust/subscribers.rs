@@ -157,7 +157,8 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default();
         let pending: Option<i64> = r.try_get("pending_since")?;
-        let (w, vendors) = phi_vendors(b, &ws, &ws_name).await?;
+        let (view, vendors) = phi_vendors(b, &ws, &ws_name).await?;
+        let w = &view.world;
         let current: BTreeSet<String> = vendors.keys().cloned().collect();
         if current == noticed {
             if pending.is_some() {

@@ -52,7 +52,7 @@ async fn list(
     State(b): State<Backend>,
     Params(q): Params<PageQuery>,
 ) -> AppResult<Response> {
-    page_of("agreements", inv::agreements(&b, &v).await?.iter().map(as_json).collect(), "id", q)
+    ok(page_of("agreements", &inv::agreements(&b, &v).await?, |a| &a.id, |a| Ok(as_json(a)), q)?)
 }
 
 async fn read(Reader(v): Reader, State(b): State<Backend>, Id(id): Id<String>) -> AppResult<Response> {

@@ -1,6 +1,6 @@
 //! `/apps`: the Fly apps of the workspace and the org each runs in.
 
-use super::extract::{created, gone, ok, page_of, values, Body, Id, PageQuery, Params, Reader, Writer};
+use super::extract::{created, gone, ok, page_of, to_json, Body, Id, PageQuery, Params, Reader, Writer};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -52,7 +52,7 @@ async fn list(
     State(b): State<Backend>,
     Params(q): Params<PageQuery>,
 ) -> AppResult<Response> {
-    page_of("apps", values(&inv::apps(&b, &v).await?)?, "name", q)
+    ok(page_of("apps", &inv::apps(&b, &v).await?, |a| &a.name, to_json, q)?)
 }
 
 async fn create(

@@ -4,17 +4,19 @@
 use super::extract::{ok, to_json, Params, Reader};
 use crate::AppState;
 use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use baa_backend::error::{AppError, AppResult};
 use baa_backend::inventory;
+use baa_backend::storage::world::CoverageView;
 use baa_backend::Backend;
 use baa_core::account::Viewer;
-use baa_core::coverage::{SubjectKind, Verdict};
+use baa_core::coverage::{App, SubjectKind, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,32 +38,37 @@ struct CoverageQuery {
 pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&str>) -> AppResult<Value> {
     let day = inventory::date("as_of", as_of)?.unwrap_or_else(|| inventory::today_for(b));
     let view = inventory::coverage_view(b, v, day).await?;
-    let (world, report) = (&view.world, &view.report);
     let app = match app.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(name) => Some(world.apps.iter().find(|a| a.name == name).cloned().ok_or(AppError::NotFound)?),
+        Some(name) => Some(view.world.apps.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?),
         None => None,
     };
-    let uses = |s: &str| {
-        app.as_ref().is_none_or(|a| world.services.iter().any(|x| x.id == s && x.apps.contains(&a.name)))
-    };
-    let title =
-        |id: &str| world.agreements.iter().find(|a| a.id == id).map(|a| a.title.clone()).unwrap_or_default();
-    let mut chains: BTreeSet<String> = BTreeSet::new();
+    Ok(report_json(&view, day, app))
+}
+
+fn report_json(view: &CoverageView, day: chrono::NaiveDate, app: Option<&App>) -> Value {
+    let (world, report) = (&view.world, &view.report);
+    let by_id: HashMap<&str, &baa_core::coverage::Service> =
+        world.services.iter().map(|s| (s.id.as_str(), s)).collect();
+    let titles: HashMap<&str, &str> =
+        world.agreements.iter().map(|a| (a.id.as_str(), a.title.as_str())).collect();
+    let uses = |s: &str| app.is_none_or(|a| by_id.get(s).is_some_and(|x| x.apps.contains(&a.name)));
+    let title = |id: &str| titles.get(id).copied().unwrap_or_default();
+    let mut chains: BTreeSet<&str> = BTreeSet::new();
     let mut services = Vec::new();
     for s in report.services.iter().filter(|s| uses(&s.service)) {
-        let (verdict, chain, why) = match &s.verdict {
-            Verdict::Covered { chain } => ("covered", chain.clone(), None),
-            Verdict::CoveredNoPhi { reason } => ("covered-no-phi", Vec::new(), Some(reason.clone())),
-            Verdict::Uncovered { why } => ("uncovered", Vec::new(), Some(why.clone())),
+        let (verdict, chain, why): (_, &[String], _) = match &s.verdict {
+            Verdict::Covered { chain } => ("covered", chain, None),
+            Verdict::CoveredNoPhi { reason } => ("covered-no-phi", &[], Some(reason)),
+            Verdict::Uncovered { why } => ("uncovered", &[], Some(why)),
         };
-        chains.extend(chain.iter().cloned());
-        let svc = world.services.iter().find(|x| x.id == s.service);
+        chains.extend(chain.iter().map(String::as_str));
+        let svc = by_id.get(s.service.as_str());
         services.push(json!({
             "id": s.service,
             "name": s.name,
-            "vendor": svc.map(|x| x.vendor.clone()),
-            "plan": svc.map(|x| x.plan.clone()),
-            "apps": svc.map(|x| x.apps.clone()).unwrap_or_default(),
+            "vendor": svc.map(|x| &x.vendor),
+            "plan": svc.map(|x| &x.plan),
+            "apps": svc.map(|x| x.apps.as_slice()).unwrap_or_default(),
             "phi": s.phi,
             "verdict": verdict,
             "covered": s.verdict.is_covered(),
@@ -74,13 +81,13 @@ pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&
     let findings: Vec<&baa_core::coverage::Finding> = report
         .findings
         .iter()
-        .filter(|f| match &app {
+        .filter(|f| match app {
             None => true,
             Some(a) => match f.subject.kind {
                 SubjectKind::Service => service_ids.contains(f.subject.id.as_str()),
                 SubjectKind::App => f.subject.id == a.name,
                 SubjectKind::Org => f.subject.id == a.org,
-                SubjectKind::Agreement => chains.contains(&f.subject.id),
+                SubjectKind::Agreement => chains.contains(f.subject.id.as_str()),
                 SubjectKind::Customer | SubjectKind::Vendor => false,
             },
         })
@@ -88,9 +95,9 @@ pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&
     let count = |sev: baa_core::coverage::Severity| findings.iter().filter(|f| f.severity == sev).count();
     use baa_core::coverage::Severity;
     let phi: Vec<&Value> = services.iter().filter(|s| s["phi"] == json!(true)).collect();
-    Ok(json!({
+    json!({
         "as_of": day.to_string(),
-        "app": app.as_ref().map(|a| a.name.clone()),
+        "app": app.map(|a| a.name.clone()),
         "summary": {
             "services": services.len(),
             "phi_services": phi.len(),
@@ -111,17 +118,29 @@ pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&
             .safeguards
             .results
             .iter()
-            .filter(|r| app.as_ref().is_none_or(|a| r.app.as_deref() == Some(a.name.as_str())))
+            .filter(|r| app.is_none_or(|a| r.app.as_deref() == Some(a.name.as_str())))
             .collect::<Vec<_>>(),
-    }))
+    })
 }
 
+/// The report of the day (kept with the day's view: the same request gets the same bytes until
+/// the next write, see `answers`).
 async fn today(
     Reader(v): Reader,
     State(b): State<Backend>,
+    uri: Uri,
+    headers: HeaderMap,
     Params(q): Params<CoverageQuery>,
 ) -> AppResult<Response> {
-    ok(coverage_report(&b, &v, q.as_of.as_deref().unwrap_or(""), q.app.as_deref()).await?)
+    let day = inventory::date("as_of", q.as_of.as_deref().unwrap_or(""))?
+        .unwrap_or_else(|| inventory::today_for(&b));
+    let view = inventory::coverage_view(&b, &v, day).await?;
+    let app = match q.app.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(name) => Some(view.world.apps.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let key = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    super::answers::json_of_view(&view, key, &headers, || Ok(report_json(&view, day, app)))
 }
 
 #[derive(Debug, Default, Deserialize)]

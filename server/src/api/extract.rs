@@ -128,10 +128,18 @@ fn bad_page(field: &str, message: &str) -> AppError {
     }
 }
 
-/// One page of `items` under `list_key`, ordered by their `key` field: the items after the
-/// cursor, at most `limit` of them, and `next_cursor` (null on the last page). The cursor is
-/// opaque to callers (base64 of the last key), so the order can change without breaking them.
-pub fn page_of(list_key: &str, items: Vec<Value>, key: &str, q: PageQuery) -> AppResult<Response> {
+/// One page of `items` under `list_key`, ordered by `key`: the items after the cursor, at most
+/// `limit` of them, and `next_cursor` (null on the last page). The cursor is opaque to callers
+/// (base64 of the last key), so the order can change without breaking them. Only the items
+/// shown are turned into JSON (`show`), and only they are sorted: picking the first `limit`
+/// of n keys is linear, so a page costs the same at 1,000 items as at 10,000.
+pub fn page_of<T>(
+    list_key: &str,
+    items: &[T],
+    key: impl Fn(&T) -> &str,
+    show: impl Fn(&T) -> AppResult<Value>,
+    q: PageQuery,
+) -> AppResult<Value> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let limit = match q.limit.as_deref() {
@@ -158,25 +166,18 @@ pub fn page_of(list_key: &str, items: Vec<Value>, key: &str, q: PageQuery) -> Ap
                 })?,
         ),
     };
-    let key_of = |v: &Value| v[key].as_str().unwrap_or_default().to_owned();
-    let mut items: Vec<(String, Value)> = items.into_iter().map(|v| (key_of(&v), v)).collect();
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut rest = items.into_iter().filter(|(k, _)| after.as_ref().is_none_or(|a| k > a)).peekable();
-    let mut shown = Vec::with_capacity(limit.min(PAGE_MAX));
-    let mut last = None;
-    while shown.len() < limit {
-        let Some((k, v)) = rest.next() else { break };
-        last = Some(k);
-        shown.push(v);
+    let mut rest: Vec<(&str, &T)> =
+        items.iter().map(|t| (key(t), t)).filter(|(k, _)| after.as_deref().is_none_or(|a| *k > a)).collect();
+    let more = rest.len() > limit;
+    if more {
+        rest.select_nth_unstable_by(limit, |a, b| a.0.cmp(b.0));
+        rest.truncate(limit);
     }
+    rest.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let next =
-        if rest.peek().is_some() { last.map(|k| engine.encode(format!("{CURSOR_PREFIX}{k}"))) } else { None };
-    Ok(Json(json!({ list_key: shown, "next_cursor": next })).into_response())
-}
-
-/// Each of `items` as JSON.
-pub fn values<T: Serialize>(items: &[T]) -> AppResult<Vec<Value>> {
-    items.iter().map(to_json).collect()
+        if more { rest.last().map(|(k, _)| engine.encode(format!("{CURSOR_PREFIX}{k}"))) } else { None };
+    let shown = rest.iter().map(|(_, t)| show(t)).collect::<AppResult<Vec<Value>>>()?;
+    Ok(json!({ list_key: shown, "next_cursor": next }))
 }
 
 /// `item` as JSON (a failure is ours, never the caller's).

@@ -13,6 +13,7 @@
 //! reaches a 500.
 
 mod agreements;
+mod answers;
 mod apps;
 mod coverage;
 mod extract;

@@ -1,6 +1,6 @@
 //! `/orgs`: the Fly.io orgs of the workspace, with their plan and Compliance Package.
 
-use super::extract::{created, gone, ok, page_of, values, Body, Id, PageQuery, Params, Reader, Writer};
+use super::extract::{created, gone, ok, page_of, to_json, Body, Id, PageQuery, Params, Reader, Writer};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -58,7 +58,7 @@ async fn list(
     State(b): State<Backend>,
     Params(q): Params<PageQuery>,
 ) -> AppResult<Response> {
-    page_of("orgs", values(&inv::orgs(&b, &v).await?)?, "slug", q)
+    ok(page_of("orgs", &inv::orgs(&b, &v).await?, |o| &o.slug, to_json, q)?)
 }
 
 async fn create(

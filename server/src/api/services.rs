@@ -3,6 +3,7 @@
 use super::extract::{created, gone, ok, page_of, Body, Id, PageQuery, Params, Reader, Writer};
 use crate::AppState;
 use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -102,12 +103,20 @@ fn as_json(s: &Service) -> Value {
     })
 }
 
+/// Services in force today, from today's view (the same page is kept with the view until the
+/// next write, see `answers`).
 async fn list(
     Reader(v): Reader,
     State(b): State<Backend>,
+    uri: Uri,
+    headers: HeaderMap,
     Params(q): Params<PageQuery>,
 ) -> AppResult<Response> {
-    page_of("services", inv::services(&b, &v).await?.iter().map(as_json).collect(), "id", q)
+    let view = inventory::coverage_view(&b, &v, inventory::today_for(&b)).await?;
+    let key = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    super::answers::json_of_view(&view, key, &headers, || {
+        page_of("services", &view.world.services, |s| &s.id, |s| Ok(as_json(s)), q)
+    })
 }
 
 async fn create(

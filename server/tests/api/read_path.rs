@@ -104,6 +104,18 @@ async fn the_inventory_lists_fifty_services_a_page_with_search_and_links_that_ke
     app.stop().await;
 }
 
+/// `prefix`, 16 hex digits, `suffix`, as the page names it.
+fn named(body: &str, prefix: &str, suffix: &str) -> String {
+    body.match_indices(prefix)
+        .find_map(|(i, _)| {
+            let hash = body.get(i + prefix.len()..i + prefix.len() + 16)?;
+            let tail = &body[i + prefix.len() + 16..];
+            (hash.bytes().all(|b| b.is_ascii_hexdigit()) && tail.starts_with(suffix))
+                .then(|| format!("{prefix}{hash}{suffix}"))
+        })
+        .unwrap_or_else(|| panic!("{prefix}<hash>{suffix} in the page"))
+}
+
 #[tokio::test]
 async fn browser_files_have_content_hashed_names_cached_for_a_year_and_a_new_build_gets_new_names() {
     let site = tempfile::tempdir().expect("site");
@@ -117,17 +129,6 @@ async fn browser_files_have_content_hashed_names_cached_for_a_year_and_a_new_bui
     };
     write("export default function init() {}");
     let root = site.path().display().to_string();
-    // `prefix`, 16 hex digits, `suffix`, as the page names it.
-    let named = |body: &str, prefix: &str, suffix: &str| -> String {
-        body.match_indices(prefix)
-            .find_map(|(i, _)| {
-                let hash = body.get(i + prefix.len()..i + prefix.len() + 16)?;
-                let tail = &body[i + prefix.len() + 16..];
-                (hash.bytes().all(|b| b.is_ascii_hexdigit()) && tail.starts_with(suffix))
-                    .then(|| format!("{prefix}{hash}{suffix}"))
-            })
-            .unwrap_or_else(|| panic!("{prefix}<hash>{suffix} in the page"))
-    };
     let app = TestApp::spawn_with(&[("SITE_ROOT", root.as_str())]).await;
     let c = app.client();
     let page = c.get("/login").await.body;
@@ -193,5 +194,45 @@ async fn agreements_are_listed_fifty_a_page() {
     assert_eq!(rows(&second.body), 5);
     // A page past the end shows the last one.
     assert!(owner.get("/agreements?page=9").await.body.contains("Showing 51–55 of 55"));
+    app.stop().await;
+}
+
+/// The WASM bundle and the other browser files go out as build-site.sh compressed them (br or
+/// gzip, as the browser accepts), and plain to a client that accepts neither.
+#[tokio::test]
+async fn browser_files_go_out_in_the_copies_compressed_at_build_time() {
+    let site = tempfile::tempdir().expect("site");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg");
+    for (name, body) in [
+        ("baa-tracker.js", "export default function init() {}"),
+        ("baa-tracker_bg.wasm", "\0asm-plain"),
+        ("baa-tracker_bg.wasm.br", "br-copy"),
+        ("baa-tracker_bg.wasm.gz", "gzip-copy"),
+        ("baa-tracker.css", "body{}"),
+        ("upload.js", "// upload"),
+    ] {
+        std::fs::write(pkg.join(name), body).expect("write");
+    }
+    let root = site.path().display().to_string();
+    let app = TestApp::spawn_with(&[("SITE_ROOT", root.as_str())]).await;
+    let page = app.client().get("/login").await.body;
+    let wasm = format!("{}_bg.wasm", named(&page, "/pkg/baa-tracker.", ".js").trim_end_matches(".js"));
+    let http = reqwest::Client::new();
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), "br-copy"),
+        ("gzip", Some("gzip"), "gzip-copy"),
+        ("identity", None, "\0asm-plain"),
+    ] {
+        let r = http
+            .get(format!("{}{wasm}", app.base))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 200, "{accept}");
+        assert_eq!(r.headers().get("content-encoding").and_then(|h| h.to_str().ok()), encoding, "{accept}");
+        assert_eq!(r.bytes().await.expect("body").as_ref(), body.as_bytes(), "{accept}");
+    }
     app.stop().await;
 }

@@ -329,3 +329,28 @@ fn url_escape(s: &str) -> String {
 async fn app_audit(owner: &Client) -> String {
     owner.export_audit().await.1
 }
+
+/// A re-import that changes nothing but a fly.toml (no record, catalog edit or document) still
+/// changes what is shown at once: the cached view is keyed by a revision every write bumps, not
+/// by the number of rows of some tables.
+#[tokio::test]
+async fn a_reimport_that_changes_only_a_fly_toml_is_shown_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner().await;
+    let api = import(&app, &owner).await;
+    let configs = app.count("platform_configs").await;
+    assert_eq!(result(&coverage(&owner, "").await, "transport-unencrypted")["state"], "failed");
+    let mut files = snapshot();
+    files.pop();
+    let fixed = fly_toml().replace("force_https = false", "force_https = true");
+    files.push(SnapshotFile::new("fly-toml/fly.toml", fixed.into_bytes()));
+    let r = api.post("/imports", as_json(&files)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(app.count("platform_configs").await > configs, "the new facts are stored");
+    assert_eq!(
+        result(&coverage(&owner, "").await, "transport-unencrypted")["state"],
+        "passed",
+        "a cached view outlived the import"
+    );
+    app.stop().await;
+}

@@ -39,17 +39,20 @@ pub fn clause_rows(prefix: &str, f: &Option<Flash>) -> impl IntoView {
 /// The "Record an agreement" form. `f` is the flash of this form only.
 fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
     let p = "ag";
-    let parties: Vec<(String, String)> = d.parties.iter().map(|x| (x.id.clone(), x.name.clone())).collect();
+    let parties: Vec<(String, String)> =
+        d.data.parties.iter().map(|x| (x.id.clone(), x.name.clone())).collect();
     let others: Vec<(String, String)> = parties.iter().filter(|(id, _)| id != "us").cloned().collect();
     let opts =
         |xs: &[(&str, &str)]| xs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
     // Plans are chosen from each vendor's own plans; only the agreement's vendor's count.
     let vendor_parties: Vec<&crate::inventory_api::VendorChoice> = d
+        .data
         .vendors
         .iter()
         .filter(|v| {
             !v.plans.is_empty()
-                && d.parties
+                && d.data
+                    .parties
                     .iter()
                     .any(|x| matches!(&x.role, PartyRole::Vendor { vendor, .. } if *vendor == v.slug))
         })
@@ -108,13 +111,18 @@ pub fn Agreements() -> impl IntoView {
     let page_no = use_query_map().with_untracked(|q| q.get("page").unwrap_or_default());
     let data = Resource::new(String::new, coverage_data);
     app_page("Agreements", data, move |_v, f, d| {
-        let at = PageOf::new(&page_no, d.agreements.len());
+        let at = PageOf::new(&page_no, d.data.agreements.len());
         let edit = d.can_edit_agreements;
         let name_of = |id: &str| {
-            d.parties.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+            d.data
+                .parties
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| id.to_string())
         };
-        let no_agreements = d.agreements.is_empty();
-        let rows = at.rows(d.agreements.iter()).map(|a| {
+        let no_agreements = d.data.agreements.is_empty();
+        let rows = at.rows(d.data.agreements.iter()).map(|a| {
             let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
             let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
             let id = a.id.clone();
@@ -164,7 +172,7 @@ pub fn Agreements() -> impl IntoView {
                 <form method="post" action="/actions/parties/save" class="card inline-form" aria-label="Add a customer or subcontractor">
                     <div class="field"><label for="party-name">"Customer or subcontractor name"</label><input id="party-name" name="name" required=true value=refill(&f, "party_name") /></div>
                     <div class="field"><label for="party-kind">"Kind"</label><select id="party-kind" name="kind"><option value="customer">"customer (covered entity)"</option><option value="subcontractor">"a vendor's subcontractor"</option></select></div>
-                    <div class="field"><label for="party-vendor">"Vendor it serves (subcontractors)"</label><select id="party-vendor" name="vendor"><option value="">"—"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone()>{v.name.clone()}</option> }).collect_view()}</select></div>
+                    <div class="field"><label for="party-vendor">"Vendor it serves (subcontractors)"</label><select id="party-vendor" name="vendor"><option value="">"—"</option>{d.data.vendors.iter().map(|v| view! { <option value=v.slug.clone()>{v.name.clone()}</option> }).collect_view()}</select></div>
                     <div class="field checkbox"><input id="party-active" type="checkbox" name="active" value="on" checked=true /><label for="party-active">"Active customer"</label></div>
                     <div class="field checkbox"><input id="party-phi" type="checkbox" name="handles_phi" value="on" checked=true /><label for="party-phi">"We handle its PHI"</label></div>
                     <button type="submit" class="secondary">"Add party"</button>
@@ -172,7 +180,7 @@ pub fn Agreements() -> impl IntoView {
             })}
             <section aria-labelledby="parties-h">
                 <h2 id="parties-h">"Customers and subcontractors"</h2>
-                <ul class="plain">{d.parties.iter().filter(|p| matches!(p.role, PartyRole::Customer { .. } | PartyRole::Subcontractor { .. })).map(|p| view! { <li>{p.name.clone()}{match p.role { PartyRole::Customer { .. } => " (customer)", _ => " (subcontractor)" }}</li> }).collect_view()}</ul>
+                <ul class="plain">{d.data.parties.iter().filter(|p| matches!(p.role, PartyRole::Customer { .. } | PartyRole::Subcontractor { .. })).map(|p| view! { <li>{p.name.clone()}{match p.role { PartyRole::Customer { .. } => " (customer)", _ => " (subcontractor)" }}</li> }).collect_view()}</ul>
             </section>
         }
         .into_any()

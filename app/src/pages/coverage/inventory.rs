@@ -16,60 +16,59 @@ pub fn Inventory() -> impl IntoView {
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
-        let verdicts: std::collections::HashMap<String, Verdict> =
-            d.report.services.iter().map(|s| (s.service.clone(), s.verdict.clone())).collect();
-        let vendor_name = |slug: &str| {
-            d.vendors
-                .iter()
-                .find(|v| v.slug == slug)
-                .map(|v| v.name.clone())
-                .unwrap_or_else(|| slug.to_string())
-        };
-        let fly = d.vendors.iter().find(|v| v.slug == "fly");
+        let verdicts: std::collections::HashMap<&str, &Verdict> =
+            d.data.report.services.iter().map(|s| (s.service.as_str(), &s.verdict)).collect();
+        let names: std::collections::HashMap<&str, &str> =
+            d.data.vendors.iter().map(|v| (v.slug.as_str(), v.name.as_str())).collect();
+        let vendor_name = |slug: &str| names.get(slug).map_or_else(|| slug.to_string(), |n| n.to_string());
+        let fly = d.data.vendors.iter().find(|v| v.slug == "fly");
         let fly_plans = fly.map(|v| v.plans.clone()).unwrap_or_default();
         let package =
             fly.and_then(|v| v.add_on_terms.iter().find(|a| a.slug == "compliance-package")).cloned();
+        let org_apps: std::collections::HashSet<&str> =
+            d.data.apps.iter().filter(|a| a.org == f_org).map(|a| a.name.as_str()).collect();
+        let needle = f_q.to_lowercase();
         let shown = |s: &&baa_core::coverage::Service| {
             let org = match &s.provisioning {
                 ServiceProvisioning::Platform { org } => org.as_str(),
                 ServiceProvisioning::Direct => "",
             };
-            let covered = verdicts.get(&s.id).is_some_and(|v| v.is_covered());
-            (f_org.is_empty()
-                || org == f_org
-                || d.apps.iter().any(|a| a.org == f_org && s.apps.contains(&a.name)))
+            let covered = verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered());
+            (f_org.is_empty() || org == f_org || s.apps.iter().any(|a| org_apps.contains(a.as_str())))
                 && (f_app.is_empty() || s.apps.contains(&f_app))
                 && (f_vendor.is_empty() || s.vendor == f_vendor)
                 && (f_verdict.is_empty() || (f_verdict == "uncovered") != covered)
-                && (f_q.is_empty() || {
-                    let q = f_q.to_lowercase();
-                    s.name.to_lowercase().contains(&q) || vendor_name(&s.vendor).to_lowercase().contains(&q)
-                })
+                && (needle.is_empty()
+                    || s.name.to_lowercase().contains(&needle)
+                    || vendor_name(&s.vendor).to_lowercase().contains(&needle))
         };
         let filters = view! {
             <form method="get" action="/inventory" class="inline-form filters" aria-label="Filter services">
-                <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
-                <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
-                <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.data.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.data.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
+                <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.data.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-q">"Search"</label><input id="flt-q" type="search" name="q" value=f_q.clone() placeholder="name or vendor" /></div>
                 <div class="field"><label for="flt-sort">"Sort by"</label><select id="flt-sort" name="sort"><option value="">"vendor, then name"</option><option value="name" selected=f_sort == "name">"name"</option><option value="verdict" selected=f_sort == "verdict">"not covered first"</option></select></div>
                 <div class="field"><label for="flt-verdict">"Verdict"</label><select id="flt-verdict" name="verdict"><option value="">"any"</option><option value="uncovered" selected=f_verdict == "uncovered">"not covered"</option><option value="covered" selected=f_verdict == "covered">"covered"</option></select></div>
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
         };
-        let no_services = d.services.is_empty();
-        let mut listed: Vec<&baa_core::coverage::Service> = d.services.iter().filter(shown).collect();
+        let no_services = d.data.services.is_empty();
+        let mut listed: Vec<&baa_core::coverage::Service> = d.data.services.iter().filter(shown).collect();
         let key =
             |s: &baa_core::coverage::Service| (vendor_name(&s.vendor).to_lowercase(), s.name.to_lowercase());
+        // Each key is computed once per service, not once per comparison.
         match f_sort.as_str() {
-            "name" => listed.sort_by_key(|s| (s.name.to_lowercase(), vendor_name(&s.vendor).to_lowercase())),
-            "verdict" => {
-                listed.sort_by_key(|s| (verdicts.get(&s.id).is_some_and(|v| v.is_covered()), key(s)))
+            "name" => {
+                listed.sort_by_cached_key(|s| (s.name.to_lowercase(), vendor_name(&s.vendor).to_lowercase()))
             }
-            _ => listed.sort_by_key(|s| key(s)),
+            "verdict" => listed.sort_by_cached_key(|s| {
+                (verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered()), key(s))
+            }),
+            _ => listed.sort_by_cached_key(|s| key(s)),
         }
         let at = PageOf::new(&page_no, listed.len());
-        let apps_at = PageOf::new(&apps_page, d.apps.len());
+        let apps_at = PageOf::new(&apps_page, d.data.apps.len());
         let query: Vec<(&str, &str)> = [
             ("org", &f_org),
             ("app", &f_app),
@@ -88,7 +87,8 @@ pub fn Inventory() -> impl IntoView {
         let pager_of_apps =
             (apps_at.pages > 1).then(|| pager("apps", "/inventory", &query, "apps_page", apps_at, "apps-h"));
         let services = at.rows(listed).map(|s| {
-            let (class, text) = verdicts.get(&s.id).map(verdict_text).unwrap_or(("muted", "not evaluated".into()));
+            let (class, text) =
+                verdicts.get(s.id.as_str()).map(|v| verdict_text(v)).unwrap_or(("muted", "not evaluated".into()));
             let via = match &s.provisioning { ServiceProvisioning::Platform { org } => format!("Fly org {org}"), ServiceProvisioning::Direct => "direct".into() };
             let phi = match &s.phi { Phi::Yes => "yes".to_string(), Phi::No { .. } => "no".into(), Phi::Unknown => "unknown".into() };
             let id = s.id.clone();
@@ -108,7 +108,7 @@ pub fn Inventory() -> impl IntoView {
             }
         }).collect_view();
         // Removing a service asks first, on this page, without JavaScript.
-        let confirm_remove = d.services.iter().find(|s| edit && s.id == removing).map(|s| {
+        let confirm_remove = d.data.services.iter().find(|s| edit && s.id == removing).map(|s| {
             let rf = for_form(&f, "remove");
             let (on_desc, on_err, on_err_id) = described("rm", &rf, "on");
             view! {
@@ -130,19 +130,19 @@ pub fn Inventory() -> impl IntoView {
                 <h2 id="orgs-h">"Fly organizations"</h2>
                 <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Slug"</th><th scope="col">"Name"</th><th scope="col">"Environment"</th><th scope="col">"Plan"</th><th scope="col">"Packages"</th><th scope="col">"Allowed regions"</th>{edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
-                    <tbody>{d.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{o.name.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td>
+                    <tbody>{d.data.orgs.iter().map(|o| view! { <tr><td>{o.slug.clone()}</td><td>{o.name.clone()}</td><td>{format!("{:?}", o.environment).to_lowercase()}</td><td>{o.plan.clone()}</td><td>{o.packages.join(", ")}</td><td>{o.allowed_regions.clone().map(|r| r.join(", ")).unwrap_or_else(|| "workspace policy".into())}</td>
                         {edit.then(|| view! { <td><a class="button small secondary" href=format!("/inventory?edit_org={}#org-form", o.slug) aria-label=format!("Edit {}", o.slug)>"Edit"</a></td> })}</tr> }).collect_view()}</tbody>
                 </table></div>
-                {edit.then(|| org_form(&for_form(&f, "org"), &fly_plans, package.as_ref(), d.orgs.iter().find(|o| o.slug == edit_org)))}
+                {edit.then(|| org_form(&for_form(&f, "org"), &fly_plans, package.as_ref(), d.data.orgs.iter().find(|o| o.slug == edit_org)))}
             </section>
             <section aria-labelledby="apps-h">
                 <h2 id="apps-h">"Apps"</h2>
                 <div class="table-wrap" tabindex="0"><table>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
-                    <tbody>{apps_at.rows(d.apps.iter()).map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
+                    <tbody>{apps_at.rows(d.data.apps.iter()).map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
                 </table></div>
                 {pager_of_apps}
-                {(edit && !d.orgs.is_empty()).then(|| app_form(&for_form(&f, "app"), &d))}
+                {(edit && !d.data.orgs.is_empty()).then(|| app_form(&for_form(&f, "app"), &d))}
             </section>
             <section aria-labelledby="services-h">
                 <h2 id="services-h">"Services"</h2>
@@ -255,7 +255,7 @@ fn org_form(
 
 fn app_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
     let p = "app";
-    let orgs: Vec<(String, String)> = d.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())).collect();
+    let orgs: Vec<(String, String)> = d.data.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())).collect();
     view! {
         <form method="post" action="/actions/apps/save" class="card inline-form" aria-label="Add an app" novalidate=true>
             <ErrorSummary flash=f.clone() />
@@ -274,9 +274,9 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
     let (vp_desc, vp_err, vp_err_id) = described(p, f, "vendor_plan");
     let (pr_desc, pr_err, pr_err_id) = described(p, f, "product");
     let mut apps = vec![(String::new(), "(none)".to_string())];
-    apps.extend(d.apps.iter().map(|a| (a.name.clone(), a.name.clone())));
+    apps.extend(d.data.apps.iter().map(|a| (a.name.clone(), a.name.clone())));
     let mut orgs = vec![(String::new(), "(direct with the vendor)".to_string())];
-    orgs.extend(d.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())));
+    orgs.extend(d.data.orgs.iter().map(|o| (o.slug.clone(), o.slug.clone())));
     view! {
         <form method="post" action="/actions/services/save" class="card stack" aria-label="Add a service" novalidate=true>
             <h3>"Add a service"</h3>
@@ -284,7 +284,7 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
             <Field label="Name" name="name" prefix=p value=refill(f, "name") error=field_error(f, "name") />
             <div class="field" class:has-error=vp_err.is_some()><label for="svc-vp">"Vendor and plan"</label>
                 <select id="svc-vp" name="vendor_plan" aria-describedby=vp_desc>
-                    {d.vendors.iter().map(|v| view! {
+                    {d.data.vendors.iter().map(|v| view! {
                         <optgroup label=v.name.clone()>
                             {v.plans.iter().map(|(s, n, e)| { let val = format!("{}|{}", v.slug, s); let sel = val == chosen_vp; view! { <option value=val selected=sel>{format!("{} – {n} (BAA: {e})", v.name)}</option> } }).collect_view()}
                         </optgroup>
@@ -295,7 +295,7 @@ fn service_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
             <div class="field" class:has-error=pr_err.is_some()><label for="svc-product">"Product (for vendors that sell several)"</label>
                 <select id="svc-product" name="product" aria-describedby=pr_desc>
                     <option value="">"the vendor's main product"</option>
-                    {d.vendors.iter().filter(|v| v.products.len() > 1).map(|v| view! {
+                    {d.data.vendors.iter().filter(|v| v.products.len() > 1).map(|v| view! {
                         <optgroup label=v.name.clone()>{v.products.iter().map(|(slug, name)| { let sel = *slug == chosen_product; view! { <option value=slug.clone() selected=sel>{format!("{} – {name}", v.name)}</option> } }).collect_view()}</optgroup>
                     }).collect_view()}
                 </select>

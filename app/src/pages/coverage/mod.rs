@@ -92,6 +92,16 @@ fn action_item(a: &Action, findings: &[Finding]) -> AnyView {
     .into_any()
 }
 
+/// The dashboard's actions and findings as HTML: rendered once per view and shared by every
+/// request until the next write (see `CoverageShared::findings_html`); empty without findings.
+pub fn findings_html(report: &baa_core::coverage::Report) -> String {
+    if report.findings.is_empty() {
+        return String::new();
+    }
+    view! { <ul class="findings">{report.actions.iter().map(|a| action_item(a, &report.findings)).collect_view()}</ul> }
+        .to_html()
+}
+
 fn as_of_form(action: &'static str, d: &CoverageView) -> impl IntoView {
     view! {
         <form method="get" action=action class="inline-form as-of">
@@ -113,17 +123,18 @@ pub fn Dashboard() -> impl IntoView {
     let data = Resource::new(as_of, coverage_data);
     let people = Resource::new(|| (), |_| overview_page());
     app_page("Dashboard", data, move |v, _f, d| {
-        let s = d.report.summary.clone();
+        let s = &d.data.report.summary;
         let past = d.as_of != d.today;
-        let findings = d.report.findings.clone();
-        let deadlines = d.report.deadlines.clone();
+        let findings = &d.data.report.findings;
+        let deadlines = &d.data.report.deadlines;
         let late: Vec<(String, String, String)> = d
+            .data
             .agreements
             .iter()
             .filter_map(|a| recorded_late(a).map(|t| (a.id.clone(), a.title.clone(), t)))
             .collect();
-        let corrections = d.corrections.clone();
-        let corrected = d.corrected_verdicts.clone();
+        let corrections = &d.data.corrections;
+        let corrected = &d.data.corrected_verdicts;
         let cov_class = if s.uncovered_phi > 0 {
             "warn-text"
         } else if s.phi_services == 0 {
@@ -131,7 +142,7 @@ pub fn Dashboard() -> impl IntoView {
         } else {
             "ok-text"
         };
-        let no_services = d.services.is_empty();
+        let no_services = d.data.services.is_empty();
         let can_import = v.role.allows(baa_core::account::Permission::EditInventory);
         view! {
             <p class="lead">"Welcome, "{v.name.clone()}". You are "<strong>{v.role.label()}</strong>" in "{v.workspace_name.clone()}"."</p>
@@ -165,7 +176,7 @@ pub fn Dashboard() -> impl IntoView {
                     }}
                 </section>
             </div>
-            {crate::pages::safeguards::safeguards_section(&d.safeguards, &d.apps, &d.services, None)}
+            {crate::pages::safeguards::safeguards_section(&d.data.safeguards, &d.data.apps, &d.data.services, None)}
             <section aria-labelledby="findings-h">
                 <h2 id="findings-h">"Findings and next steps"</h2>
                 {if findings.is_empty() && no_services {
@@ -173,7 +184,7 @@ pub fn Dashboard() -> impl IntoView {
                 } else if findings.is_empty() {
                     view! { <p class="ok-text">"No findings."</p> }.into_any()
                 } else {
-                    view! { <ul class="findings">{d.report.actions.iter().map(|a| action_item(a, &findings)).collect_view()}</ul> }.into_any()
+                    view! { <div class="findings-list" inner_html=d.data.findings_html.clone()></div> }.into_any()
                 }}
             </section>
             {(!corrections.is_empty()).then(|| view! {
@@ -197,7 +208,7 @@ pub fn Dashboard() -> impl IntoView {
             })}
             <section aria-labelledby="graph-h">
                 <h2 id="graph-h">"Chain of agreements"</h2>
-                <div class="graph-wrap" tabindex="0" role="group" aria-label="Relationship graph" inner_html=d.graph_svg.clone()></div>
+                <div class="graph-wrap" tabindex="0" role="group" aria-label="Relationship graph" inner_html=d.data.graph_svg.clone()></div>
             </section>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
