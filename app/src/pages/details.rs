@@ -69,13 +69,7 @@ pub fn ServicePage() -> impl IntoView {
         };
         let findings =
             view_.data.report.findings.iter().filter(|f| f.subject.id == s.id).cloned().collect::<Vec<_>>();
-        let vendor = view_
-            .data
-            .vendors
-            .iter()
-            .find(|v| v.slug == s.vendor)
-            .map(|v| v.name.clone())
-            .unwrap_or_else(|| s.vendor.clone());
+        let vendor = view_.data.vendor_name(&s.vendor).to_owned();
         view! {
             <h2>{s.name.clone()}</h2>
             <dl class="facts">

@@ -136,22 +136,26 @@ impl Derived {
     /// The `T` derived from this view, built by `build` on first use. Two readers racing on a
     /// cold view may both build it; the first one kept is shared from then on.
     pub fn get_or_build<T: std::any::Any + Send + Sync>(&self, build: impl FnOnce() -> T) -> Arc<T> {
-        if let Some(found) = self.find::<T>() {
+        if let Some(found) = find(&self.held()) {
             return found;
         }
+        // Built without the lock held: a slow build never blocks readers of other derivations.
         let built = Arc::new(build());
-        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = held.iter().find_map(|x| x.clone().downcast::<T>().ok()) {
+        let mut held = self.held();
+        if let Some(found) = find(&held) {
             return found;
         }
         held.push(built.clone());
         built
     }
 
-    fn find<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        held.iter().find_map(|x| x.clone().downcast::<T>().ok())
+    fn held(&self) -> std::sync::MutexGuard<'_, Vec<Arc<dyn std::any::Any + Send + Sync>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+fn find<T: std::any::Any + Send + Sync>(held: &[Arc<dyn std::any::Any + Send + Sync>]) -> Option<Arc<T>> {
+    held.iter().find_map(|x| x.clone().downcast::<T>().ok())
 }
 
 /// A copy of a view starts with nothing derived (what was derived belongs to the original).

@@ -1,7 +1,7 @@
 //! Read answers of the REST API kept with the coverage view they were computed from.
 //!
 //! A `GET` answer of the API depends only on the workspace's view of the day (kept per revision,
-//! `baa_backend::storage::cache`) and the request's path and query: the same request against
+//! `baa_backend::storage::cache`) and the request's parsed parameters: the same request against
 //! the same view gets the same bytes. So the answer is serialized once, compressed once per
 //! encoding the clients ask for (br or gzip, at a level too costly to pay per request), and kept
 //! in the view's derived slot: the next write makes a new view, and the old answers go with the
@@ -32,7 +32,7 @@ struct Answer {
     gzip: OnceLock<Bytes>,
 }
 
-/// The answers derived from one view, by path and query.
+/// The answers derived from one view, by key.
 #[derive(Default)]
 struct Answers(Mutex<HashMap<String, Arc<Answer>>>);
 
@@ -93,7 +93,7 @@ fn gzip(json: &[u8]) -> Bytes {
     Bytes::from(enc.finish().unwrap_or_default())
 }
 
-/// The JSON answer for `key` (the request's path and query) from `view`: built by `build` the
+/// The JSON answer for `key` (the route and the parameters the answer depends on) from `view`: built by `build` the
 /// first time, then the kept bytes, compressed as `headers` accept. An error is never kept.
 pub fn json_of_view(
     view: &CoverageView,

@@ -4,7 +4,7 @@
 use super::extract::{ok, to_json, Params, Reader};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -12,7 +12,6 @@ use baa_backend::error::{AppError, AppResult};
 use baa_backend::inventory;
 use baa_backend::storage::world::CoverageView;
 use baa_backend::Backend;
-use baa_core::account::Viewer;
 use baa_core::coverage::{App, SubjectKind, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -35,16 +34,6 @@ struct CoverageQuery {
 
 /// The coverage report as JSON, for the workspace or one app (its services, the app, its org and
 /// the agreements its chains rely on).
-pub async fn coverage_report(b: &Backend, v: &Viewer, as_of: &str, app: Option<&str>) -> AppResult<Value> {
-    let day = inventory::date("as_of", as_of)?.unwrap_or_else(|| inventory::today_for(b));
-    let view = inventory::coverage_view(b, v, day).await?;
-    let app = match app.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(name) => Some(view.world.apps.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?),
-        None => None,
-    };
-    Ok(report_json(&view, day, app))
-}
-
 fn report_json(view: &CoverageView, day: chrono::NaiveDate, app: Option<&App>) -> Value {
     let (world, report) = (&view.world, &view.report);
     let by_id: HashMap<&str, &baa_core::coverage::Service> =
@@ -128,7 +117,6 @@ fn report_json(view: &CoverageView, day: chrono::NaiveDate, app: Option<&App>) -
 async fn today(
     Reader(v): Reader,
     State(b): State<Backend>,
-    uri: Uri,
     headers: HeaderMap,
     Params(q): Params<CoverageQuery>,
 ) -> AppResult<Response> {
@@ -139,8 +127,10 @@ async fn today(
         Some(name) => Some(view.world.apps.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?),
         None => None,
     };
-    let key = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    super::answers::json_of_view(&view, key, &headers, || Ok(report_json(&view, day, app)))
+    // Keyed by what the answer depends on (the view is the day's), not by the raw query: extra
+    // parameters cannot make more copies.
+    let key = format!("coverage app={}", app.map_or("", |a| a.name.as_str()));
+    super::answers::json_of_view(&view, &key, &headers, || Ok(report_json(&view, day, app)))
 }
 
 #[derive(Debug, Default, Deserialize)]

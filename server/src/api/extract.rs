@@ -113,6 +113,17 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
+impl PageQuery {
+    /// What the page depends on, as one string (a key for answers kept per view).
+    pub fn key(&self) -> String {
+        format!(
+            "limit={} cursor={}",
+            self.limit.as_deref().unwrap_or(""),
+            self.cursor.as_deref().unwrap_or("")
+        )
+    }
+}
+
 /// Items per page of a list route unless `limit` says otherwise, and the most it may say.
 const PAGE_DEFAULT: usize = 100;
 const PAGE_MAX: usize = 1000;

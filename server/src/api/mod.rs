@@ -23,7 +23,6 @@ pub mod openapi;
 mod orgs;
 mod services;
 
-pub use coverage::coverage_report;
 pub use extract::ApiViewer;
 
 use crate::access::client_addr;

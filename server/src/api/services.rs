@@ -3,7 +3,7 @@
 use super::extract::{created, gone, ok, page_of, Body, Id, PageQuery, Params, Reader, Writer};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -108,13 +108,12 @@ fn as_json(s: &Service) -> Value {
 async fn list(
     Reader(v): Reader,
     State(b): State<Backend>,
-    uri: Uri,
     headers: HeaderMap,
     Params(q): Params<PageQuery>,
 ) -> AppResult<Response> {
     let view = inventory::coverage_view(&b, &v, inventory::today_for(&b)).await?;
-    let key = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    super::answers::json_of_view(&view, key, &headers, || {
+    let key = format!("services {}", q.key());
+    super::answers::json_of_view(&view, &key, &headers, || {
         page_of("services", &view.world.services, |s| &s.id, |s| Ok(as_json(s)), q)
     })
 }
