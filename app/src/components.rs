@@ -490,17 +490,17 @@ impl PageOf {
 /// JavaScript and are reached with the keyboard), keeping the page's other query values.
 /// `param` names the page in the query (two lists on one page page apart), `what` the rows
 /// ("services"), `anchor` where the list starts.
-pub fn pager(
+pub fn pager<K: AsRef<str>, V: AsRef<str>>(
     what: &'static str,
     path: &str,
-    query: &[(&str, &str)],
-    param: &'static str,
+    query: &[(K, V)],
+    param: &str,
     p: PageOf,
     anchor: &str,
 ) -> impl IntoView {
     let href = |n: usize| {
         let q = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query.iter().filter(|(k, _)| *k != param))
+            .extend_pairs(query.iter().filter(|(k, _)| k.as_ref() != param))
             .append_pair(param, &n.to_string())
             .finish();
         format!("{path}?{q}#{anchor}")
@@ -518,6 +518,81 @@ pub fn pager(
             {(p.pages > 1).then(|| view! { <span>{format!("Page {} of {}", p.page, p.pages)}</span> })}
             {(p.page < p.pages).then(|| view! { <a href=href(p.page + 1) rel="next">"Next →"</a> })}
         </nav>
+    }
+}
+
+/// The search, sort and page of one list as typed in the URL. `prefix` tells two lists of one
+/// page apart: `""` reads `q`, `sort` and `page`; `"apps_"` reads `apps_q`, `apps_sort` and
+/// `apps_page`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// What to look for (empty: everything).
+    pub q: String,
+    /// The chosen order (empty: the list's default).
+    pub sort: String,
+    /// The page asked for, as typed.
+    pub page: String,
+    prefix: &'static str,
+}
+
+impl ListQuery {
+    /// Reads the list's values from the page's URL.
+    pub fn from_url(prefix: &'static str) -> Self {
+        let q = leptos_router::hooks::use_query_map();
+        let get = |k: &str| q.with_untracked(|q| q.get(&format!("{prefix}{k}")).unwrap_or_default());
+        ListQuery { q: get("q"), sort: get("sort"), page: get("page"), prefix }
+    }
+
+    /// Whether one of `fields` holds the search text (case does not matter; no text matches all).
+    pub fn matches(&self, fields: &[&str]) -> bool {
+        let needle = self.q.trim().to_lowercase();
+        needle.is_empty() || fields.iter().any(|f| f.to_lowercase().contains(&needle))
+    }
+
+    /// The query's non-empty values, for links that keep them (a pager's).
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        [("q", &self.q), ("sort", &self.sort), ("page", &self.page)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (format!("{}{k}", self.prefix), v.clone()))
+            .collect()
+    }
+
+    /// The name of this list's page parameter.
+    pub fn page_param(&self) -> String {
+        format!("{}page", self.prefix)
+    }
+}
+
+/// The search box and order choice of a list: a plain GET form (works without JavaScript,
+/// reached with the keyboard) that starts again from page 1 and keeps `keep` (another list's
+/// values on the same page). `sorts` are (value, label), the first being the default.
+pub fn list_controls(
+    id: &'static str,
+    path: &'static str,
+    what: &'static str,
+    hint: &'static str,
+    list: &ListQuery,
+    sorts: &[(&'static str, &'static str)],
+    keep: &[(String, String)],
+) -> impl IntoView {
+    let (q_id, sort_id) = (format!("{id}-q"), format!("{id}-sort"));
+    let (q_name, sort_name) = (format!("{}q", list.prefix), format!("{}sort", list.prefix));
+    let sort = list.sort.clone();
+    view! {
+        <form method="get" action=path class="inline-form filters" aria-label=format!("Search and sort {what}")>
+            {keep.iter().map(|(k, v)| view! { <input type="hidden" name=k.clone() value=v.clone() /> }).collect_view()}
+            <div class="field"><label for=q_id.clone()>{format!("Search {what}")}</label><input id=q_id type="search" name=q_name value=list.q.clone() placeholder=hint /></div>
+            <div class="field"><label for=sort_id.clone()>"Sort by"</label><select id=sort_id name=sort_name>
+                {sorts.iter().enumerate().map(|(i, (v, l))| {
+                    let value = if i == 0 { String::new() } else { (*v).to_string() };
+                    let selected = value == sort;
+                    view! { <option value=value selected=selected>{*l}</option> }
+                }).collect_view()}
+            </select></div>
+            <button type="submit" class="secondary">"Search"</button>
+            {(!list.q.is_empty() || !list.sort.is_empty()).then(|| view! { <a href=path>"Clear"</a> })}
+        </form>
     }
 }
 

@@ -512,7 +512,7 @@ pub struct AuditCheck {
 /// The audit page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditView {
-    /// Matching entries, newest first.
+    /// Matching entries, newest first unless `oldest_first`.
     pub entries: Vec<AuditRow>,
     /// Whole-chain verification.
     pub verification: AuditCheck,
@@ -524,12 +524,15 @@ pub struct AuditView {
     /// Values to choose from in the filter.
     #[serde(default)]
     pub choices: AuditChoices,
-    /// The page shown (1 is the newest).
+    /// The page shown (1 is the first in the chosen order).
     #[serde(default)]
     pub page: u32,
-    /// Whether older entries match beyond this page.
+    /// Whether more entries match beyond this page (older ones, or newer ones when oldest first).
     #[serde(default)]
     pub more: bool,
+    /// Whether the entries are shown oldest first.
+    #[serde(default)]
+    pub oldest_first: bool,
 }
 
 /// The values the audit filter offers: actors, actions and subject kinds present in the chain.
@@ -587,8 +590,10 @@ fn audit_changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<(
         .collect()
 }
 
-/// Loads the audit page.
+/// Loads the audit page: entries matching the filter (actor, subject, action, from, to, kind),
+/// page `page` of them in `order` (`"oldest"` for the chain's order, else newest first).
 #[server(endpoint = "audit_data")]
+#[allow(clippy::too_many_arguments)] // The page's URL values, one argument each, as its form sends them.
 pub async fn audit_data(
     actor: String,
     subject: String,
@@ -597,6 +602,7 @@ pub async fn audit_data(
     to: String,
     #[server(default)] kind: String,
     #[server(default)] page: u32,
+    #[server(default)] order: String,
 ) -> Result<AuditView, UiError> {
     let (b, v) = crate::ssr::context().await?;
     let filter = baa_backend::audit::Filter {
@@ -606,6 +612,7 @@ pub async fn audit_data(
         from: from.clone(),
         to: to.clone(),
         kind: kind.clone(),
+        oldest_first: order == "oldest",
     };
     let page = page.max(1);
     // One more than a page tells whether there is a next one.
@@ -642,5 +649,6 @@ pub async fn audit_data(
         choices: c,
         page,
         more,
+        oldest_first: order == "oldest",
     })
 }

@@ -318,6 +318,9 @@ pub struct Filter {
     /// Subject kind, exactly ("agreement", "user"; empty: any).
     #[serde(default)]
     pub kind: String,
+    /// Oldest entries first (the chain's order) instead of newest first.
+    #[serde(default)]
+    pub oldest_first: bool,
 }
 
 /// The values the audit filter offers to choose from: those present in the workspace's chain.
@@ -365,7 +368,8 @@ pub async fn list(b: &Backend, v: &Viewer, f: &Filter, limit: i64, offset: i64) 
         "SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 AND at >= $2 AND at < $3 \
          AND LOWER(actor_name) LIKE $4 ESCAPE '!' AND (LOWER(subject_name) LIKE $5 ESCAPE '!' OR LOWER(subject_id) LIKE $5 ESCAPE '!') \
          AND action LIKE $6 ESCAPE '!' \
-         AND ($7 = '' OR subject_kind = $7) ORDER BY seq DESC LIMIT $8 OFFSET $9"
+         AND ($7 = '' OR subject_kind = $7) ORDER BY seq {order} LIMIT $8 OFFSET $9",
+        order = if f.oldest_first { "ASC" } else { "DESC" }
     ))
     .bind(&v.workspace_id)
     .bind(from)

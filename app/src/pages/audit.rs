@@ -82,12 +82,11 @@ pub fn Audit() -> impl IntoView {
     let key = move || {
         (
             (get("actor")(), get("subject")(), get("action")(), get("from")(), get("to")()),
-            get("kind")(),
-            get("page")().parse::<u32>().unwrap_or(1),
+            (get("kind")(), get("page")().parse::<u32>().unwrap_or(1), get("order")()),
         )
     };
-    let data = Resource::new(key, |((actor, subject, action, from, to), kind, page)| {
-        audit_data(actor, subject, action, from, to, kind, page)
+    let data = Resource::new(key, |((actor, subject, action, from, to), (kind, page, order))| {
+        audit_data(actor, subject, action, from, to, kind, page, order)
     });
     app_page("Audit trail", data, move |_v, _f, d| {
         let verdict = match &d.verification.broken_at {
@@ -107,18 +106,24 @@ pub fn Audit() -> impl IntoView {
         let query = |page: u32| {
             let f = &d.filter;
             format!(
-                "/audit?actor={}&subject={}&action={}&kind={}&from={}&to={}&page={page}",
+                "/audit?actor={}&subject={}&action={}&kind={}&from={}&to={}{}&page={page}",
                 enc(&f[0]),
                 enc(&f[1]),
                 enc(&f[2]),
                 enc(&d.kind),
                 enc(&f[3]),
-                enc(&f[4])
+                enc(&f[4]),
+                if d.oldest_first { "&order=oldest" } else { "" }
             )
         };
         let page = d.page.max(1);
-        let newer = (page > 1).then(|| view! { <a href=query(page - 1) rel="prev">"Newer entries"</a> });
-        let older = d.more.then(|| view! { <a href=query(page + 1) rel="next">"Older entries"</a> });
+        let (back, on) = if d.oldest_first {
+            ("Older entries", "Newer entries")
+        } else {
+            ("Newer entries", "Older entries")
+        };
+        let newer = (page > 1).then(|| view! { <a href=query(page - 1) rel="prev">{back}</a> });
+        let older = d.more.then(|| view! { <a href=query(page + 1) rel="next">{on}</a> });
         let mut actions = vec!["login.".to_string()];
         actions.extend(d.choices.actions.iter().cloned());
         let list = if d.entries.is_empty() {
@@ -127,7 +132,7 @@ pub fn Audit() -> impl IntoView {
             view! { <ol class="audit-list" aria-label="Audit entries">{d.entries.iter().map(entry).collect_view()}</ol> }.into_any()
         };
         view! {
-            <p class="lead">"Every change in this workspace, in order. Each entry holds the SHA-256 of the one before it, so an edit or a deletion anywhere breaks the chain. Nobody can change or delete entries through the app."</p>
+            <p class="lead">"Every change in this workspace, newest first unless you choose otherwise. Each entry holds the SHA-256 of the one before it, so an edit or a deletion anywhere breaks the chain. Nobody can change or delete entries through the app."</p>
             {verdict}
             <form method="post" action="/actions/audit/export" aria-label="Export the audit trail"><button type="submit" class="secondary">"Export as JSON Lines"</button></form>
             <form method="get" action="/audit" class="inline-form filters" aria-label="Filter the audit trail">
@@ -137,6 +142,10 @@ pub fn Audit() -> impl IntoView {
                 <div class="field"><label for="au-subject">"Subject contains"</label><input id="au-subject" name="subject" value=d.filter[1].clone() /></div>
                 <div class="field"><label for="au-from">"From"</label><input id="au-from" type="date" name="from" value=d.filter[3].clone() /></div>
                 <div class="field"><label for="au-to">"To"</label><input id="au-to" type="date" name="to" value=d.filter[4].clone() /></div>
+                <div class="field"><label for="au-order">"Order"</label><select id="au-order" name="order">
+                    <option value="">"newest first"</option>
+                    <option value="oldest" selected=d.oldest_first>"oldest first"</option>
+                </select></div>
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
             <p><a href="/audit?action=login.">"Show sign-ins"</a>" · "<a href="/audit">"Clear the filter"</a></p>

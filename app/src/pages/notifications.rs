@@ -2,18 +2,42 @@
 //! owners the delivery state of mail and webhook calls with a retry for failed ones.
 
 use crate::api::{notifications_page, Flash, OwnerNotifications};
-use crate::components::{app_page, field_error, pager, PageOf};
+use crate::components::{app_page, field_error, list_controls, pager, ListQuery, PageOf};
 use baa_core::notice::{NoticeView, PreferenceView};
 use leptos::prelude::*;
 
 /// The notifications page.
 #[component]
 pub fn Notifications() -> impl IntoView {
-    let page_no = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("page").unwrap_or_default());
+    let list = ListQuery::from_url("");
     let data = Resource::new(|| (), |_| notifications_page());
     app_page("Notifications", data, move |_v, f, d| {
         let unread = d.notices.iter().filter(|n| !n.read).count();
-        let at = PageOf::new(&page_no, d.notices.len());
+        // Newest first as they come; the other orders are stable, so ties stay newest first.
+        let mut listed: Vec<&NoticeView> = d
+            .notices
+            .iter()
+            .filter(|n| list.matches(&[&n.title, &n.body, &n.next_step, kind_label(&n.kind)]))
+            .collect();
+        match list.sort.as_str() {
+            "oldest" => listed.reverse(),
+            "unread" => listed.sort_by_key(|n| n.read),
+            _ => {}
+        }
+        let at = PageOf::new(&list.page, listed.len());
+        let controls = (d.notices.len() > 1).then(|| {
+            list_controls(
+                "inbox-list",
+                "/notifications",
+                "notices",
+                "title, text or kind",
+                &list,
+                &[("", "newest first"), ("oldest", "oldest first"), ("unread", "unread first")],
+                &[],
+            )
+        });
+        let pager_of_notices = (at.pages > 1 || !list.q.is_empty())
+            .then(|| pager("notices", "/notifications", &list.pairs(), "page", at, "inbox-h"));
         view! {
             <section aria-labelledby="inbox-h">
                 <div class="section-head">
@@ -29,8 +53,9 @@ pub fn Notifications() -> impl IntoView {
                     view! { <p class="hint">"Nothing yet. You are told here (and by mail, unless you turn it off below) when a service you or others add is not covered, when a plan change makes a service ineligible, and when an agreement nears its expiry."</p> }.into_any()
                 } else {
                     view! {
-                        <ul class="notices">{at.rows(d.notices.iter()).map(notice).collect_view()}</ul>
-                        {(at.pages > 1).then(|| pager("notices", "/notifications", &[], "page", at, "inbox-h"))}
+                        {controls}
+                        <ul class="notices">{at.rows(listed).map(notice).collect_view()}</ul>
+                        {pager_of_notices}
                     }.into_any()
                 }}
             </section>

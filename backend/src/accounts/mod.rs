@@ -210,24 +210,23 @@ pub async fn load_viewer(
     session_version: i64,
     workspace_id: Option<&str>,
 ) -> AppResult<Option<Viewer>> {
-    let Some(u) =
-        sqlx::query("SELECT id, email, name, session_version, totp_secret FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&b.db.pool)
-            .await?
-    else {
+    // One query per page view: the user with every membership (none when the user is gone or
+    // belongs to no workspace, which both sign the session out).
+    let rows = sqlx::query(
+        "SELECT u.email, u.name AS user_name, u.session_version, u.totp_secret, \
+         w.id, w.name, w.require_2fa, m.role \
+         FROM users u JOIN memberships m ON m.user_id = u.id JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE u.id = $1 ORDER BY w.name, w.id",
+    )
+    .bind(user_id)
+    .fetch_all(&b.db.pool)
+    .await?;
+    let Some(u) = rows.first() else {
         return Ok(None);
     };
     if u.try_get::<i64, _>("session_version")? != session_version {
         return Ok(None);
     }
-    let rows = sqlx::query(
-        "SELECT w.id, w.name, w.require_2fa, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 ORDER BY w.name, w.id",
-    )
-    .bind(user_id)
-    .fetch_all(&b.db.pool)
-    .await?;
     let mut workspaces = Vec::new();
     let mut current = None;
     for r in &rows {
@@ -246,8 +245,8 @@ pub async fn load_viewer(
         return Ok(None);
     };
     Ok(Some(Viewer {
-        user_id: u.try_get("id")?,
-        name: u.try_get("name")?,
+        user_id: user_id.to_string(),
+        name: u.try_get("user_name")?,
         email: u.try_get("email")?,
         workspace_id: ws.id,
         workspace_name: ws.name,

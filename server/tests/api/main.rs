@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod integrations;
 mod journeys;
+mod lists;
 mod mail;
 mod notifications;
 mod packets;

@@ -108,23 +108,54 @@ fn agreement_form(f: &Option<Flash>, d: &CoverageView) -> impl IntoView {
 /// Parties and agreements, with forms for legal.
 #[component]
 pub fn Agreements() -> impl IntoView {
-    let page_no = use_query_map().with_untracked(|q| q.get("page").unwrap_or_default());
+    let list = ListQuery::from_url("");
     let data = Resource::new(String::new, coverage_data);
     app_page("Agreements", data, move |_v, f, d| {
-        let at = PageOf::new(&page_no, d.data.agreements.len());
         let edit = d.can_edit_agreements;
-        let name_of = |id: &str| {
-            d.data
-                .parties
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| id.to_string())
+        let names: std::collections::HashMap<&str, &str> =
+            d.data.parties.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+        let name_of = |id: &str| names.get(id).map_or_else(|| id.to_string(), |n| n.to_string());
+        let status_of =
+            |a: &Agreement| a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
+        let kind_of = |a: &Agreement| match &a.kind {
+            AgreementKind::Baa => "BAA".to_string(),
+            AgreementKind::SubcontractorBaa => "subcontractor BAA".into(),
+            AgreementKind::PlatformAgreement { extends_to } => {
+                format!("platform agreement (extends to {})", extends_to.join(", "))
+            }
         };
         let no_agreements = d.data.agreements.is_empty();
-        let rows = at.rows(d.data.agreements.iter()).map(|a| {
-            let status = a.history.last().map(|h| format!("{:?}", h.status)).unwrap_or_default();
-            let kind = match &a.kind { AgreementKind::Baa => "BAA".to_string(), AgreementKind::SubcontractorBaa => "subcontractor BAA".into(), AgreementKind::PlatformAgreement { extends_to } => format!("platform agreement (extends to {})", extends_to.join(", ")) };
+        let mut listed: Vec<&Agreement> = d
+            .data
+            .agreements
+            .iter()
+            .filter(|a| {
+                let parties = a.parties.iter().map(|p| name_of(p)).collect::<Vec<_>>().join(" ");
+                list.matches(&[&a.title, &a.id, &parties, &kind_of(a), &status_of(a)])
+            })
+            .collect();
+        // Ties fall back to the title, then the id, so the order never depends on storage.
+        match list.sort.as_str() {
+            // Soonest first; an agreement that never expires goes last.
+            "expiry" => listed
+                .sort_by_cached_key(|a| (a.expiry.is_none(), a.expiry, a.title.to_lowercase(), a.id.clone())),
+            "status" => listed.sort_by_cached_key(|a| (status_of(a), a.title.to_lowercase(), a.id.clone())),
+            _ => listed.sort_by_cached_key(|a| (a.title.to_lowercase(), a.id.clone())),
+        }
+        let at = PageOf::new(&list.page, listed.len());
+        let controls = list_controls(
+            "ag-list",
+            "/agreements",
+            "agreements",
+            "title, party, kind or status",
+            &list,
+            &[("", "title"), ("expiry", "expires soonest"), ("status", "status")],
+            &[],
+        );
+        let pager_of_agreements = pager("agreements", "/agreements", &list.pairs(), "page", at, "ag-h");
+        let rows = at.rows(listed).map(|a| {
+            let status = status_of(a);
+            let kind = kind_of(a);
             let id = a.id.clone();
             view! {
                 <tr>
@@ -159,11 +190,12 @@ pub fn Agreements() -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
+                        {controls}
                         <div class="table-wrap" tabindex="0"><table>
                             <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>
-                        {(at.pages > 1).then(|| pager("agreements", "/agreements", &[], "page", at, "ag-h"))}
+                        {(at.pages > 1 || !list.q.is_empty()).then_some(pager_of_agreements)}
                     }.into_any()
                 }}
             </section>

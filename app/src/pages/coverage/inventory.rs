@@ -12,7 +12,8 @@ pub fn Inventory() -> impl IntoView {
     let edit_org = filter("edit_org");
     let removing = filter("remove");
     let (f_q, f_sort) = (filter("q"), filter("sort"));
-    let (page_no, apps_page) = (filter("page"), filter("apps_page"));
+    let page_no = filter("page");
+    let apps = ListQuery::from_url("apps_");
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
         let edit = d.can_edit_inventory;
@@ -44,6 +45,7 @@ pub fn Inventory() -> impl IntoView {
         };
         let filters = view! {
             <form method="get" action="/inventory" class="inline-form filters" aria-label="Filter services">
+                {apps.pairs().into_iter().filter(|(k, _)| k != "apps_page").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                 <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.data.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.data.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.data.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
@@ -68,8 +70,26 @@ pub fn Inventory() -> impl IntoView {
             _ => listed.sort_by_cached_key(|s| key(s)),
         }
         let at = PageOf::new(&page_no, listed.len());
-        let apps_at = PageOf::new(&apps_page, d.data.apps.len());
-        let query: Vec<(&str, &str)> = [
+        // Services not covered per app, for the apps list (its column and its order).
+        let mut open_per_app: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for s in &d.data.services {
+            if !verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered()) {
+                for a in &s.apps {
+                    *open_per_app.entry(a.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let open_of = |a: &str| open_per_app.get(a).copied().unwrap_or(0);
+        let mut listed_apps: Vec<&baa_core::coverage::App> =
+            d.data.apps.iter().filter(|a| apps.matches(&[&a.name, &a.org, &a.regions.join(" ")])).collect();
+        match apps.sort.as_str() {
+            "org" => listed_apps.sort_by(|a, b| (&a.org, &a.name).cmp(&(&b.org, &b.name))),
+            "uncovered" => listed_apps
+                .sort_by(|a, b| open_of(&b.name).cmp(&open_of(&a.name)).then_with(|| a.name.cmp(&b.name))),
+            _ => listed_apps.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
+        let apps_at = PageOf::new(&apps.page, listed_apps.len());
+        let services_query: Vec<(String, String)> = [
             ("org", &f_org),
             ("app", &f_app),
             ("vendor", &f_vendor),
@@ -77,15 +97,27 @@ pub fn Inventory() -> impl IntoView {
             ("q", &f_q),
             ("sort", &f_sort),
             ("page", &page_no),
-            ("apps_page", &apps_page),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.as_str()))
+        .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
+        // Each list's links keep the other list's search, order and page.
+        let query: Vec<(String, String)> = services_query.iter().cloned().chain(apps.pairs()).collect();
         let pager_of_services = pager("services", "/inventory", &query, "page", at, "services-h");
-        let pager_of_apps =
-            (apps_at.pages > 1).then(|| pager("apps", "/inventory", &query, "apps_page", apps_at, "apps-h"));
+        let pager_of_apps = (apps_at.pages > 1 || !apps.q.is_empty())
+            .then(|| pager("apps", "/inventory", &query, "apps_page", apps_at, "apps-h"));
+        let apps_controls = (d.data.apps.len() > 1).then(|| {
+            list_controls(
+                "apps-list",
+                "/inventory",
+                "apps",
+                "name, org or region",
+                &apps,
+                &[("", "name"), ("org", "org, then name"), ("uncovered", "most services not covered first")],
+                &services_query,
+            )
+        });
         let services = at.rows(listed).map(|s| {
             let (class, text) =
                 verdicts.get(s.id.as_str()).map(|v| verdict_text(v)).unwrap_or(("muted", "not evaluated".into()));
@@ -137,9 +169,18 @@ pub fn Inventory() -> impl IntoView {
             </section>
             <section aria-labelledby="apps-h">
                 <h2 id="apps-h">"Apps"</h2>
+                {apps_controls}
                 <div class="table-wrap" tabindex="0"><table>
-                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th></tr></thead>
-                    <tbody>{apps_at.rows(d.data.apps.iter()).map(|a| view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td></tr> }).collect_view()}</tbody>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Org"</th><th scope="col">"Regions"</th><th scope="col">"Environment"</th><th scope="col">"Services not covered"</th></tr></thead>
+                    <tbody>{apps_at.rows(listed_apps).map(|a| {
+                        let open = open_of(&a.name);
+                        let open_cell = if open == 0 {
+                            view! { <td class="ok-text">"none"</td> }.into_any()
+                        } else {
+                            view! { <td class="warn-text"><a href=format!("/inventory?app={}&verdict=uncovered#services-h", url_part(&a.name))>{open.to_string()}</a></td> }.into_any()
+                        };
+                        view! { <tr><td>{a.name.clone()}</td><td>{a.org.clone()}</td><td>{a.regions.join(", ")}</td><td>{format!("{:?}", a.environment()).to_lowercase()}</td>{open_cell}</tr> }
+                    }).collect_view()}</tbody>
                 </table></div>
                 {pager_of_apps}
                 {(edit && !d.data.orgs.is_empty()).then(|| app_form(&for_form(&f, "app"), &d))}

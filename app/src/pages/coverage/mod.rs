@@ -8,11 +8,13 @@ pub use agreements::{clause_rows, Agreements};
 pub use inventory::{phi_fields, Inventory};
 
 use crate::api::{overview_page, Flash};
-use crate::components::{app_page, field_error, for_form, pager, refill, ErrorSummary, Field, PageOf};
+use crate::components::{
+    app_page, field_error, for_form, list_controls, pager, refill, ErrorSummary, Field, ListQuery, PageOf,
+};
 use crate::inventory_api::{coverage_data, recorded_late, CoverageView};
 use baa_core::coverage::{
-    Action, AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, RuleId, ServiceProvisioning,
-    Severity, Verdict,
+    Action, Agreement, AgreementKind, Clause, Finding, NoPhiBasis, Phi, Role as PartyRole, RuleId,
+    ServiceProvisioning, Severity, Verdict,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
