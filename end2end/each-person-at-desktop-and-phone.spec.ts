@@ -1,7 +1,7 @@
 import { expect, Page } from '@playwright/test';
 import { expectAccessible, test } from './a11y';
 import { MAIN_DATA, MAIN_ORIGIN } from './playwright.config';
-import { OWNER, inviteAndAccept, sidewaysScroll, signIn } from './helpers';
+import { OWNER, inviteAndAccept, navLayout, sidewaysScroll, signIn } from './helpers';
 
 // The four people of the product, each walking their own pages at desktop and at phone width
 // (in a workspace of their own),
@@ -19,6 +19,10 @@ const SIZES = [
 async function look(page: Page, shot: string) {
   await expectAccessible(page);
   expect(await sidewaysScroll(page), `sideways scroll on ${page.url()}`).toBe('');
+  // Every item of the navigation is on screen; at desktop width (1366 px) in one row.
+  const nav = await navLayout(page);
+  expect(nav.outside, `navigation items off screen on ${page.url()}`).toEqual([]);
+  if ((page.viewportSize()?.width ?? 0) >= 1366 && nav.rows > 0) expect(nav.rows, `navigation rows on ${page.url()}`).toBe(1);
   await page.screenshot({ path: test.info().outputPath(`${shot}.png`), fullPage: true });
 }
 

@@ -88,6 +88,19 @@ export async function inviteAndAccept(page: Page, dataDir: string, email: string
   return { ctx, invitee };
 }
 
+/** How the main navigation sits: the rows its items take, and the items not wholly inside
+ * the window (cut off, or reached only by scrolling sideways). */
+export async function navLayout(page: Page): Promise<{ rows: number; outside: string[] }> {
+  return page.evaluate(() => {
+    const items = [...document.querySelectorAll('nav[aria-label="Main"] li')];
+    const tops = new Set(items.map((li) => Math.round(li.getBoundingClientRect().top)));
+    const outside = items
+      .filter((li) => { const r = li.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth + 0.5; })
+      .map((li) => li.textContent?.trim() ?? '');
+    return { rows: tops.size, outside };
+  });
+}
+
 /** The element that makes the page scroll sideways ('' when it does not): the last one reaching
  * past the window that is not inside a scrolling or clipping box (a wide table in its own
  * scroll box is fine). */

@@ -9,6 +9,11 @@ test('legal finds a customer agreement by name, orders by expiry and reads the a
   await page.setViewportSize({ width: 1366, height: 800 });
   await signIn(page, OWNER.email, OWNER.password);
   const tag = Date.now().toString(36);
+  // A workspace of its own: the other journeys' lists and counts are untouched.
+  await page.goto('/settings');
+  await page.getByLabel('New workspace name').fill(`Lists ${tag}`);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByText(`Workspace Lists ${tag} created; you are its owner.`)).toBeVisible();
   const quill = `Quill Clinic ${tag}`;
   const birch = `Birch Health ${tag}`;
   await page.goto('/agreements');

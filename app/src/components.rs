@@ -144,7 +144,6 @@ pub fn Frame(
         ("/audit", "Audit", Permission::ReadAudit),
         ("/packets", "Evidence packets", Permission::Read),
         ("/notifications", "Notifications", Permission::Read),
-        ("/account", "Account", Permission::Read),
     ];
     let current = if title == "Audit trail" { "Audit" } else { title };
     let several = viewer.workspaces.len() > 1;
@@ -184,7 +183,10 @@ pub fn Frame(
                     }}
                 </div>
                 <div class="who">
-                    <span class="who-name">{viewer.name.clone()}</span>
+                    // The account page (password, two-factor) is reached from one's own name.
+                    <a class="who-name" href="/account" aria-current={(title == "Account").then_some("page")} title="Your account: password and two-factor sign-in">
+                        {viewer.name.clone()}<span class="visually-hidden">" (your account)"</span>
+                    </a>
                     <span class="badge role">{viewer.role.label()}</span>
                     <form method="post" action="/actions/logout">
                         <button type="submit" class="link-button">"Sign out"</button>
