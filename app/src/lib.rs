@@ -8,6 +8,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod audit_api;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod graph;

@@ -1,7 +1,7 @@
 //! The audit trail page (owners and auditors): filters, chain verification, export.
 
+use crate::audit_api::{audit_data, AuditRow};
 use crate::components::app_page;
-use crate::inventory_api::{audit_data, AuditRow};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -152,7 +152,7 @@ pub fn Audit() -> impl IntoView {
             {list}
             <nav class="pager" aria-label="Audit pages">
                 {newer}
-                <span>{format!("Page {page}, {} per page", crate::inventory_api::AUDIT_PAGE)}</span>
+                <span>{format!("Page {page}, {} per page", crate::audit_api::AUDIT_PAGE)}</span>
                 {older}
             </nav>
         }
