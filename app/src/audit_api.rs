@@ -144,6 +144,7 @@ pub async fn audit_data(
     #[server(default)] order: String,
 ) -> Result<AuditView, UiError> {
     let (b, v) = crate::ssr::context().await?;
+    let oldest_first = order == "oldest";
     let filter = baa_backend::audit::Filter {
         actor: actor.clone(),
         subject: subject.clone(),
@@ -151,7 +152,7 @@ pub async fn audit_data(
         from: from.clone(),
         to: to.clone(),
         kind: kind.clone(),
-        oldest_first: order == "oldest",
+        oldest_first,
     };
     let page = page.max(1);
     // One more than a page tells whether there is a next one.
@@ -188,6 +189,6 @@ pub async fn audit_data(
         choices: c,
         page,
         more,
-        oldest_first: order == "oldest",
+        oldest_first,
     })
 }

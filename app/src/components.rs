@@ -535,6 +535,8 @@ pub struct ListQuery {
     /// The page asked for, as typed.
     pub page: String,
     prefix: &'static str,
+    /// `q` trimmed and lowercased, once per request rather than once per row.
+    needle: String,
 }
 
 impl ListQuery {
@@ -542,13 +544,26 @@ impl ListQuery {
     pub fn from_url(prefix: &'static str) -> Self {
         let q = leptos_router::hooks::use_query_map();
         let get = |k: &str| q.with_untracked(|q| q.get(&format!("{prefix}{k}")).unwrap_or_default());
-        ListQuery { q: get("q"), sort: get("sort"), page: get("page"), prefix }
+        let q = get("q");
+        let needle = q.trim().to_lowercase();
+        ListQuery { q, sort: get("sort"), page: get("page"), prefix, needle }
+    }
+
+    /// Whether a search was typed (rows whose fields cost something to build can skip building
+    /// them when not).
+    pub fn searching(&self) -> bool {
+        !self.needle.is_empty()
     }
 
     /// Whether one of `fields` holds the search text (case does not matter; no text matches all).
     pub fn matches(&self, fields: &[&str]) -> bool {
-        let needle = self.q.trim().to_lowercase();
-        needle.is_empty() || fields.iter().any(|f| f.to_lowercase().contains(&needle))
+        !self.searching() || fields.iter().any(|f| f.to_lowercase().contains(&self.needle))
+    }
+
+    /// Whether the list shows its pager: when it has several pages, or when a search narrowed
+    /// it (the pager then says how many match, or that none does).
+    pub fn wants_pager(&self, at: PageOf) -> bool {
+        at.pages > 1 || self.searching()
     }
 
     /// The query's non-empty values, for links that keep them (a pager's).

@@ -36,8 +36,9 @@ pub fn Notifications() -> impl IntoView {
                 &[],
             )
         });
-        let pager_of_notices = (at.pages > 1 || !list.q.is_empty())
-            .then(|| pager("notices", "/notifications", &list.pairs(), "page", at, "inbox-h"));
+        let pager_of_notices = list
+            .wants_pager(at)
+            .then(|| pager("notices", "/notifications", &list.pairs(), &list.page_param(), at, "inbox-h"));
         view! {
             <section aria-labelledby="inbox-h">
                 <div class="section-head">

@@ -130,6 +130,9 @@ pub fn Agreements() -> impl IntoView {
             .agreements
             .iter()
             .filter(|a| {
+                if !list.searching() {
+                    return true;
+                }
                 let parties = a.parties.iter().map(|p| name_of(p)).collect::<Vec<_>>().join(" ");
                 list.matches(&[&a.title, &a.id, &parties, &kind_of(a), &status_of(a)])
             })
@@ -152,7 +155,9 @@ pub fn Agreements() -> impl IntoView {
             &[("", "title"), ("expiry", "expires soonest"), ("status", "status")],
             &[],
         );
-        let pager_of_agreements = pager("agreements", "/agreements", &list.pairs(), "page", at, "ag-h");
+        let pager_of_agreements = list
+            .wants_pager(at)
+            .then(|| pager("agreements", "/agreements", &list.pairs(), &list.page_param(), at, "ag-h"));
         let rows = at.rows(listed).map(|a| {
             let status = status_of(a);
             let kind = kind_of(a);
@@ -195,7 +200,7 @@ pub fn Agreements() -> impl IntoView {
                             <thead><tr><th scope="col">"Title"</th><th scope="col">"Parties"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th><th scope="col">"Effective"</th><th scope="col">"Expires"</th><th scope="col">"Clauses"</th>{edit.then(|| view! { <th scope="col">"Change"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>
-                        {(at.pages > 1 || !list.q.is_empty()).then_some(pager_of_agreements)}
+                        {pager_of_agreements}
                     }.into_any()
                 }}
             </section>

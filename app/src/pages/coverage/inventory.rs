@@ -11,8 +11,7 @@ pub fn Inventory() -> impl IntoView {
         (filter("org"), filter("app"), filter("vendor"), filter("verdict"));
     let edit_org = filter("edit_org");
     let removing = filter("remove");
-    let (f_q, f_sort) = (filter("q"), filter("sort"));
-    let page_no = filter("page");
+    let services_list = ListQuery::from_url("");
     let apps = ListQuery::from_url("apps_");
     let data = Resource::new(String::new, coverage_data);
     app_page("Inventory", data, move |_v, f, d| {
@@ -26,31 +25,30 @@ pub fn Inventory() -> impl IntoView {
         let fly_plans = fly.map(|v| v.plans.clone()).unwrap_or_default();
         let package =
             fly.and_then(|v| v.add_on_terms.iter().find(|a| a.slug == "compliance-package")).cloned();
+        // A service without a verdict (not evaluated that day) counts as not covered.
+        let covered =
+            |s: &baa_core::coverage::Service| verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered());
         let org_apps: std::collections::HashSet<&str> =
             d.data.apps.iter().filter(|a| a.org == f_org).map(|a| a.name.as_str()).collect();
-        let needle = f_q.to_lowercase();
         let shown = |s: &&baa_core::coverage::Service| {
             let org = match &s.provisioning {
                 ServiceProvisioning::Platform { org } => org.as_str(),
                 ServiceProvisioning::Direct => "",
             };
-            let covered = verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered());
             (f_org.is_empty() || org == f_org || s.apps.iter().any(|a| org_apps.contains(a.as_str())))
                 && (f_app.is_empty() || s.apps.contains(&f_app))
                 && (f_vendor.is_empty() || s.vendor == f_vendor)
-                && (f_verdict.is_empty() || (f_verdict == "uncovered") != covered)
-                && (needle.is_empty()
-                    || s.name.to_lowercase().contains(&needle)
-                    || vendor_name(&s.vendor).to_lowercase().contains(&needle))
+                && (f_verdict.is_empty() || (f_verdict == "uncovered") != covered(s))
+                && services_list.matches(&[&s.name, &vendor_name(&s.vendor)])
         };
         let filters = view! {
             <form method="get" action="/inventory" class="inline-form filters" aria-label="Filter services">
-                {apps.pairs().into_iter().filter(|(k, _)| k != "apps_page").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                {apps.pairs().into_iter().filter(|(k, _)| *k != apps.page_param()).map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                 <div class="field"><label for="flt-org">"Org"</label><select id="flt-org" name="org"><option value="">"any"</option>{d.data.orgs.iter().map(|o| view! { <option value=o.slug.clone() selected=o.slug == f_org>{o.slug.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-app">"App"</label><select id="flt-app" name="app"><option value="">"any"</option>{d.data.apps.iter().map(|a| view! { <option value=a.name.clone() selected=a.name == f_app>{a.name.clone()}</option> }).collect_view()}</select></div>
                 <div class="field"><label for="flt-vendor">"Vendor"</label><select id="flt-vendor" name="vendor"><option value="">"any"</option>{d.data.vendors.iter().map(|v| view! { <option value=v.slug.clone() selected=v.slug == f_vendor>{v.name.clone()}</option> }).collect_view()}</select></div>
-                <div class="field"><label for="flt-q">"Search"</label><input id="flt-q" type="search" name="q" value=f_q.clone() placeholder="name or vendor" /></div>
-                <div class="field"><label for="flt-sort">"Sort by"</label><select id="flt-sort" name="sort"><option value="">"vendor, then name"</option><option value="name" selected=f_sort == "name">"name"</option><option value="verdict" selected=f_sort == "verdict">"not covered first"</option></select></div>
+                <div class="field"><label for="flt-q">"Search"</label><input id="flt-q" type="search" name="q" value=services_list.q.clone() placeholder="name or vendor" /></div>
+                <div class="field"><label for="flt-sort">"Sort by"</label><select id="flt-sort" name="sort"><option value="">"vendor, then name"</option><option value="name" selected=services_list.sort == "name">"name"</option><option value="verdict" selected=services_list.sort == "verdict">"not covered first"</option></select></div>
                 <div class="field"><label for="flt-verdict">"Verdict"</label><select id="flt-verdict" name="verdict"><option value="">"any"</option><option value="uncovered" selected=f_verdict == "uncovered">"not covered"</option><option value="covered" selected=f_verdict == "covered">"covered"</option></select></div>
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
@@ -60,28 +58,30 @@ pub fn Inventory() -> impl IntoView {
         let key =
             |s: &baa_core::coverage::Service| (vendor_name(&s.vendor).to_lowercase(), s.name.to_lowercase());
         // Each key is computed once per service, not once per comparison.
-        match f_sort.as_str() {
+        match services_list.sort.as_str() {
             "name" => {
                 listed.sort_by_cached_key(|s| (s.name.to_lowercase(), vendor_name(&s.vendor).to_lowercase()))
             }
-            "verdict" => listed.sort_by_cached_key(|s| {
-                (verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered()), key(s))
-            }),
+            "verdict" => listed.sort_by_cached_key(|s| (covered(s), key(s))),
             _ => listed.sort_by_cached_key(|s| key(s)),
         }
-        let at = PageOf::new(&page_no, listed.len());
+        let at = PageOf::new(&services_list.page, listed.len());
         // Services not covered per app, for the apps list (its column and its order).
         let mut open_per_app: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for s in &d.data.services {
-            if !verdicts.get(s.id.as_str()).is_some_and(|v| v.is_covered()) {
+            if !covered(s) {
                 for a in &s.apps {
                     *open_per_app.entry(a.as_str()).or_default() += 1;
                 }
             }
         }
         let open_of = |a: &str| open_per_app.get(a).copied().unwrap_or(0);
-        let mut listed_apps: Vec<&baa_core::coverage::App> =
-            d.data.apps.iter().filter(|a| apps.matches(&[&a.name, &a.org, &a.regions.join(" ")])).collect();
+        let mut listed_apps: Vec<&baa_core::coverage::App> = d
+            .data
+            .apps
+            .iter()
+            .filter(|a| !apps.searching() || apps.matches(&[&a.name, &a.org, &a.regions.join(" ")]))
+            .collect();
         match apps.sort.as_str() {
             "org" => listed_apps.sort_by(|a, b| (&a.org, &a.name).cmp(&(&b.org, &b.name))),
             "uncovered" => listed_apps
@@ -89,24 +89,20 @@ pub fn Inventory() -> impl IntoView {
             _ => listed_apps.sort_by(|a, b| a.name.cmp(&b.name)),
         }
         let apps_at = PageOf::new(&apps.page, listed_apps.len());
-        let services_query: Vec<(String, String)> = [
-            ("org", &f_org),
-            ("app", &f_app),
-            ("vendor", &f_vendor),
-            ("verdict", &f_verdict),
-            ("q", &f_q),
-            ("sort", &f_sort),
-            ("page", &page_no),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
+        let services_query: Vec<(String, String)> =
+            [("org", &f_org), ("app", &f_app), ("vendor", &f_vendor), ("verdict", &f_verdict)]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .chain(services_list.pairs())
+                .collect();
         // Each list's links keep the other list's search, order and page.
         let query: Vec<(String, String)> = services_query.iter().cloned().chain(apps.pairs()).collect();
-        let pager_of_services = pager("services", "/inventory", &query, "page", at, "services-h");
-        let pager_of_apps = (apps_at.pages > 1 || !apps.q.is_empty())
-            .then(|| pager("apps", "/inventory", &query, "apps_page", apps_at, "apps-h"));
+        let pager_of_services =
+            pager("services", "/inventory", &query, &services_list.page_param(), at, "services-h");
+        let pager_of_apps = apps
+            .wants_pager(apps_at)
+            .then(|| pager("apps", "/inventory", &query, &apps.page_param(), apps_at, "apps-h"));
         let apps_controls = (d.data.apps.len() > 1).then(|| {
             list_controls(
                 "apps-list",
