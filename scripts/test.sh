@@ -20,6 +20,9 @@ step "lints (server side, then the browser crate for wasm32)"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 cargo clippy -p frontend --target "$RUST_WASM_TARGET" -- -D warnings
 
+step "layering (no import circle among the modules of a crate)"
+scripts/check-layering.py
+
 step "dependency policy (cargo-deny: advisories from the offline snapshot, licences, bans, sources)"
 # deny.toml; ADVISORY_DB (default ../shared/advisory-db) is the snapshot, never fetched.
 scripts/check-deps.sh

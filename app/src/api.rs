@@ -6,98 +6,9 @@
 
 use baa_core::account::{InvitationView, MemberView, Role, Viewer};
 use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// An error as the browser sees it: status, stable code, message fit for people.
-///
-/// Why a type of its own: it is the wire form of `baa_backend::error::AppError` for server
-/// functions, compiled into the browser too (where the backend is not), so it carries only what
-/// may be shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UiError {
-    /// HTTP status.
-    pub status: u16,
-    /// Stable code (`not_found`, `forbidden`, ...).
-    pub code: String,
-    /// What happened and what to do.
-    pub message: String,
-}
-
-impl FromServerFnError for UiError {
-    type Encoder = JsonEncoding;
-    fn from_server_fn_error(_value: ServerFnErrorErr) -> Self {
-        UiError {
-            status: 500,
-            code: "request_failed".into(),
-            message: "The page could not load its data. Reload the page; if you were away for a while, sign in again."
-                .into(),
-        }
-    }
-}
-
-impl std::fmt::Display for UiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<baa_backend::error::AppError> for UiError {
-    fn from(e: baa_backend::error::AppError) -> Self {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(e.status());
-        }
-        UiError { status: e.status().as_u16(), code: e.code().into(), message: e.public_message() }
-    }
-}
-
-/// A one-time message carried across a redirect (post/redirect/get). A refused form comes back
-/// with every value it sent (`values`, in order, repeated names kept: selects, checkboxes) and
-/// every problem the validation found (`errors`), each shown next to its field.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flash {
-    /// True for errors, false for confirmations.
-    pub error: bool,
-    /// The message (for a refused form: all its problems in one line).
-    pub message: String,
-    /// The first field the message is about, if any.
-    pub field: Option<String>,
-    /// Which form it concerns.
-    pub form: Option<String>,
-    /// Values to put back into the form, as submitted (never passwords).
-    #[serde(default)]
-    pub values: Vec<(String, String)>,
-    /// Every field problem, in form order.
-    #[serde(default)]
-    pub errors: Vec<baa_core::account::Invalid>,
-    /// What a save did to coverage, shown instead of a plain confirmation.
-    #[serde(default)]
-    pub effect: Option<baa_core::coverage::effect::Effect>,
-}
-
-impl Flash {
-    /// The value to refill `name` with (the first, if it was sent several times).
-    pub fn value(&self, name: &str) -> String {
-        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-
-    /// Whether `name` was sent with `value` (a ticked checkbox, a chosen option).
-    pub fn sent(&self, name: &str, value: &str) -> bool {
-        self.values.iter().any(|(k, v)| k == name && v == value)
-    }
-
-    /// The message for `field`, if this refused form has one.
-    pub fn error_for(&self, field: &str) -> Option<String> {
-        if !self.error {
-            return None;
-        }
-        self.errors.iter().find(|i| i.field == field).map(|i| i.message.clone()).or_else(|| {
-            (self.errors.is_empty() && self.field.as_deref() == Some(field)).then(|| self.message.clone())
-        })
-    }
-}
+pub use crate::outcome::{Flash, UiError};
 
 /// What every page needs: who is signed in and any message from the last action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,10 +198,41 @@ pub struct AccountData {
 }
 
 /// Loads the account page.
+#[cfg(feature = "ssr")]
+/// The account page's session-held state: an enrolment in progress and codes to show once.
+async fn account_session_state(v: &Viewer) -> Result<(Option<TotpEnrolment>, Vec<String>), UiError> {
+    let Some(s) = crate::ssr::session().await else {
+        return Ok((None, Vec::new()));
+    };
+    let pending: Option<String> = s.get(crate::ssr::keys::TOTP_PENDING).await.ok().flatten();
+    let enrolment = match pending {
+        Some(secret) if !v.totp_enabled => {
+            let secret = baa_backend::secret::Secret::new(secret);
+            let url = baa_backend::totp::otpauth_url(&secret, &v.email)
+                .map_err(baa_backend::error::AppError::from)?;
+            let svg = baa_backend::totp::qr_svg(&url).map_err(baa_backend::error::AppError::from)?;
+            use base64::Engine;
+            Some(TotpEnrolment {
+                secret: secret.expose().to_string(),
+                qr_data_url: format!(
+                    "data:image/svg+xml;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(svg)
+                ),
+            })
+        }
+        _ => None,
+    };
+    let codes: Vec<String> = s.get(crate::ssr::keys::RECOVERY_CODES).await.ok().flatten().unwrap_or_default();
+    if !codes.is_empty() {
+        let _ = s.remove_value(crate::ssr::keys::RECOVERY_CODES).await;
+    }
+    Ok((enrolment, codes))
+}
+
 #[server(endpoint = "account_page")]
 pub async fn account_page() -> Result<AccountData, UiError> {
     let (b, v) = crate::ssr::context().await?;
-    let (enrolment, new_recovery_codes) = crate::ssr::account_session_state(&v).await?;
+    let (enrolment, new_recovery_codes) = account_session_state(&v).await?;
     Ok(AccountData {
         totp_enabled: v.totp_enabled,
         recovery_left: baa_backend::accounts::recovery_codes_left(&b, &v.user_id).await?,

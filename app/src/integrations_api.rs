@@ -59,7 +59,7 @@ pub async fn integrations_page() -> Result<IntegrationsData, UiError> {
     use baa_backend::integrations as i;
     let (b, v) = crate::ssr::context().await?;
     let can_manage = v.can(baa_core::account::Permission::ManageSettings);
-    let key_configured = i::SecretKey::from_config(&b.config).is_some();
+    let key_configured = b.config.secret_key.is_some();
     let missing_key = i::MISSING_KEY.replace(" Nothing was stored.", "");
     if !can_manage {
         return Ok(IntegrationsData {

@@ -208,7 +208,7 @@ fn coverage_data_of(view: &baa_backend::storage::world::CoverageView) -> Coverag
         .collect();
     CoverageShared {
         graph_svg: crate::graph::render(world, report),
-        findings_html: crate::pages::coverage::findings_html(report),
+        findings_html: crate::findings_view::findings_html(report),
         report: report.clone(),
         orgs: world.orgs.clone(),
         apps: world.apps.clone(),

@@ -11,10 +11,13 @@ pub mod api;
 pub mod audit_api;
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod findings_view;
+#[cfg(feature = "ssr")]
 pub mod graph;
 pub mod import_api;
 pub mod integrations_api;
 pub mod inventory_api;
+pub mod outcome;
 pub mod pages;
 pub mod period_api;
 #[cfg(feature = "ssr")]

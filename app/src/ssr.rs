@@ -1,8 +1,7 @@
 //! Server-only glue between Leptos and the backend: context, session, viewer, CSP nonce.
 
-use crate::api::{Flash, TotpEnrolment, UiError};
+use crate::outcome::{Flash, UiError};
 use baa_backend::error::AppError;
-use baa_backend::secret::Secret;
 use baa_backend::Backend;
 use baa_core::account::Viewer;
 use leptos::prelude::*;
@@ -51,7 +50,7 @@ pub async fn context() -> Result<(Backend, Viewer), UiError> {
     Ok((backend(), v))
 }
 
-async fn session() -> Option<Session> {
+pub(crate) async fn session() -> Option<Session> {
     leptos_axum::extract::<Session>().await.ok()
 }
 
@@ -65,33 +64,4 @@ pub async fn take_flash() -> Option<Flash> {
         let _ = s.remove_value(keys::FLASH).await;
     }
     flash
-}
-
-/// The account page's session-held state: an enrolment in progress and codes to show once.
-pub async fn account_session_state(v: &Viewer) -> Result<(Option<TotpEnrolment>, Vec<String>), UiError> {
-    let Some(s) = session().await else {
-        return Ok((None, Vec::new()));
-    };
-    let pending: Option<String> = s.get(keys::TOTP_PENDING).await.ok().flatten();
-    let enrolment = match pending {
-        Some(secret) if !v.totp_enabled => {
-            let secret = Secret::new(secret);
-            let url = baa_backend::totp::otpauth_url(&secret, &v.email).map_err(AppError::from)?;
-            let svg = baa_backend::totp::qr_svg(&url).map_err(AppError::from)?;
-            use base64::Engine;
-            Some(TotpEnrolment {
-                secret: secret.expose().to_string(),
-                qr_data_url: format!(
-                    "data:image/svg+xml;base64,{}",
-                    base64::engine::general_purpose::STANDARD.encode(svg)
-                ),
-            })
-        }
-        _ => None,
-    };
-    let codes: Vec<String> = s.get(keys::RECOVERY_CODES).await.ok().flatten().unwrap_or_default();
-    if !codes.is_empty() {
-        let _ = s.remove_value(keys::RECOVERY_CODES).await;
-    }
-    Ok((enrolment, codes))
 }

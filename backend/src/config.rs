@@ -70,7 +70,7 @@ pub struct Config {
     pub fly_api_page_size: u32,
     /// Key that seals integration tokens at rest (`BAA_SECRET_KEY`, base64 of 32 bytes); none
     /// means no integration can be connected.
-    pub secret_key: Option<crate::secret::Secret>,
+    pub secret_key: Option<crate::seal::SecretKey>,
     /// Whether this instance runs scheduled integration syncs (`INTEGRATION_SYNC`, default
     /// true; tests and one-off commands turn it off).
     pub integration_sync: bool,
@@ -369,12 +369,9 @@ impl Config {
         let fly_api_attempts = u32::try_from(int(&get, "FLY_API_ATTEMPTS", 4, 1, 10)?).unwrap_or(4);
         let fly_api_page_size = u32::try_from(int(&get, "FLY_API_PAGE_SIZE", 50, 1, 100)?).unwrap_or(50);
         let secret_key = match get("BAA_SECRET_KEY") {
-            Some(k) => {
-                crate::integrations::SecretKey::parse(&k).ok_or_else(|| {
-                    err("BAA_SECRET_KEY", "must be 32 random bytes in base64 (openssl rand -base64 32)")
-                })?;
-                Some(crate::secret::Secret::new(k))
-            }
+            Some(k) => Some(crate::seal::SecretKey::parse(&k).ok_or_else(|| {
+                err("BAA_SECRET_KEY", "must be 32 random bytes in base64 (openssl rand -base64 32)")
+            })?),
             None => None,
         };
         let integration_sync = match get("INTEGRATION_SYNC").as_deref() {

@@ -544,22 +544,6 @@ pub async fn list(b: &Backend, v: &Viewer, agreement_id: &str) -> AppResult<Vec<
     rows.iter().map(view).collect()
 }
 
-/// Ids of agreements with an executed document uploaded at or before `until` (unix seconds).
-pub async fn agreements_with_documents<'e>(
-    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    ws: &str,
-    until: i64,
-) -> AppResult<std::collections::HashSet<String>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT agreement_id FROM documents WHERE workspace_id = $1 AND uploaded_at <= $2",
-    )
-    .bind(ws)
-    .bind(until)
-    .fetch_all(exec)
-    .await?;
-    rows.iter().map(|r| Ok(r.try_get("agreement_id")?)).collect()
-}
-
 /// Reads a document, checking its hash; a mismatch is refused and recorded in the audit trail.
 pub async fn download(b: &Backend, v: &Viewer, id: &str) -> AppResult<(DocumentView, Bytes)> {
     authorize(v, Permission::Read)?;

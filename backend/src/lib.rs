@@ -25,6 +25,7 @@ pub mod packet;
 pub mod packets;
 pub mod password;
 pub mod safeguards;
+pub mod seal;
 pub mod secret;
 pub mod session_store;
 pub mod signing;

@@ -6,66 +6,27 @@
 //!   no field for a secret value) and the app's secret names, as a new set when they differ from
 //!   the stored one. Nothing is updated in place, so a past day is checked with what was known
 //!   by its end.
-//! - [`facts`] reads the sets in force at a moment; [`report`] runs the checks.
+//! - `crate::storage::platform_facts::facts` reads the sets in force at a moment; the world's
+//!   coverage view runs the checks on them.
 //! - [`save_retention`], [`add_exception`], [`remove_exception`] change the policy record (the
 //!   same versioned `policy` record as the region policy), read and written in one transaction.
 
 use crate::authz::authorize;
 use crate::error::{AppError, AppResult};
-use crate::inventory::{append, Kind};
+use crate::storage::platform_facts::decode;
+use crate::storage::records::{append, Kind};
 use crate::storage::world::{policy_in, today};
 use crate::Backend;
 use baa_core::account::{Permission, Viewer};
 use baa_core::coverage::{Policy, World};
 use baa_core::fly_import::Snapshot;
-use baa_core::safeguards::{
-    check_world, AppFacts, PlatformConfig, SafeguardException, SafeguardReport, SafeguardRule,
-};
+use baa_core::safeguards::{AppFacts, PlatformConfig, SafeguardException, SafeguardRule};
 use chrono::NaiveDate;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// Longest exception reason kept.
 pub const MAX_REASON_CHARS: usize = 500;
-
-/// The stored facts of every app, as known at `known_at` (seconds; `i64::MAX` for now): per
-/// app, the newest set imported by then.
-pub async fn facts<'e>(
-    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    ws: &str,
-    known_at: i64,
-) -> AppResult<Vec<AppFacts>> {
-    let rows = sqlx::query(
-        "SELECT p.facts, p.secret_names FROM platform_configs p \
-         WHERE p.workspace_id = $1 AND p.imported_at = ( \
-             SELECT MAX(q.imported_at) FROM platform_configs q \
-             WHERE q.workspace_id = p.workspace_id AND q.app = p.app AND q.imported_at <= $2) \
-         ORDER BY p.app, p.file",
-    )
-    .bind(ws)
-    .bind(known_at)
-    .fetch_all(exec)
-    .await?;
-    rows.iter().map(decode).collect()
-}
-
-fn decode(row: &sqlx::any::AnyRow) -> AppResult<AppFacts> {
-    let config: PlatformConfig = serde_json::from_str(&row.try_get::<String, _>("facts")?)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored fly.toml facts: {e}")))?;
-    let secret_names = match row.try_get::<Option<String>, _>("secret_names")? {
-        Some(json) => Some(
-            serde_json::from_str(&json)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored secret names: {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(AppFacts { config, secret_names })
-}
-
-/// The checks of `world` on `as_of` with the stored facts and the policy's safeguards.
-pub fn report(world: &World, facts: &[AppFacts], policy: &Policy, as_of: NaiveDate) -> SafeguardReport {
-    check_world(world, facts, &policy.safeguards, as_of)
-}
 
 /// Stores, inside the import's transaction `tx`, the facts of each fly.toml of `snapshot`
 /// whose app is in `after` (the world the import leaves). An app's set is written again only
@@ -216,7 +177,7 @@ pub async fn add_exception(b: &Backend, v: &Viewer, input: &ExceptionInput) -> A
         return Err(AppError::invalid("app", "name the Fly app the exception is for"));
     }
     let on = today(b);
-    let world = crate::inventory::load_world(b, v, on).await?;
+    let world = crate::storage::world::load(b, &v.workspace_id, &v.workspace_name, on, i64::MAX).await?;
     if !world.apps.iter().any(|a| a.name == app) {
         return Err(AppError::invalid(
             "app",

@@ -11,3 +11,4 @@ pub mod fly_import;
 pub mod graph;
 pub mod notice;
 pub mod safeguards;
+pub mod source;

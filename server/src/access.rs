@@ -6,20 +6,20 @@
 //!
 //! Cross-site check: the `Origin` (else `Referer`) must be `PUBLIC_URL`'s origin or one listed
 //! in `ALLOWED_ORIGINS`; the `Host` header is never consulted (anyone can send any Host).
-//! Client address: the TCP peer, or `CLIENT_IP_HEADER` only when the peer is one of
+//! Client address (`crate::client_addr`): the TCP peer, or `CLIENT_IP_HEADER` only when the peer is one of
 //! `TRUSTED_PROXIES`.
 
+pub use crate::client_addr::{client_addr, ClientAddr};
 use crate::AppState;
 use app::api::Flash;
 use app::ssr::{keys, CurrentViewer};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use baa_backend::error::AppError;
 use baa_backend::Backend;
 use baa_core::account::{Permission, Viewer};
-use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
 
 /// Session keys of the signed-in state.
@@ -73,33 +73,6 @@ const ENROL_ALLOWED: &[&str] =
 pub fn is_public(path: &str) -> bool {
     PUBLIC_EXACT.contains(&path) || PUBLIC_PREFIX.iter().any(|p| path.starts_with(p))
 }
-
-/// The client address: the TCP peer, or the configured proxy header when the peer is a
-/// trusted proxy and the header holds an address (the last one, if it is a list).
-pub fn client_addr(b: &Backend, req: &Request) -> String {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
-    let Some(peer) = peer else {
-        return "unknown".into();
-    };
-    if let Some(h) = &b.config.client_ip_header {
-        if b.config.trusted_proxies.iter().any(|n| n.contains(peer)) {
-            let forwarded = req
-                .headers()
-                .get(h.as_str())
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
-                return ip.to_canonical().to_string();
-            }
-        }
-    }
-    peer.to_string()
-}
-
-/// The client address, stored for handlers.
-#[derive(Clone, Debug)]
-pub struct ClientAddr(pub String);
 
 fn same_origin(b: &Backend, req: &Request) -> bool {
     let expected = b.config.public_url.origin().ascii_serialization();

@@ -11,6 +11,7 @@ pub mod api;
 pub mod assets;
 pub mod check;
 pub mod cli;
+pub mod client_addr;
 pub mod downloads;
 pub mod edge;
 pub mod forms;

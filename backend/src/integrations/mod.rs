@@ -19,7 +19,7 @@
 //! This file holds connecting, removing and reading integrations; `sync` holds the sync, its
 //! lease, its faults and the scheduler.
 
-pub mod seal;
+pub use crate::seal;
 pub mod snapshot;
 mod sync;
 
@@ -253,8 +253,7 @@ fn check_failed(e: &FlyApiError) -> AppError {
 pub async fn connect(b: &Backend, v: &Viewer, org: &str, token: &str) -> AppResult<IntegrationView> {
     authorize(v, Permission::ManageSettings)?;
     let org = parse_org(org)?;
-    let key =
-        SecretKey::from_config(&b.config).ok_or_else(|| AppError::invalid("secret_key", MISSING_KEY))?;
+    let key = b.config.secret_key.clone().ok_or_else(|| AppError::invalid("secret_key", MISSING_KEY))?;
     let token = FlyToken::parse(token)?;
     let facts = client(b)?.check_token(&token, &org).await.map_err(|e| check_failed(&e))?;
     let now = b.clock.now();

@@ -108,7 +108,7 @@ async fn sync_leased(b: &Backend, ws: &str, id: &str, owner: &str) -> AppResult<
         last_good_at: r.try_get("last_good_at")?,
         failures: r.try_get("consecutive_failures")?,
     };
-    let Some(key) = SecretKey::from_config(&b.config) else {
+    let Some(key) = b.config.secret_key.clone() else {
         return fail(
             b,
             ws,

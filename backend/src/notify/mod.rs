@@ -453,25 +453,15 @@ pub fn expiry_notices(report: &Report) -> Vec<Notice> {
 /// One pass of the daily scheduler over every workspace; returns the notices emitted.
 /// Running it twice on the same day emits nothing the second time.
 pub async fn expiry_pass(b: &Backend) -> AppResult<usize> {
-    let today = crate::inventory::today_for(b);
+    let today = crate::storage::world::today(b);
     let workspaces = sqlx::query("SELECT id, name FROM workspaces ORDER BY id").fetch_all(&b.db.pool).await?;
     let mut total = 0;
     for w in workspaces {
         let ws: String = w.try_get("id")?;
-        let system = Viewer {
-            user_id: String::new(),
-            name: "BAA Tracker scheduler".into(),
-            email: String::new(),
-            workspace_id: ws.clone(),
-            workspace_name: w.try_get("name")?,
-            role: Role::Auditor,
-            totp_enabled: false,
-            workspace_requires_2fa: false,
-            workspaces: Vec::new(),
-            source: String::new(),
-        };
-        let (_, report) = crate::inventory::coverage(b, &system, today).await?;
-        let notices = expiry_notices(&report);
+        let name: String = w.try_get("name")?;
+        // The scheduler reads as the system, not as a member: no role check applies.
+        let view = crate::storage::world::coverage_view(b, &ws, &name, today).await?;
+        let notices = expiry_notices(&view.report);
         if notices.is_empty() {
             continue;
         }
@@ -494,7 +484,7 @@ pub async fn expiry_pass(b: &Backend) -> AppResult<usize> {
 pub async fn run_scheduler(b: Backend, shutdown: mail::tokio_util_shutdown::Shutdown) {
     let mut last: Option<NaiveDate> = None;
     loop {
-        let today = crate::inventory::today_for(&b);
+        let today = crate::storage::world::today(&b);
         if last != Some(today) {
             match expiry_pass(&b).await {
                 Ok(n) => {

@@ -12,6 +12,7 @@ use baa_core::catalog::Catalog;
 use baa_core::coverage::{Agreement, Downstream, Party, Policy, Report, Role, World};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -90,7 +91,7 @@ pub async fn load_in(
     known_at: i64,
 ) -> AppResult<World> {
     let doc_until = known_at.min(end_of_day(as_of));
-    let cat = crate::catalog_store::effective(&mut *conn, ws, doc_until).await?;
+    let cat = super::catalog_edits::effective(&mut *conn, ws, doc_until).await?;
     let stored: BTreeMap<String, Party> = current(&mut *conn, ws, Kind::Party, as_of, known_at).await?;
     let mut parties =
         vec![Party { id: US.into(), name: ws_name.to_owned(), role: Role::Us, contact: String::new() }];
@@ -122,7 +123,7 @@ pub async fn load_in(
         });
     }
     parties.extend(stored.into_values().filter(|p| !matches!(p.role, Role::Vendor { .. })));
-    let with_docs = crate::documents::agreements_with_documents(&mut *conn, ws, doc_until).await?;
+    let with_docs = agreements_with_documents(&mut *conn, ws, doc_until).await?;
     let recorded_on = records::first_recorded(&mut *conn, ws, Kind::Agreement).await?;
     let agreements = current::<Agreement, _>(&mut *conn, ws, Kind::Agreement, as_of, known_at)
         .await?
@@ -215,8 +216,8 @@ async fn build_view(
     let world = load(b, ws, ws_name, as_of, known).await?;
     let policy = policy(b, ws, as_of, known).await?;
     let report = baa_core::coverage::evaluate(&world, as_of, &policy);
-    let facts = crate::safeguards::facts(&b.db.pool, ws, known).await?;
-    let safeguards = crate::safeguards::report(&world, &facts, &policy, as_of);
+    let facts = super::platform_facts::facts(&b.db.pool, ws, known).await?;
+    let safeguards = baa_core::safeguards::check_world(&world, &facts, &policy.safeguards, as_of);
     let (corrections, corrected_verdicts) = if known == i64::MAX {
         (Vec::new(), Vec::new())
     } else {
@@ -262,4 +263,20 @@ async fn build_view(
         corrected_verdicts,
         derived: Default::default(),
     })
+}
+
+/// Ids of agreements with an executed document uploaded at or before `until` (unix seconds).
+async fn agreements_with_documents<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ws: &str,
+    until: i64,
+) -> AppResult<std::collections::HashSet<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT agreement_id FROM documents WHERE workspace_id = $1 AND uploaded_at <= $2",
+    )
+    .bind(ws)
+    .bind(until)
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("agreement_id")?)).collect()
 }

@@ -14,8 +14,9 @@ mod report;
 pub use engine::evaluate;
 pub use model::{
     cites_encryption, AccountCheck, Agreement, AgreementKind, App, Attestation, Clause, ClauseEvidence,
-    Downstream, Environment, FlyOrg, NoPhiBasis, Party, Phi, Policy, Role, Scope, ScopeMiss, Service,
-    ServiceProvisioning, Standing, Status, StatusChange, World,
+    Downstream, Environment, FlyOrg, NoPhiBasis, Party, Phi, Policy, Role, SafeguardException,
+    SafeguardPolicy, SafeguardRule, Scope, ScopeMiss, Service, ServiceProvisioning, Standing, Status,
+    StatusChange, World, DEFAULT_SNAPSHOT_RETENTION_DAYS,
 };
 pub use period::{change_days, over_period, PeriodReport, Sample, ServicePeriod, Span, SpanState};
 pub use report::{

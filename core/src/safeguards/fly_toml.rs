@@ -23,7 +23,7 @@ use super::{
     MountConfig, PlatformConfig, PortConfig, ServiceConfig, ServiceKind,
 };
 use crate::coverage::Environment;
-use crate::fly_import::{ImportError, Location};
+use crate::source::{ImportError, Location};
 
 type Value<'i> = Spanned<DeValue<'i>>;
 

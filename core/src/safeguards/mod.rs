@@ -31,19 +31,20 @@
 mod checks;
 mod credentials;
 mod fly_toml;
-mod rules;
 mod world;
 
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Environment;
-use crate::fly_import::{ImportError, Location};
+use crate::source::{ImportError, Location};
 
-pub use checks::{
-    check, CheckState, Problem, SafeguardException, SafeguardInput, SafeguardPolicy, SafeguardReport,
-    SafeguardResult, DEFAULT_SNAPSHOT_RETENTION_DAYS, FLY_DEFAULT_SNAPSHOT_RETENTION_DAYS,
+pub use crate::coverage::{
+    SafeguardException, SafeguardPolicy, SafeguardRule, DEFAULT_SNAPSHOT_RETENTION_DAYS,
 };
-pub use rules::SafeguardRule;
+pub use checks::{
+    check, CheckState, Problem, SafeguardInput, SafeguardReport, SafeguardResult,
+    FLY_DEFAULT_SNAPSHOT_RETENTION_DAYS,
+};
 pub use world::{app_phi, check_world, AppFacts};
 
 /// A value read from a fly.toml, with the place it was read.

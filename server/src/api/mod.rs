@@ -25,7 +25,7 @@ mod services;
 
 pub use extract::ApiViewer;
 
-use crate::access::client_addr;
+use crate::client_addr::client_addr;
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};

@@ -5,7 +5,7 @@
 //! The page is a small hand-written HTML document rendered from [`trust::PublicPage`] only, so
 //! nothing the page does not list can reach it; the preview renders the same function.
 
-use crate::access::client_addr;
+use crate::client_addr::client_addr;
 use crate::forms::{done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{FromRequest, Path, Query, Request, State};

@@ -6,6 +6,7 @@
 mod agreements;
 mod fly;
 mod parties;
+mod safeguard_policy;
 mod scope;
 mod services;
 
@@ -16,6 +17,9 @@ use crate::catalog::Catalog;
 pub use agreements::{Agreement, AgreementKind, Clause, ClauseEvidence, Standing, Status, StatusChange};
 pub use fly::{App, Environment, FlyOrg};
 pub use parties::{Downstream, Party, Role};
+pub use safeguard_policy::{
+    SafeguardException, SafeguardPolicy, SafeguardRule, DEFAULT_SNAPSHOT_RETENTION_DAYS,
+};
 pub use scope::{AccountCheck, Scope, ScopeMiss};
 pub use services::{cites_encryption, Attestation, NoPhiBasis, Phi, Service, ServiceProvisioning};
 
@@ -49,7 +53,7 @@ pub struct Policy {
     pub reminder_windows: Vec<u32>,
     /// Platform safeguards: snapshot retention and approved exceptions.
     #[serde(default)]
-    pub safeguards: crate::safeguards::SafeguardPolicy,
+    pub safeguards: SafeguardPolicy,
 }
 
 fn default_windows() -> Vec<u32> {

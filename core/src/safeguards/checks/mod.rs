@@ -13,17 +13,14 @@ mod transport;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{PlatformConfig, SafeguardRule};
+use super::{PlatformConfig, SafeguardException, SafeguardPolicy, SafeguardRule};
 use crate::coverage::{Environment, Phi, Severity};
-use crate::fly_import::Location;
+use crate::source::Location;
 use backup::backup_missing;
 use database::public_database;
 use environment::environment_mixed;
 use secrets::secret_in_config;
 use transport::transport_unencrypted;
-
-/// Days of volume snapshots a workspace asks for unless its policy says otherwise.
-pub const DEFAULT_SNAPSHOT_RETENTION_DAYS: u32 = 7;
 
 /// Days Fly keeps a volume's snapshots when nobody sets `snapshot_retention` (flyctl's
 /// `fly volumes create --snapshot-retention` default, and the platform's for volumes created
@@ -33,58 +30,6 @@ pub const FLY_DEFAULT_SNAPSHOT_RETENTION_DAYS: u32 = 5;
 /// The secret Fly Postgres keeps its backup (Barman) configuration in (flyctl
 /// `flypg.BarmanSecretName`); `fly postgres backup enable` sets it.
 const FLY_POSTGRES_BACKUP_SECRET: &str = "S3_ARCHIVE_CONFIG";
-
-/// The workspace's settings for the safeguard checks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SafeguardPolicy {
-    /// Fewest days of volume snapshots a PHI app's volumes must keep.
-    #[serde(default = "default_retention")]
-    pub snapshot_retention_days: u32,
-    /// Approved exceptions.
-    #[serde(default)]
-    pub exceptions: Vec<SafeguardException>,
-}
-
-fn default_retention() -> u32 {
-    DEFAULT_SNAPSHOT_RETENTION_DAYS
-}
-
-impl Default for SafeguardPolicy {
-    fn default() -> Self {
-        Self { snapshot_retention_days: DEFAULT_SNAPSHOT_RETENTION_DAYS, exceptions: Vec::new() }
-    }
-}
-
-/// A failure someone with authority accepted for one app, with the reason. It turns that
-/// app's failed (or unverifiable) result of the rule into "passed by exception", listed with
-/// the reason, while it is in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SafeguardException {
-    /// The rule.
-    pub rule: SafeguardRule,
-    /// The Fly app name.
-    pub app: String,
-    /// Why the failure is acceptable (a blank reason makes the exception void).
-    pub reason: String,
-    /// Who approved it (blank: void).
-    pub approved_by: String,
-    /// The day it was approved; it counts from that day.
-    pub approved_on: NaiveDate,
-    /// Last day it counts; `None` for open-ended.
-    #[serde(default)]
-    pub expires_on: Option<NaiveDate>,
-}
-
-impl SafeguardException {
-    /// Whether the exception has a reason and an approver and counts on `day`.
-    pub fn in_force_on(&self, day: NaiveDate) -> bool {
-        self.is_complete() && self.approved_on <= day && self.expires_on.is_none_or(|e| day <= e)
-    }
-
-    fn is_complete(&self) -> bool {
-        !self.reason.trim().is_empty() && !self.approved_by.trim().is_empty()
-    }
-}
 
 /// One fly.toml and what the tracker knows about its app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,8 @@
-//! The safeguard rules: ids, severities and titles.
+//! The workspace's safeguard policy: the rules' ids, severities and titles, snapshot retention
+//! and approved exceptions. It is part of [`super::Policy`], so it lives with the model; the
+//! checks that apply it are in `crate::safeguards`, which re-exports these types.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::{RuleId, Severity};
@@ -8,7 +11,7 @@ use crate::coverage::{RuleId, Severity};
 /// engine's [`RuleId`] so the two can be merged into one report by whoever owns it;
 /// `environment-mixed` has the same id (and severity) as the engine's rule it extends to
 /// fly.toml files. `region-outside-policy` is not here: the engine's rule checks the regions,
-/// and [`super::PlatformConfig::primary_region`] is the fact it gets from fly.toml.
+/// and `PlatformConfig::primary_region` is the fact it gets from fly.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SafeguardRule {
@@ -84,5 +87,60 @@ impl SafeguardRule {
 impl std::fmt::Display for SafeguardRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Days of volume snapshots a workspace asks for unless its policy says otherwise.
+pub const DEFAULT_SNAPSHOT_RETENTION_DAYS: u32 = 7;
+
+/// The workspace's settings for the safeguard checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeguardPolicy {
+    /// Fewest days of volume snapshots a PHI app's volumes must keep.
+    #[serde(default = "default_retention")]
+    pub snapshot_retention_days: u32,
+    /// Approved exceptions.
+    #[serde(default)]
+    pub exceptions: Vec<SafeguardException>,
+}
+
+fn default_retention() -> u32 {
+    DEFAULT_SNAPSHOT_RETENTION_DAYS
+}
+
+impl Default for SafeguardPolicy {
+    fn default() -> Self {
+        Self { snapshot_retention_days: DEFAULT_SNAPSHOT_RETENTION_DAYS, exceptions: Vec::new() }
+    }
+}
+
+/// A failure someone with authority accepted for one app, with the reason. It turns that
+/// app's failed (or unverifiable) result of the rule into "passed by exception", listed with
+/// the reason, while it is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeguardException {
+    /// The rule.
+    pub rule: SafeguardRule,
+    /// The Fly app name.
+    pub app: String,
+    /// Why the failure is acceptable (a blank reason makes the exception void).
+    pub reason: String,
+    /// Who approved it (blank: void).
+    pub approved_by: String,
+    /// The day it was approved; it counts from that day.
+    pub approved_on: NaiveDate,
+    /// Last day it counts; `None` for open-ended.
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl SafeguardException {
+    /// Whether the exception has a reason and an approver and counts on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.is_complete() && self.approved_on <= day && self.expires_on.is_none_or(|e| day <= e)
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        !self.reason.trim().is_empty() && !self.approved_by.trim().is_empty()
     }
 }

@@ -1,6 +1,8 @@
 //! Sealing integration tokens at rest: ChaCha20-Poly1305 (RustCrypto `chacha20poly1305`) under
 //! the 32-byte key of `BAA_SECRET_KEY`, a random 96-bit nonce per seal, and the row it belongs
 //! to as associated data (a sealed token copied to another row or workspace does not open).
+//!
+//! A leaf: the configuration parses the key with it, the integrations seal and open with it.
 
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -34,11 +36,6 @@ impl SecretKey {
             .ok()?;
         let key: [u8; 32] = bytes.try_into().ok()?;
         Some(SecretKey(key))
-    }
-
-    /// The configured key, if any.
-    pub fn from_config(c: &crate::config::Config) -> Option<SecretKey> {
-        c.secret_key.as_ref().and_then(|k| SecretKey::parse(k.expose()))
     }
 
     /// Seals `plain` for the row `aad` names.
