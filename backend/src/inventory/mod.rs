@@ -151,26 +151,28 @@ pub(crate) struct Change<'a> {
 /// uncovered.
 pub(crate) async fn append_notifying(b: &Backend, v: &Viewer, change: Change<'_>) -> AppResult<()> {
     let policy = policy(b, &v.workspace_id, change.on).await?;
-    let mut tx = b.db.begin_write().await?;
-    let now = b.clock.now();
-    for (kind, id, data, deleted, reason) in &change.versions {
-        append(&mut tx, v, *kind, id, change.on, data, *deleted, *reason, now).await?;
-    }
-    let notice = crate::notify::ServiceChange {
+    // The verdicts before and after are computed before the write lock is taken (SQLite has one
+    // writer at a time): the transaction holds it only for the inserts.
+    let notices = crate::notify::service_notices(&crate::notify::ServiceChange {
         before: change.before,
         after: change.after,
         as_of: change.on,
         policy: &policy,
         changed: change.changed,
-    };
+    });
+    let mut tx = b.db.begin_write().await?;
+    let now = b.clock.now();
+    for (kind, id, data, deleted, reason) in &change.versions {
+        append(&mut tx, v, *kind, id, change.on, data, *deleted, *reason, now).await?;
+    }
     // A change to one record can uncover many services (an org's plan): one mail for all.
     let digest = crate::notify::DigestOf {
         cause: "A change to the inventory".into(),
         link: "/inventory?verdict=uncovered".into(),
     };
-    let notices = crate::notify::inventory_changed(&mut tx, b, v, &notice, Some(&digest)).await?;
+    let emitted = crate::notify::emit_service_notices(&mut tx, b, v, &notices, Some(&digest)).await?;
     tx.commit().await?;
-    if notices > 0 {
+    if emitted > 0 {
         b.mailer.wake.notify_one();
     }
     Ok(())

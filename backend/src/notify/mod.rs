@@ -394,8 +394,20 @@ pub async fn inventory_changed(
     digest: Option<&DigestOf>,
 ) -> AppResult<usize> {
     let notices = service_notices(change);
+    emit_service_notices(tx, b, actor, &notices, digest).await
+}
+
+/// Emits, inside `tx`, notices [`service_notices`] computed beforehand: a writer evaluates
+/// the change before it takes the write lock, so the lock is held only for the inserts.
+pub async fn emit_service_notices(
+    tx: &mut Transaction<'static, Any>,
+    b: &Backend,
+    actor: &Viewer,
+    notices: &[Notice],
+    digest: Option<&DigestOf>,
+) -> AppResult<usize> {
     let audience = change_audience(actor);
-    emit_all(tx, b, &actor.workspace_id, &notices, &audience, digest, b.clock.now()).await
+    emit_all(tx, b, &actor.workspace_id, notices, &audience, digest, b.clock.now()).await
 }
 
 /// The deadline notices due on `today`: one per reminder window, one on the day itself, for
