@@ -2,7 +2,6 @@
 //! one-time message carried across a redirect ([`Flash`]). A leaf: the request context
 //! (`crate::ssr`) and every data loader use it, and it uses neither.
 
-use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -43,7 +42,7 @@ impl std::fmt::Display for UiError {
 #[cfg(feature = "ssr")]
 impl From<baa_backend::error::AppError> for UiError {
     fn from(e: baa_backend::error::AppError) -> Self {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(e.status());
         }
         UiError { status: e.status().as_u16(), code: e.code().into(), message: e.public_message() }

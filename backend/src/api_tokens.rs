@@ -10,7 +10,7 @@
 //! is still an owner of the workspace (checked on every request), and removing or demoting that
 //! owner also revokes their tokens, so the tokens page shows it.
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::Event;
 use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{on_unique, AppError, AppResult};
@@ -126,13 +126,10 @@ pub async fn create(b: &Backend, v: &Viewer, name: &str, scope: &str) -> AppResu
     .execute(&mut *tx)
     .await
     .map_err(on_unique("name", "an active token already has this name; revoke it or choose another"))?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), "api_token.created", ("api_token", &id, &name))
-            .after(serde_json::json!({"name": name, "scope": scope.as_str(), "prefix": prefix})),
-    )
-    .await?;
+    Event::by(v, "api_token.created", ("api_token", &id, &name))
+        .after(serde_json::json!({"name": name, "scope": scope.as_str(), "prefix": prefix}))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     let view = TokenView {
         id,
@@ -192,12 +189,7 @@ pub async fn revoke(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
         .bind(&v.workspace_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), "api_token.revoked", ("api_token", id, &name)),
-    )
-    .await?;
+    Event::by(v, "api_token.revoked", ("api_token", id, &name)).record(&mut tx, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -269,13 +261,10 @@ pub async fn end_tokens_of(
             .bind(&id)
             .execute(&mut **tx)
             .await?;
-        audit::record(
-            tx,
-            now,
-            Event::new(&v.workspace_id, &Actor::of(v), "api_token.revoked", ("api_token", &id, &name))
-                .after(serde_json::json!({"reason": why})),
-        )
-        .await?;
+        Event::by(v, "api_token.revoked", ("api_token", &id, &name))
+            .after(serde_json::json!({"reason": why}))
+            .record(tx, now)
+            .await?;
     }
     Ok(rows.len())
 }

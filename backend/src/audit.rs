@@ -47,7 +47,7 @@ pub struct Event<'a> {
     /// Chain: the workspace, or "" for events with no workspace.
     pub workspace_id: &'a str,
     /// Who.
-    pub actor: &'a Actor,
+    pub actor: Actor,
     /// Dotted verb such as `service.saved`, `member.removed`, `login.failed`.
     pub action: &'a str,
     /// Kind of subject (`service`, `agreement`, `user`, ...).
@@ -67,14 +67,14 @@ impl<'a> Event<'a> {
     /// `workspace_id`; no state before or after until [`Event::before`] / [`Event::after`].
     pub fn new(
         workspace_id: &'a str,
-        actor: &'a Actor,
+        actor: &Actor,
         action: &'a str,
         subject: (&'a str, &'a str, &'a str),
     ) -> Self {
         let (subject_kind, subject_id, subject_name) = subject;
         Event {
             workspace_id,
-            actor,
+            actor: actor.clone(),
             action,
             subject_kind,
             subject_id,
@@ -82,6 +82,17 @@ impl<'a> Event<'a> {
             before: serde_json::Value::Null,
             after: serde_json::Value::Null,
         }
+    }
+
+    /// The signed-in viewer `v` did `action` to `subject`, in the chain of `v`'s workspace: what
+    /// nearly every event is.
+    pub fn by(v: &'a Viewer, action: &'a str, subject: (&'a str, &'a str, &'a str)) -> Self {
+        Event::new(&v.workspace_id, &Actor::of(v), action, subject)
+    }
+
+    /// Appends the event inside the caller's transaction (see [`record`]).
+    pub async fn record(self, tx: &mut Transaction<'static, Any>, now: i64) -> AppResult<()> {
+        record(tx, now, self).await
     }
 
     /// With the state before the change.
@@ -407,21 +418,9 @@ pub async fn excerpt(b: &Backend, workspace_id: &str, until: i64, limit: i64) ->
 pub async fn record_export(b: &Backend, v: &Viewer) -> AppResult<()> {
     authorize(v, Permission::ReadAudit)?;
     let mut tx = b.db.begin_write().await?;
-    record(
-        &mut tx,
-        b.clock.now(),
-        Event {
-            workspace_id: &v.workspace_id,
-            actor: &Actor::of(v),
-            action: "audit.exported",
-            subject_kind: "workspace",
-            subject_id: &v.workspace_id,
-            subject_name: &v.workspace_name,
-            before: serde_json::Value::Null,
-            after: serde_json::Value::Null,
-        },
-    )
-    .await?;
+    Event::by(v, "audit.exported", ("workspace", &v.workspace_id, &v.workspace_name))
+        .record(&mut tx, b.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -143,21 +143,12 @@ async fn append(
     .await?
     .try_get("n")?;
     let json = |x: &Vendor| serde_json::to_string(x).map_err(|e| AppError::Internal(e.into()));
-    crate::audit::record(
-        &mut tx,
-        b.clock.now(),
-        crate::audit::Event {
-            workspace_id: &v.workspace_id,
-            actor: &crate::audit::Actor::of(v),
-            action: if reverted { "catalog.reverted" } else { "catalog.edited" },
-            subject_kind: "vendor",
-            subject_id: slug,
-            subject_name: &data.name,
-            before: serde_json::to_value(base).unwrap_or_default(),
-            after: serde_json::json!({"reason": reason, "data": data}),
-        },
-    )
-    .await?;
+    let action = if reverted { "catalog.reverted" } else { "catalog.edited" };
+    crate::audit::Event::by(v, action, ("vendor", slug, &data.name))
+        .before(serde_json::to_value(base).unwrap_or_default())
+        .after(serde_json::json!({"reason": reason, "data": data}))
+        .record(&mut tx, b.clock.now())
+        .await?;
     sqlx::query(
         "INSERT INTO catalog_edits (id, workspace_id, vendor_slug, seq, recorded_at, actor_id, actor_name, reason, reverted, base_data, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

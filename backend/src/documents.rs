@@ -9,7 +9,7 @@
 //! leaves only an unreferenced blob, which [`Store::sweep`] removes at start. Every download
 //! re-hashes the bytes and refuses (and records) a mismatch.
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::Event;
 use crate::authz::authorize;
 use crate::config::DocumentStore;
 use crate::db::new_id;
@@ -494,15 +494,10 @@ pub async fn upload(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), "document.uploaded", ("agreement", agreement_id, &title))
-            .after(
-                serde_json::json!({"version": version, "file_name": file_name, "size": size, "sha256": sha}),
-            ),
-    )
-    .await?;
+    Event::by(v, "document.uploaded", ("agreement", agreement_id, &title))
+        .after(serde_json::json!({"version": version, "file_name": file_name, "size": size, "sha256": sha}))
+        .record(&mut tx, now)
+        .await?;
     let notice = crate::notify::Notice {
         kind: crate::notify::Kind::DocumentUploaded,
         event_key: format!("document:{id}"),
@@ -562,19 +557,11 @@ pub async fn download(b: &Backend, v: &Viewer, id: &str) -> AppResult<(DocumentV
         tracing::error!(document = %id, expected = %doc.sha256, actual = %actual, "document failed its integrity check");
         let mut tx = b.db.begin_write().await?;
         let agreement: String = row.try_get("agreement_id")?;
-        audit::record(
-            &mut tx,
-            b.clock.now(),
-            Event::new(
-                &v.workspace_id,
-                &Actor::of(v),
-                "document.integrity_failed",
-                ("agreement", &agreement, &doc.file_name),
-            )
+        Event::by(v, "document.integrity_failed", ("agreement", &agreement, &doc.file_name))
             .before(serde_json::json!({"sha256": doc.sha256}))
-            .after(serde_json::json!({"sha256": actual})),
-        )
-        .await?;
+            .after(serde_json::json!({"sha256": actual}))
+            .record(&mut tx, b.clock.now())
+            .await?;
         tx.commit().await?;
         return Err(AppError::Conflict {
             field: "document".into(),

@@ -14,7 +14,7 @@
 //!   they are kept in `import_drafts` for an hour, for the uploader's workspace only, and
 //!   removed when applied.
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::Event;
 use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
@@ -283,21 +283,18 @@ async fn apply_inner(
     // The fly.toml facts the platform safeguard checks need, in this transaction too.
     let fly_toml_facts =
         crate::safeguards::store_from_snapshot(&mut tx, v, &snapshot, &after, &snap_hash, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), "import.applied", ("import", &snap_hash, "fly snapshot"))
-            .after(serde_json::json!({
-                "files": files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
-                "snapshot_sha256": snap_hash,
-                "plan_sha256": hash,
-                "created": plan.creates(),
-                "updated": plan.updates(),
-                "unmapped": plan.unmapped.len(),
-                "fly_toml_facts_apps": fly_toml_facts,
-            })),
-    )
-    .await?;
+    Event::by(v, "import.applied", ("import", &snap_hash, "fly snapshot"))
+        .after(serde_json::json!({
+            "files": files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            "snapshot_sha256": snap_hash,
+            "plan_sha256": hash,
+            "created": plan.creates(),
+            "updated": plan.updates(),
+            "unmapped": plan.unmapped.len(),
+            "fly_toml_facts_apps": fly_toml_facts,
+        }))
+        .record(&mut tx, now)
+        .await?;
     if let Some(id) = draft_id {
         sqlx::query("DELETE FROM import_drafts WHERE id = $1 AND workspace_id = $2")
             .bind(id)

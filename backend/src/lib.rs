@@ -58,7 +58,7 @@ pub struct Backend {
     /// Wakes the background workers fed from the database (resets, packets).
     pub wake: Wake,
     /// Coverage views reused until the workspace's records change.
-    pub views: Arc<storage::cache::ViewCache>,
+    pub views: Arc<storage::cache::ViewCache<storage::world::CoverageView>>,
 }
 
 /// Wake-ups for workers that otherwise poll.

@@ -83,16 +83,13 @@ pub async fn process_reset_requests(b: &Backend) -> AppResult<usize> {
                 &[("name", &name), ("link", &link)],
             );
             mail::enqueue(&mut tx, None, &email, &m, now).await?;
-            audit::record(
-                &mut tx,
-                now,
-                Event::new(
-                    "",
-                    &Actor::anonymous(&source),
-                    "password.reset_requested",
-                    ("user", &user_id, &email),
-                ),
+            Event::new(
+                "",
+                &Actor::anonymous(&source),
+                "password.reset_requested",
+                ("user", &user_id, &email),
             )
+            .record(&mut tx, now)
             .await?;
             sent += 1;
         }

@@ -299,17 +299,14 @@ pub async fn accept_invitation(
         return Err(AppError::invalid("token", BAD_INVITE));
     }
     add_member(&mut tx, &ws, &user_id, role, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &ws,
-            &Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() },
-            "member.joined",
-            ("user", &user_id, email.as_str()),
-        )
-        .after(serde_json::json!({"role": role.as_str()})),
+    Event::new(
+        &ws,
+        &Actor { id: user_id.clone(), name: email.as_str().into(), source: source.into() },
+        "member.joined",
+        ("user", &user_id, email.as_str()),
     )
+    .after(serde_json::json!({"role": role.as_str()}))
+    .record(&mut tx, now)
     .await?;
     if existing.is_none() {
         // A new account is signed in by accepting: that is its first sign-in.

@@ -18,7 +18,7 @@ pub use members::*;
 pub use sign_in::*;
 pub use workspaces::*;
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::db::{flag, new_id};
 use crate::error::{on_unique, AppError, AppResult};
 use crate::mail::{self, Template};
@@ -69,12 +69,10 @@ async fn audit_user(
         chains.push(String::new());
     }
     for ws in &chains {
-        audit::record(
-            tx,
-            now,
-            Event::new(ws, actor, action, ("user", user_id.unwrap_or(""), subject_name)).after(after.clone()),
-        )
-        .await?;
+        Event::new(ws, actor, action, ("user", user_id.unwrap_or(""), subject_name))
+            .after(after.clone())
+            .record(tx, now)
+            .await?;
     }
     Ok(())
 }
@@ -92,14 +90,11 @@ async fn audit_ws(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> AppResult<()> {
-    audit::record(
-        tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), action, (subject_kind, subject_id, subject_name))
-            .before(before)
-            .after(after),
-    )
-    .await
+    Event::by(v, action, (subject_kind, subject_id, subject_name))
+        .before(before)
+        .after(after)
+        .record(tx, now)
+        .await
 }
 
 /// Whether any user exists (first-run setup is offered only when none does).
@@ -150,13 +145,10 @@ pub async fn setup_first_owner(b: &Backend, input: SetupInput) -> AppResult<Stri
         .await?;
     add_member(&mut tx, &ws, &user_id, Role::Owner, now).await?;
     let actor = Actor { id: user_id.clone(), name: name.clone(), source: input.source.clone() };
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&ws, &actor, "workspace.created", ("workspace", &ws, &workspace))
-            .after(serde_json::json!({"name": workspace, "owner": email.as_str()})),
-    )
-    .await?;
+    Event::new(&ws, &actor, "workspace.created", ("workspace", &ws, &workspace))
+        .after(serde_json::json!({"name": workspace, "owner": email.as_str()}))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     Ok(user_id)
 }

@@ -44,12 +44,9 @@ async fn record_failed_sign_in(
     client: &str,
 ) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
-    audit::record(
-        &mut tx,
-        b.clock.now(),
-        Event::new("", &Actor::anonymous(client), "login.failed", ("user", user_id.unwrap_or(""), email)),
-    )
-    .await?;
+    Event::new("", &Actor::anonymous(client), "login.failed", ("user", user_id.unwrap_or(""), email))
+        .record(&mut tx, b.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -66,13 +66,10 @@ pub async fn create_workspace(b: &Backend, v: &Viewer, name: &str) -> AppResult<
         .execute(&mut *tx)
         .await?;
     add_member(&mut tx, &ws, &v.user_id, Role::Owner, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&ws, &Actor::of(v), "workspace.created", ("workspace", &ws, &name))
-            .after(serde_json::json!({"name": name, "owner": v.email})),
-    )
-    .await?;
+    Event::new(&ws, &Actor::of(v), "workspace.created", ("workspace", &ws, &name))
+        .after(serde_json::json!({"name": name, "owner": v.email}))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     Ok(ws)
 }

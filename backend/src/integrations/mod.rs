@@ -23,7 +23,7 @@ pub use crate::seal;
 pub mod snapshot;
 mod sync;
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
@@ -221,18 +221,14 @@ pub async fn set_sync_minutes(b: &Backend, v: &Viewer, minutes: &str) -> AppResu
         .bind(m)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            "integration.settings-changed",
-            ("integration-settings", &v.workspace_id, "Fly.io sync interval"),
-        )
-        .before(serde_json::json!({ "sync_minutes": before }))
-        .after(serde_json::json!({ "sync_minutes": m })),
+    Event::by(
+        v,
+        "integration.settings-changed",
+        ("integration-settings", &v.workspace_id, "Fly.io sync interval"),
     )
+    .before(serde_json::json!({ "sync_minutes": before }))
+    .after(serde_json::json!({ "sync_minutes": m }))
+    .record(&mut tx, now)
     .await?;
     tx.commit().await?;
     Ok(m)
@@ -299,7 +295,7 @@ pub async fn connect(b: &Backend, v: &Viewer, org: &str, token: &str) -> AppResu
             (id, "integration.connected")
         }
     };
-    audit::record(&mut tx, now, Event::new(&v.workspace_id, &Actor::of(v), action, ("integration", &id, &format!("Fly.io org {org}"))).after(serde_json::json!({ "org": org, "org_name": facts.name, "token": "checked with the Fly.io API and stored encrypted" })))
+    Event::by(v, action, ("integration", &id, &format!("Fly.io org {org}"))).after(serde_json::json!({ "org": org, "org_name": facts.name, "token": "checked with the Fly.io API and stored encrypted" })).record(&mut tx, now)
     .await?;
     tx.commit().await?;
     get(b, &v.workspace_id, &id).await
@@ -316,18 +312,10 @@ pub async fn remove(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
         .bind(&v.workspace_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            "integration.removed",
-            ("integration", id, &format!("Fly.io org {}", current.org)),
-        )
-        .before(serde_json::json!({ "org": current.org })),
-    )
-    .await?;
+    Event::by(v, "integration.removed", ("integration", id, &format!("Fly.io org {}", current.org)))
+        .before(serde_json::json!({ "org": current.org }))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

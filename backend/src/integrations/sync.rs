@@ -457,23 +457,20 @@ async fn apply(
         notices,
     };
     if !plan.is_noop() || not_seen_changed {
-        audit::record(
-            &mut tx,
-            now,
-            Event::new(
-                ws,
-                &Actor { id: actor.clone(), name: actor.clone(), source: "fly-api".into() },
-                "integration.synced",
-                ("integration", id, &format!("Fly.io org {}", row.org)),
-            )
-            .after(serde_json::json!({
-                "org": row.org,
-                "created": summary.created,
-                "updated": summary.updated,
-                "absent": summary.absent.len(),
-                "notices": notices,
-            })),
+        Event::new(
+            ws,
+            &Actor { id: actor.clone(), name: actor.clone(), source: "fly-api".into() },
+            "integration.synced",
+            ("integration", id, &format!("Fly.io org {}", row.org)),
         )
+        .after(serde_json::json!({
+            "org": row.org,
+            "created": summary.created,
+            "updated": summary.updated,
+            "absent": summary.absent.len(),
+            "notices": notices,
+        }))
+        .record(&mut tx, now)
         .await?;
     }
     let stored = serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.into()))?;

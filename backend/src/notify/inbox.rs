@@ -219,14 +219,11 @@ pub async fn retry(b: &Backend, v: &Viewer, id: &str) -> AppResult<()> {
             message: "Only a failed delivery of this workspace can be retried.".into(),
         });
     }
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(&v.workspace_id, &Actor::of(v), "notification.retried", ("delivery", id, id))
-            .before(serde_json::json!({"state": "failed"}))
-            .after(serde_json::json!({"state": "pending"})),
-    )
-    .await?;
+    Event::by(v, "notification.retried", ("delivery", id, id))
+        .before(serde_json::json!({"state": "failed"}))
+        .after(serde_json::json!({"state": "pending"}))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     b.mailer.wake.notify_one();
     Ok(())
@@ -273,17 +270,13 @@ pub async fn save_webhook(b: &Backend, v: &Viewer, raw: &str) -> AppResult<()> {
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            if url.is_some() { "webhook.set" } else { "webhook.removed" },
-            ("workspace", &v.workspace_id, &v.workspace_name),
-        )
-        .after(serde_json::json!({"host": url.as_ref().map(|u| u.host())})),
+    Event::by(
+        v,
+        if url.is_some() { "webhook.set" } else { "webhook.removed" },
+        ("workspace", &v.workspace_id, &v.workspace_name),
     )
+    .after(serde_json::json!({"host": url.as_ref().map(|u| u.host())}))
+    .record(&mut tx, now)
     .await?;
     tx.commit().await?;
     Ok(())

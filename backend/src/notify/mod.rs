@@ -9,7 +9,7 @@
 //! a stable `Message-ID`) and the webhook call in its own outbox. Nothing is sent from inside a
 //! request: a mail server or webhook that is down delays notices and loses none.
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::Event;
 use crate::authz::authorize;
 use crate::clock::Clock;
 use crate::db::{new_id, Db};

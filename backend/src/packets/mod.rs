@@ -22,7 +22,7 @@ mod worker;
 use gather::gather;
 pub use worker::{fail_interrupted, run_worker};
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Event};
 use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
@@ -172,18 +172,10 @@ async fn record(
     after: serde_json::Value,
 ) -> AppResult<()> {
     let mut tx = b.db.begin_write().await?;
-    audit::record(
-        &mut tx,
-        b.clock.now(),
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            action,
-            ("packet", id, &format!("Evidence packet as of {as_of}")),
-        )
-        .after(after),
-    )
-    .await?;
+    Event::by(v, action, ("packet", id, &format!("Evidence packet as of {as_of}")))
+        .after(after)
+        .record(&mut tx, b.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -242,18 +234,10 @@ pub async fn start(
     .bind(period_from.map(|d| d.to_string()))
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            "packet.requested",
-            ("packet", &id, &format!("Evidence packet as of {as_of}")),
-        )
-        .after(serde_json::json!({"as_of": as_of.to_string()})),
-    )
-    .await?;
+    Event::by(v, "packet.requested", ("packet", &id, &format!("Evidence packet as of {as_of}")))
+        .after(serde_json::json!({"as_of": as_of.to_string()}))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     b.wake.packets.notify_one();
     Ok(id)

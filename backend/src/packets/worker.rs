@@ -211,15 +211,7 @@ async fn generate(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            "packet.generated",
-            ("packet", id, &format!("Evidence packet as of {as_of}")),
-        )
+    Event::by(v, "packet.generated", ("packet", id, &format!("Evidence packet as of {as_of}")))
         .after(serde_json::json!({
             "as_of": as_of.to_string(),
             "pdf_sha256": pdf_sha,
@@ -228,9 +220,9 @@ async fn generate(
             "manifest_sha256": manifest_sha,
             "signing_key": key_id,
             "audit_head": data.audit.head_hash,
-        })),
-    )
-    .await?;
+        }))
+        .record(&mut tx, now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

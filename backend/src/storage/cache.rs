@@ -15,7 +15,6 @@
 //! workspace cannot push the process past the budget.
 
 use crate::error::AppResult;
-use crate::storage::world::CoverageView;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -33,22 +32,34 @@ struct Key {
     known_at: i64,
 }
 
-#[derive(Clone)]
-struct Weigh;
+/// What a cached view weighs against the budget (records it holds; at least 1). The view type
+/// is `crate::storage::world::CoverageView`; the cache only needs its weight, so it does not
+/// import the module that builds views and reads through it.
+pub trait Weight: Send + Sync + 'static {
+    /// The weight of this view.
+    fn weight(&self) -> u64;
+}
 
-impl quick_cache::Weighter<Key, (Revision, Arc<CoverageView>)> for Weigh {
-    fn weight(&self, _key: &Key, value: &(Revision, Arc<CoverageView>)) -> u64 {
-        let w = &value.1.world;
-        1 + (w.services.len() + w.apps.len() + w.agreements.len() + w.orgs.len()) as u64
+struct Weigh<V>(std::marker::PhantomData<fn() -> V>);
+
+impl<V> Clone for Weigh<V> {
+    fn clone(&self) -> Self {
+        Weigh(std::marker::PhantomData)
+    }
+}
+
+impl<V: Weight> quick_cache::Weighter<Key, (Revision, Arc<V>)> for Weigh<V> {
+    fn weight(&self, _key: &Key, value: &(Revision, Arc<V>)) -> u64 {
+        value.1.weight().max(1)
     }
 }
 
 /// The views of recent (workspace, day) pairs, bounded by weight.
-pub struct ViewCache {
-    views: quick_cache::sync::Cache<Key, (Revision, Arc<CoverageView>), Weigh>,
+pub struct ViewCache<V: Weight> {
+    views: quick_cache::sync::Cache<Key, (Revision, Arc<V>), Weigh<V>>,
 }
 
-impl std::fmt::Debug for ViewCache {
+impl<V: Weight> std::fmt::Debug for ViewCache<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ViewCache").field("len", &self.views.len()).finish()
     }
@@ -57,16 +68,18 @@ impl std::fmt::Debug for ViewCache {
 /// About 200,000 records held across views (a 10,000-service workspace takes 11,000 or so).
 const BUDGET: u64 = 200_000;
 
-impl Default for ViewCache {
+impl<V: Weight> Default for ViewCache<V> {
     fn default() -> Self {
         ViewCache::with_budget(BUDGET)
     }
 }
 
-impl ViewCache {
+impl<V: Weight> ViewCache<V> {
     /// A cache holding views of at most `budget` records in all.
-    pub fn with_budget(budget: u64) -> ViewCache {
-        ViewCache { views: quick_cache::sync::Cache::with_weighter(256, budget, Weigh) }
+    pub fn with_budget(budget: u64) -> ViewCache<V> {
+        ViewCache {
+            views: quick_cache::sync::Cache::with_weighter(256, budget, Weigh(std::marker::PhantomData)),
+        }
     }
 
     /// The view kept for these inputs, if it was built from `revision`.
@@ -77,7 +90,7 @@ impl ViewCache {
         as_of: NaiveDate,
         known_at: i64,
         revision: Revision,
-    ) -> Option<Arc<CoverageView>> {
+    ) -> Option<Arc<V>> {
         let key = key(workspace, name, as_of, known_at);
         match self.views.get(&key) {
             Some((built_from, view)) if built_from == revision => Some(view),
@@ -93,7 +106,7 @@ impl ViewCache {
         as_of: NaiveDate,
         known_at: i64,
         revision: Revision,
-        view: Arc<CoverageView>,
+        view: Arc<V>,
     ) {
         self.views.insert(key(workspace, name, as_of, known_at), (revision, view));
     }

@@ -1,13 +1,19 @@
-//! The local catalog edits of a workspace, as stored: the reads the world is built from. The
+//! The vendor catalog a workspace reads: the bundled one and its local edits, as stored: the reads the world is built from. The
 //! commands that write them (edit, revert, keep, take the bundled entry) are in
 //! `crate::catalog_store`.
 
-use super::world::catalog;
 use crate::db::flag;
 use crate::error::{AppError, AppResult};
 use baa_core::catalog::{Catalog, Vendor};
 use sqlx::Row;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The bundled vendor catalog.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::bundled().unwrap_or_else(|_| Catalog::empty()))
+}
 
 /// A local edit in force for one vendor.
 #[derive(Debug, Clone)]

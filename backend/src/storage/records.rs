@@ -130,21 +130,11 @@ pub(crate) async fn append(
             "changed"
         }
     );
-    crate::audit::record(
-        tx,
-        now,
-        crate::audit::Event {
-            workspace_id: &v.workspace_id,
-            actor: &crate::audit::Actor::of(v),
-            action: &action,
-            subject_kind: kind.as_str(),
-            subject_id: entity_id,
-            subject_name: &name,
-            before,
-            after: serde_json::json!({"effective_on": effective_on.to_string(), "reason": reason, "data": after}),
-        },
-    )
-    .await?;
+    crate::audit::Event::by(v, &action, (kind.as_str(), entity_id, &name))
+        .before(before)
+        .after(serde_json::json!({"effective_on": effective_on.to_string(), "reason": reason, "data": after}))
+        .record(tx, now)
+        .await?;
     sqlx::query(
         "INSERT INTO records (id, workspace_id, kind, entity_id, seq, effective_on, recorded_at, actor_id, actor_name, reason, deleted, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

@@ -5,16 +5,15 @@
 //! that hold on it are *corrections*: the view lists them, with the verdicts they change, instead
 //! of folding them in silently.
 
+pub use super::catalog_edits::catalog;
 use super::records::{self, current, end_of_day, Correction, Kind};
 use crate::error::AppResult;
 use crate::Backend;
-use baa_core::catalog::Catalog;
 use baa_core::coverage::{Agreement, Downstream, Party, Policy, Report, Role, World};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 /// Id of our own party in every workspace.
 pub const US: &str = "us";
@@ -27,12 +26,6 @@ pub fn vendor_party(slug: &str) -> String {
 /// The catalog vendor a vendor party id names.
 pub fn vendor_of_party(id: &str) -> Option<&str> {
     id.strip_prefix("vendor:")
-}
-
-/// The bundled vendor catalog.
-pub fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::bundled().unwrap_or_else(|_| Catalog::empty()))
 }
 
 /// Today in the application clock (UTC).
@@ -176,6 +169,13 @@ pub struct CoverageView {
     pub corrected_verdicts: Vec<CorrectedVerdict>,
     /// What readers derived from this view (built once, dropped with it).
     pub derived: super::cache::Derived,
+}
+
+impl super::cache::Weight for CoverageView {
+    fn weight(&self) -> u64 {
+        let w = &self.world;
+        1 + (w.services.len() + w.apps.len() + w.agreements.len() + w.orgs.len()) as u64
+    }
 }
 
 fn verdict_text(v: &baa_core::coverage::Verdict) -> &'static str {

@@ -14,7 +14,7 @@
 //! This file holds the page (settings, preview, the public view); `subscribers` holds the
 //! subscriptions, the change notices and legal's list.
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::authz::authorize;
 use crate::db::new_id;
 use crate::error::{AppError, AppResult};
@@ -214,7 +214,7 @@ pub async fn save(b: &Backend, v: &Viewer, input: &TrustInput) -> AppResult<()> 
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(&mut tx, now, Event::new(&v.workspace_id, &Actor::of(v), "trust.saved", ("trust-page", &slug, company)).after(serde_json::json!({"slug": slug, "company_name": company, "contact": contact.as_str(), "show_services": show})))
+    Event::by(v, "trust.saved", ("trust-page", &slug, company)).after(serde_json::json!({"slug": slug, "company_name": company, "contact": contact.as_str(), "show_services": show})).record(&mut tx, now)
     .await?;
     tx.commit().await?;
     Ok(())
@@ -247,17 +247,13 @@ pub async fn set_published(b: &Backend, v: &Viewer, published: bool) -> AppResul
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(
-        &mut tx,
-        now,
-        Event::new(
-            &v.workspace_id,
-            &Actor::of(v),
-            if published { "trust.published" } else { "trust.unpublished" },
-            ("trust-page", &s.slug, &s.company_name),
-        )
-        .after(serde_json::json!({"published": published})),
+    Event::by(
+        v,
+        if published { "trust.published" } else { "trust.unpublished" },
+        ("trust-page", &s.slug, &s.company_name),
     )
+    .after(serde_json::json!({"published": published}))
+    .record(&mut tx, now)
     .await?;
     tx.commit().await?;
     Ok(())

@@ -314,7 +314,7 @@ pub async fn sweep(b: &Backend) -> AppResult<usize> {
                     .await?;
             }
         }
-        audit::record(&mut tx, now, Event::new(&ws, &Actor::anonymous("trust-page sweep"), "trust.notice_sent", ("trust-page", &slug, &company)).after(serde_json::json!({"added": added, "removed": removed, "subscribers": subs.len(), "legal": legal.iter().map(|(c, d, on)| serde_json::json!({"customer": c, "notice_days": d, "notice_by": on.to_string()})).collect::<Vec<_>>()})))
+        Event::new(&ws, &Actor::anonymous("trust-page sweep"), "trust.notice_sent", ("trust-page", &slug, &company)).after(serde_json::json!({"added": added, "removed": removed, "subscribers": subs.len(), "legal": legal.iter().map(|(c, d, on)| serde_json::json!({"customer": c, "notice_days": d, "notice_by": on.to_string()})).collect::<Vec<_>>()})).record(&mut tx, now)
         .await?;
         tx.commit().await?;
         sent += 1;

@@ -5,10 +5,10 @@
 //! Fly, the platform chain (our BAA with Fly.io, then Fly.io's agreement with the vendor that
 //! extends its BAA to the vendor's extensions). Every link is checked the same way ([`Spec`]).
 
-use super::text;
+use super::text::{self, Near};
 use super::Index;
 use crate::catalog::{Eligibility, FLY};
-use crate::coverage::model::{AccountCheck, AgreementKind, FlyOrg, ScopeMiss, Service, Standing};
+use crate::coverage::model::{AccountCheck, AgreementKind, FlyOrg, Service, Standing};
 
 /// Everything a service's chains depend on; services with equal keys share one resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,13 +82,6 @@ struct Spec<'a> {
     org: Option<&'a FlyOrg>,
     /// "BAA with Sentry", for messages.
     what: String,
-}
-
-/// An agreement that would fit a link but for its scope.
-#[derive(Debug, Clone)]
-pub(super) struct Near {
-    pub agreement: usize,
-    pub miss: ScopeMiss,
 }
 
 /// The state of one link.

@@ -1,9 +1,15 @@
 //! The wording of verdicts and findings: names, plan phrases, what a link is missing.
 
-use super::chain::Near;
 use super::Index;
 use crate::catalog::{Eligibility, Vendor, FLY};
 use crate::coverage::model::{FlyOrg, ScopeMiss, Service, Standing, Status};
+
+/// An agreement that would fit a link but for its scope.
+#[derive(Debug, Clone)]
+pub(super) struct Near {
+    pub agreement: usize,
+    pub miss: ScopeMiss,
+}
 
 /// How many names a message lists before it says "and N more".
 const LIST_LIMIT: usize = 5;
