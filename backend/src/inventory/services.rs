@@ -98,9 +98,9 @@ pub fn phi_of(phi: &str, basis: &str, reason: &str, who: &str, on: NaiveDate) ->
     }
 }
 
-/// Creates or changes a service; returns its id. What the form does not carry (candidate
+/// Creates or changes a service; returns it as stored. What the form does not carry (candidate
 /// apps, attestations, whether the service is confirmed) is kept.
-pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppResult<String> {
+pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppResult<Service> {
     authorize(v, Permission::EditInventory)?;
     // Every problem of the form is collected, so the person sees them all at once.
     let mut p = Problems::new();
@@ -175,7 +175,7 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     };
     let (id, created_on) = existing.as_ref().map_or_else(|| (new_id(), on), |s| (s.id.clone(), s.created_on));
     let service = Service {
-        id: id.clone(),
+        id,
         name,
         vendor: vendor.map_or_else(|| vendor_slug.to_owned(), |v| v.slug.clone()),
         product,
@@ -197,10 +197,10 @@ pub async fn save_service(b: &Backend, v: &Viewer, input: &ServiceInput) -> AppR
     };
     if existing.as_ref() == Some(&service) {
         // Saving what is already recorded changes nothing (an idempotent PUT).
-        return Ok(id);
+        return Ok(service);
     }
-    write(b, v, &before, service, on, None).await?;
-    Ok(id)
+    write(b, v, &before, service.clone(), on, None).await?;
+    Ok(service)
 }
 
 /// Writes one version of a service, with notices for what it leaves uncovered.

@@ -123,8 +123,8 @@ async fn create(
     State(b): State<Backend>,
     Body(body): Body<ServiceBody>,
 ) -> AppResult<Response> {
-    let id = inventory::save_service(&b, &v, &input(body, None)).await?;
-    Ok(created(as_json(&inv::service(&b, &v, &id).await?)))
+    // The service as stored: reading it back would rebuild the view the write just outdated.
+    Ok(created(as_json(&inventory::save_service(&b, &v, &input(body, None)).await?)))
 }
 
 async fn read(Reader(v): Reader, State(b): State<Backend>, Id(id): Id<String>) -> AppResult<Response> {
@@ -139,8 +139,7 @@ async fn update(
 ) -> AppResult<Response> {
     // 404 before validation, so an unknown id never reads as a field error.
     inv::service(&b, &v, &id).await?;
-    let id = inventory::save_service(&b, &v, &input(body, Some(&id))).await?;
-    ok(as_json(&inv::service(&b, &v, &id).await?))
+    ok(as_json(&inventory::save_service(&b, &v, &input(body, Some(&id))).await?))
 }
 
 async fn remove(Writer(v): Writer, State(b): State<Backend>, Id(id): Id<String>) -> AppResult<Response> {

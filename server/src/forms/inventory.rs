@@ -139,10 +139,12 @@ async fn save_service(
     };
     let before = coverage_now(&b, &v).await;
     match inventory::save_service(&b, &v, &f).await {
-        Ok(id) => {
+        Ok(service) => {
             // Tell the person at once what the service's coverage is now.
             let effect = match (before, coverage_now(&b, &v).await) {
-                (Some((_, before)), Some((world, after))) => effect::of_service(&world, &before, &after, &id),
+                (Some((_, before)), Some((world, after))) => {
+                    effect::of_service(&world, &before, &after, &service.id)
+                }
                 _ => effect::unknown("Service saved."),
             };
             done_effect(&session, &back, effect).await
