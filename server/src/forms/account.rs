@@ -111,8 +111,8 @@ async fn totp_disable(
     session: Session,
     Form(f): Form<DisableForm>,
 ) -> Response {
-    match accounts::disable_totp(&b, &v, Secret::new(f.password.clone())).await {
-        Ok(()) => done(&session, "/account", "Two-factor sign-in is off.").await,
-        Err(e) => failed(&session, "/account", "2fa-off", e, &[]).await,
-    }
+    let outcome = accounts::disable_totp(&b, &v, Secret::new(f.password.clone()))
+        .await
+        .map(|()| "Two-factor sign-in is off.");
+    answer(&session, "/account", "2fa-off", outcome, &[]).await
 }

@@ -1,7 +1,7 @@
 //! Form actions for inventory (orgs, apps, services) and agreements: short adapters over
 //! `baa_backend::inventory`, answered with post/redirect/get like every other form.
 
-use crate::forms::{coverage_now, done, done_effect, failed, refused, Posted, SignedIn};
+use crate::forms::{answer, coverage_now, done, done_effect, failed, refused, Posted, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -81,10 +81,10 @@ async fn take_bundled(
     session: Session,
     Form(f): Form<VendorDecision>,
 ) -> Response {
-    match baa_backend::catalog_store::take_bundled(&b, &v, &f.slug, &f.reason).await {
-        Ok(()) => done(&session, "/vendors", "The catalog's entry applies again.").await,
-        Err(e) => failed(&session, "/vendors", &format!("vendor-{}", f.slug), e, &[]).await,
-    }
+    let outcome = baa_backend::catalog_store::take_bundled(&b, &v, &f.slug, &f.reason)
+        .await
+        .map(|()| "The catalog's entry applies again.");
+    answer(&session, "/vendors", &format!("vendor-{}", f.slug), outcome, &[]).await
 }
 
 async fn keep_local(
@@ -93,12 +93,10 @@ async fn keep_local(
     session: Session,
     Form(f): Form<VendorDecision>,
 ) -> Response {
-    match baa_backend::catalog_store::keep_local(&b, &v, &f.slug, &f.reason).await {
-        Ok(()) => {
-            done(&session, "/vendors", "Your edit stays; the catalog difference is marked as reviewed.").await
-        }
-        Err(e) => failed(&session, "/vendors", &format!("vendor-{}", f.slug), e, &[]).await,
-    }
+    let outcome = baa_backend::catalog_store::keep_local(&b, &v, &f.slug, &f.reason)
+        .await
+        .map(|()| "Your edit stays; the catalog difference is marked as reviewed.");
+    answer(&session, "/vendors", &format!("vendor-{}", f.slug), outcome, &[]).await
 }
 
 async fn save_org(
@@ -107,10 +105,8 @@ async fn save_org(
     session: Session,
     Posted { input: f, pairs }: Posted<OrgInput>,
 ) -> Response {
-    match inventory::save_org(&b, &v, &f).await {
-        Ok(slug) => done(&session, "/inventory", format!("Org {slug} saved.")).await,
-        Err(e) => refused(&session, "/inventory", "org", e, &pairs).await,
-    }
+    let outcome = inventory::save_org(&b, &v, &f).await.map(|slug| format!("Org {slug} saved."));
+    answer(&session, "/inventory", "org", outcome, &pairs).await
 }
 
 async fn save_app(
@@ -119,10 +115,8 @@ async fn save_app(
     session: Session,
     Posted { input: f, pairs }: Posted<AppInput>,
 ) -> Response {
-    match inventory::save_app(&b, &v, &f).await {
-        Ok(name) => done(&session, "/inventory", format!("App {name} saved.")).await,
-        Err(e) => refused(&session, "/inventory", "app", e, &pairs).await,
-    }
+    let outcome = inventory::save_app(&b, &v, &f).await.map(|name| format!("App {name} saved."));
+    answer(&session, "/inventory", "app", outcome, &pairs).await
 }
 
 /// A service is added on the inventory page and changed on its own page: the answer, and a
@@ -215,10 +209,8 @@ async fn confirm_candidate(
     } else {
         format!("Confirmed: {} uses this service.", f.app.trim())
     };
-    match inventory::confirm_candidate(&b, &v, &f).await {
-        Ok(()) => done(&session, &back, message).await,
-        Err(e) => failed(&session, &back, "candidate", e, &[]).await,
-    }
+    let outcome = inventory::confirm_candidate(&b, &v, &f).await.map(|()| message);
+    answer(&session, &back, "candidate", outcome, &[]).await
 }
 
 async fn reject_candidate(
@@ -415,12 +407,11 @@ async fn save_policy(
     session: Session,
     Form(f): Form<PolicyForm>,
 ) -> Response {
-    match inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows, &f.snapshot_retention_days)
-        .await
-    {
-        Ok(_) => done(&session, "/settings", "Coverage policy saved.").await,
-        Err(e) => failed(&session, "/settings", "policy", e, &[]).await,
-    }
+    let outcome =
+        inventory::save_policy(&b, &v, &f.allowed_regions, &f.reminder_windows, &f.snapshot_retention_days)
+            .await
+            .map(|_| "Coverage policy saved.");
+    answer(&session, "/settings", "policy", outcome, &[]).await
 }
 
 async fn add_exception(
@@ -465,10 +456,10 @@ async fn remove_exception(
     session: Session,
     Form(f): Form<ExceptionKey>,
 ) -> Response {
-    match baa_backend::safeguards::remove_exception(&b, &v, &f.rule, &f.app).await {
-        Ok(()) => done(&session, "/settings#safeguards-h", "Exception removed.").await,
-        Err(e) => failed(&session, "/settings#safeguards-h", "exception", e, &[]).await,
-    }
+    let outcome = baa_backend::safeguards::remove_exception(&b, &v, &f.rule, &f.app)
+        .await
+        .map(|()| "Exception removed.");
+    answer(&session, "/settings#safeguards-h", "exception", outcome, &[]).await
 }
 
 async fn update_agreement(
@@ -533,10 +524,9 @@ async fn confirm_clauses(
             (c.clone(), location)
         })
         .collect();
-    match agreements::confirm_clauses(&b, &v, &id, &confirmed).await {
-        Ok(()) => done(&session, &back, "Clause checklist saved.").await,
-        Err(e) => refused(&session, &back, "clauses", e, &pairs).await,
-    }
+    let outcome =
+        agreements::confirm_clauses(&b, &v, &id, &confirmed).await.map(|()| "Clause checklist saved.");
+    answer(&session, &back, "clauses", outcome, &pairs).await
 }
 
 /// Routes for executed documents (upload has its own body limit).

@@ -94,10 +94,8 @@ async fn change_role(
     session: Session,
     Form(f): Form<MemberForm>,
 ) -> Response {
-    match accounts::change_role(&b, &v, &f.user_id, &f.role).await {
-        Ok(()) => done(&session, "/members", "Role changed.").await,
-        Err(e) => failed(&session, "/members", "role", e, &[]).await,
-    }
+    let outcome = accounts::change_role(&b, &v, &f.user_id, &f.role).await.map(|()| "Role changed.");
+    answer(&session, "/members", "role", outcome, &[]).await
 }
 
 async fn remove_member(
@@ -125,10 +123,10 @@ async fn revoke_invitation(
     session: Session,
     Form(f): Form<IdForm>,
 ) -> Response {
-    match accounts::revoke_invitation(&b, &v, &f.id).await {
-        Ok(()) => done(&session, "/members", "Invitation revoked: its link no longer works.").await,
-        Err(e) => failed(&session, "/members", "revoke", e, &[]).await,
-    }
+    let outcome = accounts::revoke_invitation(&b, &v, &f.id)
+        .await
+        .map(|()| "Invitation revoked: its link no longer works.");
+    answer(&session, "/members", "revoke", outcome, &[]).await
 }
 
 #[derive(Deserialize)]

@@ -60,6 +60,22 @@ pub(crate) async fn done(session: &Session, to: &str, message: impl Into<String>
     Redirect::to(to).into_response()
 }
 
+/// The answer to a posted form, in one place: when the action succeeded, its confirmation
+/// carried back to `to` (post/redirect/get); when it was refused, what [`refused`] does (the
+/// error page, or back to `to` with `values` and every field error).
+pub(crate) async fn answer(
+    session: &Session,
+    to: &str,
+    form: &str,
+    result: Result<impl Into<String>, AppError>,
+    values: &[(String, String)],
+) -> Response {
+    match result {
+        Ok(message) => done(session, to, message).await,
+        Err(e) => refused(session, to, form, e, values).await,
+    }
+}
+
 /// The first step of a change that asks for confirmation: back to `to` with what the change
 /// will do, and the checked values the confirmation form sends again.
 pub(crate) async fn to_confirm(

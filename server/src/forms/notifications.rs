@@ -1,7 +1,7 @@
 //! Form actions of the notifications page: read, preferences, retry a failed delivery, and the
 //! workspace webhook.
 
-use crate::forms::{done, failed, SignedIn};
+use crate::forms::{answer, done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -57,10 +57,8 @@ async fn preferences(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let on: Vec<String> = pairs.into_iter().filter(|(k, _)| k == "on").map(|(_, v)| v).collect();
-    match notify::save_preferences(&b, &v, &on).await {
-        Ok(()) => done(&session, BACK, "Notification preferences saved.").await,
-        Err(e) => failed(&session, BACK, "preferences", e, &[]).await,
-    }
+    let outcome = notify::save_preferences(&b, &v, &on).await.map(|()| "Notification preferences saved.");
+    answer(&session, BACK, "preferences", outcome, &[]).await
 }
 
 async fn retry(
@@ -69,10 +67,9 @@ async fn retry(
     session: Session,
     Form(f): Form<IdForm>,
 ) -> Response {
-    match notify::retry(&b, &v, f.id.trim()).await {
-        Ok(()) => done(&session, BACK, "Queued again; it goes out within a few seconds.").await,
-        Err(e) => failed(&session, BACK, "retry", e, &[]).await,
-    }
+    let outcome =
+        notify::retry(&b, &v, f.id.trim()).await.map(|()| "Queued again; it goes out within a few seconds.");
+    answer(&session, BACK, "retry", outcome, &[]).await
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! Form actions of the API tokens page: make a token (shown once) and revoke one.
 
-use crate::forms::{done, failed, SignedIn};
+use crate::forms::{answer, done, failed, SignedIn};
 use crate::AppState;
 use app::tokens_api::NEW_TOKEN_KEY;
 use axum::extract::State;
@@ -58,8 +58,7 @@ async fn revoke_token(
     session: Session,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    match baa_backend::api_tokens::revoke(&b, &v, &f.id).await {
-        Ok(()) => done(&session, "/tokens", "Token revoked: it no longer works.").await,
-        Err(e) => failed(&session, "/tokens", "token", e, &[]).await,
-    }
+    let outcome =
+        baa_backend::api_tokens::revoke(&b, &v, &f.id).await.map(|()| "Token revoked: it no longer works.");
+    answer(&session, "/tokens", "token", outcome, &[]).await
 }

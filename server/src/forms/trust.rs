@@ -6,7 +6,7 @@
 //! nothing the page does not list can reach it; the preview renders the same function.
 
 use crate::client_addr::client_addr;
-use crate::forms::{done, failed, SignedIn};
+use crate::forms::{answer, done, failed, SignedIn};
 use crate::AppState;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::header;
@@ -265,15 +265,11 @@ async fn save(
 }
 
 async fn publish(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session) -> Response {
-    match trust::set_published(&b, &v, true).await {
-        Ok(()) => done(&session, BACK, "The trust page is public.").await,
-        Err(e) => failed(&session, BACK, "trust", e, &[]).await,
-    }
+    let outcome = trust::set_published(&b, &v, true).await.map(|()| "The trust page is public.");
+    answer(&session, BACK, "trust", outcome, &[]).await
 }
 
 async fn unpublish(State(b): State<Backend>, SignedIn(v): SignedIn, session: Session) -> Response {
-    match trust::set_published(&b, &v, false).await {
-        Ok(()) => done(&session, BACK, "The trust page is no longer public.").await,
-        Err(e) => failed(&session, BACK, "trust", e, &[]).await,
-    }
+    let outcome = trust::set_published(&b, &v, false).await.map(|()| "The trust page is no longer public.");
+    answer(&session, BACK, "trust", outcome, &[]).await
 }
