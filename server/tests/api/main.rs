@@ -21,6 +21,7 @@ mod notifications;
 mod packets;
 mod period;
 mod read_path;
+mod route_matrix;
 mod s3;
 mod safeguards;
 mod security;
