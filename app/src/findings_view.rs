@@ -5,30 +5,15 @@
 use baa_core::coverage::{Action, Finding, RuleId, Severity};
 use leptos::prelude::*;
 
-fn severity_class(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "sev sev-critical",
-        Severity::High => "sev sev-high",
-        Severity::Medium => "sev sev-medium",
-        Severity::Warning => "sev sev-warning",
-        Severity::Low => "sev sev-low",
-    }
-}
-
-fn severity_label(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Warning => "warning",
-        Severity::Low => "low",
-    }
+/// The badge of a severity: its id as the label, styled by `sev-<id>`.
+fn severity_badge(s: Severity) -> impl IntoView {
+    view! { <span class=format!("sev sev-{}", s.as_str())>{s.as_str()}</span> }
 }
 
 fn finding_row(f: &Finding) -> impl IntoView {
     view! {
         <li class="finding">
-            <span class=severity_class(f.severity)>{severity_label(f.severity)}</span>
+            {severity_badge(f.severity)}
             " "
             <code class="rule">{f.rule.as_str()}</code>
             " "
@@ -62,7 +47,7 @@ fn action_item(a: &Action, findings: &[Finding]) -> AnyView {
         <li class="finding action">
             <details>
                 <summary>
-                    <span class=severity_class(a.severity)>{severity_label(a.severity)}</span>
+                    {severity_badge(a.severity)}
                     " "
                     <code class="rule">{a.rule.as_str()}</code>
                     " "

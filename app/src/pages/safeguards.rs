@@ -1,7 +1,7 @@
 //! The "Platform safeguards" section (issue 18): the checks of each app's imported fly.toml,
 //! shown beside the BAA verdict on the dashboard and on service pages.
 
-use baa_core::coverage::{App, Service, Severity};
+use baa_core::coverage::{App, Service};
 use baa_core::safeguards::{app_phi, CheckState, SafeguardReport, SafeguardResult};
 use leptos::prelude::*;
 
@@ -22,23 +22,13 @@ fn state_class(s: CheckState) -> &'static str {
     }
 }
 
-fn severity_label(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Warning => "warning",
-        Severity::Low => "low",
-    }
-}
-
 fn result_row(r: &SafeguardResult) -> impl IntoView {
     let problems = r.problems.clone();
     let exception = r.exception.clone();
     view! {
         <tr>
             <td>{r.app.clone().unwrap_or_else(|| "(no app)".into())}</td>
-            <td><strong>{r.rule.title()}</strong><br /><code class="rule">{r.rule.as_str()}</code>" "<span class=format!("sev sev-{}", severity_label(r.severity))>{severity_label(r.severity)}</span></td>
+            <td><strong>{r.rule.title()}</strong><br /><code class="rule">{r.rule.as_str()}</code>" "<span class=format!("sev sev-{}", r.severity.as_str())>{r.severity.as_str()}</span></td>
             <td><span class=state_class(r.state)>{state_label(r.state)}</span></td>
             <td><code>{r.at.to_string()}</code></td>
             <td>

@@ -129,6 +129,20 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// The kebab-case id (`critical`, `high`, ...), as serialized; pages show it as the label
+    /// and style it with the class `sev-<id>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Warning => "warning",
+            Severity::Low => "low",
+        }
+    }
+}
+
 /// What kind of thing a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

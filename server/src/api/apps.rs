@@ -1,21 +1,51 @@
 //! `/apps`: the Fly apps of the workspace and the org each runs in.
 
-use super::extract::{created, gone, ok, page_of, to_json, Body, Id, PageQuery, Params, Reader, Writer};
+use super::named::{self, Named};
 use crate::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use baa_backend::api_inventory as inv;
 use baa_backend::error::{AppError, AppResult};
 use baa_backend::inventory::AppInput;
 use baa_backend::Backend;
+use baa_core::account::Viewer;
+use baa_core::coverage::App;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/apps", get(list).post(create))
-        .route("/apps/{name}", get(read).put(update).delete(remove))
+    named::routes::<Apps>()
+}
+
+/// The collection.
+struct Apps;
+
+impl Named for Apps {
+    const PATH: &'static str = "/apps";
+    const LIST: &'static str = "apps";
+    type Body = AppBody;
+    type Input = AppInput;
+    type Item = App;
+
+    fn key(item: &App) -> &str {
+        &item.name
+    }
+    fn input(body: AppBody, key: Option<&str>) -> AppResult<AppInput> {
+        input(body, key)
+    }
+    async fn all(b: &Backend, v: &Viewer) -> AppResult<Vec<App>> {
+        inv::apps(b, v).await
+    }
+    async fn one(b: &Backend, v: &Viewer, key: &str) -> AppResult<App> {
+        inv::app(b, v, key).await
+    }
+    async fn create(b: &Backend, v: &Viewer, input: &AppInput) -> AppResult<App> {
+        inv::create_app(b, v, input).await
+    }
+    async fn replace(b: &Backend, v: &Viewer, key: &str, input: &AppInput) -> AppResult<App> {
+        inv::update_app(b, v, key, input).await
+    }
+    async fn remove(b: &Backend, v: &Viewer, key: &str) -> AppResult<()> {
+        inv::remove_app(b, v, key).await
+    }
 }
 
 /// An app as the API writes it.
@@ -45,38 +75,4 @@ fn input(body: AppBody, name: Option<&str>) -> AppResult<AppInput> {
         environment: body.environment.unwrap_or_default(),
         effective_on: body.effective_on.unwrap_or_default(),
     })
-}
-
-async fn list(
-    Reader(v): Reader,
-    State(b): State<Backend>,
-    Params(q): Params<PageQuery>,
-) -> AppResult<Response> {
-    ok(page_of("apps", &inv::apps(&b, &v).await?, |a| &a.name, to_json, q)?)
-}
-
-async fn create(
-    Writer(v): Writer,
-    State(b): State<Backend>,
-    Body(body): Body<AppBody>,
-) -> AppResult<Response> {
-    Ok(created(inv::create_app(&b, &v, &input(body, None)?).await?))
-}
-
-async fn read(Reader(v): Reader, State(b): State<Backend>, Id(name): Id<String>) -> AppResult<Response> {
-    ok(inv::app(&b, &v, &name).await?)
-}
-
-async fn update(
-    Writer(v): Writer,
-    State(b): State<Backend>,
-    Id(name): Id<String>,
-    Body(body): Body<AppBody>,
-) -> AppResult<Response> {
-    ok(inv::update_app(&b, &v, &name, &input(body, Some(&name))?).await?)
-}
-
-async fn remove(Writer(v): Writer, State(b): State<Backend>, Id(name): Id<String>) -> AppResult<Response> {
-    inv::remove_app(&b, &v, &name).await?;
-    gone()
 }

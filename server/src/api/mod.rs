@@ -19,6 +19,7 @@ mod coverage;
 mod extract;
 mod imports;
 mod integrations;
+mod named;
 pub mod openapi;
 mod orgs;
 mod services;

@@ -1,21 +1,51 @@
 //! `/orgs`: the Fly.io orgs of the workspace, with their plan and Compliance Package.
 
-use super::extract::{created, gone, ok, page_of, to_json, Body, Id, PageQuery, Params, Reader, Writer};
+use super::named::{self, Named};
 use crate::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use baa_backend::api_inventory as inv;
 use baa_backend::error::{AppError, AppResult};
 use baa_backend::inventory::OrgInput;
 use baa_backend::Backend;
+use baa_core::account::Viewer;
+use baa_core::coverage::FlyOrg;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs", get(list).post(create))
-        .route("/orgs/{slug}", get(read).put(update).delete(remove))
+    named::routes::<Orgs>()
+}
+
+/// The collection.
+struct Orgs;
+
+impl Named for Orgs {
+    const PATH: &'static str = "/orgs";
+    const LIST: &'static str = "orgs";
+    type Body = OrgBody;
+    type Input = OrgInput;
+    type Item = FlyOrg;
+
+    fn key(item: &FlyOrg) -> &str {
+        &item.slug
+    }
+    fn input(body: OrgBody, key: Option<&str>) -> AppResult<OrgInput> {
+        input(body, key)
+    }
+    async fn all(b: &Backend, v: &Viewer) -> AppResult<Vec<FlyOrg>> {
+        inv::orgs(b, v).await
+    }
+    async fn one(b: &Backend, v: &Viewer, key: &str) -> AppResult<FlyOrg> {
+        inv::org(b, v, key).await
+    }
+    async fn create(b: &Backend, v: &Viewer, input: &OrgInput) -> AppResult<FlyOrg> {
+        inv::create_org(b, v, input).await
+    }
+    async fn replace(b: &Backend, v: &Viewer, key: &str, input: &OrgInput) -> AppResult<FlyOrg> {
+        inv::update_org(b, v, key, input).await
+    }
+    async fn remove(b: &Backend, v: &Viewer, key: &str) -> AppResult<()> {
+        inv::remove_org(b, v, key).await
+    }
 }
 
 /// An org as the API writes it.
@@ -51,38 +81,4 @@ fn input(body: OrgBody, slug: Option<&str>) -> AppResult<OrgInput> {
         allowed_regions: body.allowed_regions.unwrap_or_default().join(","),
         effective_on: body.effective_on.unwrap_or_default(),
     })
-}
-
-async fn list(
-    Reader(v): Reader,
-    State(b): State<Backend>,
-    Params(q): Params<PageQuery>,
-) -> AppResult<Response> {
-    ok(page_of("orgs", &inv::orgs(&b, &v).await?, |o| &o.slug, to_json, q)?)
-}
-
-async fn create(
-    Writer(v): Writer,
-    State(b): State<Backend>,
-    Body(body): Body<OrgBody>,
-) -> AppResult<Response> {
-    Ok(created(inv::create_org(&b, &v, &input(body, None)?).await?))
-}
-
-async fn read(Reader(v): Reader, State(b): State<Backend>, Id(slug): Id<String>) -> AppResult<Response> {
-    ok(inv::org(&b, &v, &slug).await?)
-}
-
-async fn update(
-    Writer(v): Writer,
-    State(b): State<Backend>,
-    Id(slug): Id<String>,
-    Body(body): Body<OrgBody>,
-) -> AppResult<Response> {
-    ok(inv::update_org(&b, &v, &slug, &input(body, Some(&slug))?).await?)
-}
-
-async fn remove(Writer(v): Writer, State(b): State<Backend>, Id(slug): Id<String>) -> AppResult<Response> {
-    inv::remove_org(&b, &v, &slug).await?;
-    gone()
 }

@@ -4,8 +4,9 @@
 //!
 //! Where the routes come from: the pages from the app's own route list
 //! (`leptos_axum::generate_route_list`, what the server mounts), and every `.route("...", ...)`
-//! of the server's source (forms, downloads, the REST API under `/api/v1`), read from the files
-//! the router is built from. A floor on the count catches a parser that stops finding them.
+//! of the server's source (forms, downloads, the REST API under `/api/v1`, and the five routes
+//! of each collection `api/named.rs` builds from its `PATH`), read from the files the router is
+//! built from. A floor on the count catches a parser that stops finding them.
 //!
 //! What must hold, whatever the route:
 //! - nobody signed in gets past the access layer on a path that is not public: pages and forms
@@ -45,6 +46,7 @@ fn source_routes() -> BTreeSet<(String, String)> {
     let route =
         regex::Regex::new(r#"\.route\(\s*"([^"]+)"\s*,\s*((?:[a-z_]+\([^()]*\)\s*\.?\s*)+)"#).expect("regex");
     let method = regex::Regex::new(r"\b(get|post|put|delete|patch)\(").expect("regex");
+    let named = regex::Regex::new(r#"const PATH: &'static str = "([^"]+)";"#).expect("regex");
     let mut out = BTreeSet::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
@@ -63,6 +65,14 @@ fn source_routes() -> BTreeSet<(String, String)> {
             for c in route.captures_iter(&code) {
                 for m in method.captures_iter(&c[2]) {
                     out.insert((m[1].to_uppercase(), format!("{prefix}{}", &c[1])));
+                }
+            }
+            // A collection kept by name (`api/named.rs`) has its five routes under its PATH.
+            for c in named.captures_iter(&code) {
+                for (m, p) in
+                    [("GET", ""), ("POST", ""), ("GET", "/{key}"), ("PUT", "/{key}"), ("DELETE", "/{key}")]
+                {
+                    out.insert((m.to_string(), format!("{prefix}{}{p}", &c[1])));
                 }
             }
         }
@@ -113,6 +123,7 @@ async fn every_route_against_nobody_and_every_role() {
     assert!(pages.len() >= 20, "only {} pages in the app's route list: {pages:?}", pages.len());
     assert!(routes.contains(&("POST".into(), "/actions/services/save".into())), "{routes:?}");
     assert!(routes.contains(&("GET".into(), "/api/v1/services/{id}".into())), "{routes:?}");
+    assert!(routes.contains(&("DELETE".into(), "/api/v1/orgs/{key}".into())), "{routes:?}");
 
     let app = TestApp::spawn().await;
     let owner = app.owner().await;
