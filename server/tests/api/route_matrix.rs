@@ -15,10 +15,11 @@
 //!   auditor's own (their account, their notifications, sign-in and -out, the audit export,
 //!   evidence packets), and the workspace's audit chain (which every change appends to) has not
 //!   moved after all of them;
+//! - legal and engineers are refused (403) every form action whose permission their role lacks;
 //! - no route answers a server error to anyone, with whatever the request lacks.
 
 use crate::helpers::{Client, TestApp};
-use baa_core::account::Role;
+use baa_core::account::{Permission, Role};
 use std::collections::BTreeSet;
 
 /// Form actions an auditor may use: their own account and session, their own notifications,
@@ -38,6 +39,31 @@ const AUDITOR_MAY: &[&str] = &[
     "/actions/packets/",
     "/actions/workspace/switch",
     "/actions/workspaces/create",
+];
+
+/// The permission each family of form actions needs.
+const NEEDS: &[(&str, Permission)] = &[
+    ("/actions/orgs/", Permission::EditInventory),
+    ("/actions/apps/", Permission::EditInventory),
+    ("/actions/services/", Permission::EditInventory),
+    ("/actions/import/", Permission::EditInventory),
+    ("/actions/agreements/", Permission::EditAgreements),
+    ("/actions/parties/", Permission::EditAgreements),
+    // A vendor's facts as this workspace knows them (contact, subcontractors) are agreement
+    // records; the catalog entry itself is the catalog.
+    ("/actions/vendors/facts", Permission::EditAgreements),
+    ("/actions/vendors/", Permission::EditCatalog),
+    ("/actions/members/", Permission::ManageMembers),
+    ("/actions/invitations/", Permission::ManageMembers),
+    ("/actions/settings", Permission::ManageSettings),
+    ("/actions/policy", Permission::ManageSettings),
+    ("/actions/trust/", Permission::ManageSettings),
+    ("/actions/tokens/", Permission::ManageSettings),
+    // A sync is an inventory import; connecting an org (its token) is a setting.
+    ("/actions/integrations/sync", Permission::EditInventory),
+    ("/actions/integrations/", Permission::ManageSettings),
+    ("/actions/notifications/webhook", Permission::ManageSettings),
+    ("/actions/notifications/retry", Permission::ManageSettings),
 ];
 
 /// Every (method, path) the server's source registers, path parameters as written (`{id}`).
@@ -171,6 +197,29 @@ async fn every_route_against_nobody_and_every_role() {
     }
     assert!(refused >= 30, "only {refused} form actions tried as the auditor");
     assert_eq!(audit_head(&app, &ws).await, before, "an auditor's request changed the workspace");
+
+    // Legal and engineers are refused every form action that needs a permission their role
+    // does not have (the permission each family of actions needs, from `Role::allows`).
+    for (role, c) in [(Role::Legal, &legal), (Role::Engineer, &engineer)] {
+        let mut refused = 0;
+        for (method, path) in routes.iter().filter(|(m, p)| m == "POST" && p.starts_with("/actions/")) {
+            let Some(needs) = NEEDS.iter().find(|(p, _)| path.starts_with(p)).map(|(_, n)| *n) else {
+                continue;
+            };
+            if role.allows(needs) {
+                continue;
+            }
+            let r = send(c, method, path).await;
+            assert_eq!(
+                r.status,
+                403,
+                "{role} {method} {path} (needs {needs:?}) -> {} {}",
+                r.status,
+                r.location()
+            );
+        }
+    }
+    assert_eq!(audit_head(&app, &ws).await, before, "a refused request changed the workspace");
 
     // No route answers a server error to anyone, whatever the request lacks. (Sign-out last,
     // per client, so every other route is tried signed in.)
