@@ -217,7 +217,9 @@ async fn every_route_against_nobody_and_every_role() {
                 r.status,
                 r.location()
             );
+            refused += 1;
         }
+        assert!(refused >= 10, "only {refused} form actions tried as {role}");
     }
     assert_eq!(audit_head(&app, &ws).await, before, "a refused request changed the workspace");
 
