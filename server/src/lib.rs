@@ -45,9 +45,21 @@ pub struct AppState {
     pub assets: assets::Assets,
 }
 
+/// The app's page routes, generated once per process and shared by every router built in it.
+///
+/// Generating runs the whole app once with resource loading suppressed through a flag that is
+/// global to the process (leptos_server's `SuppressResourceLoad`): a page rendering in another
+/// router of the same process (the test harness runs many apps at once) whose resource first
+/// polls in that window waits forever (leptos-rs/leptos#4773). Generated once, before any
+/// router exists, the window never overlaps a render.
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the router with every layer, for `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let b = state.backend.clone();
     let leptos_options = state.leptos_options.clone();
     let store = DbSessionStore::new(b.db.clone());

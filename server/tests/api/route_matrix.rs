@@ -3,7 +3,7 @@
 //! remembering to list it here.
 //!
 //! Where the routes come from: the pages from the app's own route list
-//! (`leptos_axum::generate_route_list`, what the server mounts), and every `.route("...", ...)`
+//! (`server::route_list`, what the server mounts), and every `.route("...", ...)`
 //! of the server's source (forms, downloads, the REST API under `/api/v1`, and the five routes
 //! of each collection `api/named.rs` builds from its `PATH`), read from the files the router is
 //! built from. A floor on the count catches a parser that stops finding them.
@@ -108,7 +108,7 @@ fn source_routes() -> BTreeSet<(String, String)> {
 
 /// The app's pages, as the server mounts them.
 fn page_routes() -> BTreeSet<String> {
-    leptos_axum::generate_route_list(app::App).into_iter().map(|r| r.path().to_string()).collect()
+    server::route_list().into_iter().map(|r| r.path().to_string()).collect()
 }
 
 /// A path with each `{param}` (or `:param`) filled with an id that names nothing.
