@@ -29,7 +29,17 @@ impl Named for Apps {
         &item.name
     }
     fn input(body: AppBody, key: Option<&str>) -> AppResult<AppInput> {
-        input(body, key)
+        let name = match key {
+            Some(n) => n.to_string(),
+            None => body.name.ok_or_else(|| AppError::invalid("name", "give the Fly app name"))?,
+        };
+        Ok(AppInput {
+            name,
+            org: body.org.ok_or_else(|| AppError::invalid("org", "give the slug of the app's org"))?,
+            regions: body.regions.join(","),
+            environment: body.environment.unwrap_or_default(),
+            effective_on: body.effective_on.unwrap_or_default(),
+        })
     }
     async fn all(b: &Backend, v: &Viewer) -> AppResult<Vec<App>> {
         inv::apps(b, v).await
@@ -61,18 +71,4 @@ struct AppBody {
     environment: Option<String>,
     #[serde(default)]
     effective_on: Option<String>,
-}
-
-fn input(body: AppBody, name: Option<&str>) -> AppResult<AppInput> {
-    let name = match name {
-        Some(n) => n.to_string(),
-        None => body.name.ok_or_else(|| AppError::invalid("name", "give the Fly app name"))?,
-    };
-    Ok(AppInput {
-        name,
-        org: body.org.ok_or_else(|| AppError::invalid("org", "give the slug of the app's org"))?,
-        regions: body.regions.join(","),
-        environment: body.environment.unwrap_or_default(),
-        effective_on: body.effective_on.unwrap_or_default(),
-    })
 }

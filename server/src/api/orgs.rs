@@ -29,7 +29,19 @@ impl Named for Orgs {
         &item.slug
     }
     fn input(body: OrgBody, key: Option<&str>) -> AppResult<OrgInput> {
-        input(body, key)
+        let slug = match key {
+            Some(s) => s.to_string(),
+            None => body.slug.ok_or_else(|| AppError::invalid("slug", "give the org's Fly slug"))?,
+        };
+        Ok(OrgInput {
+            slug,
+            name: body.name.unwrap_or_default(),
+            environment: body.environment.unwrap_or_else(|| "production".into()),
+            plan: body.plan.ok_or_else(|| AppError::invalid("plan", "give the org's Fly.io plan slug"))?,
+            packages: body.packages.join(","),
+            allowed_regions: body.allowed_regions.unwrap_or_default().join(","),
+            effective_on: body.effective_on.unwrap_or_default(),
+        })
     }
     async fn all(b: &Backend, v: &Viewer) -> AppResult<Vec<FlyOrg>> {
         inv::orgs(b, v).await
@@ -65,20 +77,4 @@ struct OrgBody {
     allowed_regions: Option<Vec<String>>,
     #[serde(default)]
     effective_on: Option<String>,
-}
-
-fn input(body: OrgBody, slug: Option<&str>) -> AppResult<OrgInput> {
-    let slug = match slug {
-        Some(s) => s.to_string(),
-        None => body.slug.ok_or_else(|| AppError::invalid("slug", "give the org's Fly slug"))?,
-    };
-    Ok(OrgInput {
-        slug,
-        name: body.name.unwrap_or_default(),
-        environment: body.environment.unwrap_or_else(|| "production".into()),
-        plan: body.plan.ok_or_else(|| AppError::invalid("plan", "give the org's Fly.io plan slug"))?,
-        packages: body.packages.join(","),
-        allowed_regions: body.allowed_regions.unwrap_or_default().join(","),
-        effective_on: body.effective_on.unwrap_or_default(),
-    })
 }

@@ -223,16 +223,22 @@ async fn every_route_against_nobody_and_every_role() {
     }
     assert_eq!(audit_head(&app, &ws).await, before, "a refused request changed the workspace");
 
-    // No route answers a server error to anyone, whatever the request lacks. (Sign-out last,
-    // per client, so every other route is tried signed in.)
+    // No route answers a server error to anyone, whatever the request lacks. The two routes
+    // that end a session go last, per client, so every other route and page is tried signed in.
+    let signs_out = |p: &str| p == "/actions/logout" || p == "/actions/account/signout-everywhere";
+    let (last, first): (Vec<_>, Vec<_>) = routes.iter().partition(|(_, p)| signs_out(p));
     for c in [&owner, &legal, &engineer, &auditor, &anonymous] {
-        for (method, path) in routes.iter().filter(|(_, p)| p != "/actions/logout") {
+        for (method, path) in &first {
             let r = send(c, method, &concrete(path)).await;
             assert!(r.status < 500, "{method} {path} -> {}: {}", r.status, r.body);
         }
         for page in &pages {
             let r = c.get(&concrete(page)).await;
             assert!(r.status < 500, "GET page {page} -> {}: {}", r.status, r.body);
+        }
+        for (method, path) in &last {
+            let r = send(c, method, path).await;
+            assert!(r.status < 500, "{method} {path} -> {}: {}", r.status, r.body);
         }
     }
     app.stop().await;
